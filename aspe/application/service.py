@@ -1,0 +1,437 @@
+"""The ASPE application service: one method per command of the domain.
+
+Each method loads, commands and saves: everything one use case touches is saved in one
+``save`` call, so it is atomic. Commands return the notification position of their last
+stored event (``Created`` for those that create an aggregate), which readers use to wait
+for a projection to catch up. The actor comes from ``acting_as``, never from a parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from aspe.application.commands import (
+    Created,
+    IdempotencyRecord,
+    check_same_command,
+    command,
+    pending_idempotency_record,
+    replay_result,
+)
+from aspe.application.transcodings import register_value_types
+from aspe.domain import VALUE_TYPES
+from aspe.domain.actors import Role, current_context
+from aspe.domain.audited import AuditedAggregate
+from aspe.domain.case import Case
+from aspe.domain.errors import ConcurrentUpdate, NotFound
+from aspe.domain.household import Household
+from aspe.domain.organisation import Organisation
+from aspe.domain.rules import DEFAULT_RULES, RuleParameters
+from aspe.domain.staff import Staff
+from aspe.domain.values import (
+    AccompanimentKind,
+    Address,
+    AidRequest,
+    Commitment,
+    ConsentScope,
+    ContactChannel,
+    Diploma,
+    Finding,
+    LandlordCategory,
+    MeasureType,
+    Objective,
+    ObjectiveProgress,
+    OrganisationKind,
+    Participant,
+    Signatory,
+    Step,
+    StopReason,
+    SuspensionReason,
+    Theme,
+    VisitKind,
+)
+
+A = TypeVar("A", bound=AuditedAggregate)
+
+NOT_FOUND_MESSAGES: dict[type[AuditedAggregate], str] = {
+    Case: "Dossier introuvable.",
+    Household: "Ménage introuvable.",
+    Staff: "Compte introuvable.",
+    Organisation: "Organisation introuvable.",
+}
+
+
+class AspeApplication(Application[UUID]):
+    name = "aspe"
+    is_snapshotting_enabled = True
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Case: 50}
+
+    def __init__(self, env: dict[str, str] | None = None, rules: RuleParameters = DEFAULT_RULES):
+        self.rules = rules
+        super().__init__(env)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_value_types(transcoder, VALUE_TYPES)
+
+    # ------------------------------------------------------------------ plumbing
+    def load(self, aggregate_class: type[A], aggregate_id: UUID, version: int | None = None) -> A:
+        try:
+            aggregate: Any = self.repository.get(aggregate_id, version=version)
+        except AggregateNotFoundError:
+            raise NotFound(NOT_FOUND_MESSAGES[aggregate_class]) from None
+        if not isinstance(aggregate, aggregate_class):
+            raise NotFound(NOT_FOUND_MESSAGES[aggregate_class])
+        return aggregate
+
+    def save_command(self, *aggregates: AuditedAggregate, created: UUID | None = None) -> int:
+        """Store the use case's aggregates atomically, with its idempotency record if any."""
+        record = pending_idempotency_record(created)
+        try:
+            recordings = self.save(*aggregates, *([record] if record else []))
+        except IntegrityError:
+            if record is not None and self._replay(record.command, record.id) is not None:
+                return self.head()  # the same key won a concurrent race: stored once
+            raise ConcurrentUpdate() from None
+        return recordings[-1].notification.id
+
+    def replay_idempotent(self, command_name: str, key: str) -> Any:
+        """The first run's result for ``key``, or None when the key is new."""
+        return self._replay(command_name, IdempotencyRecord.id_for(key))
+
+    def _replay(self, command_name: str, record_id: UUID) -> Any:
+        try:
+            record: Any = self.repository.get(record_id)
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(record, IdempotencyRecord)
+        check_same_command(record, command_name)
+        return replay_result(record, self.head())
+
+    def head(self) -> int:
+        """The position of the last stored event (0 for an empty store)."""
+        return self.recorder.max_notification_id() or 0
+
+    def _created(self, aggregate: AuditedAggregate, *others: AuditedAggregate) -> Created:
+        return Created(aggregate.id, self.save_command(aggregate, *others, created=aggregate.id))
+
+    # ------------------------------------------------------------ organisations
+    @command
+    def register_organisation(
+        self, name: str, kind: OrganisationKind, landlord_category: LandlordCategory | None = None
+    ) -> Created:
+        return self._created(Organisation.register(name, kind, landlord_category))
+
+    @command
+    def register_staff(
+        self,
+        organisation_id: UUID,
+        role: Role,
+        full_name: str,
+        email: str,
+        password_hash: str,
+        diploma: Diploma = Diploma.NONE,
+    ) -> Created:
+        self.load(Organisation, organisation_id)
+        staff = Staff.register(organisation_id, role, full_name, email, password_hash, diploma)
+        return self._created(staff)
+
+    @command
+    def record_qualification(self, staff_id: UUID, diploma: Diploma) -> int:
+        staff = self.load(Staff, staff_id)
+        staff.record_qualification(diploma)
+        return self.save_command(staff)
+
+    # ---------------------------------------------------------------- households
+    @command
+    def register_household(
+        self, landlord_id: UUID, address: Address, name: str, contact: str, members: int
+    ) -> Created:
+        self.load(Organisation, landlord_id)
+        return self._created(Household.register(landlord_id, address, name, contact, members))
+
+    @command
+    def record_accompaniment(
+        self,
+        household_id: UUID,
+        kind: AccompanimentKind,
+        starts_on: date,
+        ends_on: date | None = None,
+    ) -> int:
+        household = self.load(Household, household_id)
+        household.record_accompaniment(kind, starts_on, ends_on)
+        return self.save_command(household)
+
+    @command
+    def open_household_account(self, household_id: UUID, email: str, password_hash: str) -> int:
+        household = self.load(Household, household_id)
+        household.open_account(email, password_hash)
+        return self.save_command(household)
+
+    # --------------------------------------------------------------------- cases
+    def get_case(self, case_id: UUID, version: int | None = None) -> Case:
+        return self.load(Case, case_id, version)
+
+    def _case_and_household(self, case_id: UUID) -> tuple[Case, Household]:
+        case = self.get_case(case_id)
+        return case, self.load(Household, case.household_id)
+
+    @command
+    def open_case(self, household_id: UUID, referent_id: UUID) -> Created:
+        household = self.load(Household, household_id)
+        case = Case.open(household, self.load(Staff, referent_id))
+        return self._created(case, household)
+
+    @command
+    def assign_referent(self, case_id: UUID, referent_id: UUID) -> int:
+        case = self.get_case(case_id)
+        case.assign_referent(self.load(Staff, referent_id), self.rules)
+        return self.save_command(case)
+
+    @command
+    def record_diagnostic(
+        self, case_id: UUID, findings: Sequence[Finding], objectives: Sequence[Objective]
+    ) -> int:
+        case = self.get_case(case_id)
+        case.record_diagnostic(findings, objectives)
+        return self.save_command(case)
+
+    @command
+    def record_consent(self, case_id: UUID, scope: ConsentScope) -> int:
+        case = self.get_case(case_id)
+        case.record_consent(scope)
+        return self.save_command(case)
+
+    @command
+    def withdraw_consent(self, case_id: UUID, scope: ConsentScope) -> int:
+        case = self.get_case(case_id)
+        case.withdraw_consent(scope)
+        return self.save_command(case)
+
+    @command
+    def submit_request(
+        self,
+        case_id: UUID,
+        aid_request: AidRequest | None,
+        proposed_measure: MeasureType,
+        proposed_duration_months: int,
+    ) -> int:
+        case, household = self._case_and_household(case_id)
+        case.submit_request(aid_request, proposed_measure, proposed_duration_months, household)
+        return self.save_command(case, household)
+
+    @command
+    def register_request(self, case_id: UUID, commission_session_on: date) -> int:
+        case = self.get_case(case_id)
+        case.register_request(commission_session_on)
+        return self.save_command(case)
+
+    @command
+    def adjourn_request(self, case_id: UUID, reason: str) -> int:
+        case = self.get_case(case_id)
+        case.adjourn_request(reason)
+        return self.save_command(case)
+
+    @command
+    def reject_request(self, case_id: UUID, reason: str) -> int:
+        case, household = self._case_and_household(case_id)
+        case.reject_request(reason, household)
+        return self.save_command(case, household)
+
+    @command
+    def grant_measure(
+        self,
+        case_id: UUID,
+        measure_type: MeasureType,
+        duration_months: int,
+        probation_months: int,
+        aid_granted: Decimal,
+    ) -> int:
+        case, household = self._case_and_household(case_id)
+        case.grant_measure(measure_type, duration_months, probation_months, aid_granted, household)
+        return self.save_command(case, household)
+
+    @command
+    def notify_decision(self, case_id: UUID) -> int:
+        case = self.get_case(case_id)
+        case.notify_decision()
+        return self.save_command(case)
+
+    @command
+    def draft_ceop(
+        self,
+        case_id: UUID,
+        objectives: Sequence[Objective],
+        steps: Sequence[Step],
+        commitments: Sequence[Commitment],
+    ) -> int:
+        case = self.get_case(case_id)
+        case.draft_ceop(objectives, steps, commitments)
+        return self.save_command(case)
+
+    @command
+    def amend_ceop(
+        self,
+        case_id: UUID,
+        objectives: Sequence[Objective],
+        steps: Sequence[Step],
+        commitments: Sequence[Commitment],
+    ) -> int:
+        case = self.get_case(case_id)
+        case.amend_ceop(objectives, steps, commitments)
+        return self.save_command(case)
+
+    @command
+    def record_ceop_signature(self, case_id: UUID, signatory: Signatory, signed_on: date) -> int:
+        case = self.get_case(case_id)
+        case.record_ceop_signature(signatory, signed_on)
+        return self.save_command(case)
+
+    @command
+    def transmit_ceop(self, case_id: UUID) -> int:
+        case = self.get_case(case_id)
+        case.transmit_ceop()
+        return self.save_command(case)
+
+    @command
+    def record_objective_progress(
+        self, case_id: UUID, objective_id: str, progress: ObjectiveProgress, note: str = ""
+    ) -> int:
+        case = self.get_case(case_id)
+        case.record_objective_progress(objective_id, progress, note)
+        return self.save_command(case)
+
+    @command
+    def schedule_visit(self, case_id: UUID, planned_at: datetime, kind: VisitKind) -> Created:
+        case = self.get_case(case_id)
+        visit_id = UUID(case.schedule_visit(planned_at, kind))
+        return Created(visit_id, self.save_command(case, created=visit_id))
+
+    @command
+    def record_visit(
+        self,
+        case_id: UUID,
+        occurred_on: date,
+        kind: VisitKind,
+        themes: Sequence[Theme],
+        note: str = "",
+        household_present: bool = True,
+        visit_id: UUID | None = None,
+    ) -> int:
+        case = self.get_case(case_id)
+        visit = None if visit_id is None else visit_id.hex
+        case.record_visit(occurred_on, kind, themes, note, household_present, visit)
+        return self.save_command(case)
+
+    @command
+    def record_missed_visit(self, case_id: UUID, visit_id: UUID, reason: str = "") -> int:
+        case = self.get_case(case_id)
+        case.record_missed_visit(visit_id.hex, reason)
+        return self.save_command(case)
+
+    @command
+    def record_contact(
+        self,
+        case_id: UUID,
+        occurred_on: date,
+        channel: ContactChannel,
+        initiated_by_household: bool,
+        themes: Sequence[Theme] = (),
+        note: str = "",
+    ) -> int:
+        case = self.get_case(case_id)
+        case.record_contact(occurred_on, channel, initiated_by_household, themes, note)
+        return self.save_command(case)
+
+    @command
+    def suspend_alert_clock(
+        self,
+        case_id: UUID,
+        starts_on: date,
+        ends_on: date,
+        reason: SuspensionReason,
+        details: str = "",
+    ) -> int:
+        case = self.get_case(case_id)
+        case.suspend_alert_clock(starts_on, ends_on, reason, details)
+        return self.save_command(case)
+
+    @command
+    def raise_non_collaboration_alert(self, case_id: UUID, as_of: date | None = None) -> int:
+        case = self.get_case(case_id)
+        case.raise_non_collaboration_alert(as_of or current_context().today(), self.rules)
+        return self.save_command(case)
+
+    @command
+    def hold_concertation(
+        self,
+        case_id: UUID,
+        held_on: date,
+        subject: str,
+        participants: Sequence[Participant],
+        outcome: str = "",
+    ) -> int:
+        case = self.get_case(case_id)
+        case.hold_concertation(held_on, subject, participants, outcome)
+        return self.save_command(case)
+
+    @command
+    def issue_commission_invitation(self, case_id: UUID, session_on: date) -> int:
+        case = self.get_case(case_id)
+        case.issue_commission_invitation(session_on, case.referent_id)
+        return self.save_command(case)
+
+    @command
+    def record_debt(
+        self, case_id: UUID, creditor: str, amount: Decimal, creditor_is_landlord: bool
+    ) -> Created:
+        case = self.get_case(case_id)
+        debt_id = UUID(case.record_debt(creditor, amount, creditor_is_landlord))
+        return Created(debt_id, self.save_command(case, created=debt_id))
+
+    @command
+    def agree_repayment_plan(
+        self, case_id: UUID, debt_id: UUID, monthly_amount: Decimal, first_due_on: date, months: int
+    ) -> int:
+        case = self.get_case(case_id)
+        case.agree_repayment_plan(debt_id.hex, monthly_amount, first_due_on, months)
+        return self.save_command(case)
+
+    @command
+    def report_rent_payment(
+        self, case_id: UUID, month: date, amount_due: Decimal, amount_paid: Decimal
+    ) -> int:
+        case = self.get_case(case_id)
+        case.report_rent_payment(month, amount_due, amount_paid)
+        return self.save_command(case)
+
+    @command
+    def extend_measure(self, case_id: UUID, additional_months: int, reason: str) -> int:
+        case = self.get_case(case_id)
+        case.extend_measure(additional_months, reason)
+        return self.save_command(case)
+
+    @command
+    def stop_measure(self, case_id: UUID, reason: StopReason, details: str = "") -> int:
+        case, household = self._case_and_household(case_id)
+        case.stop_measure(reason, details, household)
+        return self.save_command(case, household)
+
+    @command
+    def complete_measure(self, case_id: UUID) -> int:
+        case, household = self._case_and_household(case_id)
+        case.complete_measure(household)
+        return self.save_command(case, household)
+
+    @command
+    def submit_final_report(self, case_id: UUID, household_still_housed: bool, summary: str) -> int:
+        case = self.get_case(case_id)
+        case.submit_final_report(household_still_housed, summary)
+        return self.save_command(case)

@@ -1,0 +1,866 @@
+"""The Case: one household's path from diagnostic to the end of its measure.
+
+DIAGNOSTIC → SUBMITTED → REGISTERED → (REJECTED | ADJOURNED → REGISTERED | GRANTED)
+→ ACTIVE (CEOP signed) → (STOPPED | COMPLETED)
+
+Public methods are commands: they check who acts (``case_policy``), the status, and the
+rule they serve, compute dates and ids, then trigger one event. The private ``@event``
+methods only apply; nothing in them reads a clock or makes an id. Personal data (names,
+free-text notes, health items) travels in event attributes of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import event
+
+from aspe.domain.actors import ASSOCIATION_ROLES, Role, current_actor, current_context
+from aspe.domain.audited import AuditedAggregate
+from aspe.domain.case_policy import (
+    Policy,
+    any_of,
+    association_manager,
+    case_referent_or_manager,
+    commission,
+    household_of_case,
+    landlord_of_case,
+    spslh,
+    system,
+)
+from aspe.domain.catalogue import theme_of_action
+from aspe.domain.errors import (
+    AlertNotDue,
+    AlreadyDone,
+    DecisionNotNotified,
+    DiagnosticMissing,
+    DurationShorterThanProbation,
+    InvalidInput,
+    InvalidTransition,
+    MeasureNotEnded,
+    NotAuthorised,
+    NotEligible,
+    NotQualified,
+    SignatureNotRequired,
+)
+from aspe.domain.guards import require_not_future, require_text
+from aspe.domain.household import Household
+from aspe.domain.rules import DEFAULT_RULES, RuleParameters, add_months
+from aspe.domain.staff import Staff
+from aspe.domain.values import (
+    OPEN_STATUSES,
+    AidRequest,
+    Commitment,
+    ConsentScope,
+    ContactChannel,
+    Finding,
+    MeasureType,
+    Objective,
+    ObjectiveProgress,
+    Participant,
+    Party,
+    Period,
+    Signatory,
+    Status,
+    Step,
+    StopReason,
+    SuspensionReason,
+    Theme,
+    VisitKind,
+)
+
+S = Status
+_Themed = TypeVar("_Themed", Finding, Objective)
+ASSOCIATION: Policy = case_referent_or_manager
+CEOP_SIGNERS: dict[Signatory, Policy] = {
+    Signatory.REFERENT: case_referent_or_manager,
+    Signatory.HOUSEHOLD: any_of(household_of_case, case_referent_or_manager),
+    Signatory.LANDLORD: any_of(landlord_of_case, case_referent_or_manager),
+}
+"""Who may record each party's signature: the party itself, or the association for a
+signature given on paper."""
+
+
+def _split_health(items: Sequence[_Themed]) -> tuple[list[_Themed], list[_Themed]]:
+    general = [item for item in items if item.theme is not Theme.HEALTH]
+    health = [item for item in items if item.theme is Theme.HEALTH]
+    return general, health
+
+
+def _check_objectives(objectives: Sequence[Objective]) -> None:
+    """R11: an objective names a catalogue action of its own theme, or is free text."""
+    for objective in objectives:
+        require_text(objective.label, "objectif")
+        if (
+            objective.action is not None
+            and theme_of_action(objective.action) is not objective.theme
+        ):
+            raise InvalidInput(f"L'action « {objective.action} » n'appartient pas à ce thème.")
+
+
+def _check_amount(amount: Decimal, what: str, *, positive: bool = False) -> None:
+    if amount < 0 or (positive and amount == 0):
+        raise InvalidInput(f"Le montant {what} est invalide.")
+
+
+class Case(AuditedAggregate):
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def open(cls, household: Household, referent: Staff) -> Case:
+        """An association opens the diagnostic of a household, naming its referent (R10)."""
+        actor = current_actor()
+        if actor.role not in ASSOCIATION_ROLES:
+            raise NotAuthorised()
+        if actor.role is Role.REFERENT and actor.id != referent.id:
+            raise NotAuthorised("Seul un responsable peut confier un dossier à un autre référent.")
+        _check_referent(referent, actor.organisation_id)
+        case = cls(
+            household_id=household.id,
+            association_id=referent.organisation_id,
+            landlord_id=household.landlord_id,
+            referent_id=referent.id,
+            opened_on=current_context().today(),
+        )
+        household.claim_for_case(case.id)
+        return case
+
+    @event("Opened")
+    def __init__(
+        self,
+        household_id: UUID,
+        association_id: UUID,
+        landlord_id: UUID,
+        referent_id: UUID,
+        opened_on: date,
+    ) -> None:
+        self.household_id = household_id
+        self.association_id = association_id
+        self.landlord_id = landlord_id
+        self.referent_id = referent_id
+        self.opened_on = opened_on
+        self.status = Status.DIAGNOSTIC
+        self.former_referents: dict[str, date] = {}
+        self.findings: list[Finding] = []
+        self.proposed_objectives: list[Objective] = []
+        self.diagnosed_on: date | None = None
+        self.consents: list[ConsentScope] = []
+        self.aid_request: AidRequest | None = None
+        self.proposed_measure: MeasureType | None = None
+        self.proposed_duration_months: int | None = None
+        self.commission_session_on: date | None = None
+        self.measure_type: MeasureType | None = None
+        self.duration_months: int | None = None
+        self.probation_months: int | None = None
+        self.aid_granted: Decimal | None = None
+        self.decided_on: date | None = None
+        self.decision_notified_on: date | None = None
+        self.ceop_version = 0
+        self.ceop_objectives: list[Objective] = []
+        self.ceop_steps: list[Step] = []
+        self.ceop_commitments: list[Commitment] = []
+        self.ceop_required: list[Signatory] = []
+        self.ceop_signatures: dict[str, date] = {}
+        self.ceop_signed_version = 0
+        self.ceop_transmitted_version = 0
+        self.starts_on: date | None = None
+        self.ends_on: date | None = None
+        self.scheduled_visits: dict[str, datetime] = {}
+        self.visits_recorded = 0
+        self.contacts_recorded = 0
+        self.last_contact_on: date | None = None
+        self.suspensions: list[Period] = []
+        self.alerted_silences: list[date] = []
+        self.objective_progress: dict[str, ObjectiveProgress] = {}
+        self.debts: dict[str, Decimal] = {}
+        self.repayment_plans: list[str] = []
+        self.stopped_on: date | None = None
+        self.stop_reason: StopReason | None = None
+        self.completed_on: date | None = None
+        self.final_report_on: date | None = None
+
+    # ---------------------------------------------------------------- guards
+    def _guard(self, who: Policy, *statuses: Status) -> None:
+        """Authorisation first (it reveals nothing), then the status machine."""
+        if not who(self, current_actor()):
+            raise NotAuthorised()
+        if self.status not in statuses:
+            raise InvalidTransition(
+                f"Cette action n'est pas possible quand le dossier est « {self.status.value} »."
+            )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    # ---------------------------------------------------------- referent (R10)
+    def assign_referent(self, referent: Staff, rules: RuleParameters = DEFAULT_RULES) -> None:
+        """Handover: the previous referent keeps read access for a configured number of days."""
+        self._guard(association_manager, *OPEN_STATUSES)
+        _check_referent(referent, self.association_id)
+        if referent.id == self.referent_id:
+            raise AlreadyDone("Ce référent est déjà en charge du dossier.")
+        today = current_context().today()
+        until = date.fromordinal(today.toordinal() + rules.previous_referent_access_days)
+        self._assign_referent(referent.id, self.referent_id, until)
+
+    @event("ReferentAssigned")
+    def _assign_referent(
+        self, referent_id: UUID, previous_referent_id: UUID, previous_access_until: date
+    ) -> None:
+        self.former_referents[previous_referent_id.hex] = previous_access_until
+        self.former_referents.pop(referent_id.hex, None)
+        self.referent_id = referent_id
+
+    # ------------------------------------------------------------ diagnostic (R3)
+    def record_diagnostic(
+        self, findings: Sequence[Finding], objectives: Sequence[Objective]
+    ) -> None:
+        self._guard(ASSOCIATION, S.DIAGNOSTIC)
+        if not findings:
+            raise InvalidInput("Le diagnostic analyse au moins une difficulté.")
+        for finding in findings:
+            require_text(finding.difficulty, "difficulté")
+        _check_objectives(objectives)
+        general_findings, health_findings = _split_health(findings)
+        general_objectives, health_objectives = _split_health(objectives)
+        self._record_diagnostic(
+            recorded_on=current_context().today(),
+            findings=general_findings,
+            objectives=general_objectives,
+            health_findings=health_findings,
+            health_objectives=health_objectives,
+        )
+
+    @event("DiagnosticRecorded")
+    def _record_diagnostic(
+        self,
+        recorded_on: date,
+        findings: list[Finding],
+        objectives: list[Objective],
+        health_findings: list[Finding],
+        health_objectives: list[Objective],
+    ) -> None:
+        self.diagnosed_on = recorded_on
+        self.findings = [*findings, *health_findings]
+        self.proposed_objectives = [*objectives, *health_objectives]
+
+    # ---------------------------------------------------------------- consent
+    def record_consent(self, scope: ConsentScope) -> None:
+        self._guard(any_of(ASSOCIATION, household_of_case), *Status)
+        if scope in self.consents:
+            raise AlreadyDone("Ce consentement est déjà enregistré.")
+        self._record_consent(scope, current_context().today())
+
+    @event("ConsentRecorded")
+    def _record_consent(self, scope: ConsentScope, given_on: date) -> None:
+        self.consents.append(scope)
+
+    def withdraw_consent(self, scope: ConsentScope) -> None:
+        self._guard(any_of(ASSOCIATION, household_of_case), *Status)
+        if scope not in self.consents:
+            raise AlreadyDone("Ce consentement n'est pas enregistré.")
+        self._withdraw_consent(scope, current_context().today())
+
+    @event("ConsentWithdrawn")
+    def _withdraw_consent(self, scope: ConsentScope, withdrawn_on: date) -> None:
+        self.consents.remove(scope)
+
+    def has_consent(self, scope: ConsentScope) -> bool:
+        return scope in self.consents
+
+    # --------------------------------------------------------- request (R1, R2, R9)
+    def submit_request(
+        self,
+        aid_request: AidRequest | None,
+        proposed_measure: MeasureType,
+        proposed_duration_months: int,
+        household: Household,
+    ) -> None:
+        self._guard(ASSOCIATION, S.DIAGNOSTIC)
+        self._check_eligible(aid_request)
+        assert aid_request is not None  # narrowed by the check above
+        if self.diagnosed_on is None:
+            raise DiagnosticMissing()
+        if proposed_duration_months < 1:
+            raise InvalidInput("La durée proposée est d'au moins un mois.")
+        today = current_context().today()
+        household.check_no_other_accompaniment(today)
+        self._submit_request(aid_request, proposed_measure, proposed_duration_months, today)
+
+    @staticmethod
+    def _check_eligible(aid_request: AidRequest | None) -> None:
+        """R1: only households that filed an FPEL aid request are eligible."""
+        if aid_request is None:
+            raise NotEligible()
+        _check_amount(aid_request.amount_requested, "de l'aide demandée", positive=True)
+        _check_amount(aid_request.rent_arrears, "de la dette locative")
+        _check_amount(aid_request.monthly_rent, "du loyer", positive=True)
+
+    @event("RequestSubmitted")
+    def _submit_request(
+        self,
+        aid_request: AidRequest,
+        proposed_measure: MeasureType,
+        proposed_duration_months: int,
+        submitted_on: date,
+    ) -> None:
+        self.aid_request = aid_request
+        self.proposed_measure = proposed_measure
+        self.proposed_duration_months = proposed_duration_months
+        self.status = Status.SUBMITTED
+
+    def register_request(self, commission_session_on: date) -> None:
+        """The SPSLH registers the request on a commission session's agenda."""
+        self._guard(spslh, S.SUBMITTED, S.ADJOURNED)
+        if commission_session_on < current_context().today():
+            raise InvalidInput("La séance de la commission ne peut pas être passée.")
+        self._register_request(commission_session_on, current_context().today())
+
+    @event("RequestRegistered")
+    def _register_request(self, commission_session_on: date, registered_on: date) -> None:
+        self.commission_session_on = commission_session_on
+        self.status = Status.REGISTERED
+
+    def adjourn_request(self, reason: str) -> None:
+        self._guard(commission, S.REGISTERED)
+        self._adjourn_request(require_text(reason, "motif"), current_context().today())
+
+    @event("RequestAdjourned")
+    def _adjourn_request(self, reason: str, adjourned_on: date) -> None:
+        self.status = Status.ADJOURNED
+
+    def reject_request(self, reason: str, household: Household) -> None:
+        self._guard(commission, S.REGISTERED)
+        self._reject_request(require_text(reason, "motif"), current_context().today())
+        household.release_case(self.id)
+
+    @event("RequestRejected")
+    def _reject_request(self, reason: str, rejected_on: date) -> None:
+        self.decided_on = rejected_on
+        self.status = Status.REJECTED
+
+    # ----------------------------------------------------------- decision (R4, R5)
+    def grant_measure(
+        self,
+        measure_type: MeasureType,
+        duration_months: int,
+        probation_months: int,
+        aid_granted: Decimal,
+        household: Household,
+    ) -> None:
+        self._guard(commission, S.REGISTERED)
+        if probation_months < 0 or duration_months < 1:
+            raise InvalidInput("Durées invalides.")
+        self.check_duration_covers_probation(duration_months, probation_months)
+        _check_amount(aid_granted, "de l'aide accordée")
+        today = current_context().today()
+        household.check_no_other_accompaniment(today)
+        assert self.proposed_measure is not None  # set by submit_request
+        self._grant_measure(
+            proposed_measure=self.proposed_measure,
+            measure_type=measure_type,
+            duration_months=duration_months,
+            probation_months=probation_months,
+            aid_granted=aid_granted,
+            decided_on=today,
+        )
+
+    @staticmethod
+    def check_duration_covers_probation(duration_months: int, probation_months: int) -> None:
+        """R5: the measure is never shorter than the aid's probation period."""
+        if duration_months < probation_months:
+            raise DurationShorterThanProbation()
+
+    @event("MeasureGranted")
+    def _grant_measure(
+        self,
+        proposed_measure: MeasureType,
+        measure_type: MeasureType,
+        duration_months: int,
+        probation_months: int,
+        aid_granted: Decimal,
+        decided_on: date,
+    ) -> None:
+        self.measure_type = measure_type
+        self.duration_months = duration_months
+        self.probation_months = probation_months
+        self.aid_granted = aid_granted
+        self.decided_on = decided_on
+        self.status = Status.GRANTED
+
+    def notify_decision(self) -> None:
+        """R2: the commission's decision is notified (to the household and association)."""
+        self._guard(any_of(commission, spslh), S.GRANTED, S.REJECTED)
+        if self.decision_notified_on is not None:
+            raise AlreadyDone("La décision a déjà été notifiée.")
+        self._notify_decision(current_context().today())
+
+    @event("DecisionNotified")
+    def _notify_decision(self, notified_on: date) -> None:
+        self.decision_notified_on = notified_on
+
+    # ------------------------------------------------------------ CEOP (R6, R8)
+    def draft_ceop(
+        self,
+        objectives: Sequence[Objective],
+        steps: Sequence[Step],
+        commitments: Sequence[Commitment],
+    ) -> None:
+        """The first CEOP (or a redraft before it is signed): the measure is not active yet."""
+        self._guard(ASSOCIATION, S.GRANTED)
+        if self.decision_notified_on is None:
+            raise DecisionNotNotified()
+        self._trigger_ceop_version(self._draft_ceop, objectives, steps, commitments)
+
+    def amend_ceop(
+        self,
+        objectives: Sequence[Objective],
+        steps: Sequence[Step],
+        commitments: Sequence[Commitment],
+    ) -> None:
+        """A new version of a signed CEOP, with its own signatures; the measure's dates stay."""
+        self._guard(ASSOCIATION, S.ACTIVE)
+        self._trigger_ceop_version(self._amend_ceop, objectives, steps, commitments)
+
+    def _trigger_ceop_version(
+        self,
+        trigger: Callable[..., Any],
+        objectives: Sequence[Objective],
+        steps: Sequence[Step],
+        commitments: Sequence[Commitment],
+    ) -> None:
+        if not objectives:
+            raise InvalidInput("Le CEOP définit au moins un objectif.")
+        _check_objectives(objectives)
+        for step in steps:
+            require_text(step.label, "étape")
+        parties = {commitment.party for commitment in commitments}
+        if not {Party.HOUSEHOLD, Party.REFERENT} <= parties:
+            raise InvalidInput("Le CEOP précise les engagements du ménage et du référent.")
+        required = [Signatory.HOUSEHOLD, Signatory.REFERENT]
+        if Party.LANDLORD in parties:
+            required.append(Signatory.LANDLORD)
+        general, health = _split_health(objectives)
+        trigger(
+            version=self.ceop_version + 1,
+            objectives=general,
+            health_objectives=health,
+            steps=list(steps),
+            commitments=list(commitments),
+            required_signatories=required,
+            drafted_on=current_context().today(),
+        )
+
+    @event("CeopDrafted")
+    def _draft_ceop(
+        self,
+        version: int,
+        objectives: list[Objective],
+        health_objectives: list[Objective],
+        steps: list[Step],
+        commitments: list[Commitment],
+        required_signatories: list[Signatory],
+        drafted_on: date,
+    ) -> None:
+        self._apply_ceop_version(
+            version, [*objectives, *health_objectives], steps, commitments, required_signatories
+        )
+
+    @event("CeopAmended")
+    def _amend_ceop(
+        self,
+        version: int,
+        objectives: list[Objective],
+        health_objectives: list[Objective],
+        steps: list[Step],
+        commitments: list[Commitment],
+        required_signatories: list[Signatory],
+        drafted_on: date,
+    ) -> None:
+        self._apply_ceop_version(
+            version, [*objectives, *health_objectives], steps, commitments, required_signatories
+        )
+
+    def _apply_ceop_version(
+        self,
+        version: int,
+        objectives: list[Objective],
+        steps: list[Step],
+        commitments: list[Commitment],
+        required: list[Signatory],
+    ) -> None:
+        self.ceop_version = version
+        self.ceop_objectives = list(objectives)
+        self.ceop_steps = list(steps)
+        self.ceop_commitments = list(commitments)
+        self.ceop_required = list(required)
+        self.ceop_signatures = {}
+
+    @property
+    def ceop_awaiting_signatures(self) -> bool:
+        return self.ceop_version > self.ceop_signed_version
+
+    def record_ceop_signature(self, signatory: Signatory, signed_on: date) -> None:
+        """One party signs the pending CEOP version; the last required one makes it signed.
+
+        R6: a first CEOP signed starts the measure that very day (the day the last required
+        signature is given); it ends ``duration_months`` later.
+        """
+        self._guard(CEOP_SIGNERS[signatory], S.GRANTED, S.ACTIVE)
+        if not self.ceop_awaiting_signatures:
+            raise InvalidTransition("Aucune version du CEOP n'attend de signature.")
+        if signatory not in self.ceop_required:
+            raise SignatureNotRequired()
+        if signatory.value in self.ceop_signatures:
+            raise AlreadyDone("Cette partie a déjà signé cette version du CEOP.")
+        require_not_future(signed_on, "de signature")
+        self._record_ceop_signature(self.ceop_version, signatory, signed_on)
+        if all(s.value in self.ceop_signatures for s in self.ceop_required):
+            self._sign_ceop_version()
+
+    @event("CeopSignatureRecorded")
+    def _record_ceop_signature(self, version: int, signatory: Signatory, signed_on: date) -> None:
+        self.ceop_signatures[signatory.value] = signed_on
+
+    def _sign_ceop_version(self) -> None:
+        signed_on = max(self.ceop_signatures.values())
+        starts_on = self.starts_on or signed_on
+        assert self.duration_months is not None  # set by grant_measure
+        ends_on = self.ends_on or add_months(starts_on, self.duration_months)
+        self._ceop_signed(self.ceop_version, signed_on, starts_on, ends_on)
+
+    @event("CeopSigned")
+    def _ceop_signed(self, version: int, signed_on: date, starts_on: date, ends_on: date) -> None:
+        self.ceop_signed_version = version
+        self.starts_on = starts_on
+        self.ends_on = ends_on
+        self.status = Status.ACTIVE
+
+    def transmit_ceop(self) -> None:
+        """R8: the signed CEOP is sent to the SPSLH."""
+        self._guard(ASSOCIATION, S.ACTIVE)
+        if self.ceop_transmitted_version >= self.ceop_signed_version:
+            raise AlreadyDone("Cette version du CEOP a déjà été transmise au SPSLH.")
+        self._transmit_ceop(self.ceop_signed_version, current_context().today())
+
+    @event("CeopTransmitted")
+    def _transmit_ceop(self, version: int, transmitted_on: date) -> None:
+        self.ceop_transmitted_version = version
+
+    def record_objective_progress(
+        self, objective_id: str, progress: ObjectiveProgress, note: str = ""
+    ) -> None:
+        self._guard(ASSOCIATION, S.ACTIVE)
+        if objective_id not in {objective.id for objective in self.ceop_objectives}:
+            raise InvalidInput("Cet objectif ne figure pas au CEOP.")
+        self._record_objective_progress(
+            objective_id, progress, current_context().today(), note.strip()
+        )
+
+    @event("ObjectiveProgressRecorded")
+    def _record_objective_progress(
+        self, objective_id: str, progress: ObjectiveProgress, recorded_on: date, note: str
+    ) -> None:
+        self.objective_progress[objective_id] = progress
+
+    # ---------------------------------------------- visits and contacts (R4, R7)
+    def schedule_visit(self, planned_at: datetime, kind: VisitKind) -> str:
+        self._guard(ASSOCIATION, S.ACTIVE)
+        if planned_at.tzinfo is None:
+            raise InvalidInput("L'heure du rendez-vous doit préciser son fuseau horaire.")
+        visit_id = uuid4().hex
+        self._schedule_visit(visit_id, planned_at, kind)
+        return visit_id
+
+    @event("VisitScheduled")
+    def _schedule_visit(self, visit_id: str, planned_at: datetime, kind: VisitKind) -> None:
+        self.scheduled_visits[visit_id] = planned_at
+
+    def record_visit(
+        self,
+        occurred_on: date,
+        kind: VisitKind,
+        themes: Sequence[Theme],
+        note: str = "",
+        household_present: bool = True,
+        visit_id: str | None = None,
+    ) -> None:
+        """A visit (at home or elsewhere). It counts as a meeting when the household was there."""
+        self._guard(ASSOCIATION, S.ACTIVE)
+        self._check_during_measure(occurred_on)
+        if visit_id is not None and visit_id not in self.scheduled_visits:
+            raise InvalidInput("Ce rendez-vous n'est pas programmé.")
+        self._record_visit(
+            visit_id or uuid4().hex, occurred_on, kind, list(themes), household_present, note
+        )
+
+    def _check_during_measure(self, day: date) -> None:
+        require_not_future(day, "de l'intervention")
+        assert self.starts_on is not None  # ACTIVE cases have started
+        if day < self.starts_on:
+            raise InvalidInput("La date précède le début de la mesure.")
+
+    @event("VisitRecorded")
+    def _record_visit(
+        self,
+        visit_id: str,
+        occurred_on: date,
+        kind: VisitKind,
+        themes: list[Theme],
+        household_present: bool,
+        note: str,
+    ) -> None:
+        self.scheduled_visits.pop(visit_id, None)
+        self.visits_recorded += 1
+        if household_present:
+            self._heard_from_household(occurred_on)
+
+    def _heard_from_household(self, on: date) -> None:
+        if self.last_contact_on is None or on > self.last_contact_on:
+            self.last_contact_on = on
+
+    def record_missed_visit(self, visit_id: str, reason: str = "") -> None:
+        self._guard(ASSOCIATION, S.ACTIVE)
+        if visit_id not in self.scheduled_visits:
+            raise InvalidInput("Ce rendez-vous n'est pas programmé.")
+        self._record_missed_visit(visit_id, reason.strip())
+
+    @event("VisitMissed")
+    def _record_missed_visit(self, visit_id: str, reason: str) -> None:
+        self.scheduled_visits.pop(visit_id, None)
+
+    def record_contact(
+        self,
+        occurred_on: date,
+        channel: ContactChannel,
+        initiated_by_household: bool,
+        themes: Sequence[Theme] = (),
+        note: str = "",
+    ) -> None:
+        self._guard(ASSOCIATION, S.ACTIVE)
+        self._check_during_measure(occurred_on)
+        self._record_contact(occurred_on, channel, initiated_by_household, list(themes), note)
+
+    @event("ContactRecorded")
+    def _record_contact(
+        self,
+        occurred_on: date,
+        channel: ContactChannel,
+        initiated_by_household: bool,
+        themes: list[Theme],
+        note: str,
+    ) -> None:
+        self.contacts_recorded += 1
+        self._heard_from_household(occurred_on)
+
+    # --------------------------------------------- non-collaboration (R7)
+    def silence_anchor(self) -> date | None:
+        """The later of the measure's start and the last meeting or contact."""
+        if self.starts_on is None:
+            return None
+        if self.last_contact_on is None:
+            return self.starts_on
+        return max(self.starts_on, self.last_contact_on)
+
+    def silent_days(self, as_of: date) -> int:
+        """Whole days after the anchor and before ``as_of``, less the suspended ones."""
+        anchor = self.silence_anchor()
+        if anchor is None or as_of <= anchor:
+            return 0
+        elapsed = (as_of - anchor).days - 1
+        suspended = sum(period.days_within(anchor, as_of) for period in self.suspensions)
+        return max(0, elapsed - suspended)
+
+    def is_alert_due(self, as_of: date, rules: RuleParameters = DEFAULT_RULES) -> bool:
+        """One alert per silent period, once ``silent_days_before_alert`` have passed."""
+        anchor = self.silence_anchor()
+        return (
+            self.status is Status.ACTIVE
+            and anchor is not None
+            and anchor not in self.alerted_silences
+            and self.silent_days(as_of) >= rules.silent_days_before_alert
+        )
+
+    def suspend_alert_clock(
+        self, starts_on: date, ends_on: date, reason: SuspensionReason, details: str = ""
+    ) -> None:
+        """The referent stops the clock for a stated reason and period (hospitalisation…)."""
+        self._guard(ASSOCIATION, S.ACTIVE)
+        if ends_on < starts_on:
+            raise InvalidInput("La fin de la suspension précède son début.")
+        self._suspend_alert_clock(Period(starts_on, ends_on), reason, details.strip())
+
+    @event("AlertClockSuspended")
+    def _suspend_alert_clock(self, period: Period, reason: SuspensionReason, details: str) -> None:
+        self.suspensions.append(period)
+
+    def raise_non_collaboration_alert(
+        self, as_of: date, rules: RuleParameters = DEFAULT_RULES
+    ) -> None:
+        """R7: the association alerts the commission (or the platform's detector does)."""
+        self._guard(any_of(ASSOCIATION, system), S.ACTIVE)
+        require_not_future(as_of, "de constat")
+        if not self.is_alert_due(as_of, rules):
+            raise AlertNotDue()
+        anchor = self.silence_anchor()
+        assert anchor is not None  # is_alert_due requires it
+        self._raise_alert(anchor, self.silent_days(as_of), as_of)
+
+    @event("NonCollaborationAlertRaised")
+    def _raise_alert(self, silent_since: date, silent_days: int, raised_on: date) -> None:
+        self.alerted_silences.append(silent_since)
+
+    # ------------------------------------------------ concertations and invitations (R12)
+    def hold_concertation(
+        self,
+        held_on: date,
+        subject: str,
+        participants: Sequence[Participant],
+        outcome: str = "",
+    ) -> None:
+        self._guard(ASSOCIATION, S.GRANTED, S.ACTIVE)
+        require_not_future(held_on, "de la concertation")
+        if not participants:
+            raise InvalidInput("Une concertation réunit au moins un autre intervenant.")
+        self._hold_concertation(
+            uuid4().hex, held_on, require_text(subject, "objet"), list(participants), outcome
+        )
+
+    @event("ConcertationHeld")
+    def _hold_concertation(
+        self,
+        concertation_id: str,
+        held_on: date,
+        subject: str,
+        participants: list[Participant],
+        outcome: str,
+    ) -> None:
+        pass
+
+    def issue_commission_invitation(self, session_on: date, invitee_id: UUID) -> None:
+        """R12: the referent attends the commission on invitation."""
+        self._guard(any_of(commission, spslh), S.REGISTERED, S.ADJOURNED, S.GRANTED, S.ACTIVE)
+        if session_on < current_context().today():
+            raise InvalidInput("La séance de la commission ne peut pas être passée.")
+        if invitee_id != self.referent_id:
+            raise InvalidInput("Seul le référent du dossier peut être invité à la commission.")
+        self._issue_commission_invitation(session_on, invitee_id)
+
+    @event("CommissionInvitationIssued")
+    def _issue_commission_invitation(self, session_on: date, invitee_id: UUID) -> None:
+        pass
+
+    # ------------------------------------------------------------ debts and rent
+    def record_debt(self, creditor: str, amount: Decimal, creditor_is_landlord: bool) -> str:
+        self._guard(ASSOCIATION, *OPEN_STATUSES)
+        _check_amount(amount, "de la dette", positive=True)
+        debt_id = uuid4().hex
+        self._record_debt(
+            debt_id, require_text(creditor, "créancier"), amount, creditor_is_landlord
+        )
+        return debt_id
+
+    @event("DebtRecorded")
+    def _record_debt(
+        self, debt_id: str, creditor: str, amount: Decimal, creditor_is_landlord: bool
+    ) -> None:
+        self.debts[debt_id] = amount
+
+    def agree_repayment_plan(
+        self, debt_id: str, monthly_amount: Decimal, first_due_on: date, months: int
+    ) -> None:
+        self._guard(ASSOCIATION, S.GRANTED, S.ACTIVE)
+        if debt_id not in self.debts:
+            raise InvalidInput("Cette dette n'est pas enregistrée.")
+        _check_amount(monthly_amount, "de l'échéance", positive=True)
+        if months < 1:
+            raise InvalidInput("Un plan d'apurement compte au moins une échéance.")
+        self._agree_repayment_plan(debt_id, monthly_amount, first_due_on, months)
+
+    @event("RepaymentPlanAgreed")
+    def _agree_repayment_plan(
+        self, debt_id: str, monthly_amount: Decimal, first_due_on: date, months: int
+    ) -> None:
+        self.repayment_plans.append(debt_id)
+
+    def report_rent_payment(self, month: date, amount_due: Decimal, amount_paid: Decimal) -> None:
+        """The landlord reports a month's rent: due, paid (the ledger shows resumption)."""
+        self._guard(landlord_of_case, S.GRANTED, S.ACTIVE)
+        _check_amount(amount_due, "du loyer dû", positive=True)
+        _check_amount(amount_paid, "du loyer payé")
+        require_not_future(month.replace(day=1), "du mois")
+        self._report_rent_payment(month.replace(day=1), amount_due, amount_paid)
+
+    @event("RentPaymentReported")
+    def _report_rent_payment(self, month: date, amount_due: Decimal, amount_paid: Decimal) -> None:
+        pass
+
+    # -------------------------------------------------------- end of measure (R6, R7)
+    def extend_measure(self, additional_months: int, reason: str) -> None:
+        self._guard(commission, S.ACTIVE)
+        if additional_months < 1:
+            raise InvalidInput("La prolongation est d'au moins un mois.")
+        assert self.ends_on is not None  # ACTIVE cases have an end date
+        self._extend_measure(
+            additional_months,
+            add_months(self.ends_on, additional_months),
+            require_text(reason, "motif"),
+        )
+
+    @event("MeasureExtended")
+    def _extend_measure(self, additional_months: int, ends_on: date, reason: str) -> None:
+        assert self.duration_months is not None
+        self.duration_months += additional_months
+        self.ends_on = ends_on
+
+    def stop_measure(self, reason: StopReason, details: str, household: Household) -> None:
+        """R7: only the commission stops a measure."""
+        self._guard(commission, S.GRANTED, S.ACTIVE)
+        self._stop_measure(reason, details.strip(), current_context().today())
+        household.release_case(self.id)
+
+    @event("MeasureStopped")
+    def _stop_measure(self, reason: StopReason, details: str, stopped_on: date) -> None:
+        self.stop_reason = reason
+        self.stopped_on = stopped_on
+        self.status = Status.STOPPED
+
+    def complete_measure(self, household: Household) -> None:
+        self._guard(any_of(system, commission), S.ACTIVE)
+        today = current_context().today()
+        assert self.ends_on is not None  # ACTIVE cases have an end date
+        if today < self.ends_on:
+            raise MeasureNotEnded()
+        self._complete_measure(self.ends_on)
+        household.release_case(self.id)
+
+    @event("MeasureCompleted")
+    def _complete_measure(self, completed_on: date) -> None:
+        self.completed_on = completed_on
+        self.status = Status.COMPLETED
+
+    def submit_final_report(self, household_still_housed: bool, summary: str) -> None:
+        self._guard(ASSOCIATION, S.STOPPED, S.COMPLETED)
+        if self.final_report_on is not None:
+            raise AlreadyDone("Le bilan a déjà été remis.")
+        self._submit_final_report(
+            household_still_housed, require_text(summary, "bilan"), current_context().today()
+        )
+
+    @event("FinalReportSubmitted")
+    def _submit_final_report(
+        self, household_still_housed: bool, summary: str, submitted_on: date
+    ) -> None:
+        self.final_report_on = submitted_on
+
+
+def _check_referent(referent: Staff, association_id: UUID | None) -> None:
+    """R10: the referent is a qualified social worker of the association holding the case."""
+    if referent.organisation_id != association_id or referent.role not in ASSOCIATION_ROLES:
+        raise InvalidInput("Le référent doit appartenir à l'association qui suit le dossier.")
+    if not referent.is_qualified_referent:
+        raise NotQualified()

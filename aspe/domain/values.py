@@ -1,0 +1,262 @@
+"""Value objects and enumerations of the ASPE domain (DESIGN §2 glossary).
+
+Events carry these; the application registers a transcoding for each type listed in
+``VALUE_TYPES`` so that a stored event decodes to exactly the values it was built with.
+Sequences inside values are tuples; aggregates keep lists (what the store gives back).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from uuid import UUID
+
+
+class Status(Enum):
+    DIAGNOSTIC = "DIAGNOSTIC"
+    SUBMITTED = "SUBMITTED"
+    REGISTERED = "REGISTERED"
+    ADJOURNED = "ADJOURNED"
+    REJECTED = "REJECTED"
+    GRANTED = "GRANTED"
+    ACTIVE = "ACTIVE"
+    STOPPED = "STOPPED"
+    COMPLETED = "COMPLETED"
+
+
+OPEN_STATUSES = frozenset(Status) - {Status.REJECTED, Status.STOPPED, Status.COMPLETED}
+
+
+class Theme(Enum):
+    """R11: the seven themes of the measure's content (§11)."""
+
+    HOUSING = "HOUSING"
+    BUDGET = "BUDGET"
+    ADMINISTRATIVE = "ADMINISTRATIVE"
+    MEDIATION = "MEDIATION"
+    EMPLOYMENT = "EMPLOYMENT"
+    MOBILITY = "MOBILITY"
+    HEALTH = "HEALTH"
+
+
+class MeasureType(Enum):
+    """R4: SIMPLE = one home visit a week; REINFORCED = three visits, two at home."""
+
+    SIMPLE = "SIMPLE"
+    REINFORCED = "REINFORCED"
+
+
+class VisitKind(Enum):
+    HOME = "HOME"
+    OFFICE = "OFFICE"
+    OTHER = "OTHER"
+
+
+class ContactChannel(Enum):
+    PHONE = "PHONE"
+    EMAIL = "EMAIL"
+    SMS = "SMS"
+    LETTER = "LETTER"
+    OTHER = "OTHER"
+
+
+class Signatory(Enum):
+    """The parties whose signature a CEOP version may require (R8)."""
+
+    HOUSEHOLD = "HOUSEHOLD"
+    REFERENT = "REFERENT"
+    LANDLORD = "LANDLORD"
+
+
+class Party(Enum):
+    """Who a CEOP commitment binds."""
+
+    HOUSEHOLD = "HOUSEHOLD"
+    REFERENT = "REFERENT"
+    LANDLORD = "LANDLORD"
+    SPSLH = "SPSLH"
+    OTHER = "OTHER"
+
+
+class ConsentScope(Enum):
+    """What the household allowed. LANDLORD_DETAIL opens DESIGN §6's consent-gated rows."""
+
+    LANDLORD_DETAIL = "LANDLORD_DETAIL"
+
+
+class StopReason(Enum):
+    NON_COLLABORATION = "NON_COLLABORATION"
+    OBJECTIVES_MET = "OBJECTIVES_MET"
+    HOUSEHOLD_MOVED = "HOUSEHOLD_MOVED"
+    HOUSEHOLD_REQUEST = "HOUSEHOLD_REQUEST"
+    EVICTION = "EVICTION"
+    OTHER = "OTHER"
+
+
+class SuspensionReason(Enum):
+    HOSPITALISATION = "HOSPITALISATION"
+    HOUSEHOLD_AWAY = "HOUSEHOLD_AWAY"
+    OTHER = "OTHER"
+
+
+class ObjectiveProgress(Enum):
+    NOT_STARTED = "NOT_STARTED"
+    IN_PROGRESS = "IN_PROGRESS"
+    ACHIEVED = "ACHIEVED"
+    ABANDONED = "ABANDONED"
+
+
+class AccompanimentKind(Enum):
+    """R9: accompaniments an ASPE measure may not be combined with."""
+
+    FSL = "FSL"
+    ANTI_POVERTY_PLAN = "ANTI_POVERTY_PLAN"
+
+
+class OrganisationKind(Enum):
+    ASSOCIATION = "ASSOCIATION"
+    SPSLH = "SPSLH"
+    COMMISSION = "COMMISSION"
+    LANDLORD = "LANDLORD"
+    PLATFORM = "PLATFORM"
+
+
+class LandlordCategory(Enum):
+    SOCIAL = "SOCIAL"
+    PRIVATE = "PRIVATE"
+
+
+class Diploma(Enum):
+    """French social-work diplomas, with their level in the old nomenclature (I is highest)."""
+
+    DEASS = "DEASS"  # assistant de service social
+    DEES = "DEES"  # éducateur spécialisé
+    DEEJE = "DEEJE"  # éducateur de jeunes enfants
+    DEETS = "DEETS"  # éducateur technique spécialisé
+    DECESF = "DECESF"  # conseiller en économie sociale familiale
+    CAFERUIS = "CAFERUIS"  # encadrement et responsable d'unité d'intervention sociale
+    DEIS = "DEIS"  # ingénierie sociale
+    DEME = "DEME"  # moniteur éducateur
+    DETISF = "DETISF"  # technicien de l'intervention sociale et familiale
+    DEAES = "DEAES"  # accompagnant éducatif et social
+    NONE = "NONE"
+
+    @property
+    def level(self) -> int | None:
+        """The level in the old nomenclature (1 = I, …, 5 = V); None when not a diploma."""
+        return _LEVELS[self]
+
+
+_LEVELS: dict[Diploma, int | None] = {
+    Diploma.DEIS: 1,
+    Diploma.CAFERUIS: 2,
+    Diploma.DEASS: 3,
+    Diploma.DEES: 3,
+    Diploma.DEEJE: 3,
+    Diploma.DEETS: 3,
+    Diploma.DECESF: 3,
+    Diploma.DEME: 4,
+    Diploma.DETISF: 4,
+    Diploma.DEAES: 5,
+    Diploma.NONE: None,
+}
+
+QUALIFYING_LEVEL = 3
+"""R10: a referent holds a recognised social-work diploma of level III or higher."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A difficulty observed during the diagnostic, under one theme (R3)."""
+
+    theme: Theme
+    difficulty: str
+
+
+@dataclass(frozen=True)
+class Objective:
+    """An objective of the accompaniment: a catalogue action (R11) or free text."""
+
+    id: str
+    theme: Theme
+    label: str
+    action: str | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    label: str
+    due_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Commitment:
+    party: Party
+    text: str
+
+
+@dataclass(frozen=True)
+class AidRequest:
+    """R1: the FPEL financial aid request that makes the household eligible."""
+
+    amount_requested: Decimal
+    rent_arrears: Decimal
+    monthly_rent: Decimal
+
+
+@dataclass(frozen=True)
+class Participant:
+    """Someone present at a concertation: the landlord (by organisation) or another party."""
+
+    label: str
+    organisation_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days from ``starts_on`` to ``ends_on``, both included."""
+
+    starts_on: date
+    ends_on: date
+
+    def days_within(self, after: date, before: date) -> int:
+        """How many of this period's days lie strictly between ``after`` and ``before``."""
+        first = max(self.starts_on, date.fromordinal(after.toordinal() + 1))
+        last = min(self.ends_on, date.fromordinal(before.toordinal() - 1))
+        return max(0, (last - first).days + 1)
+
+
+@dataclass(frozen=True)
+class Address:
+    street: str
+    postcode: str
+    city: str
+
+
+VALUE_TYPES: tuple[type, ...] = (
+    Status,
+    Theme,
+    MeasureType,
+    VisitKind,
+    ContactChannel,
+    Signatory,
+    Party,
+    ConsentScope,
+    StopReason,
+    SuspensionReason,
+    ObjectiveProgress,
+    AccompanimentKind,
+    OrganisationKind,
+    LandlordCategory,
+    Diploma,
+    Finding,
+    Objective,
+    Step,
+    Commitment,
+    AidRequest,
+    Participant,
+    Period,
+    Address,
+)

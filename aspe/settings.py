@@ -1,0 +1,110 @@
+"""Configuration: environment variables only (prefix ``ASPE_``), read here and nowhere else.
+
+The embedded default needs none of them: a SQLite store under ``./var``. Rule parameters
+that differ between départements default to the values of the cahier des charges.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from aspe.domain.rules import RuleParameters
+
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me"
+
+
+class Environment(Enum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Everything ASPE reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="ASPE_", frozen=True)
+
+    env: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Path("var")
+    database_url: str | None = Field(
+        default=None,
+        description="postgresql://user@host:port/dbname, or sqlite:///path; "
+        "default: a SQLite file under ASPE_DATA_DIR",
+    )
+    database_schema: str | None = Field(
+        default=None, description="PostgreSQL schema for the event store and read models"
+    )
+    redis_url: str | None = None
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET_KEY)
+    snapshot_interval: int = Field(default=50, ge=1)
+    postgres_pool_size: int = Field(default=5, ge=1)
+    postgres_max_overflow: int = Field(default=10, ge=0)
+
+    simple_home_visits_per_week: int = Field(default=1, ge=0)
+    simple_visits_per_week: int = Field(default=1, ge=0)
+    reinforced_home_visits_per_week: int = Field(default=2, ge=0)
+    reinforced_visits_per_week: int = Field(default=3, ge=0)
+    silent_days_before_alert: int = Field(default=14, ge=1)
+    reminder_days_before_end: int = Field(default=30, ge=0)
+    previous_referent_access_days: int = Field(default=30, ge=0)
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_outside_development(self) -> Settings:
+        if (
+            self.env is Environment.PRODUCTION
+            and self.secret_key.get_secret_value() == DEVELOPMENT_SECRET_KEY
+        ):
+            raise ValueError("ASPE_SECRET_KEY must be set outside development")
+        return self
+
+    @property
+    def rules(self) -> RuleParameters:
+        return RuleParameters(
+            simple_visits_per_week=self.simple_visits_per_week,
+            simple_home_visits_per_week=self.simple_home_visits_per_week,
+            reinforced_visits_per_week=self.reinforced_visits_per_week,
+            reinforced_home_visits_per_week=self.reinforced_home_visits_per_week,
+            silent_days_before_alert=self.silent_days_before_alert,
+            reminder_days_before_end=self.reminder_days_before_end,
+            previous_referent_access_days=self.previous_referent_access_days,
+        )
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.database_url is not None and self.database_url.startswith("postgres")
+
+    def sqlite_path(self, name: str = "events") -> Path:
+        """The SQLite file of the store named ``name`` (one file per application)."""
+        if self.database_url and self.database_url.startswith("sqlite:///"):
+            base = Path(self.database_url.removeprefix("sqlite:///"))
+            return base if name == "events" else base.with_name(f"{base.stem}-{name}.sqlite")
+        return self.data_dir / f"{name}.sqlite"
+
+    def eventsourcing_env(self, name: str = "events") -> dict[str, str]:
+        """The ``env`` mapping the eventsourcing library reads, built from these settings."""
+        if not self.uses_postgres:
+            path = self.sqlite_path(name)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
+        assert self.database_url is not None
+        url = urlsplit(self.database_url)
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
+            "POSTGRES_HOST": url.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(url.port or 5432),
+            "POSTGRES_USER": unquote(url.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(url.password or ""),
+            "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(self.postgres_max_overflow),
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+            "POSTGRES_CONN_MAX_AGE": "",
+        }
+        if self.database_schema:
+            env["POSTGRES_SCHEMA"] = self.database_schema
+        return env

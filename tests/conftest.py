@@ -1,0 +1,174 @@
+"""Shared fixtures: stores on SQLite and PostgreSQL, a frozen clock, a small département.
+
+Tests that need PostgreSQL or Redis skip with a one-line reason when the server does not
+answer, unless ``ASPE_REQUIRE_SERVICES=1`` (CI), which turns the skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from aspe.application import AspeApplication
+from aspe.application.passwords import hash_password
+from aspe.bootstrap import build_application
+from aspe.domain.values import LandlordCategory
+from aspe.scenarios import DEFAULT_PASSWORD, Account, Association, Clock, Departement
+from aspe.settings import Environment, Settings
+
+POSTGRES_URL = os.environ.get("ASPE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("ASPE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+SERVICES_REQUIRED = os.environ.get("ASPE_REQUIRE_SERVICES") == "1"
+
+MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+"""The frozen 'now' of the behaviour tests: a Monday, so ISO weeks start on it."""
+
+
+def _postgres_error() -> str | None:
+    try:
+        with psycopg.connect(POSTGRES_URL, connect_timeout=3):
+            return None
+    except psycopg.Error as error:
+        return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+def require_postgres() -> None:
+    error = _postgres_error()
+    if error is None:
+        return
+    if SERVICES_REQUIRED:
+        pytest.fail(f"PostgreSQL is required (ASPE_REQUIRE_SERVICES=1) but not reachable: {error}")
+    pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error}")
+
+
+def require_redis() -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as error:
+        if SERVICES_REQUIRED:
+            pytest.fail(f"Redis is required (ASPE_REQUIRE_SERVICES=1) but not reachable: {error}")
+        pytest.skip(f"Redis not reachable at {REDIS_URL}: {error}")
+
+
+@pytest.fixture(scope="session")
+def postgres_schema() -> Iterator[str]:
+    """A schema of its own for this test run, dropped at the end."""
+    require_postgres()
+    schema = f"aspe_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    yield schema
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def postgres_settings(postgres_schema: str) -> Settings:
+    return Settings(
+        env=Environment.TEST, database_url=POSTGRES_URL, database_schema=postgres_schema
+    )
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path) -> Settings:
+    return Settings(env=Environment.TEST, data_dir=tmp_path / "var")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def settings(request: pytest.FixtureRequest) -> Settings:
+    """The same behaviour runs on both event stores."""
+    return request.getfixturevalue(f"{request.param}_settings")
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[AspeApplication]:
+    application = build_application(settings)
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(MONDAY)
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    return hash_password(DEFAULT_PASSWORD)
+
+
+@dataclass
+class World:
+    """A département small enough for one test: who is who, by the role they play."""
+
+    departement: Departement
+    association: Association
+    other_association: Association
+    landlord_id: uuid.UUID
+    landlord: Account
+    other_landlord_id: uuid.UUID
+    other_landlord: Account
+    unqualified: Account
+
+    @property
+    def app(self) -> AspeApplication:
+        return self.departement.app
+
+    @property
+    def clock(self) -> Clock:
+        return self.departement.clock
+
+    @property
+    def referent(self) -> Account:
+        return self.association.referents[0]
+
+    @property
+    def second_referent(self) -> Account:
+        return self.association.referents[1]
+
+    @property
+    def manager(self) -> Account:
+        return self.association.manager
+
+    @property
+    def spslh(self) -> Account:
+        return self.departement.spslh_agent
+
+    @property
+    def commission(self) -> Account:
+        return self.departement.commission_member
+
+    @property
+    def auditor(self) -> Account:
+        return self.departement.auditor
+
+    def new_household(self, name: str = "Ménage Durand") -> uuid.UUID:
+        return self.departement.add_household(self.referent, self.landlord_id, name)
+
+
+@pytest.fixture
+def world(app: AspeApplication, clock: Clock, password_hash: str) -> World:
+    departement = Departement(app, clock, password_hash)
+    association = departement.add_association("Habitat Solidaire", ["Claire Martin", "Paul Roux"])
+    other = departement.add_association("Entraide Logement", ["Inès Bernard"])
+    landlord_id, landlord = departement.add_landlord("Lyon Habitat", LandlordCategory.SOCIAL)
+    other_id, other_landlord = departement.add_landlord("SCI Bellecour", LandlordCategory.PRIVATE)
+    return World(
+        departement=departement,
+        association=association,
+        other_association=other,
+        landlord_id=landlord_id,
+        landlord=landlord,
+        other_landlord_id=other_id,
+        other_landlord=other_landlord,
+        unqualified=departement.add_unqualified_staff(association, "Léa Petit"),
+    )

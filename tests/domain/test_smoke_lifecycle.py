@@ -1,0 +1,9 @@
+from aspe.domain.values import Status
+from aspe.scenarios import CaseStory
+
+
+def test_a_case_walks_to_every_status(world):
+    for status in Status:
+        story = CaseStory(world.departement, world.referent, world.new_household(status.value))
+        case_id = story.walk_to(status)
+        assert world.app.get_case(case_id).status is status
