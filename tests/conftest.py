@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -19,8 +21,10 @@ import pytest
 from aspe.application import AspeApplication
 from aspe.application.passwords import hash_password
 from aspe.bootstrap import build_application
+from aspe.domain.actors import Actor
+from aspe.domain.errors import DomainError
 from aspe.domain.values import LandlordCategory
-from aspe.scenarios import DEFAULT_PASSWORD, Account, Association, Clock, Departement
+from aspe.scenarios import DEFAULT_PASSWORD, Account, Association, CaseStory, Clock, Departement
 from aspe.settings import Environment, Settings
 
 POSTGRES_URL = os.environ.get("ASPE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -154,6 +158,15 @@ class World:
     def new_household(self, name: str = "Ménage Durand") -> uuid.UUID:
         return self.departement.add_household(self.referent, self.landlord_id, name)
 
+    def acting(self, who: Account | Actor) -> AbstractContextManager[None]:
+        return self.departement.acting(who.actor if isinstance(who, Account) else who)
+
+    def event_names(self, aggregate_id: uuid.UUID) -> list[str]:
+        return [type(event).__name__ for event in self.app.events.get(aggregate_id)]
+
+    def last_event(self, aggregate_id: uuid.UUID) -> Any:
+        return list(self.app.events.get(aggregate_id))[-1]
+
 
 @pytest.fixture
 def world(app: AspeApplication, clock: Clock, password_hash: str) -> World:
@@ -172,3 +185,33 @@ def world(app: AspeApplication, clock: Clock, password_hash: str) -> World:
         other_landlord=other_landlord,
         unqualified=departement.add_unqualified_staff(association, "Léa Petit"),
     )
+
+
+class Refusals:
+    """Then-steps for refused commands: the error's code, and nothing stored."""
+
+    def __init__(self, app: AspeApplication) -> None:
+        self.app = app
+
+    @contextmanager
+    def expect(self, code: str) -> Iterator[None]:
+        head = self.app.head()
+        with pytest.raises(DomainError) as caught:
+            yield
+        assert caught.value.code == code, caught.value
+        assert self.app.head() == head, "a refused command stored events"
+
+
+@pytest.fixture
+def refused(app: AspeApplication) -> Refusals:
+    return Refusals(app)
+
+
+@pytest.fixture
+def story(world: World) -> Callable[..., CaseStory]:
+    """A new household's case story, with the world's referent, ready to walk."""
+
+    def new_story(**options: Any) -> CaseStory:
+        return CaseStory(world.departement, world.referent, world.new_household(), **options)
+
+    return new_story

@@ -36,6 +36,7 @@ from aspe.domain.catalogue import theme_of_action
 from aspe.domain.errors import (
     AlertNotDue,
     AlreadyDone,
+    CeopNotDrafted,
     DecisionNotNotified,
     DiagnosticMissing,
     DurationShorterThanProbation,
@@ -164,6 +165,7 @@ class Case(AuditedAggregate):
         self.ceop_commitments: list[Commitment] = []
         self.ceop_required: list[Signatory] = []
         self.ceop_signatures: dict[str, date] = {}
+        self.ceop_drafted_on: date | None = None
         self.ceop_signed_version = 0
         self.ceop_transmitted_version = 0
         self.starts_on: date | None = None
@@ -469,6 +471,7 @@ class Case(AuditedAggregate):
         self._apply_ceop_version(
             version, [*objectives, *health_objectives], steps, commitments, required_signatories
         )
+        self.ceop_drafted_on = drafted_on
 
     @event("CeopAmended")
     def _amend_ceop(
@@ -484,6 +487,7 @@ class Case(AuditedAggregate):
         self._apply_ceop_version(
             version, [*objectives, *health_objectives], steps, commitments, required_signatories
         )
+        self.ceop_drafted_on = drafted_on
 
     def _apply_ceop_version(
         self,
@@ -511,13 +515,17 @@ class Case(AuditedAggregate):
         signature is given); it ends ``duration_months`` later.
         """
         self._guard(CEOP_SIGNERS[signatory], S.GRANTED, S.ACTIVE)
+        if self.ceop_version == 0:
+            raise CeopNotDrafted()
         if not self.ceop_awaiting_signatures:
-            raise InvalidTransition("Aucune version du CEOP n'attend de signature.")
+            raise AlreadyDone("Cette version du CEOP est déjà signée.")
         if signatory not in self.ceop_required:
             raise SignatureNotRequired()
         if signatory.value in self.ceop_signatures:
             raise AlreadyDone("Cette partie a déjà signé cette version du CEOP.")
         require_not_future(signed_on, "de signature")
+        if self.ceop_drafted_on is not None and signed_on < self.ceop_drafted_on:
+            raise InvalidInput("La signature ne peut précéder la rédaction de cette version.")
         self._record_ceop_signature(self.ceop_version, signatory, signed_on)
         if all(s.value in self.ceop_signatures for s in self.ceop_required):
             self._sign_ceop_version()

@@ -93,6 +93,11 @@ class DecisionNotNotified(DomainError):
     default_message = "La décision de la commission doit être notifiée avant le CEOP."
 
 
+class CeopNotDrafted(DomainError):
+    code = "CEOP_NOT_DRAFTED"
+    default_message = "Aucune version du CEOP n'a encore été rédigée."
+
+
 class AlreadyDone(DomainError):
     code = "ALREADY_DONE"
     default_message = "Cette action a déjà été effectuée."
@@ -135,6 +140,7 @@ ALL_ERRORS: tuple[type[DomainError], ...] = (
     CombinationForbidden,
     NotQualified,
     DecisionNotNotified,
+    CeopNotDrafted,
     AlreadyDone,
     SignatureNotRequired,
     AlertNotDue,
