@@ -1,0 +1,1 @@
+"""ASPE: Accompagnement Social de Prévention des Expulsions, an event-sourced case platform."""

@@ -9,4 +9,6 @@ from aspe.settings import Settings
 def build_application(settings: Settings | None = None) -> AspeApplication:
     settings = settings or Settings()
     env = settings.eventsourcing_env("events")
-    return AspeApplication(env=env, rules=settings.rules)
+    return AspeApplication(
+        env=env, rules=settings.rules, snapshot_interval=settings.snapshot_interval
+    )

@@ -73,8 +73,14 @@ class AspeApplication(Application[UUID]):
     is_snapshotting_enabled = True
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Case: 50}
 
-    def __init__(self, env: dict[str, str] | None = None, rules: RuleParameters = DEFAULT_RULES):
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        rules: RuleParameters = DEFAULT_RULES,
+        snapshot_interval: int = 50,
+    ) -> None:
         self.rules = rules
+        self.snapshotting_intervals = {Case: snapshot_interval}
         super().__init__(env)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:

@@ -1,0 +1,1 @@
+"""The French web portal (server-rendered pages). Filled by the portal issue."""
