@@ -80,7 +80,8 @@ class AspeApplication(Application[UUID]):
         snapshot_interval: int = 50,
     ) -> None:
         self.rules = rules
-        self.snapshotting_intervals = {Case: snapshot_interval}
+        # The library reads the intervals through ``self``: one per application, from Settings.
+        self.snapshotting_intervals = {Case: snapshot_interval}  # type: ignore[misc]
         super().__init__(env)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:

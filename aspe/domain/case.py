@@ -191,7 +191,7 @@ class Case(AuditedAggregate):
             raise NotAuthorised()
         if self.status not in statuses:
             raise InvalidTransition(
-                f"Cette action n'est pas possible quand le dossier est « {self.status.value} »."
+                f"Cette action n'est pas possible : dossier au stade « {self.status.label} »."
             )
 
     @property
