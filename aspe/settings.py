@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     snapshot_interval: int = Field(default=50, ge=1)
     postgres_pool_size: int = Field(default=5, ge=1)
     postgres_max_overflow: int = Field(default=10, ge=0)
+    postgres_connect_timeout: int = Field(default=5, ge=1, description="seconds")
 
     simple_home_visits_per_week: int = Field(default=1, ge=0)
     simple_visits_per_week: int = Field(default=1, ge=0)
@@ -102,8 +103,8 @@ class Settings(BaseSettings):
             "POSTGRES_PASSWORD": unquote(url.password or ""),
             "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
             "POSTGRES_MAX_OVERFLOW": str(self.postgres_max_overflow),
+            "POSTGRES_CONNECT_TIMEOUT": str(self.postgres_connect_timeout),
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
-            "POSTGRES_CONN_MAX_AGE": "",
         }
         if self.database_schema:
             env["POSTGRES_SCHEMA"] = self.database_schema

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
@@ -16,9 +17,9 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import event
 
-from aspe.domain.actors import acting_as, current_context
+from aspe.domain.actors import Actor, acting_as, current_context
 from aspe.domain.audited import AuditedAggregate
-from aspe.domain.errors import InvalidInput
+from aspe.domain.errors import DomainError, InvalidInput
 
 if TYPE_CHECKING:
     from aspe.application.service import AspeApplication
@@ -38,29 +39,56 @@ class Created:
 
 
 class IdempotencyRecord(AuditedAggregate):
-    """One per idempotency key, saved atomically with the command's own events.
+    """One per (actor, idempotency key), saved atomically with the command's own events.
 
-    Its id derives from the key, so a second save of the same key conflicts in the store
-    itself, whatever the number of processes.
+    Its id derives from the actor and the key, so a second save of the same key conflicts in
+    the store itself, whatever the number of processes, and one actor's key never answers
+    for another's. The fingerprint of the arguments refuses a key reused for other values.
     """
 
     @staticmethod
-    def id_for(key: str) -> UUID:
-        return uuid5(IDEMPOTENCY_NAMESPACE, key)
+    def id_for(actor: Actor, key: str) -> UUID:
+        return uuid5(IDEMPOTENCY_NAMESPACE, f"{actor.id}:{key}")
 
     @event("Recorded")
-    def __init__(self, id: UUID, command: str, created_id: UUID | None) -> None:
+    def __init__(  # the library passes the aggregate id as ``id``
+        self,
+        id: UUID,
+        command: str,
+        fingerprint: str,
+        created_id: UUID | None,
+    ) -> None:
         self.command = command
+        self.fingerprint = fingerprint
         self.created_id = created_id
 
 
-@dataclass
-class _PendingCommand:
+@dataclass(frozen=True)
+class PendingCommand:
+    """A command under way with an idempotency key: which one, and with which arguments."""
+
     name: str
-    key: str | None
+    key: str
+    fingerprint: str
+
+    @classmethod
+    def of(
+        cls, name: str, key: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> PendingCommand:
+        arguments = repr((args, sorted(kwargs.items())))
+        return cls(name, key, hashlib.sha256(arguments.encode()).hexdigest())
+
+    def record_id(self) -> UUID:
+        return IdempotencyRecord.id_for(current_context().actor, self.key)
+
+    def check_matches(self, record: IdempotencyRecord) -> None:
+        if (record.command, record.fingerprint) != (self.name, self.fingerprint):
+            raise InvalidInput(
+                "Cette clé d'idempotence a déjà servi pour une autre commande ou d'autres valeurs."
+            )
 
 
-_pending: contextvars.ContextVar[_PendingCommand | None] = contextvars.ContextVar(
+_pending: contextvars.ContextVar[PendingCommand | None] = contextvars.ContextVar(
     "aspe_pending_command", default=None
 )
 
@@ -77,12 +105,13 @@ def command(
     @functools.wraps(method)
     def run(app: AspeApplication, /, *args: P.args, **kwargs: P.kwargs) -> R:
         key = kwargs.pop("idempotency_key", None)
-        if key is not None:
-            replayed = app.replay_idempotent(method.__name__, str(key))
-            if replayed is not None:
-                return replayed  # type: ignore[no-any-return]
         context = current_context()
-        token = _pending.set(_PendingCommand(method.__name__, None if key is None else str(key)))
+        pending = (
+            None if key is None else PendingCommand.of(method.__name__, str(key), args, kwargs)
+        )
+        if pending is not None and (replayed := app.replay_idempotent(pending)) is not None:
+            return replayed  # type: ignore[no-any-return]
+        token = _pending.set(pending)
         try:
             with acting_as(
                 context.actor,
@@ -91,6 +120,13 @@ def command(
                 clock=context.clock,
             ):
                 return method(app, *args, **kwargs)
+        except DomainError:
+            # A concurrent send of the same key may have won meanwhile: this send's refusal
+            # (a lost save, or a rule the winner's events now break) is answered as the
+            # winner was.
+            if pending is None or (replayed := app.replay_idempotent(pending)) is None:
+                raise
+            return replayed  # type: ignore[no-any-return]
         finally:
             _pending.reset(token)
 
@@ -99,21 +135,9 @@ def command(
 
 def pending_idempotency_record(created_id: UUID | None) -> IdempotencyRecord | None:
     pending = _pending.get()
-    if pending is None or pending.key is None:
+    if pending is None:
         return None
-    return IdempotencyRecord(
-        id=IdempotencyRecord.id_for(pending.key), command=pending.name, created_id=created_id
-    )
-
-
-def pending_key() -> str | None:
-    pending = _pending.get()
-    return None if pending is None else pending.key
-
-
-def check_same_command(record: IdempotencyRecord, command_name: str) -> None:
-    if record.command != command_name:
-        raise InvalidInput("Cette clé d'idempotence a déjà servi pour une autre commande.")
+    return IdempotencyRecord(pending.record_id(), pending.name, pending.fingerprint, created_id)
 
 
 def replay_result(record: IdempotencyRecord, position: int) -> Any:

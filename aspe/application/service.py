@@ -19,18 +19,18 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from aspe.application.commands import (
     Created,
-    IdempotencyRecord,
-    check_same_command,
+    PendingCommand,
     command,
     pending_idempotency_record,
     replay_result,
 )
 from aspe.application.transcodings import register_value_types
 from aspe.domain import VALUE_TYPES
+from aspe.domain.accounts import EmailClaim
 from aspe.domain.actors import Role, current_context
 from aspe.domain.audited import AuditedAggregate
 from aspe.domain.case import Case
-from aspe.domain.errors import ConcurrentUpdate, NotFound
+from aspe.domain.errors import ConcurrentUpdate, EmailAlreadyUsed, InvalidInput, NotFound
 from aspe.domain.household import Household
 from aspe.domain.organisation import Organisation
 from aspe.domain.rules import DEFAULT_RULES, RuleParameters
@@ -104,22 +104,20 @@ class AspeApplication(Application[UUID]):
         try:
             recordings = self.save(*aggregates, *([record] if record else []))
         except IntegrityError:
-            if record is not None and self._replay(record.command, record.id) is not None:
-                return self.head()  # the same key won a concurrent race: stored once
             raise ConcurrentUpdate() from None
         return recordings[-1].notification.id
 
-    def replay_idempotent(self, command_name: str, key: str) -> Any:
-        """The first run's result for ``key``, or None when the key is new."""
-        return self._replay(command_name, IdempotencyRecord.id_for(key))
+    def replay_idempotent(self, pending: PendingCommand) -> Any:
+        """The first run's result for this key, or None when the key is new.
 
-    def _replay(self, command_name: str, record_id: UUID) -> Any:
+        The position returned is the store's head: at or after the first run's events, so
+        a reader waiting for it sees them.
+        """
         try:
-            record: Any = self.repository.get(record_id)
+            record: Any = self.repository.get(pending.record_id())
         except AggregateNotFoundError:
             return None
-        assert isinstance(record, IdempotencyRecord)
-        check_same_command(record, command_name)
+        pending.check_matches(record)
         return replay_result(record, self.head())
 
     def head(self) -> int:
@@ -128,6 +126,20 @@ class AspeApplication(Application[UUID]):
 
     def _created(self, aggregate: AuditedAggregate, *others: AuditedAggregate) -> Created:
         return Created(aggregate.id, self.save_command(aggregate, *others, created=aggregate.id))
+
+    # ----------------------------------------------------------------- accounts
+    def _claim_email(self, email: str, account_id: UUID, role: Role) -> EmailClaim:
+        if self.account_for_email(email) is not None:
+            raise EmailAlreadyUsed()
+        return EmailClaim.claim(email, account_id, role)
+
+    def account_for_email(self, email: str) -> tuple[UUID, Role] | None:
+        """The account (staff or household) that logs in with ``email``, and its role."""
+        try:
+            claim: Any = self.repository.get(EmailClaim.id_for(email))
+        except (AggregateNotFoundError, InvalidInput):
+            return None
+        return claim.account_id, claim.role
 
     # ------------------------------------------------------------ organisations
     @command
@@ -148,7 +160,7 @@ class AspeApplication(Application[UUID]):
     ) -> Created:
         self.load(Organisation, organisation_id)
         staff = Staff.register(organisation_id, role, full_name, email, password_hash, diploma)
-        return self._created(staff)
+        return self._created(staff, self._claim_email(email, staff.id, role))
 
     @command
     def record_qualification(self, staff_id: UUID, diploma: Diploma) -> int:
@@ -180,7 +192,7 @@ class AspeApplication(Application[UUID]):
     def open_household_account(self, household_id: UUID, email: str, password_hash: str) -> int:
         household = self.load(Household, household_id)
         household.open_account(email, password_hash)
-        return self.save_command(household)
+        return self.save_command(household, self._claim_email(email, household.id, Role.HOUSEHOLD))
 
     # --------------------------------------------------------------------- cases
     def get_case(self, case_id: UUID, version: int | None = None) -> Case:

@@ -12,7 +12,7 @@ free-text notes, health items) travels in event attributes of its own.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
@@ -581,7 +581,9 @@ class Case(AuditedAggregate):
         if planned_at.tzinfo is None:
             raise InvalidInput("L'heure du rendez-vous doit préciser son fuseau horaire.")
         visit_id = uuid4().hex
-        self._schedule_visit(visit_id, planned_at, kind)
+        # Stored in UTC: a zone's name does not survive the store, so a live and a replayed
+        # case would otherwise differ (by an hour, a week later, across a change of time).
+        self._schedule_visit(visit_id, planned_at.astimezone(UTC), kind)
         return visit_id
 
     @event("VisitScheduled")

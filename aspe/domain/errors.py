@@ -93,6 +93,11 @@ class DecisionNotNotified(DomainError):
     default_message = "La décision de la commission doit être notifiée avant le CEOP."
 
 
+class EmailAlreadyUsed(DomainError):
+    code = "EMAIL_ALREADY_USED"
+    default_message = "Cette adresse électronique est déjà celle d'un autre compte."
+
+
 class CeopNotDrafted(DomainError):
     code = "CEOP_NOT_DRAFTED"
     default_message = "Aucune version du CEOP n'a encore été rédigée."
@@ -140,6 +145,7 @@ ALL_ERRORS: tuple[type[DomainError], ...] = (
     CombinationForbidden,
     NotQualified,
     DecisionNotNotified,
+    EmailAlreadyUsed,
     CeopNotDrafted,
     AlreadyDone,
     SignatureNotRequired,

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
+from aspe.domain.accounts import normalise_email
 from aspe.domain.actors import ASSOCIATION_ROLES, Role, current_actor
 from aspe.domain.audited import AuditedAggregate
 from aspe.domain.errors import CombinationForbidden, InvalidInput, NotAuthorised
@@ -117,9 +118,7 @@ class Household(AuditedAggregate):
         actor = current_actor()
         if actor.role not in ASSOCIATION_ROLES or actor.organisation_id != self.registered_by:
             raise NotAuthorised()
-        if "@" not in email:
-            raise InvalidInput("L'adresse électronique est invalide.")
-        self._open_account(email.strip().lower(), password_hash)
+        self._open_account(normalise_email(email), password_hash)
 
     @event("AccountOpened")
     def _open_account(self, email: str, password_hash: str) -> None:

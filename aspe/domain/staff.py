@@ -6,6 +6,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
+from aspe.domain.accounts import normalise_email
 from aspe.domain.actors import Role
 from aspe.domain.audited import AuditedAggregate
 from aspe.domain.errors import InvalidInput
@@ -29,13 +30,11 @@ class Staff(AuditedAggregate):
         require_role(Role.ADMIN)
         if role in (Role.HOUSEHOLD, Role.SYSTEM):
             raise InvalidInput("Ce rôle ne peut pas être attribué à un membre du personnel.")
-        if "@" not in email:
-            raise InvalidInput("L'adresse électronique est invalide.")
         return cls(
             organisation_id,
             role,
             require_text(full_name, "nom"),
-            email.strip().lower(),
+            normalise_email(email),
             password_hash,
             diploma,
         )

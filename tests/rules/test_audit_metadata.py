@@ -14,8 +14,10 @@ def test_every_event_of_a_case_carries_actor_role_organisation_time_and_ids(worl
 
     assert len(events) > 5
     for event in events:
-        assert event.actor_id is not None and isinstance(event.actor_role, Role)
-        assert event.correlation_id is not None and event.causation_id is not None
+        assert event.actor_id is not None
+        assert isinstance(event.actor_role, Role)
+        assert event.correlation_id is not None
+        assert event.causation_id is not None
         assert event.timestamp.tzinfo is not None
         assert event.timestamp.utcoffset() == UTC.utcoffset(None)
     opened = events[0]

@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 from decimal import Decimal
+from uuid import uuid4
 
 import pytest
 
@@ -181,7 +182,7 @@ QUALIFYING = {
 def test_R10_only_level_three_or_higher_social_work_diplomas_qualify(world, diploma):
     with world.acting(ADMIN):
         staff = world.app.register_staff(
-            world.association.id, Role.REFERENT, "Sam Test", "sam@aspe.test", "x", diploma
+            world.association.id, Role.REFERENT, "Sam", f"sam.{uuid4().hex}@aspe.test", "x", diploma
         )
 
     assert world.app.load(Staff, staff.id).is_qualified_referent is (diploma in QUALIFYING)

@@ -1,0 +1,72 @@
+"""The HTTP side of ASPE: one FastAPI app, composed from ``Settings`` when it starts.
+
+``create_app`` only describes the app; the event store opens in the lifespan (server
+start) and closes with it, so importing this module connects to nothing. GraphQL and the
+portal are mounted here by later work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from pydantic import BaseModel
+
+from aspe.application import AspeApplication
+from aspe.bootstrap import build_application
+from aspe.settings import Settings
+
+
+def get_application(request: Request) -> AspeApplication:
+    application: AspeApplication = request.app.state.application
+    return application
+
+
+CurrentApplication = Annotated[AspeApplication, Depends(get_application)]
+
+router = APIRouter()
+
+
+class Health(BaseModel):
+    """Liveness and a cheap proof that the store answers: the position of its last event."""
+
+    status: Literal["ok"]
+    events: int
+
+
+@router.get("/healthz")
+def healthz(application: CurrentApplication) -> Health:
+    # A sync endpoint: FastAPI runs it in its thread pool, so the store's blocking call
+    # never stalls the event loop.
+    return Health(status="ok", events=application.head())
+
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def _lifespan(settings: Settings | None) -> Lifespan:
+    """Open the store when the server starts, close it when it stops."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        application = build_application(settings or Settings())
+        app.state.application = application
+        try:
+            yield
+        finally:
+            application.close()
+
+    return lifespan
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The ASPE web app; without ``settings``, the environment's, read at start-up."""
+    app = FastAPI(
+        title="ASPE",
+        summary="Accompagnement Social de Prévention des Expulsions",
+        lifespan=_lifespan(settings),
+    )
+    app.include_router(router)
+    return app

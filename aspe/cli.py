@@ -1,0 +1,244 @@
+"""The ``aspe`` command: load the demo, serve the API, read a case's story, check settings.
+
+Configuration comes from the environment only (``ASPE_*``, read by ``Settings``). Errors
+are said in French and English, on standard error, with exit code 1.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Annotated, Any, NoReturn
+from urllib.parse import urlsplit, urlunsplit
+from uuid import UUID
+
+import typer
+import uvicorn
+from pydantic import SecretStr, ValidationError
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from aspe.api import create_app
+from aspe.application import AspeApplication
+from aspe.application.history import ROLE_LABELS, HistoryLine, case_history
+from aspe.bootstrap import build_application
+from aspe.demo import DemoReport, load_demo
+from aspe.domain.errors import NotFound
+from aspe.settings import Environment, Settings
+
+app = typer.Typer(
+    help="ASPE — Accompagnement Social de Prévention des Expulsions.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+case_app = typer.Typer(help="Dossiers / cases.", no_args_is_help=True)
+app.add_typer(case_app, name="case")
+
+
+# ------------------------------------------------------------------------ shared helpers
+
+
+def _out() -> Console:
+    """A console per command: it reads the terminal's width (``COLUMNS``) when it runs."""
+    return Console()
+
+
+def _fail(message: str) -> NoReturn:
+    Console(stderr=True).print(f"[bold red]Erreur / Error:[/] {escape(message)}")
+    raise typer.Exit(code=1)
+
+
+def _settings() -> Settings:
+    """The environment's settings, or a readable refusal (e.g. production, default secret)."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"ASPE_{str(problem['loc'][0]).upper()}: {problem['msg']}"
+            if problem["loc"]
+            else problem["msg"]
+            for problem in error.errors()
+        )
+        _fail(f"configuration invalide / invalid configuration — {problems}")
+
+
+@contextmanager
+def _opened(settings: Settings) -> Iterator[AspeApplication]:
+    application = build_application(settings)
+    try:
+        yield application
+    finally:
+        application.close()
+
+
+# ------------------------------------------------------------------------------- demo
+
+
+@app.command()
+def demo(
+    if_empty: Annotated[
+        bool,
+        typer.Option(
+            "--if-empty",
+            help="Ne rien faire si le magasin contient déjà des événements / "
+            "do nothing when the store already holds events.",
+        ),
+    ] = False,
+) -> None:
+    """Charge le département de démonstration / load the demo département."""
+    settings = _settings()
+    if settings.env is Environment.PRODUCTION:
+        _fail(
+            "pas de démonstration en production : ses comptes ont un mot de passe connu / "
+            "no demo in production: its accounts share a known password"
+        )
+    with _opened(settings) as application:
+        events = application.head()
+        if events and if_empty:
+            _out().print(
+                f"Le magasin contient déjà {events} événements : démonstration non chargée. / "
+                "The store already holds events: demo not loaded."
+            )
+            return
+        if events:
+            _fail(
+                f"le magasin contient déjà {events} événements ; la démonstration créerait des "
+                "comptes en double (utilisez --if-empty ou un ASPE_DATA_DIR vide) / the store "
+                "already holds events; the demo would duplicate its accounts"
+            )
+        started = time.perf_counter()
+        report = load_demo(application, datetime.now(UTC).date())
+    _print_report(report, time.perf_counter() - started)
+
+
+def _print_report(report: DemoReport, seconds: float) -> None:
+    out = _out()
+    accounts = Table(title="Comptes de démonstration / demo accounts")
+    accounts.add_column("Rôle / role", no_wrap=True)
+    accounts.add_column("E-mail", no_wrap=True)
+    accounts.add_column("Nom / name")
+    for account in report.accounts:
+        accounts.add_row(account.role.value, account.email, escape(account.name))
+    out.print(accounts)
+    out.print(
+        f"Mot de passe de ces comptes / password of these accounts: [bold]{report.password}[/] "
+        "(développement uniquement / development only)\n"
+    )
+    statuses = Table(title="Dossiers par statut / cases by status")
+    statuses.add_column("Statut / status")
+    statuses.add_column("Dossiers / cases", justify="right")
+    for status, count in report.cases_by_status.items():
+        statuses.add_row(status.value, str(count))
+    out.print(statuses)
+    out.print(
+        f"{report.events} événements du {report.first_day:%d/%m/%Y} au {report.last_day:%d/%m/%Y}"
+        f", {report.households} ménages, {report.organisations} organisations, "
+        f"{report.staff} comptes du personnel, {report.alerts} alertes — chargé en {seconds:.1f} s"
+    )
+    out.print("\nDossiers à ouvrir / cases to look at (aspe case history <id>):")
+    for sample in report.sample_cases:
+        out.print(f"  {sample.status.value:<10} {sample.case_id}  {escape(sample.label)}")
+
+
+# ------------------------------------------------------------------------------ serve
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Adresse d'écoute / address to listen on.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Sert l'API HTTP / serve the HTTP API."""
+    uvicorn.run(create_app(_settings()), host=host, port=port)
+
+
+# ------------------------------------------------------------------------ case history
+
+
+@case_app.command("history")
+def history(
+    case_id: Annotated[str, typer.Argument(help="Identifiant du dossier / case id (UUID).")],
+) -> None:
+    """Affiche l'histoire d'un dossier / show a case's history."""
+    identifier = _parse_case_id(case_id)
+    with _opened(_settings()) as application:
+        try:
+            lines = case_history(application, identifier)
+        except NotFound:
+            _fail(f"dossier introuvable / case not found: {case_id}")
+    _out().print(_history_table(identifier, lines))
+
+
+def _parse_case_id(text: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        _fail(f"identifiant de dossier invalide / malformed case id: {text!r}")
+
+
+def _history_table(case_id: UUID, lines: list[HistoryLine]) -> Table:
+    table = Table(title=f"Dossier {case_id}")
+    for column in ("Heure (UTC)", "Acteur", "Rôle", "Événement", "Résumé"):
+        table.add_column(column)
+    for line in lines:
+        table.add_row(
+            f"{line.at.astimezone(UTC):%Y-%m-%d %H:%M}",
+            escape(line.actor),
+            ROLE_LABELS[line.role],
+            line.event,
+            escape(line.summary),
+        )
+    return table
+
+
+# ------------------------------------------------------------------------ check-config
+
+
+@app.command("check-config")
+def check_config() -> None:
+    """Affiche la configuration effective et vérifie le magasin / show settings, check store."""
+    settings = _settings()
+    table = Table(title="Configuration effective / effective settings")
+    table.add_column("Réglage / setting")
+    table.add_column("Valeur / value")
+    for name, value in settings.model_dump().items():
+        table.add_row(f"ASPE_{name.upper()}", escape(_shown(name, value)))
+    out = _out()
+    out.print(table)
+    try:
+        with _opened(settings) as application:
+            events = application.head()
+    except Exception as error:  # whatever the driver raises, the store is not usable as set
+        _fail(f"le magasin d'événements ne s'ouvre pas / the event store does not open: {error}")
+    out.print(f"Magasin d'événements : OK, {events} événements / event store: OK")
+
+
+def _shown(name: str, value: Any) -> str:
+    """Settings as printed: secrets masked, passwords taken out of URLs."""
+    if isinstance(value, SecretStr):
+        return "********"
+    if name.endswith("_url") and isinstance(value, str):
+        return _without_password(value)
+    if isinstance(value, Enum):
+        return str(value.value)
+    return "" if value is None else str(value)
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    netloc = f"{parts.username or ''}:********@{host}{port}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+if __name__ == "__main__":
+    app()
