@@ -64,6 +64,7 @@ from aspe.scenarios import (
     CaseStory,
     Clock,
     Departement,
+    Person,
     household_actor,
 )
 
@@ -177,30 +178,13 @@ class _Cast:
         return self.departement.spslh_agent.actor
 
 
-def _register_staff(
-    departement: Departement,
-    organisation_id: UUID,
-    role: Role,
-    name: str,
-    email: str,
-    diploma: Diploma = Diploma.NONE,
-) -> Account:
-    """A staff account with a fixed e-mail (``Departement``'s helpers make up random ones)."""
-    created = departement.app.register_staff(
-        organisation_id, role, name, email, departement.password_hash, diploma
-    )
-    account = Account(Actor(created.id, role, organisation_id), email, name)
-    departement.accounts.append(account)
-    return account
-
-
 def _headline_association(departement: Departement) -> Association:
     """The association of the referent and manager logins."""
     name = "Habitat Solidaire"
     association_id = departement.app.register_organisation(name, OrganisationKind.ASSOCIATION).id
 
     def staff(role: Role, person: str, email: str, diploma: Diploma) -> Account:
-        return _register_staff(departement, association_id, role, person, email, diploma)
+        return departement.add_staff(association_id, role, Person(person, email), diploma)
 
     manager = staff(
         Role.ASSOCIATION_MANAGER,
@@ -221,37 +205,36 @@ def _headline_landlord(departement: Departement) -> Landlord:
     landlord_id = departement.app.register_organisation(
         name, OrganisationKind.LANDLORD, LandlordCategory.SOCIAL
     ).id
-    staff = _register_staff(
-        departement, landlord_id, Role.LANDLORD, "Marc Lefort", LOGINS[Role.LANDLORD]
+    staff = departement.add_staff(
+        landlord_id, Role.LANDLORD, Person("Marc Lefort", LOGINS[Role.LANDLORD])
     )
     return Landlord(landlord_id, name, staff)
 
 
-def _institutional_logins(departement: Departement) -> dict[Role, Account]:
-    """The administrator (platform staff), the SPSLH agent, the commission member, the auditor."""
-    people = (
-        (Role.ADMIN, departement.platform_id, "Thomas Perrin"),
-        (Role.SPSLH_AGENT, departement.spslh_id, "Nadia Benali"),
-        (Role.COMMISSION_MEMBER, departement.commission_id, "Jacques Morin"),
-        (Role.AUDITOR, departement.platform_id, "Anne Chevallier"),
-    )
-    return {
-        role: _register_staff(departement, organisation_id, role, name, LOGINS[role])
-        for role, organisation_id, name in people
-    }
+INSTITUTIONAL_PEOPLE = {
+    Role.ADMIN: Person("Thomas Perrin", LOGINS[Role.ADMIN]),
+    Role.SPSLH_AGENT: Person("Nadia Benali", LOGINS[Role.SPSLH_AGENT]),
+    Role.COMMISSION_MEMBER: Person("Jacques Morin", LOGINS[Role.COMMISSION_MEMBER]),
+    Role.AUDITOR: Person("Anne Chevallier", LOGINS[Role.AUDITOR]),
+}
+"""The administrator (platform staff), the SPSLH agent, the commission member, the auditor."""
 
 
 def _register_cast(app: AspeApplication, clock: Clock) -> _Cast:
     """The parties of DESIGN §1, the logins of the README first."""
-    departement = Departement(app, clock, hash_password(DEFAULT_PASSWORD))
+    departement = Departement(
+        app, clock, hash_password(DEFAULT_PASSWORD), people=INSTITUTIONAL_PEOPLE
+    )
     with departement.acting(ADMIN):
-        logins = _institutional_logins(departement)
         headline = _headline_association(departement)
         landlord = _headline_landlord(departement)
-    # The people one logs in as are the ones who act in the cases.
-    departement.spslh_agent = logins[Role.SPSLH_AGENT]
-    departement.commission_member = logins[Role.COMMISSION_MEMBER]
-    departement.auditor = logins[Role.AUDITOR]
+    assert departement.admin is not None  # named in INSTITUTIONAL_PEOPLE
+    logins = {
+        Role.ADMIN: departement.admin,
+        Role.SPSLH_AGENT: departement.spslh_agent,
+        Role.COMMISSION_MEMBER: departement.commission_member,
+        Role.AUDITOR: departement.auditor,
+    }
     logins[Role.ASSOCIATION_MANAGER] = headline.manager
     logins[Role.REFERENT] = headline.referents[0]
     logins[Role.LANDLORD] = landlord.staff

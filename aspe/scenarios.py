@@ -7,7 +7,7 @@ they exercise the same commands a person would.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -73,14 +73,33 @@ class Association:
     referents: list[Account]
 
 
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str | None = None
+    """None: an address is made up from the name."""
+
+
+DEFAULT_PEOPLE: Mapping[Role, Person] = {
+    Role.SPSLH_AGENT: Person("Agent SPSLH"),
+    Role.COMMISSION_MEMBER: Person("Membre de la commission"),
+    Role.AUDITOR: Person("Auditeur"),
+}
+
+
 class Departement:
-    """The parties of one deployment, registered through the application."""
+    """The parties of one deployment, registered through the application.
+
+    ``people`` names the SPSLH agent, the commission member, the auditor and, if given, a
+    platform administrator with a staff account.
+    """
 
     def __init__(
         self,
         app: AspeApplication,
         clock: Clock | None = None,
         password_hash: str | None = None,
+        people: Mapping[Role, Person] = DEFAULT_PEOPLE,
     ) -> None:
         self.app = app
         self.clock = clock or Clock()
@@ -88,15 +107,23 @@ class Departement:
         self.associations: list[Association] = []
         self.landlords: list[tuple[UUID, str, Account]] = []
         self.accounts: list[Account] = []
+        people = {**DEFAULT_PEOPLE, **people}
         with self.acting(ADMIN):
             self.spslh_id = self._organisation("SPSLH du département", OrganisationKind.SPSLH)
             self.commission_id = self._organisation("Commission FPEL", OrganisationKind.COMMISSION)
             self.platform_id = self._organisation("Plateforme ASPE", OrganisationKind.PLATFORM)
-            self.spslh_agent = self._staff(self.spslh_id, Role.SPSLH_AGENT, "Agent SPSLH")
-            self.commission_member = self._staff(
-                self.commission_id, Role.COMMISSION_MEMBER, "Membre de la commission"
+            self.spslh_agent = self.add_staff(
+                self.spslh_id, Role.SPSLH_AGENT, people[Role.SPSLH_AGENT]
             )
-            self.auditor = self._staff(self.platform_id, Role.AUDITOR, "Auditeur")
+            self.commission_member = self.add_staff(
+                self.commission_id, Role.COMMISSION_MEMBER, people[Role.COMMISSION_MEMBER]
+            )
+            self.auditor = self.add_staff(self.platform_id, Role.AUDITOR, people[Role.AUDITOR])
+            self.admin = (
+                self.add_staff(self.platform_id, Role.ADMIN, people[Role.ADMIN])
+                if Role.ADMIN in people
+                else None
+            )
 
     @contextmanager
     def acting(self, actor: Actor) -> Iterator[None]:
@@ -108,30 +135,31 @@ class Departement:
     ) -> UUID:
         return self.app.register_organisation(name, kind, category).id
 
-    def _staff(
+    def add_staff(
         self,
         organisation_id: UUID,
         role: Role,
-        name: str,
+        person: Person | str,
         diploma: Diploma = Diploma.NONE,
-        email: str | None = None,
     ) -> Account:
-        email = email or f"{_slug(name)}.{uuid4().hex[:6]}@aspe.test"
+        """A staff account (run it as ``ADMIN``), all with the département's one password."""
+        person = Person(person) if isinstance(person, str) else person
+        email = person.email or f"{_slug(person.name)}.{uuid4().hex[:6]}@aspe.test"
         staff_id = self.app.register_staff(
-            organisation_id, role, name, email, self.password_hash, diploma
+            organisation_id, role, person.name, email, self.password_hash, diploma
         ).id
-        account = Account(Actor(staff_id, role, organisation_id), email, name)
+        account = Account(Actor(staff_id, role, organisation_id), email, person.name)
         self.accounts.append(account)
         return account
 
     def add_association(self, name: str, referent_names: list[str]) -> Association:
         with self.acting(ADMIN):
             association_id = self._organisation(name, OrganisationKind.ASSOCIATION)
-            manager = self._staff(
+            manager = self.add_staff(
                 association_id, Role.ASSOCIATION_MANAGER, f"Responsable {name}", Diploma.CAFERUIS
             )
             referents = [
-                self._staff(association_id, Role.REFERENT, referent, Diploma.DECESF)
+                self.add_staff(association_id, Role.REFERENT, referent, Diploma.DECESF)
                 for referent in referent_names
             ]
         association = Association(association_id, name, manager, referents)
@@ -140,12 +168,12 @@ class Departement:
 
     def add_unqualified_staff(self, association: Association, name: str) -> Account:
         with self.acting(ADMIN):
-            return self._staff(association.id, Role.REFERENT, name, Diploma.DEME)
+            return self.add_staff(association.id, Role.REFERENT, name, Diploma.DEME)
 
     def add_landlord(self, name: str, category: LandlordCategory) -> tuple[UUID, Account]:
         with self.acting(ADMIN):
             landlord_id = self._organisation(name, OrganisationKind.LANDLORD, category)
-            staff = self._staff(landlord_id, Role.LANDLORD, f"Gestionnaire {name}")
+            staff = self.add_staff(landlord_id, Role.LANDLORD, f"Gestionnaire {name}")
         self.landlords.append((landlord_id, name, staff))
         return landlord_id, staff
 
