@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET_KEY)
     snapshot_interval: int = Field(default=50, ge=1)
+    aggregate_cache_size: int = Field(
+        default=1000,
+        ge=0,
+        description="aggregates kept in memory per process (0: none); each load still reads "
+        "the events stored since, so several processes stay correct",
+    )
     postgres_pool_size: int = Field(default=5, ge=1)
     postgres_max_overflow: int = Field(default=10, ge=0)
     postgres_connect_timeout: int = Field(default=5, ge=1, description="seconds")
@@ -88,6 +94,17 @@ class Settings(BaseSettings):
 
     def eventsourcing_env(self, name: str = "events") -> dict[str, str]:
         """The ``env`` mapping the eventsourcing library reads, built from these settings."""
+        return {**self._cache_env(), **self._store_env(name)}
+
+    def _cache_env(self) -> dict[str, str]:
+        if not self.aggregate_cache_size:
+            return {}
+        return {
+            "AGGREGATE_CACHE_MAXSIZE": str(self.aggregate_cache_size),
+            "AGGREGATE_CACHE_FASTFORWARD": "y",
+        }
+
+    def _store_env(self, name: str) -> dict[str, str]:
         if not self.uses_postgres:
             path = self.sqlite_path(name)
             path.parent.mkdir(parents=True, exist_ok=True)

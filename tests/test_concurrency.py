@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from threading import Barrier
 from typing import Any
 from uuid import UUID
@@ -20,6 +21,7 @@ import pytest
 from eventsourcing.utils import get_topic
 
 from aspe.application import AspeApplication
+from aspe.bootstrap import build_application
 from aspe.domain.actors import Actor
 from aspe.domain.case import Case
 from aspe.domain.errors import CombinationForbidden, ConcurrentUpdate
@@ -148,3 +150,30 @@ def test_racing_to_open_a_case_for_one_household_opens_exactly_one(world):
         household = world.app.load(Household, household_id)
         assert household.open_case_id == winners[0]
         assert household.version == 2
+
+
+def test_a_cached_case_sees_what_another_process_stored_meanwhile(world, settings):
+    """Each API process caches aggregates; a load still reads the events stored since."""
+    case_id = CaseStory(world.departement, world.referent, world.new_household()).walk_to(
+        Status.ACTIVE
+    )
+    today = world.clock.today()
+    with world.acting(world.referent):
+        world.app.record_contact(case_id, today, ContactChannel.PHONE, True)
+    assert world.app.repository.cache is not None
+
+    other_process = build_application(settings)
+    try:
+        with world.acting(world.referent):
+            other_process.record_contact(case_id, today, ContactChannel.SMS, True, note="autre")
+        world.clock.set_day(today + timedelta(days=1))
+        with world.acting(world.referent):
+            world.app.record_contact(case_id, world.clock.today(), ContactChannel.PHONE, True)
+    finally:
+        other_process.close()
+
+    case = world.app.get_case(case_id)
+    assert case.contacts_recorded == 3
+    assert [e.originator_version for e in world.app.events.get(case_id)] == list(
+        range(1, case.version + 1)
+    )

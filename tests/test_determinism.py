@@ -530,6 +530,13 @@ def automatic_snapshot_versions(app: AspeApplication, case_id: UUID) -> list[int
     return [snapshot.originator_version for snapshot in app.snapshots.get(case_id)]
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def settings(request):
+    """Replays must come from the store itself, so this module's application caches nothing."""
+    store_settings = request.getfixturevalue(f"{request.param}_settings")
+    return store_settings.model_copy(update={"aggregate_cache_size": 0})
+
+
 def test_replaying_stored_events_rebuilds_the_live_case(world, settings):
     examples = 20 if settings.uses_postgres else 45
     start = world.clock.now
