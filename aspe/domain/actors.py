@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import Enum
 from uuid import UUID, uuid4
@@ -109,7 +109,3 @@ def current_context() -> CommandContext:
 
 def current_actor() -> Actor:
     return current_context().actor
-
-
-def with_causation(context: CommandContext, causation_id: UUID) -> CommandContext:
-    return replace(context, causation_id=causation_id)
