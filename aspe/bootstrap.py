@@ -1,8 +1,21 @@
-"""The composition root: builds the application from ``Settings``. Nothing connects at import."""
+"""The composition root: builds the application and its read models from ``Settings``.
+
+Nothing connects at import.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.sqlite import SQLiteDatastore
+from eventsourcing.utils import Environment
+
 from aspe.application import AspeApplication
+from aspe.projections import READ_MODELS, ReadModel
+from aspe.projections.errors import UnknownProjection
+from aspe.projections.runner import Projector
+from aspe.projections.view import PostgresTableView, SQLiteTableView, TableView
 from aspe.settings import Settings
 
 
@@ -12,3 +25,44 @@ def build_application(settings: Settings | None = None) -> AspeApplication:
     return AspeApplication(
         env=env, rules=settings.rules, snapshot_interval=settings.snapshot_interval
     )
+
+
+def build_projector(
+    settings: Settings | None = None,
+    names: Sequence[str] = (),
+    app: AspeApplication | None = None,
+) -> Projector:
+    """The named read models (all by default), with their tables created if need be.
+
+    On PostgreSQL they live in the event store's schema and share one connection pool;
+    on SQLite each has a file of its own (the library's tracking table is unprefixed).
+    """
+    settings = settings or Settings()
+    classes = _read_model_classes(names)
+    views = _views(settings, classes)
+    models = [cls(view, rules=settings.rules) for cls, view in zip(classes, views, strict=True)]
+    return Projector(app or build_application(settings), models)
+
+
+def _read_model_classes(names: Sequence[str]) -> list[type[ReadModel]]:
+    known = {cls.name: cls for cls in READ_MODELS}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise UnknownProjection(unknown[0], sorted(known))
+    return [known[name] for name in names] if names else list(READ_MODELS)
+
+
+def _views(settings: Settings, classes: Sequence[type[ReadModel]]) -> list[TableView]:
+    views: list[TableView] = []
+    if settings.uses_postgres:
+        env = Environment("projections", settings.eventsourcing_env("projections"))
+        datastore = InfrastructureFactory.construct(env).datastore  # type: ignore[attr-defined]
+        views = [PostgresTableView(datastore, cls.name, cls.tables) for cls in classes]
+    else:
+        for cls in classes:
+            path = settings.sqlite_path(f"projection-{cls.name}")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            views.append(SQLiteTableView(SQLiteDatastore(str(path)), cls.name, cls.tables))
+    for view in views:
+        view.create_tables()
+    return views

@@ -8,6 +8,7 @@ for a projection to catch up. The actor comes from ``acting_as``, never from a p
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -60,6 +61,22 @@ from aspe.domain.values import (
 
 A = TypeVar("A", bound=AuditedAggregate)
 
+
+class NewEventsSignal:
+    """Set when this process stores events; waiters wake at once instead of polling late."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+
+    def notify(self) -> None:
+        with self._condition:
+            self._condition.notify_all()
+
+    def wait(self, timeout: float) -> None:
+        with self._condition:
+            self._condition.wait(timeout)
+
+
 NOT_FOUND_MESSAGES: dict[type[AuditedAggregate], str] = {
     Case: "Dossier introuvable.",
     Household: "Ménage introuvable.",
@@ -80,9 +97,14 @@ class AspeApplication(Application[UUID]):
         snapshot_interval: int = 50,
     ) -> None:
         self.rules = rules
+        self.new_events = NewEventsSignal()
         # The library reads the intervals through ``self``: one per application, from Settings.
         self.snapshotting_intervals = {Case: snapshot_interval}  # type: ignore[misc]
         super().__init__(env)
+
+    def _notify(self, recordings: list[Any]) -> None:
+        """Wake this process's projection runner (the embedded store cannot LISTEN)."""
+        self.new_events.notify()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -874,3 +874,20 @@ def _check_referent(referent: Staff, association_id: UUID | None) -> None:
         raise InvalidInput("Le référent doit appartenir à l'association qui suit le dossier.")
     if not referent.is_qualified_referent:
         raise NotQualified()
+
+
+STATUS_AFTER: dict[type[Case.Event], Status] = {
+    Case.Opened: Status.DIAGNOSTIC,
+    Case.RequestSubmitted: Status.SUBMITTED,
+    Case.RequestRegistered: Status.REGISTERED,
+    Case.RequestAdjourned: Status.ADJOURNED,
+    Case.RequestRejected: Status.REJECTED,
+    Case.MeasureGranted: Status.GRANTED,
+    Case.CeopSigned: Status.ACTIVE,
+    Case.MeasureStopped: Status.STOPPED,
+    Case.MeasureCompleted: Status.COMPLETED,
+}
+"""The events that move a case along the status machine, and where each leaves it.
+
+Read models derive a case's status from this table rather than a copy of their own; a test
+replays the demo and checks it against the aggregate."""

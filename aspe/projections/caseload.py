@@ -1,0 +1,131 @@
+"""Association caseload (referents and managers): which cases an association follows, who
+is the referent, where each case stands and since when. A previous referent keeps read
+access until the date the handover gave; the GraphQL layer reads ``former_referents``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aspe.domain.case import STATUS_AFTER, Case
+from aspe.domain.household import Household
+from aspe.projections.readmodel import ReadModel, handles, text
+from aspe.projections.tables import JSON, TEXT, Table
+from aspe.projections.view import Changes
+
+HOUSEHOLDS = Table("households", {"household_id": TEXT, "name": TEXT}, key=("household_id",))
+CASES = Table(
+    "cases",
+    {
+        "case_id": TEXT,
+        "association_id": TEXT,
+        "referent_id": TEXT,
+        "former_referents": JSON,
+        "household_id": TEXT,
+        "household_name": TEXT,
+        "status": TEXT,
+        "measure_type": TEXT,
+        "opened_on": TEXT,
+        "starts_on": TEXT,
+        "ends_on": TEXT,
+        "closed_on": TEXT,
+        "updated_at": TEXT,
+    },
+    key=("case_id",),
+    indexes=(("association_id", "status"), ("referent_id",)),
+)
+
+
+class AssociationCaseload(ReadModel):
+    name = "association_caseload"
+    tables = (HOUSEHOLDS, CASES)
+
+    @handles(Household.Registered)
+    def household_registered(self, event: Any, changes: Changes) -> None:
+        changes.households.put({"household_id": str(event.originator_id), "name": event.name})
+
+    @handles(Case.Opened)
+    def opened(self, event: Any, changes: Changes) -> None:
+        household = changes.households.get(str(event.household_id))
+        changes.cases.put(
+            {
+                "case_id": str(event.originator_id),
+                "association_id": str(event.association_id),
+                "referent_id": str(event.referent_id),
+                "former_referents": {},
+                "household_id": str(event.household_id),
+                "household_name": household["name"] if household else None,
+                "status": STATUS_AFTER[Case.Opened].name,
+                "opened_on": text(event.opened_on),
+                "updated_at": event.timestamp.isoformat(),
+            }
+        )
+
+    @handles(Case.ReferentAssigned)
+    def referent_assigned(self, event: Any, changes: Changes) -> None:
+        case = changes.cases.get(str(event.originator_id))
+        if case is None:
+            return
+        former = dict(case["former_referents"])
+        former[str(event.previous_referent_id)] = text(event.previous_access_until)
+        former.pop(str(event.referent_id), None)
+        self._touch(changes, event, referent_id=str(event.referent_id), former_referents=former)
+
+    @handles(Case.RequestSubmitted, Case.RequestRegistered, Case.RequestAdjourned)
+    def moved_on(self, event: Any, changes: Changes) -> None:
+        self._touch(changes, event, status=STATUS_AFTER[type(event)].name)
+
+    @handles(Case.RequestRejected)
+    def rejected(self, event: Any, changes: Changes) -> None:
+        self._touch(
+            changes,
+            event,
+            status=STATUS_AFTER[Case.RequestRejected].name,
+            closed_on=text(event.rejected_on),
+        )
+
+    @handles(Case.MeasureGranted)
+    def granted(self, event: Any, changes: Changes) -> None:
+        self._touch(
+            changes,
+            event,
+            status=STATUS_AFTER[Case.MeasureGranted].name,
+            measure_type=event.measure_type.name,
+        )
+
+    @handles(Case.CeopSigned)
+    def started(self, event: Any, changes: Changes) -> None:
+        self._touch(
+            changes,
+            event,
+            status=STATUS_AFTER[Case.CeopSigned].name,
+            starts_on=text(event.starts_on),
+            ends_on=text(event.ends_on),
+        )
+
+    @handles(Case.MeasureExtended)
+    def extended(self, event: Any, changes: Changes) -> None:
+        self._touch(changes, event, ends_on=text(event.ends_on))
+
+    @handles(Case.MeasureStopped)
+    def stopped(self, event: Any, changes: Changes) -> None:
+        self._touch(
+            changes,
+            event,
+            status=STATUS_AFTER[Case.MeasureStopped].name,
+            closed_on=text(event.stopped_on),
+        )
+
+    @handles(Case.MeasureCompleted)
+    def completed(self, event: Any, changes: Changes) -> None:
+        self._touch(
+            changes,
+            event,
+            status=STATUS_AFTER[Case.MeasureCompleted].name,
+            closed_on=text(event.completed_on),
+        )
+
+    @staticmethod
+    def _touch(changes: Changes, event: Any, **values: Any) -> None:
+        changes.cases.update(
+            str(event.originator_id), updated_at=event.timestamp.isoformat(), **values
+        )

@@ -1,0 +1,91 @@
+"""The base of every read model: a projection of the eventsourcing library that batches.
+
+A read model subclass names its audience and question, declares its ``tables`` and
+registers one handler per event type it cares about with ``@handles``. Every other event
+is ignored but still tracked: the batch's tracking record covers it. The library's
+``process_event`` (one event, one transaction) works as the library's runner expects;
+``process_batch`` is what our runner calls to apply thousands of events per transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+
+from aspe.domain.rules import DEFAULT_RULES, RuleParameters
+from aspe.projections.tables import Table
+from aspe.projections.view import Changes, TableView
+
+Handler = Callable[[Any, Any, Changes], None]
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def handles(*event_types: type) -> Callable[[F], F]:
+    """Register the decorated method as the handler of these event types."""
+
+    def register(method: F) -> F:
+        method.__handles__ = event_types  # type: ignore[attr-defined]
+        return method
+
+    return register
+
+
+class ReadModel(Projection[TableView]):
+    """One read model: its tables, and how each event changes their rows."""
+
+    name: ClassVar[str]
+    tables: ClassVar[tuple[Table, ...]] = ()
+    handlers: ClassVar[dict[type, Handler]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.handlers = {
+            event_type: method
+            for method in vars(cls).values()
+            for event_type in getattr(method, "__handles__", ())
+        }
+
+    def __init__(self, view: TableView, rules: RuleParameters = DEFAULT_RULES) -> None:
+        super().__init__(view)
+        self.rules = rules
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        """The library's contract: apply one event and record its tracking, atomically."""
+        self.process_batch([domain_event], tracking)
+
+    def process_batch(self, events: Iterable[Any], tracking: Tracking) -> None:
+        """Apply ``events`` and record ``tracking`` (the batch's last position) atomically."""
+        changes = self.view.begin()
+        self.apply(events, changes)
+        self.view.commit(changes, tracking)
+
+    def apply(self, events: Iterable[Any], changes: Changes) -> None:
+        handlers = self.handlers
+        for event in events:
+            handler = handlers.get(type(event))
+            if handler is not None:
+                handler(self, event, changes)
+
+
+# ------------------------------------------------------------ row value conversions
+def text(value: UUID | date | datetime | None) -> str | None:
+    """UUIDs and dates as the text rows hold (ISO dates sort as dates)."""
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, date | datetime) else str(value)
+
+
+def cents(amount: Decimal | None) -> int | None:
+    """Amounts as integer cents: exact, and summable in SQL."""
+    return None if amount is None else int((amount * 100).to_integral_value())
+
+
+def names(members: Sequence[Any]) -> list[str]:
+    """Enum members as their names, for JSON columns."""
+    return [member.name for member in members]

@@ -1,0 +1,286 @@
+"""Runs the read models over the application's events: catch up, follow, rebuild, status.
+
+One ``Projector`` reads and decodes each event once and hands it to every read model it
+runs. It reads in large pages and applies each page as one batch per read model: one
+transaction for thousands of events, not one per event. Each read model keeps its own
+position, so a read model that is behind (just reset, or added) catches up while the
+others skip what they already hold.
+
+Following new events uses the store's subscription (PostgreSQL LISTEN/NOTIFY, through
+the library's ``ApplicationSubscription``). The SQLite recorder has none, so there a
+``PollingSubscription`` looks again after a short interval, or at once when this process
+stored events (``AspeApplication.new_events``).
+"""
+
+from __future__ import annotations
+
+import bisect
+import queue
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.persistence import ListenNotifySubscription, Notification, Tracking
+from eventsourcing.projection import ApplicationSubscription
+
+from aspe.application import AspeApplication
+from aspe.projections.errors import ProjectionTimeout, UnknownProjection
+from aspe.projections.readmodel import ReadModel
+from aspe.projections.view import APPLICATION_NAME, PositionMoved
+
+REBUILD_BATCH = 5_000
+FOLLOW_BATCH = 1_000
+POLL_INTERVAL = 0.25
+READ_YOUR_WRITES_TIMEOUT = 2.0
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class ProjectionStatus:
+    name: str
+    position: int
+    head: int
+    rebuilding: bool
+
+    @property
+    def lag(self) -> int:
+        return max(0, self.head - self.position)
+
+
+class PollingSubscription(ListenNotifySubscription[Any]):
+    """A subscription for a recorder without LISTEN/NOTIFY (SQLite): the library's pulling
+    subscription, woken by this process's saves or, for other processes, every interval."""
+
+    def __init__(self, app: AspeApplication, gt: int | None, interval: float) -> None:
+        super().__init__(recorder=app.recorder, gt=gt)
+        self._signal = app.new_events
+        self._interval = interval
+        self._ticker = threading.Thread(target=self._tick, daemon=True)
+        self._ticker.start()
+
+    def _tick(self) -> None:
+        while not self._has_been_stopped:
+            self._signal.wait(self._interval)
+            self._has_been_notified.set()
+
+    def __exit__(self, *args: object, **kwargs: Any) -> None:
+        try:
+            super().__exit__(*args, **kwargs)
+        finally:
+            self._ticker.join()
+
+
+def subscribe(app: AspeApplication, gt: int | None) -> ApplicationSubscription[Any]:
+    """The library's application subscription, polling where the recorder cannot notify."""
+    try:
+        return ApplicationSubscription(app, gt=gt)
+    except NotImplementedError:
+        subscription = ApplicationSubscription.__new__(ApplicationSubscription)
+        subscription.name = app.name
+        subscription.recorder = app.recorder
+        subscription.mapper = app.mapper
+        subscription.subscription = PollingSubscription(app, gt, POLL_INTERVAL)
+        return subscription
+
+
+class Projector:
+    """The read models one process runs, over one application's events."""
+
+    def __init__(self, app: AspeApplication, read_models: Sequence[ReadModel]) -> None:
+        self.app = app
+        self.read_models = {model.name: model for model in read_models}
+
+    def close(self) -> None:
+        """Close the read models' stores (not the application, which the caller owns)."""
+        closed: set[int] = set()
+        for model in self.read_models.values():
+            if id(model.view.datastore) not in closed:
+                closed.add(id(model.view.datastore))
+                model.view.datastore.close()
+
+    def model(self, name: str) -> ReadModel:
+        try:
+            return self.read_models[name]
+        except KeyError:
+            raise UnknownProjection(name, sorted(self.read_models)) from None
+
+    def select(self, names: Sequence[str] = ()) -> list[ReadModel]:
+        return [self.model(name) for name in names] if names else list(self.read_models.values())
+
+    # ------------------------------------------------------------------- status
+    def status(self) -> list[ProjectionStatus]:
+        head = self.app.head()
+        return [
+            ProjectionStatus(
+                name=model.name,
+                position=model.view.max_tracking_id(APPLICATION_NAME) or 0,
+                head=head,
+                rebuilding=model.view.is_rebuilding,
+            )
+            for model in self.read_models.values()
+        ]
+
+    def wait(self, name: str, position: int, timeout: float = READ_YOUR_WRITES_TIMEOUT) -> None:
+        """Read-your-writes: return once ``name`` holds ``position``, or raise after ``timeout``."""
+        if not self.model(name).view.wait_for(position, timeout):
+            raise ProjectionTimeout(name, position, timeout)
+
+    # ---------------------------------------------------------------- preparing
+    def prepare(self) -> None:
+        """Reset every read model whose tables changed shape (or were never built)."""
+        for model in self.read_models.values():
+            model.view.refresh_position()
+            if model.view.is_stale:
+                model.view.reset()
+
+    # -------------------------------------------------------------------- rebuild
+    def rebuild(
+        self,
+        names: Sequence[str] = (),
+        progress: Callable[[int, int], Progress] | None = None,
+        stop: threading.Event | None = None,
+    ) -> bool:
+        """Drop and replay ``names`` (all by default) from position 0 in large batches.
+
+        A rebuild that was interrupted is resumed from its position, not started over.
+        ``progress(done, total)`` returns the callback told of each batch. Returns whether
+        the rebuild reached the head (False if ``stop`` was set first).
+        """
+        models = self.select(names)
+        for model in models:
+            model.view.refresh_position()
+            if not model.view.is_rebuilding:
+                model.view.reset()
+        head = self.app.head()
+        done = min(model.view.position or 0 for model in models)
+        advance = progress(done, head) if progress else None
+        self.catch_up(models, until=head, batch_size=REBUILD_BATCH, on_batch=advance, stop=stop)
+        if stop is not None and stop.is_set():
+            return False
+        for model in models:
+            model.view.finish_rebuild()
+        return True
+
+    # ------------------------------------------------------------------ catching up
+    def catch_up(
+        self,
+        models: Sequence[ReadModel] | None = None,
+        until: int | None = None,
+        batch_size: int = REBUILD_BATCH,
+        on_batch: Progress | None = None,
+        stop: threading.Event | None = None,
+    ) -> int:
+        """Apply every stored event after the laggiest model's position; return the last."""
+        models = list(models or self.read_models.values())
+        position = min(model.view.position or 0 for model in models)
+        recorder, mapper = self.app.recorder, self.app.mapper
+        while not (stop and stop.is_set()):
+            notifications = recorder.select_notifications(
+                start=position, limit=batch_size, stop=until, inclusive_of_start=False
+            )
+            if not notifications:
+                break
+            events = [mapper.to_domain_event(notification) for notification in notifications]
+            self.apply(models, position, _positions(notifications), events)
+            position = notifications[-1].id
+            if on_batch:
+                on_batch(len(notifications))
+        return position
+
+    def apply(
+        self,
+        models: Sequence[ReadModel],
+        previous: int,
+        positions: Sequence[int],
+        events: Sequence[Any],
+    ) -> None:
+        """Give each model the events after its own position, tracked at the last one.
+
+        ``previous`` is the position just before this batch: a model found behind it (its
+        tables were reset by a rebuild elsewhere) first catches up to it, so none skips.
+        """
+        tracking = Tracking(APPLICATION_NAME, positions[-1])
+        for model in models:
+            if (model.view.position or 0) < previous:
+                self.catch_up([model], until=previous)
+            already = model.view.position or 0
+            if already >= positions[-1]:
+                continue
+            start = bisect.bisect_right(positions, already)
+            with suppress(PositionMoved):  # another runner got there first: it holds them
+                model.process_batch(events[start:], tracking)
+
+    # ------------------------------------------------------------------- following
+    def follow(self, stop: threading.Event, ready: threading.Event | None = None) -> None:
+        """Keep every model at the head until ``stop`` is set (the long-running process)."""
+        self.prepare()
+        self.catch_up(stop=stop)
+        self._finish_rebuilds()
+        models = list(self.read_models.values())
+        start = min(model.view.position or 0 for model in models)
+        with self._pumped(start, stop) as events:
+            if ready is not None:
+                ready.set()
+            while not stop.is_set():
+                batch = _drain(events, FOLLOW_BATCH)
+                if batch:
+                    positions = [tracking.notification_id for _, tracking in batch]
+                    self.apply(models, start, positions, [event for event, _ in batch])
+                    start = positions[-1]
+
+    def _finish_rebuilds(self) -> None:
+        for model in self.read_models.values():
+            if model.view.is_rebuilding:
+                model.view.finish_rebuild()
+
+    @contextmanager
+    def _pumped(self, start: int, stop: threading.Event) -> Iterator[queue.Queue[Any]]:
+        """A queue fed from the subscription by a thread, so batches take what is there."""
+        events: queue.Queue[Any] = queue.Queue(maxsize=10 * FOLLOW_BATCH)
+        subscription = subscribe(self.app, gt=start)
+        failure: list[BaseException] = []
+
+        def pump() -> None:
+            try:
+                for item in subscription:
+                    events.put(item)
+            except BaseException as error:  # handed to the following thread below
+                failure.append(error)
+                stop.set()
+
+        thread = threading.Thread(target=pump, name="aspe-projections-pump", daemon=True)
+        with subscription:
+            thread.start()
+            try:
+                yield events
+            finally:
+                subscription.stop()
+                with suppress(queue.Full):
+                    events.put_nowait(None)
+        thread.join(timeout=5)
+        if failure:
+            raise failure[0]
+
+
+def _positions(notifications: Sequence[Notification]) -> list[int]:
+    return [notification.id for notification in notifications]
+
+
+def _drain(events: queue.Queue[Any], limit: int) -> list[Any]:
+    """What the subscription has delivered, waiting briefly for the first item."""
+    try:
+        first = events.get(timeout=0.2)
+    except queue.Empty:
+        return []
+    batch = [first] if first is not None else []
+    while len(batch) < limit:
+        try:
+            item = events.get_nowait()
+        except queue.Empty:
+            break
+        if item is not None:
+            batch.append(item)
+    return batch

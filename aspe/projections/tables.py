@@ -1,0 +1,144 @@
+"""Read-model tables, described once, created and written in SQLite or PostgreSQL.
+
+A read model declares its tables as data (``Table``); the two ``Dialect``s turn that into
+DDL, bulk upserts and value conversions, so no read model writes SQL for one backend only.
+Values in rows are plain Python: ``str``, ``int``, ``bool``, ``float``, ``None`` and, for
+``JSON`` columns, lists and dicts. Dates are ISO strings (they sort), amounts integer cents.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+TEXT = "text"
+INT = "int"
+BOOL = "bool"
+REAL = "real"
+JSON = "json"
+
+Row = dict[str, Any]
+Key = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of a read model: its columns (name → type), key and secondary indexes.
+
+    ``append_only`` tables are only ever inserted into (the audit trail): the projection
+    neither reads nor updates their rows, so a rebuild streams them in bulk.
+    """
+
+    name: str
+    columns: Mapping[str, str] = field(hash=False)
+    key: tuple[str, ...]
+    indexes: tuple[tuple[str, ...], ...] = ()
+    append_only: bool = False
+
+    def key_of(self, row: Mapping[str, Any]) -> Key:
+        return tuple(row[column] for column in self.key)
+
+    def fingerprint(self) -> str:
+        shape = [self.name, sorted(self.columns.items()), self.key, self.indexes]
+        return hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:12]
+
+
+def schema_fingerprint(tables: Sequence[Table]) -> str:
+    """Changes whenever a table's shape changes, so a stale read model is rebuilt."""
+    return hashlib.sha256("".join(t.fingerprint() for t in tables).encode()).hexdigest()[:16]
+
+
+class Dialect:
+    """How one database spells types, placeholders and values."""
+
+    placeholder: str
+    types: ClassVar[Mapping[str, str]]
+
+    def create(self, table: Table, name: str, bare_name: str) -> list[str]:
+        columns = ", ".join(
+            f"{column} {self.types[kind]}" for column, kind in table.columns.items()
+        )
+        statements = [
+            f"CREATE TABLE IF NOT EXISTS {name} ({columns}, PRIMARY KEY ({', '.join(table.key)}))"
+        ]
+        for index in table.indexes:
+            index_name = f"{bare_name}_{'_'.join(index)}_idx"
+            columns = ", ".join(index)
+            statements.append(f"CREATE INDEX IF NOT EXISTS {index_name} ON {name} ({columns})")
+        return statements
+
+    def upsert(self, table: Table, name: str) -> str:
+        columns = list(table.columns)
+        marks = ", ".join([self.placeholder] * len(columns))
+        updates = [c for c in columns if c not in table.key]
+        conflict = (
+            f"DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in updates)}"
+            if updates
+            else "DO NOTHING"
+        )
+        return (
+            f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks}) "
+            f"ON CONFLICT ({', '.join(table.key)}) {conflict}"
+        )
+
+    def insert(self, table: Table, name: str) -> str:
+        marks = ", ".join([self.placeholder] * len(table.columns))
+        return f"INSERT INTO {name} ({', '.join(table.columns)}) VALUES ({marks})"
+
+    def where_key(self, table: Table) -> str:
+        return " AND ".join(f"{column} = {self.placeholder}" for column in table.key)
+
+    def encode(self, table: Table, row: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(
+            self.encode_value(kind, row.get(column)) for column, kind in table.columns.items()
+        )
+
+    def encode_value(self, kind: str, value: Any) -> Any:
+        if value is not None and kind == JSON:
+            return json.dumps(value, sort_keys=True, ensure_ascii=False)
+        return value
+
+    def decode(self, table: Table, row: Mapping[str, Any]) -> Row:
+        return {
+            column: self.decode_value(kind, row[column]) for column, kind in table.columns.items()
+        }
+
+    def decode_value(self, kind: str, value: Any) -> Any:
+        if value is not None and kind == JSON:
+            return json.loads(value)
+        return value
+
+
+class SQLiteDialect(Dialect):
+    placeholder = "?"
+    types: ClassVar[Mapping[str, str]] = {
+        TEXT: "TEXT",
+        INT: "INTEGER",
+        BOOL: "INTEGER",
+        REAL: "REAL",
+        JSON: "TEXT",
+    }
+
+    def encode_value(self, kind: str, value: Any) -> Any:
+        if value is not None and kind == BOOL:
+            return int(value)
+        return super().encode_value(kind, value)
+
+    def decode_value(self, kind: str, value: Any) -> Any:
+        if value is not None and kind == BOOL:
+            return bool(value)
+        return super().decode_value(kind, value)
+
+
+class PostgresDialect(Dialect):
+    placeholder = "%s"
+    types: ClassVar[Mapping[str, str]] = {
+        TEXT: "TEXT",
+        INT: "BIGINT",
+        BOOL: "BOOLEAN",
+        REAL: "DOUBLE PRECISION",
+        JSON: "TEXT",
+    }

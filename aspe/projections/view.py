@@ -1,0 +1,386 @@
+"""The storage of one read model: its tables and its tracking record, written together.
+
+``TableView`` is a tracking recorder of the eventsourcing library that also owns the read
+model's tables. A projection applies a batch of events to ``Changes`` (rows in memory),
+then ``commit`` writes every changed row and the batch's tracking record in one
+transaction: a crash leaves either the whole batch or none of it, and re-applying a
+position already recorded is refused. Rows the view has written stay cached, so a rebuild
+reads the database only for rows it has not seen in this process.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+
+from aspe.projections.tables import (
+    TEXT,
+    Dialect,
+    Key,
+    PostgresDialect,
+    Row,
+    SQLiteDialect,
+    Table,
+    schema_fingerprint,
+)
+
+APPLICATION_NAME = "aspe"
+MAX_CACHED_ROWS = 300_000
+META = Table("meta", {"key": TEXT, "value": TEXT}, key=("key",))
+
+
+class PositionMoved(IntegrityError):
+    """Another runner recorded this read model's position since this one last looked."""
+
+
+class Rows:
+    """One table's rows as a projection sees them while it applies a batch of events.
+
+    Reads go through what this batch changed, then the view's cache, then the database.
+    Rows are values: change one with ``update`` or ``put``, never in place.
+    """
+
+    def __init__(self, table: Table, cache: RowCache, load: Any) -> None:
+        self.table = table
+        self.changed: dict[Key, Row | None] = {}
+        self.added: list[Row] = []
+        self._cache = cache
+        self._load = load
+
+    def get(self, *key: Any) -> Row | None:
+        if key in self.changed:
+            return self.changed[key]
+        return self._cache.get(self.table, key, self._load)
+
+    def put(self, row: Row) -> Row:
+        self.changed[self.table.key_of(row)] = row
+        return row
+
+    def update(self, *key: Any, **changes: Any) -> Row | None:
+        """The row with ``changes`` applied, or ``None`` (and nothing done) if it does not exist."""
+        row = self.get(*key)
+        if row is None:
+            return None
+        return self.put({**row, **changes})
+
+    def delete(self, *key: Any) -> None:
+        self.changed[key] = None
+
+    def add(self, row: Row) -> None:
+        """Append a row to an append-only table."""
+        self.added.append(row)
+
+
+class Changes:
+    """Every table's ``Rows`` for one batch; ``changes.cases`` is the ``cases`` table."""
+
+    def __init__(self, tables: dict[str, Rows]) -> None:
+        self._tables = tables
+
+    def __getattr__(self, name: str) -> Rows:
+        try:
+            return self.__dict__["_tables"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __iter__(self) -> Iterator[Rows]:
+        return iter(self._tables.values())
+
+
+class RowCache:
+    """Rows this process knows the database holds (``None``: known to be absent)."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, dict[Key, Row | None]] = {}
+        self._known_empty: set[str] = set()
+        self._lock = threading.Lock()
+
+    def get(self, table: Table, key: Key, load: Any) -> Row | None:
+        rows = self._rows.setdefault(table.name, {})
+        if key in rows:
+            return rows[key]
+        row = None if table.name in self._known_empty else load(table, key)
+        rows[key] = row
+        return row
+
+    def absorb(self, changes: Changes) -> None:
+        with self._lock:
+            for rows in changes:
+                self._rows.setdefault(rows.table.name, {}).update(rows.changed)
+            if sum(len(rows) for rows in self._rows.values()) > MAX_CACHED_ROWS:
+                self.clear()
+
+    def emptied(self, tables: Sequence[Table]) -> None:
+        self.clear()
+        self._known_empty = {table.name for table in tables}
+
+    def clear(self) -> None:
+        self._rows = {}
+        self._known_empty = set()
+
+
+class TableView(TrackingRecorder):
+    """Tables and tracking of one read model (mixed into a backend's tracking recorder)."""
+
+    dialect: Dialect
+    projection_name: str
+    tables: tuple[Table, ...]
+
+    def _setup(self, projection_name: str, tables: Sequence[Table]) -> None:
+        self.projection_name = projection_name
+        self.tables = tuple(tables)
+        self._by_name = {table.name: table for table in self.tables}
+        self.cache = RowCache()
+        self.position: int | None = None
+
+    # -------------------------------------------------------------- backend specifics
+    @contextmanager
+    def _transaction(self, *, commit: bool) -> Iterator[Any]:
+        raise NotImplementedError
+        yield
+
+    def _table_name(self, bare: str) -> str:
+        raise NotImplementedError
+
+    def _append(self, cursor: Any, table: Table, rows: list[Row]) -> None:
+        cursor.executemany(
+            self.dialect.insert(table, self.name_of(table)),
+            [self.dialect.encode(table, row) for row in rows],
+        )
+
+    def _tracked_position(self, cursor: Any) -> int | None:
+        raise NotImplementedError
+
+    def _forget_tracking(self, cursor: Any) -> None:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ structure
+    def name_of(self, table: Table | str) -> str:
+        bare = table if isinstance(table, str) else table.name
+        return self._table_name(f"{self.projection_name}_{bare}")
+
+    def create_tables(self) -> None:
+        """Create the tracking table, then this read model's tables and its meta table."""
+        self.create_table()
+        with self._transaction(commit=True) as cursor:
+            self._create_own_tables(cursor)
+        self.refresh_position()
+
+    def _create_own_tables(self, cursor: Any) -> None:
+        for table in (*self.tables, META):
+            bare = f"{self.projection_name}_{table.name}"
+            for statement in self.dialect.create(table, self.name_of(table), bare):
+                cursor.execute(statement)
+
+    @property
+    def schema(self) -> str:
+        return schema_fingerprint(self.tables)
+
+    def reset(self) -> None:
+        """Drop every row and the position, and mark a rebuild as started, atomically."""
+        with self._transaction(commit=True) as cursor:
+            for table in (*self.tables, META):
+                cursor.execute(f"DROP TABLE IF EXISTS {self.name_of(table)}")
+            self._create_own_tables(cursor)
+            self._forget_tracking(cursor)
+            self._put_meta(cursor, "schema", self.schema)
+            self._put_meta(cursor, "rebuild_started_at", datetime.now(UTC).isoformat())
+        self.cache.emptied(self.tables)
+        self.position = None
+
+    def finish_rebuild(self) -> None:
+        with self._transaction(commit=True) as cursor:
+            cursor.execute(
+                f"DELETE FROM {self.name_of(META)} WHERE key = {self.dialect.placeholder}",
+                ("rebuild_started_at",),
+            )
+
+    def meta(self, key: str) -> str | None:
+        row = self.get(META, key)
+        return None if row is None else row["value"]
+
+    @property
+    def is_rebuilding(self) -> bool:
+        return self.meta("rebuild_started_at") is not None
+
+    @property
+    def is_stale(self) -> bool:
+        """Built for tables of another shape (or never built): it must be rebuilt."""
+        return self.meta("schema") != self.schema
+
+    def _put_meta(self, cursor: Any, key: str, value: str) -> None:
+        cursor.execute(self.dialect.upsert(META, self.name_of(META)), (key, value))
+
+    # ---------------------------------------------------------------------- writes
+    def begin(self) -> Changes:
+        return Changes(
+            {table.name: Rows(table, self.cache, self._load_row) for table in self.tables}
+        )
+
+    def commit(self, changes: Changes, tracking: Tracking) -> None:
+        """Write the batch's rows and its tracking record in one transaction."""
+        try:
+            with self._transaction(commit=True) as cursor:
+                if self._tracked_position(cursor) != self.position:
+                    raise PositionMoved(self.projection_name)
+                for rows in changes:
+                    self._write(cursor, rows)
+                self._insert_tracking(cursor, tracking)
+        except BaseException:
+            self.cache.clear()
+            self.refresh_position()
+            raise
+        self.cache.absorb(changes)
+        self.position = tracking.notification_id
+
+    def _write(self, cursor: Any, rows: Rows) -> None:
+        table, name = rows.table, self.name_of(rows.table)
+        if rows.added:
+            self._append(cursor, table, rows.added)
+        deleted = [key for key, row in rows.changed.items() if row is None]
+        upserted = [row for row in rows.changed.values() if row is not None]
+        if deleted:
+            cursor.executemany(f"DELETE FROM {name} WHERE {self.dialect.where_key(table)}", deleted)
+        if upserted:
+            cursor.executemany(
+                self.dialect.upsert(table, name),
+                [self.dialect.encode(table, row) for row in upserted],
+            )
+
+    def refresh_position(self) -> None:
+        self.position = self.max_tracking_id(APPLICATION_NAME)
+
+    # ----------------------------------------------------------------------- reads
+    def _load_row(self, table: Table, key: Key) -> Row | None:
+        with self._transaction(commit=False) as cursor:
+            return self._select_one(cursor, table, key)
+
+    def _select_one(self, cursor: Any, table: Table, key: Key) -> Row | None:
+        cursor.execute(
+            f"SELECT * FROM {self.name_of(table)} WHERE {self.dialect.where_key(table)}", key
+        )
+        found = cursor.fetchone()
+        return None if found is None else self.dialect.decode(table, dict(found))
+
+    def get(self, table: Table | str, *key: Any) -> Row | None:
+        """The row with this key, as committed (not this process's cache)."""
+        table = self._table(table)
+        with self._transaction(commit=False) as cursor:
+            return self._select_one(cursor, table, key)
+
+    def select(
+        self,
+        table: Table | str,
+        where: dict[str, Any] | None = None,
+        order_by: Sequence[str] = (),
+        limit: int | None = None,
+    ) -> list[Row]:
+        """Rows whose columns equal ``where``'s values, ordered (default: by key)."""
+        table = self._table(table)
+        where = where or {}
+        mark = self.dialect.placeholder
+        statement = f"SELECT * FROM {self.name_of(table)}"
+        if where:
+            statement += " WHERE " + " AND ".join(f"{column} = {mark}" for column in where)
+        statement += " ORDER BY " + ", ".join(order_by or table.key)
+        params = [self.dialect.encode_value(table.columns[c], v) for c, v in where.items()]
+        if limit is not None:
+            statement += f" LIMIT {int(limit)}"
+        with self._transaction(commit=False) as cursor:
+            cursor.execute(statement, params)
+            return [self.dialect.decode(table, dict(found)) for found in cursor.fetchall()]
+
+    def dump(self) -> dict[str, list[Row]]:
+        """Every table's rows in key order: two equal dumps are two equal read models."""
+        return {table.name: self.select(table) for table in self.tables}
+
+    def _table(self, table: Table | str) -> Table:
+        if isinstance(table, Table):
+            return table
+        return META if table == META.name else self._by_name[table]
+
+    def wait_for(self, position: int, timeout: float) -> bool:
+        """Whether the view reaches ``position`` within ``timeout`` seconds (polls briefly)."""
+        deadline = time.monotonic() + timeout
+        interval = 0.005
+        while not self.has_tracking_id(APPLICATION_NAME, position):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            time.sleep(min(interval, remaining))
+            interval = min(interval * 2, 0.1)
+        return True
+
+
+class SQLiteTableView(TableView, SQLiteTrackingRecorder):
+    """A read model in its own SQLite file (the library's tracking table is unprefixed)."""
+
+    dialect = SQLiteDialect()
+
+    def __init__(self, datastore: SQLiteDatastore, projection_name: str, tables: Sequence[Table]):
+        super().__init__(datastore)
+        self._setup(projection_name, tables)
+
+    @contextmanager
+    def _transaction(self, *, commit: bool) -> Iterator[Any]:
+        with self.datastore.transaction(commit=commit) as cursor:
+            yield cursor
+
+    def _table_name(self, bare: str) -> str:
+        return bare
+
+    def _tracked_position(self, cursor: Any) -> int | None:
+        return self._max_tracking_id(APPLICATION_NAME, cursor)
+
+    def _forget_tracking(self, cursor: Any) -> None:
+        cursor.execute("DELETE FROM tracking WHERE application_name = ?", (APPLICATION_NAME,))
+
+
+class PostgresTableView(TableView, PostgresTrackingRecorder):
+    """A read model in the event store's PostgreSQL schema, tables prefixed with its name."""
+
+    dialect = PostgresDialect()
+
+    def __init__(self, datastore: PostgresDatastore, projection_name: str, tables: Sequence[Table]):
+        super().__init__(datastore, tracking_table_name=f"{projection_name}_tracking")
+        self._setup(projection_name, tables)
+
+    @contextmanager
+    def _transaction(self, *, commit: bool) -> Iterator[Any]:
+        with self.datastore.transaction(commit=commit) as cursor:
+            yield cursor
+
+    def _table_name(self, bare: str) -> str:
+        return f'"{self.datastore.schema}"."{bare}"'
+
+    def _append(self, cursor: Any, table: Table, rows: list[Row]) -> None:
+        """COPY: the audit trail of a million events is streamed, not inserted row by row."""
+        columns = ", ".join(table.columns)
+        with cursor.copy(f"COPY {self.name_of(table)} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(self.dialect.encode(table, row))
+
+    def _tracked_position(self, cursor: Any) -> int | None:
+        """The position, locked until commit, so two runners never write the same batch."""
+        cursor.execute(
+            f'SELECT notification_id FROM "{self.datastore.schema}"."{self.tracking_table_name}" '
+            "WHERE application_name = %s FOR UPDATE",
+            (APPLICATION_NAME,),
+        )
+        found = cursor.fetchone()
+        return None if found is None else found["notification_id"]
+
+    def _forget_tracking(self, cursor: Any) -> None:
+        cursor.execute(
+            f'DELETE FROM "{self.datastore.schema}"."{self.tracking_table_name}" '
+            "WHERE application_name = %s",
+            (APPLICATION_NAME,),
+        )
