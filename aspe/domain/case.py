@@ -877,15 +877,18 @@ def _check_referent(referent: Staff, association_id: UUID | None) -> None:
 
 
 STATUS_AFTER: dict[type[Case.Event], Status] = {
-    Case.Opened: Status.DIAGNOSTIC,
-    Case.RequestSubmitted: Status.SUBMITTED,
-    Case.RequestRegistered: Status.REGISTERED,
-    Case.RequestAdjourned: Status.ADJOURNED,
-    Case.RequestRejected: Status.REJECTED,
-    Case.MeasureGranted: Status.GRANTED,
-    Case.CeopSigned: Status.ACTIVE,
-    Case.MeasureStopped: Status.STOPPED,
-    Case.MeasureCompleted: Status.COMPLETED,
+    getattr(Case, name): status  # the library makes these classes: mypy cannot see them
+    for name, status in (
+        ("Opened", Status.DIAGNOSTIC),
+        ("RequestSubmitted", Status.SUBMITTED),
+        ("RequestRegistered", Status.REGISTERED),
+        ("RequestAdjourned", Status.ADJOURNED),
+        ("RequestRejected", Status.REJECTED),
+        ("MeasureGranted", Status.GRANTED),
+        ("CeopSigned", Status.ACTIVE),
+        ("MeasureStopped", Status.STOPPED),
+        ("MeasureCompleted", Status.COMPLETED),
+    )
 }
 """The events that move a case along the status machine, and where each leaves it.
 

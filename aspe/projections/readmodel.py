@@ -30,7 +30,7 @@ def handles(*event_types: type) -> Callable[[F], F]:
     """Register the decorated method as the handler of these event types."""
 
     def register(method: F) -> F:
-        method.__handles__ = event_types  # type: ignore[attr-defined]
+        method.__handles__ = event_types
         return method
 
     return register
@@ -39,7 +39,6 @@ def handles(*event_types: type) -> Callable[[F], F]:
 class ReadModel(Projection[TableView]):
     """One read model: its tables, and how each event changes their rows."""
 
-    name: ClassVar[str]
     tables: ClassVar[tuple[Table, ...]] = ()
     handlers: ClassVar[dict[type, Handler]] = {}
 

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
@@ -87,9 +87,10 @@ class Changes:
 
     def __getattr__(self, name: str) -> Rows:
         try:
-            return self.__dict__["_tables"][name]
+            rows: Rows = self.__dict__["_tables"][name]
         except KeyError:
             raise AttributeError(name) from None
+        return rows
 
     def __iter__(self) -> Iterator[Rows]:
         return iter(self._tables.values())
@@ -133,6 +134,13 @@ class TableView(TrackingRecorder):
     dialect: Dialect
     projection_name: str
     tables: tuple[Table, ...]
+
+    if TYPE_CHECKING:  # provided by the backend's tracking recorder, mixed in after this class
+        datastore: Any
+
+        def create_table(self) -> None: ...
+
+        def _insert_tracking(self, cursor: Any, tracking: Tracking) -> None: ...
 
     def _setup(self, projection_name: str, tables: Sequence[Table]) -> None:
         self.projection_name = projection_name
