@@ -1,8 +1,10 @@
 """The HTTP side of ASPE: one FastAPI app, composed from ``Settings`` when it starts.
 
-``create_app`` only describes the app; the event store opens in the lifespan (server
-start) and closes with it, so importing this module connects to nothing. GraphQL and the
-portal are mounted here by later work.
+``create_app`` only describes the app; the event store and the read models open in the
+lifespan (server start) and close with it, so importing this module connects to nothing.
+In the embedded default (SQLite) the read models are kept up to date by a thread of this
+process; in production, by ``aspe projections run`` processes. GraphQL and the portal are
+mounted here by later work.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel
 
 from aspe.application import AspeApplication
-from aspe.bootstrap import build_application
+from aspe.bootstrap import build_application, build_projector
+from aspe.projections.runner import BackgroundFollower
 from aspe.settings import Settings
 
 
@@ -51,11 +54,18 @@ def _lifespan(settings: Settings | None) -> Lifespan:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        application = build_application(settings or Settings())
+        resolved = settings or Settings()
+        application = build_application(resolved)
         app.state.application = application
+        projector = build_projector(resolved, app=application)
+        app.state.projector = projector
+        follower = None if resolved.uses_postgres else BackgroundFollower(projector).start()
         try:
             yield
         finally:
+            if follower is not None:
+                follower.stop()
+            projector.close()
             application.close()
 
     return lifespan

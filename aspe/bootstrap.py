@@ -41,7 +41,13 @@ def build_projector(
     classes = _read_model_classes(names)
     views = _views(settings, classes)
     models = [cls(view, rules=settings.rules) for cls, view in zip(classes, views, strict=True)]
-    return Projector(app or build_application(settings), models)
+    return Projector(
+        app or build_application(settings),
+        models,
+        batch_size=settings.projection_batch_size,
+        poll_interval=settings.projection_poll_interval,
+        wait_timeout=settings.read_your_writes_timeout,
+    )
 
 
 def _read_model_classes(names: Sequence[str]) -> list[type[ReadModel]]:
@@ -57,12 +63,21 @@ def _views(settings: Settings, classes: Sequence[type[ReadModel]]) -> list[Table
     if settings.uses_postgres:
         env = Environment("projections", settings.eventsourcing_env("projections"))
         datastore = InfrastructureFactory.construct(env).datastore  # type: ignore[attr-defined]
-        views = [PostgresTableView(datastore, cls.name, cls.tables) for cls in classes]
+        views = [
+            PostgresTableView(datastore, cls.name, cls.tables, _salt(settings, cls))
+            for cls in classes
+        ]
     else:
         for cls in classes:
             path = settings.sqlite_path(f"projection-{cls.name}")
             path.parent.mkdir(parents=True, exist_ok=True)
-            views.append(SQLiteTableView(SQLiteDatastore(str(path)), cls.name, cls.tables))
+            datastore = SQLiteDatastore(str(path))
+            views.append(SQLiteTableView(datastore, cls.name, cls.tables, _salt(settings, cls)))
     for view in views:
         view.create_tables()
     return views
+
+
+def _salt(settings: Settings, read_model: type[ReadModel]) -> str:
+    """What a read model's rows depend on besides events: the rules, for those using them."""
+    return repr(settings.rules) if read_model.uses_rules else ""

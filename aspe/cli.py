@@ -6,28 +6,33 @@ are said in French and English, on standard error, with exit code 1.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
 
 import typer
 import uvicorn
-from pydantic import SecretStr, ValidationError
-from rich.console import Console
+from pydantic import SecretStr
 from rich.markup import escape
 from rich.table import Table
 
 from aspe.api import create_app
 from aspe.application import AspeApplication
-from aspe.application.history import ROLE_LABELS, HistoryLine, case_history
+from aspe.application.history import ROLE_LABELS, HistoryLine, case_history, case_state
 from aspe.bootstrap import build_application
+from aspe.console import fail as _fail
+from aspe.console import load_settings as _settings
+from aspe.console import out as _out
 from aspe.demo import DemoReport, load_demo
 from aspe.domain.errors import NotFound
+from aspe.projection_commands import projections_app
+from aspe.projections.time_travel import AgendaAtDecision, agenda_item_at_decision
 from aspe.settings import Environment, Settings
 
 app = typer.Typer(
@@ -37,33 +42,10 @@ app = typer.Typer(
 )
 case_app = typer.Typer(help="Dossiers / cases.", no_args_is_help=True)
 app.add_typer(case_app, name="case")
+app.add_typer(projections_app, name="projections")
 
 
 # ------------------------------------------------------------------------ shared helpers
-
-
-def _out() -> Console:
-    """A console per command: it reads the terminal's width (``COLUMNS``) when it runs."""
-    return Console()
-
-
-def _fail(message: str) -> NoReturn:
-    Console(stderr=True).print(f"[bold red]Erreur / Error:[/] {escape(message)}")
-    raise typer.Exit(code=1)
-
-
-def _settings() -> Settings:
-    """The environment's settings, or a readable refusal (e.g. production, default secret)."""
-    try:
-        return Settings()
-    except ValidationError as error:
-        problems = "; ".join(
-            f"ASPE_{str(problem['loc'][0]).upper()}: {problem['msg']}"
-            if problem["loc"]
-            else problem["msg"]
-            for problem in error.errors()
-        )
-        _fail(f"configuration invalide / invalid configuration — {problems}")
 
 
 @contextmanager
@@ -195,6 +177,71 @@ def _history_table(case_id: UUID, lines: list[HistoryLine]) -> Table:
             escape(line.summary),
         )
     return table
+
+
+# --------------------------------------------------------------------------- case show
+
+
+@case_app.command("show")
+def show(
+    case_id: Annotated[str, typer.Argument(help="Identifiant du dossier / case id (UUID).")],
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(
+            "--as-of",
+            help="Le dossier tel qu'il était à cet instant (UTC), ex. 2026-03-01T12:00 / "
+            "the case as it stood then.",
+        ),
+    ] = None,
+    as_of_decision: Annotated[
+        bool,
+        typer.Option(
+            "--as-of-decision",
+            help="L'ordre du jour de la commission tel qu'il était à sa décision / "
+            "the commission's agenda item as it stood when it decided.",
+        ),
+    ] = False,
+) -> None:
+    """Affiche l'état d'un dossier, maintenant ou à un instant passé / show a case's state."""
+    identifier = _parse_case_id(case_id)
+    with _opened(_settings()) as application:
+        try:
+            if as_of_decision:
+                _out().print(_agenda_table(agenda_item_at_decision(application, identifier)))
+                return
+            case = (
+                application.case_as_of(identifier, as_of)
+                if as_of
+                else application.get_case(identifier)
+            )
+        except NotFound as error:
+            _fail(f"{error.message} / not found: {case_id}")
+    title = f"Dossier {identifier}" + (f" au {as_of:%Y-%m-%d %H:%M} UTC" if as_of else "")
+    _out().print(_case_table(title, case_state(case)))
+
+
+def _case_table(title: str, state: list[tuple[str, str]]) -> Table:
+    table = Table(title=title, show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("")
+    for label, value in state:
+        table.add_row(label, escape(value))
+    return table
+
+
+def _agenda_table(agenda: AgendaAtDecision) -> Table:
+    title = (
+        f"Ordre du jour de la commission au moment de sa décision ({agenda.decision}, "
+        f"{agenda.decided_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC)"
+    )
+    item = agenda.item or {}
+    return _case_table(title, [(key, _cell(value)) for key, value in item.items()])
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return "" if value is None else str(value)
 
 
 # ------------------------------------------------------------------------ check-config

@@ -48,6 +48,15 @@ class Settings(BaseSettings):
         description="aggregates kept in memory per process (0: none); each load still reads "
         "the events stored since, so several processes stay correct",
     )
+    projection_batch_size: int = Field(
+        default=5000, ge=1, description="events per transaction when read models catch up"
+    )
+    projection_poll_interval: float = Field(
+        default=0.25, gt=0, description="seconds between looks at a SQLite store for new events"
+    )
+    read_your_writes_timeout: float = Field(
+        default=2.0, gt=0, description="seconds a reader waits for a read model to catch up"
+    )
     postgres_pool_size: int = Field(default=5, ge=1)
     postgres_max_overflow: int = Field(default=10, ge=0)
     postgres_connect_timeout: int = Field(default=5, ge=1, description="seconds")

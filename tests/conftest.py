@@ -75,6 +75,25 @@ def postgres_schema() -> Iterator[str]:
         connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
+@pytest.fixture(scope="session")
+def new_postgres_settings() -> Iterator[Callable[[], Settings]]:
+    """Settings on a PostgreSQL schema of their own, each call a new one; dropped at the end."""
+    require_postgres()
+    schemas: list[str] = []
+
+    def create() -> Settings:
+        schema = f"aspe_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+            connection.execute(f'CREATE SCHEMA "{schema}"')
+        schemas.append(schema)
+        return Settings(env=Environment.TEST, database_url=POSTGRES_URL, database_schema=schema)
+
+    yield create
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+        for schema in schemas:
+            connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
 @pytest.fixture
 def postgres_settings(postgres_schema: str) -> Settings:
     return Settings(

@@ -123,6 +123,52 @@ def case_history(app: AspeApplication, case_id: UUID) -> list[HistoryLine]:
     ]
 
 
+def case_state(case: Case) -> list[tuple[str, str]]:
+    """The case's state as an operator reads it (French labels), without notes or health.
+
+    Time travel prints it for ``app.case_as_of``; an empty value means "not yet".
+    """
+    day = _optional(_day)
+    euros = _optional(_euros)
+    measure = _optional(MEASURE_LABELS.__getitem__)
+    return [
+        ("Statut", case.status.label),
+        ("Version", str(case.version)),
+        ("Ménage", str(case.household_id)),
+        ("Association", str(case.association_id)),
+        ("Référent", str(case.referent_id)),
+        ("Ouvert le", day(case.opened_on)),
+        ("Diagnostic le", day(case.diagnosed_on)),
+        ("Mesure proposée", measure(case.proposed_measure)),
+        ("Séance de la commission", day(case.commission_session_on)),
+        ("Mesure décidée", measure(case.measure_type)),
+        ("Durée (mois)", _text(case.duration_months)),
+        ("Mise à l'épreuve (mois)", _text(case.probation_months)),
+        ("Aide accordée", euros(case.aid_granted)),
+        ("Décidée le", day(case.decided_on)),
+        ("Notifiée le", day(case.decision_notified_on)),
+        ("CEOP signé (version)", _text(case.ceop_signed_version or None)),
+        ("Signatures en cours", ", ".join(sorted(case.ceop_signatures)) or ""),
+        ("Début de la mesure", day(case.starts_on)),
+        ("Fin de la mesure", day(case.ends_on)),
+        ("Visites enregistrées", str(case.visits_recorded)),
+        ("Contacts enregistrés", str(case.contacts_recorded)),
+        ("Dernière rencontre ou contact", day(case.last_contact_on)),
+        ("Arrêtée le", day(case.stopped_on)),
+        ("Motif d'arrêt", STOP_LABELS[case.stop_reason] if case.stop_reason else ""),
+        ("Terminée le", day(case.completed_on)),
+        ("Bilan remis le", day(case.final_report_on)),
+    ]
+
+
+def _optional(show: Callable[[Any], str]) -> Callable[[Any], str]:
+    return lambda value: "" if value is None else show(value)
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
 @dataclass
 class _ActorNames:
     """Display names of the people who acted, each looked up once."""

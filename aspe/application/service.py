@@ -9,10 +9,10 @@ for a projection to catch up. The actor comes from ``acting_as``, never from a p
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from datetime import date, datetime
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -219,6 +219,23 @@ class AspeApplication(Application[UUID]):
     # --------------------------------------------------------------------- cases
     def get_case(self, case_id: UUID, version: int | None = None) -> Case:
         return self.load(Case, case_id, version)
+
+    def case_as_of(self, case_id: UUID, instant: datetime) -> Case:
+        """The case as it stood at ``instant``: its events stored up to then, replayed.
+
+        Raises ``NotFound`` if the case did not exist yet. A naive ``instant`` is UTC.
+        """
+        instant = instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+        version = None
+        events = cast(Iterable[AuditedAggregate.Event], self.events.get(case_id))
+        for event in events:
+            if event.timestamp > instant:
+                break
+            version = event.originator_version
+        if version is None:
+            self.get_case(case_id)  # NotFound if there is no such case at all
+            raise NotFound(f"Le dossier n'existait pas encore le {instant:%d/%m/%Y à %H:%M} UTC.")
+        return self.get_case(case_id, version)
 
     def _case_and_household(self, case_id: UUID) -> tuple[Case, Household]:
         case = self.get_case(case_id)

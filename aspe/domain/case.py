@@ -50,7 +50,14 @@ from aspe.domain.errors import (
 )
 from aspe.domain.guards import require_not_future, require_text
 from aspe.domain.household import Household
-from aspe.domain.rules import DEFAULT_RULES, RuleParameters, add_months
+from aspe.domain.rules import (
+    DEFAULT_RULES,
+    RuleParameters,
+    add_months,
+    anchor_of_silence,
+    count_silent_days,
+    non_collaboration_alert_due,
+)
 from aspe.domain.staff import Staff
 from aspe.domain.values import (
     OPEN_STATUSES,
@@ -670,29 +677,16 @@ class Case(AuditedAggregate):
     # --------------------------------------------- non-collaboration (R7)
     def silence_anchor(self) -> date | None:
         """The later of the measure's start and the last meeting or contact."""
-        if self.starts_on is None:
-            return None
-        if self.last_contact_on is None:
-            return self.starts_on
-        return max(self.starts_on, self.last_contact_on)
+        return anchor_of_silence(self.starts_on, self.last_contact_on)
 
     def silent_days(self, as_of: date) -> int:
         """Whole days after the anchor and before ``as_of``, less the suspended ones."""
-        anchor = self.silence_anchor()
-        if anchor is None or as_of <= anchor:
-            return 0
-        elapsed = (as_of - anchor).days - 1
-        suspended = sum(period.days_within(anchor, as_of) for period in self.suspensions)
-        return max(0, elapsed - suspended)
+        return count_silent_days(self.silence_anchor(), as_of, self.suspensions)
 
     def is_alert_due(self, as_of: date, rules: RuleParameters = DEFAULT_RULES) -> bool:
         """One alert per silent period, once ``silent_days_before_alert`` have passed."""
-        anchor = self.silence_anchor()
-        return (
-            self.status is Status.ACTIVE
-            and anchor is not None
-            and anchor not in self.alerted_silences
-            and self.silent_days(as_of) >= rules.silent_days_before_alert
+        return self.status is Status.ACTIVE and non_collaboration_alert_due(
+            self.silence_anchor(), as_of, self.suspensions, self.alerted_silences, rules
         )
 
     def suspend_alert_clock(

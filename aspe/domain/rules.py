@@ -1,15 +1,20 @@
-"""Rule parameters that differ between départements, and the arithmetic of measure dates.
+"""Rule parameters that differ between départements, and the arithmetic of measure dates
+and of the non-collaboration clock.
 
-Defaults are the values of the cahier des charges; ``Settings`` overrides them.
+Defaults are the values of the cahier des charges; ``Settings`` overrides them. The Case
+aggregate and the read models compute silent days with the same functions below.
 """
 
 from __future__ import annotations
 
 import calendar
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from aspe.domain.values import MeasureType
+from aspe.domain.values import MeasureType, Period
+
+ONE_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -44,3 +49,51 @@ def add_months(start: date, months: int) -> date:
     month_index = start.month - 1 + months
     year, month = start.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+# ------------------------------------------------------- non-collaboration (R7)
+def anchor_of_silence(starts_on: date | None, last_contact_on: date | None) -> date | None:
+    """The later of the measure's start and the last meeting or contact (None: not started)."""
+    if starts_on is None:
+        return None
+    if last_contact_on is None:
+        return starts_on
+    return max(starts_on, last_contact_on)
+
+
+def count_silent_days(anchor: date | None, as_of: date, suspensions: Iterable[Period]) -> int:
+    """Whole days after ``anchor`` and before ``as_of`` on which the clock ran.
+
+    A suspended day stops the clock once, however many suspensions cover it.
+    """
+    if anchor is None or as_of <= anchor:
+        return 0
+    elapsed = (as_of - anchor).days - 1
+    return elapsed - _suspended_days(anchor, as_of, suspensions)
+
+
+def _suspended_days(after: date, before: date, suspensions: Iterable[Period]) -> int:
+    """Days strictly between ``after`` and ``before`` that any suspension covers."""
+    days, counted_until = 0, after
+    for period in sorted(suspensions, key=lambda period: period.starts_on):
+        first = max(period.starts_on, counted_until + ONE_DAY)
+        last = min(period.ends_on, before - ONE_DAY)
+        if first <= last:
+            days += (last - first).days + 1
+            counted_until = last
+    return days
+
+
+def non_collaboration_alert_due(
+    anchor: date | None,
+    as_of: date,
+    suspensions: Iterable[Period],
+    alerted_silences: Collection[date],
+    rules: RuleParameters,
+) -> bool:
+    """One alert per silent period, once ``silent_days_before_alert`` days have run."""
+    return (
+        anchor is not None
+        and anchor not in alerted_silences
+        and count_silent_days(anchor, as_of, suspensions) >= rules.silent_days_before_alert
+    )

@@ -238,12 +238,6 @@ class Period:
     starts_on: date
     ends_on: date
 
-    def days_within(self, after: date, before: date) -> int:
-        """How many of this period's days lie strictly between ``after`` and ``before``."""
-        first = max(self.starts_on, date.fromordinal(after.toordinal() + 1))
-        last = min(self.ends_on, date.fromordinal(before.toordinal() - 1))
-        return max(0, (last - first).days + 1)
-
 
 @dataclass(frozen=True)
 class Address:

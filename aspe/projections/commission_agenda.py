@@ -1,10 +1,180 @@
-"""Commission agenda: registered requests awaiting decision."""
+"""Commission agenda (commission members): the requests registered for a session and still
+awaiting a decision, with what the commission needs to decide them.
+
+An item is the household (identity, contact, composition, landlord), the diagnostic's
+difficulties and proposed objectives without the HEALTH theme (the events keep health
+items in attributes of their own, which this model never reads), the FPEL aid request,
+the association's proposal and the request's past adjournments. An adjourned request
+leaves the agenda until it is registered again; a decided one leaves it for good.
+
+An item is built from its case's events and its household's ``Registered`` alone, so the
+time-travel view can replay one case into this model and read the item the commission had.
+"""
 
 from __future__ import annotations
 
-from aspe.projections.readmodel import ReadModel
+from typing import Any
+
+from aspe.domain.case import Case
+from aspe.domain.household import Household
+from aspe.projections.readmodel import ReadModel, cents, handles, text
+from aspe.projections.spslh_register import findings, objectives
+from aspe.projections.tables import INT, JSON, TEXT, Row, Table
+from aspe.projections.view import Changes, TableView
+
+HOUSEHOLDS = Table(
+    "households",
+    {
+        "household_id": TEXT,
+        "name": TEXT,
+        "address": JSON,
+        "contact": TEXT,
+        "members": INT,
+    },
+    key=("household_id",),
+)
+CASES = Table(
+    "cases",
+    {
+        "case_id": TEXT,
+        "association_id": TEXT,
+        "referent_id": TEXT,
+        "household_id": TEXT,
+        "landlord_id": TEXT,
+        "findings": JSON,
+        "proposed_objectives": JSON,
+        "rent_arrears_cents": INT,
+        "aid_requested_cents": INT,
+        "monthly_rent_cents": INT,
+        "proposed_measure": TEXT,
+        "proposed_duration_months": INT,
+        "adjournments": JSON,
+    },
+    key=("case_id",),
+)
+"""Every undecided case's file as it builds up, out of sight until it is registered."""
+
+ITEMS = Table(
+    "items",
+    {
+        **CASES.columns,
+        "household_name": TEXT,
+        "household_address": JSON,
+        "household_contact": TEXT,
+        "household_members": INT,
+        "session_on": TEXT,
+        "registered_on": TEXT,
+        "adjournment_count": INT,
+    },
+    key=("case_id",),
+    indexes=(("session_on", "registered_on"),),
+)
 
 
 class CommissionAgenda(ReadModel):
     name = "commission_agenda"
-    tables = ()
+    tables = (HOUSEHOLDS, CASES, ITEMS)
+
+    @handles(Household.Registered)
+    def household_registered(self, event: Any, changes: Changes) -> None:
+        address = event.address
+        changes.households.put(
+            {
+                "household_id": str(event.originator_id),
+                "name": event.name,
+                "address": {
+                    "street": address.street,
+                    "postcode": address.postcode,
+                    "city": address.city,
+                },
+                "contact": event.contact,
+                "members": event.members,
+            }
+        )
+
+    @handles(Case.Opened)
+    def opened(self, event: Any, changes: Changes) -> None:
+        changes.cases.put(
+            {
+                "case_id": str(event.originator_id),
+                "association_id": str(event.association_id),
+                "referent_id": str(event.referent_id),
+                "household_id": str(event.household_id),
+                "landlord_id": str(event.landlord_id),
+                "findings": [],
+                "proposed_objectives": [],
+                "adjournments": [],
+            }
+        )
+
+    @handles(Case.DiagnosticRecorded)
+    def diagnosed(self, event: Any, changes: Changes) -> None:
+        changes.cases.update(
+            str(event.originator_id),
+            findings=findings(event.findings),
+            proposed_objectives=objectives(event.objectives),
+        )
+
+    @handles(Case.ReferentAssigned)
+    def referent_assigned(self, event: Any, changes: Changes) -> None:
+        case_id, referent_id = str(event.originator_id), str(event.referent_id)
+        changes.cases.update(case_id, referent_id=referent_id)
+        changes.items.update(case_id, referent_id=referent_id)
+
+    @handles(Case.RequestSubmitted)
+    def submitted(self, event: Any, changes: Changes) -> None:
+        aid = event.aid_request
+        changes.cases.update(
+            str(event.originator_id),
+            rent_arrears_cents=cents(aid.rent_arrears),
+            aid_requested_cents=cents(aid.amount_requested),
+            monthly_rent_cents=cents(aid.monthly_rent),
+            proposed_measure=event.proposed_measure.name,
+            proposed_duration_months=event.proposed_duration_months,
+        )
+
+    @handles(Case.RequestRegistered)
+    def registered(self, event: Any, changes: Changes) -> None:
+        case = changes.cases.get(str(event.originator_id))
+        if case is None:
+            return
+        household = changes.households.get(case["household_id"]) or {}
+        changes.items.put(
+            {
+                **case,
+                "household_name": household.get("name"),
+                "household_address": household.get("address"),
+                "household_contact": household.get("contact"),
+                "household_members": household.get("members"),
+                "session_on": text(event.commission_session_on),
+                "registered_on": text(event.registered_on),
+                "adjournment_count": len(case["adjournments"]),
+            }
+        )
+
+    @handles(Case.RequestAdjourned)
+    def adjourned(self, event: Any, changes: Changes) -> None:
+        case_id = str(event.originator_id)
+        case = changes.cases.get(case_id)
+        if case is not None:
+            adjournment = {"adjourned_on": text(event.adjourned_on), "reason": event.reason}
+            changes.cases.update(case_id, adjournments=[*case["adjournments"], adjournment])
+        changes.items.delete(case_id)
+
+    @handles(Case.MeasureGranted, Case.RequestRejected)
+    def decided(self, event: Any, changes: Changes) -> None:
+        case_id = str(event.originator_id)
+        changes.items.delete(case_id)
+        changes.cases.delete(case_id)
+
+
+# ------------------------------------------------------------------------ read side
+def agenda(view: TableView, session_on: str | None = None) -> list[Row]:
+    """The items awaiting a decision, by session date then registration; one session's if
+    ``session_on`` (an ISO date) is given."""
+    where = None if session_on is None else {"session_on": session_on}
+    return view.select(ITEMS, where=where, order_by=("session_on", "registered_on", "case_id"))
+
+
+def item(view: TableView, case_id: str) -> Row | None:
+    return view.get(ITEMS, case_id)

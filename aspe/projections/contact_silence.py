@@ -1,10 +1,166 @@
-"""Last meeting or contact per active measure, and silent days."""
+"""Contact silence (the platform's non-collaboration detector, and the association): for each
+measure, the last meeting or contact with the household, the alert clock's suspensions and
+the silent periods already alerted, so the detector finds the alerts due (R7) without
+loading every case.
+
+Silent days and whether an alert is due come from ``aspe.domain.rules``, the functions the
+Case aggregate uses: the detector and the command it triggers agree on every date.
+"""
 
 from __future__ import annotations
 
-from aspe.projections.readmodel import ReadModel
+from datetime import date
+from typing import Any
+
+from aspe.domain.case import Case
+from aspe.domain.rules import (
+    RuleParameters,
+    anchor_of_silence,
+    count_silent_days,
+    non_collaboration_alert_due,
+)
+from aspe.domain.values import Period
+from aspe.projections.readmodel import ReadModel, handles, text
+from aspe.projections.tables import BOOL, JSON, TEXT, Row, Table
+from aspe.projections.view import Changes, TableView
+
+PENDING = Table(
+    "pending",
+    {"case_id": TEXT, "association_id": TEXT, "referent_id": TEXT},
+    key=("case_id",),
+)
+"""Cases whose measure has not started yet: what their measure row will need."""
+
+MEASURES = Table(
+    "measures",
+    {
+        "case_id": TEXT,
+        "association_id": TEXT,
+        "referent_id": TEXT,
+        "starts_on": TEXT,
+        "last_contact_on": TEXT,
+        "suspensions": JSON,
+        "alerted_silences": JSON,
+        "active": BOOL,
+    },
+    key=("case_id",),
+    indexes=(("active",), ("association_id", "active")),
+)
+"""One row per measure started; ``active`` turns false when it is stopped or completed.
+``suspensions`` are ``[starts_on, ends_on]`` pairs; ``alerted_silences`` the anchors
+(``silent_since``) of the silent periods already alerted."""
 
 
 class ContactSilence(ReadModel):
     name = "contact_silence"
-    tables = ()
+    tables = (PENDING, MEASURES)
+
+    @handles(Case.Opened)
+    def opened(self, event: Any, changes: Changes) -> None:
+        changes.pending.put(
+            {
+                "case_id": str(event.originator_id),
+                "association_id": str(event.association_id),
+                "referent_id": str(event.referent_id),
+            }
+        )
+
+    @handles(Case.ReferentAssigned)
+    def referent_assigned(self, event: Any, changes: Changes) -> None:
+        case_id, referent_id = str(event.originator_id), str(event.referent_id)
+        if changes.pending.update(case_id, referent_id=referent_id) is None:
+            changes.measures.update(case_id, referent_id=referent_id)
+
+    @handles(Case.RequestRejected)
+    def rejected(self, event: Any, changes: Changes) -> None:
+        changes.pending.delete(str(event.originator_id))
+
+    @handles(Case.CeopSigned)
+    def started(self, event: Any, changes: Changes) -> None:
+        """The first signed CEOP starts the measure; an amendment's signature changes nothing."""
+        case_id = str(event.originator_id)
+        pending = changes.pending.get(case_id)
+        if pending is None:
+            return
+        changes.measures.put(
+            {
+                **pending,
+                "starts_on": text(event.starts_on),
+                "last_contact_on": None,
+                "suspensions": [],
+                "alerted_silences": [],
+                "active": True,
+            }
+        )
+        changes.pending.delete(case_id)
+
+    @handles(Case.VisitRecorded)
+    def visited(self, event: Any, changes: Changes) -> None:
+        """A visit is a meeting when the household was there (at home, at the office…)."""
+        if event.household_present:
+            self._heard_from_household(changes, str(event.originator_id), event.occurred_on)
+
+    @handles(Case.ContactRecorded)
+    def contacted(self, event: Any, changes: Changes) -> None:
+        self._heard_from_household(changes, str(event.originator_id), event.occurred_on)
+
+    @staticmethod
+    def _heard_from_household(changes: Changes, case_id: str, occurred_on: date) -> None:
+        measure = changes.measures.get(case_id)
+        on = occurred_on.isoformat()
+        if measure is not None and (measure["last_contact_on"] or "") < on:
+            changes.measures.put({**measure, "last_contact_on": on})
+
+    @handles(Case.AlertClockSuspended)
+    def suspended(self, event: Any, changes: Changes) -> None:
+        measure = changes.measures.get(str(event.originator_id))
+        if measure is not None:
+            period = [text(event.period.starts_on), text(event.period.ends_on)]
+            changes.measures.put({**measure, "suspensions": [*measure["suspensions"], period]})
+
+    @handles(Case.NonCollaborationAlertRaised)
+    def alerted(self, event: Any, changes: Changes) -> None:
+        measure = changes.measures.get(str(event.originator_id))
+        if measure is not None:
+            alerted = [*measure["alerted_silences"], text(event.silent_since)]
+            changes.measures.put({**measure, "alerted_silences": alerted})
+
+    @handles(Case.MeasureStopped, Case.MeasureCompleted)
+    def ended(self, event: Any, changes: Changes) -> None:
+        case_id = str(event.originator_id)
+        changes.measures.update(case_id, active=False)
+        changes.pending.delete(case_id)
+
+
+# ------------------------------------------------------------------- read side
+def silence_anchor(row: Row) -> date | None:
+    """The later of the measure's start and its last meeting or contact."""
+    return anchor_of_silence(_day(row["starts_on"]), _day(row["last_contact_on"]))
+
+
+def silent_days(row: Row, as_of: date) -> int:
+    """Whole days after the anchor and before ``as_of``, less the suspended ones."""
+    return count_silent_days(silence_anchor(row), as_of, _suspensions(row))
+
+
+def alerts_due(view: TableView, as_of: date, rules: RuleParameters) -> list[Row]:
+    """The active measures whose non-collaboration alert is due on ``as_of``."""
+    return [
+        row
+        for row in view.select(MEASURES.name, where={"active": True})
+        if non_collaboration_alert_due(
+            silence_anchor(row),
+            as_of,
+            _suspensions(row),
+            {date.fromisoformat(day) for day in row["alerted_silences"]},
+            rules,
+        )
+    ]
+
+
+def _suspensions(row: Row) -> list[Period]:
+    return [Period(date.fromisoformat(s), date.fromisoformat(e)) for s, e in row["suspensions"]]
+
+
+def _day(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)

@@ -1,10 +1,310 @@
-"""Landlord tenancies: its tenants' measures, consent-gated detail."""
+"""Landlord tenancies (landlords, DESIGN §6 column LANDLORD): which of its tenants have an
+ASPE measure, of what type, from when to when, and how it ended; with the household's
+consent (``ConsentScope.LANDLORD_DETAIL``), also the rent arrears owed to it, the CEOP's
+signature date, the concertations it took part in and the repayment plans of debts owed to
+it.
+
+A case appears for its landlord from the grant decision on; a rejected case never does.
+The landlord sees the household's name and address, never its contact, its composition,
+the diagnostic, the CEOP's content, visits, contacts, alerts, nor any free text (reasons,
+details, subjects, outcomes, notes, summaries).
+
+Consent gates what the landlord reads, not what the read model keeps: the gated detail
+lives in tables of its own (``details``, ``concertations``, ``landlord_debts``) from the
+event that brings it, and ``tenancy`` returns it only while the case's ``consent`` column
+is true. A household may consent after the facts (the arrears are known at the request),
+and a projection cannot look back for them; withdrawing consent hides the detail at once.
+"""
 
 from __future__ import annotations
 
-from aspe.projections.readmodel import ReadModel
+from typing import Any
+from uuid import UUID
+
+from aspe.domain.case import STATUS_AFTER, Case
+from aspe.domain.household import Household
+from aspe.domain.values import ConsentScope
+from aspe.projections.readmodel import ReadModel, cents, handles, text
+from aspe.projections.tables import BOOL, INT, TEXT, Row, Table
+from aspe.projections.view import Changes, TableView
+
+HOUSEHOLDS = Table(
+    "households",
+    {"household_id": TEXT, "name": TEXT, "street": TEXT, "postcode": TEXT, "city": TEXT},
+    key=("household_id",),
+)
+TENANCIES = Table(
+    "tenancies",
+    {
+        "case_id": TEXT,
+        "landlord_id": TEXT,
+        "granted": BOOL,
+        "consent": BOOL,
+        "household_name": TEXT,
+        "street": TEXT,
+        "postcode": TEXT,
+        "city": TEXT,
+        "status": TEXT,
+        "measure_type": TEXT,
+        "duration_months": INT,
+        "decided_on": TEXT,
+        "starts_on": TEXT,
+        "ends_on": TEXT,
+        "stopped_on": TEXT,
+        "stop_reason": TEXT,
+        "completed_on": TEXT,
+    },
+    key=("case_id",),
+    indexes=(("landlord_id", "granted"),),
+)
+DETAILS = Table(
+    "details",
+    {"case_id": TEXT, "rent_arrears": INT, "ceop_signed_on": TEXT},
+    key=("case_id",),
+)
+"""Consent-gated: the arrears of the FPEL request and the last CEOP signature date."""
+CONCERTATIONS = Table(
+    "concertations",
+    {"case_id": TEXT, "concertation_id": TEXT, "held_on": TEXT},
+    key=("case_id", "concertation_id"),
+)
+"""Consent-gated: only the concertations the landlord took part in, by date."""
+LANDLORD_DEBTS = Table(
+    "landlord_debts",
+    {
+        "case_id": TEXT,
+        "debt_id": TEXT,
+        "amount": INT,
+        "monthly_amount": INT,
+        "first_due_on": TEXT,
+        "months": INT,
+    },
+    key=("case_id", "debt_id"),
+)
+"""Consent-gated: debts owed to the landlord, with their repayment plan once agreed (a
+later plan for the same debt replaces the earlier)."""
+
+PUBLIC_COLUMNS = (
+    "case_id",
+    "status",
+    "measure_type",
+    "duration_months",
+    "decided_on",
+    "starts_on",
+    "ends_on",
+    "stopped_on",
+    "stop_reason",
+    "completed_on",
+    "household_name",
+    "street",
+    "postcode",
+    "city",
+    "consent",
+)
+"""What a landlord sees of each of its tenancies, with or without consent."""
 
 
 class LandlordTenancies(ReadModel):
     name = "landlord_tenancies"
-    tables = ()
+    tables = (HOUSEHOLDS, TENANCIES, DETAILS, CONCERTATIONS, LANDLORD_DEBTS)
+
+    @handles(Household.Registered)
+    def household_registered(self, event: Any, changes: Changes) -> None:
+        """Name and address only: the contact and the composition stay out."""
+        address = event.address
+        changes.households.put(
+            {
+                "household_id": str(event.originator_id),
+                "name": event.name,
+                "street": address.street,
+                "postcode": address.postcode,
+                "city": address.city,
+            }
+        )
+
+    @handles(Case.Opened)
+    def opened(self, event: Any, changes: Changes) -> None:
+        household = changes.households.get(str(event.household_id)) or {}
+        changes.tenancies.put(
+            {
+                "case_id": str(event.originator_id),
+                "landlord_id": str(event.landlord_id),
+                "granted": False,
+                "consent": False,
+                "household_name": household.get("name"),
+                "street": household.get("street"),
+                "postcode": household.get("postcode"),
+                "city": household.get("city"),
+            }
+        )
+
+    @handles(Case.ConsentRecorded, Case.ConsentWithdrawn)
+    def consent(self, event: Any, changes: Changes) -> None:
+        if event.scope is ConsentScope.LANDLORD_DETAIL:
+            given = isinstance(event, Case.ConsentRecorded)
+            changes.tenancies.update(str(event.originator_id), consent=given)
+
+    @handles(Case.RequestSubmitted)
+    def submitted(self, event: Any, changes: Changes) -> None:
+        """The aid request's arrears are rent owed to the landlord; the aid asked is not kept."""
+        _detail(changes, event, rent_arrears=cents(event.aid_request.rent_arrears))
+
+    @handles(Case.RequestRejected)
+    def rejected(self, event: Any, changes: Changes) -> None:
+        changes.tenancies.delete(str(event.originator_id))
+        changes.details.delete(str(event.originator_id))
+
+    @handles(Case.MeasureGranted)
+    def granted(self, event: Any, changes: Changes) -> None:
+        changes.tenancies.update(
+            str(event.originator_id),
+            granted=True,
+            status=STATUS_AFTER[Case.MeasureGranted].name,
+            measure_type=event.measure_type.name,
+            duration_months=event.duration_months,
+            decided_on=text(event.decided_on),
+        )
+
+    @handles(Case.CeopSigned)
+    def ceop_signed(self, event: Any, changes: Changes) -> None:
+        """Every signed version moves the signature date; the measure's dates stay (R6)."""
+        changes.tenancies.update(
+            str(event.originator_id),
+            status=STATUS_AFTER[Case.CeopSigned].name,
+            starts_on=text(event.starts_on),
+            ends_on=text(event.ends_on),
+        )
+        _detail(changes, event, ceop_signed_on=text(event.signed_on))
+
+    @handles(Case.MeasureExtended)
+    def extended(self, event: Any, changes: Changes) -> None:
+        case = changes.tenancies.get(str(event.originator_id))
+        if case is not None:
+            changes.tenancies.put(
+                {
+                    **case,
+                    "duration_months": (case["duration_months"] or 0) + event.additional_months,
+                    "ends_on": text(event.ends_on),
+                }
+            )
+
+    @handles(Case.MeasureStopped)
+    def stopped(self, event: Any, changes: Changes) -> None:
+        """The reason's category only: the commission's ``details`` stay out."""
+        changes.tenancies.update(
+            str(event.originator_id),
+            status=STATUS_AFTER[Case.MeasureStopped].name,
+            stopped_on=text(event.stopped_on),
+            stop_reason=event.reason.name,
+        )
+
+    @handles(Case.MeasureCompleted)
+    def completed(self, event: Any, changes: Changes) -> None:
+        changes.tenancies.update(
+            str(event.originator_id),
+            status=STATUS_AFTER[Case.MeasureCompleted].name,
+            completed_on=text(event.completed_on),
+        )
+
+    @handles(Case.ConcertationHeld)
+    def concertation_held(self, event: Any, changes: Changes) -> None:
+        """Its date, if the landlord took part: never the subject, outcome or other parties."""
+        case = changes.tenancies.get(str(event.originator_id))
+        if case is None:
+            return
+        landlord_id = UUID(case["landlord_id"])
+        if any(participant.organisation_id == landlord_id for participant in event.participants):
+            changes.concertations.put(
+                {
+                    "case_id": case["case_id"],
+                    "concertation_id": event.concertation_id,
+                    "held_on": text(event.held_on),
+                }
+            )
+
+    @handles(Case.DebtRecorded)
+    def debt_recorded(self, event: Any, changes: Changes) -> None:
+        """Debts owed to the landlord only; the creditor's name is free text and stays out."""
+        if event.creditor_is_landlord:
+            changes.landlord_debts.put(
+                {
+                    "case_id": str(event.originator_id),
+                    "debt_id": event.debt_id,
+                    "amount": cents(event.amount),
+                }
+            )
+
+    @handles(Case.RepaymentPlanAgreed)
+    def repayment_plan_agreed(self, event: Any, changes: Changes) -> None:
+        changes.landlord_debts.update(
+            str(event.originator_id),
+            event.debt_id,
+            monthly_amount=cents(event.monthly_amount),
+            first_due_on=text(event.first_due_on),
+            months=event.months,
+        )
+
+
+def _detail(changes: Changes, event: Any, **values: Any) -> None:
+    case_id = str(event.originator_id)
+    detail = changes.details.get(case_id) or {"case_id": case_id}
+    changes.details.put({**detail, **values})
+
+
+# ------------------------------------------------------------------------ read side
+def tenancies(view: TableView, landlord_id: UUID | str) -> list[Row]:
+    """The landlord's granted measures (ordered by decision), without consent-gated detail."""
+    rows = view.select(
+        TENANCIES,
+        where={"landlord_id": str(landlord_id), "granted": True},
+        order_by=("decided_on", "case_id"),
+    )
+    return [_public(row) for row in rows]
+
+
+def tenancy(view: TableView, landlord_id: UUID | str, case_id: UUID | str) -> Row | None:
+    """One measure as its landlord sees it, or None: a case of another landlord, one not
+    granted and one that does not exist are the same to it. The gated detail (arrears,
+    signature date, concertations, plans) is empty while the household's consent is not
+    recorded."""
+    row = view.get(TENANCIES, str(case_id))
+    if row is None or not row["granted"] or row["landlord_id"] != str(landlord_id):
+        return None
+    if not row["consent"]:
+        return {
+            **_public(row),
+            "rent_arrears": None,
+            "ceop_signed_on": None,
+            "concertations": [],
+            "repayment_plans": [],
+        }
+    return {**_public(row), **_gated(view, row["case_id"])}
+
+
+def _public(row: Row) -> Row:
+    return {column: row[column] for column in PUBLIC_COLUMNS}
+
+
+def _gated(view: TableView, case_id: str) -> Row:
+    detail = view.get(DETAILS, case_id) or {}
+    concertations = view.select(
+        CONCERTATIONS, where={"case_id": case_id}, order_by=("held_on", "concertation_id")
+    )
+    debts = view.select(
+        LANDLORD_DEBTS, where={"case_id": case_id}, order_by=("first_due_on", "debt_id")
+    )
+    return {
+        "rent_arrears": detail.get("rent_arrears"),
+        "ceop_signed_on": detail.get("ceop_signed_on"),
+        "concertations": [{"held_on": row["held_on"]} for row in concertations],
+        "repayment_plans": [
+            {
+                "debt_amount": debt["amount"],
+                "monthly_amount": debt["monthly_amount"],
+                "first_due_on": debt["first_due_on"],
+                "months": debt["months"],
+            }
+            for debt in debts
+            if debt["months"] is not None
+        ],
+    }

@@ -1,10 +1,115 @@
-"""Open non-collaboration alerts."""
+"""Open non-collaboration alerts (association, SPSLH, commission; never the landlord, DESIGN
+§6): the alerts raised (R7) whose silent period has not ended yet, and the alert clock's
+suspensions, with their period and reason category (never the referent's ``details``).
+
+An alert is resolved, and its row deleted, when a meeting or contact dated after its
+``silent_since`` ends the silent period, or when the measure is stopped or completed. A
+new alert needs a new silent period, which only such a meeting or contact opens: a case
+has at most one open alert, so alerts are keyed by case.
+"""
 
 from __future__ import annotations
 
-from aspe.projections.readmodel import ReadModel
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from aspe.domain.case import Case
+from aspe.projections.readmodel import ReadModel, handles, text
+from aspe.projections.tables import INT, TEXT, Row, Table
+from aspe.projections.view import Changes, TableView
+
+CASES = Table("cases", {"case_id": TEXT, "association_id": TEXT}, key=("case_id",))
+"""Open cases and their association (an alert raised by the platform names none)."""
+
+ALERTS = Table(
+    "alerts",
+    {
+        "case_id": TEXT,
+        "association_id": TEXT,
+        "silent_since": TEXT,
+        "silent_days": INT,
+        "raised_on": TEXT,
+        "raised_by_role": TEXT,
+    },
+    key=("case_id",),
+    indexes=(("association_id",),),
+)
+SUSPENSIONS = Table(
+    "suspensions",
+    {"case_id": TEXT, "starts_on": TEXT, "ends_on": TEXT, "reason": TEXT},
+    key=("case_id", "starts_on"),
+)
+"""Every suspension of a case's alert clock, the measure ended or not; a second suspension
+from the same day replaces the first."""
 
 
 class OpenAlerts(ReadModel):
     name = "open_alerts"
-    tables = ()
+    tables = (CASES, ALERTS, SUSPENSIONS)
+
+    @handles(Case.Opened)
+    def opened(self, event: Any, changes: Changes) -> None:
+        changes.cases.put(
+            {"case_id": str(event.originator_id), "association_id": str(event.association_id)}
+        )
+
+    @handles(Case.NonCollaborationAlertRaised)
+    def raised(self, event: Any, changes: Changes) -> None:
+        case_id = str(event.originator_id)
+        case = changes.cases.get(case_id)
+        changes.alerts.put(
+            {
+                "case_id": case_id,
+                "association_id": case["association_id"] if case else None,
+                "silent_since": text(event.silent_since),
+                "silent_days": event.silent_days,
+                "raised_on": text(event.raised_on),
+                "raised_by_role": event.actor_role.name,
+            }
+        )
+
+    @handles(Case.VisitRecorded)
+    def visited(self, event: Any, changes: Changes) -> None:
+        if event.household_present:
+            self._heard_from_household(changes, str(event.originator_id), event.occurred_on)
+
+    @handles(Case.ContactRecorded)
+    def contacted(self, event: Any, changes: Changes) -> None:
+        self._heard_from_household(changes, str(event.originator_id), event.occurred_on)
+
+    @staticmethod
+    def _heard_from_household(changes: Changes, case_id: str, occurred_on: date) -> None:
+        """A meeting or contact after the alert's anchor ends its silent period."""
+        alert = changes.alerts.get(case_id)
+        if alert is not None and occurred_on.isoformat() > alert["silent_since"]:
+            changes.alerts.delete(case_id)
+
+    @handles(Case.AlertClockSuspended)
+    def suspended(self, event: Any, changes: Changes) -> None:
+        changes.suspensions.put(
+            {
+                "case_id": str(event.originator_id),
+                "starts_on": text(event.period.starts_on),
+                "ends_on": text(event.period.ends_on),
+                "reason": event.reason.name,
+            }
+        )
+
+    @handles(Case.RequestRejected, Case.MeasureStopped, Case.MeasureCompleted)
+    def closed(self, event: Any, changes: Changes) -> None:
+        case_id = str(event.originator_id)
+        changes.alerts.delete(case_id)
+        changes.cases.delete(case_id)
+
+
+# ------------------------------------------------------------------- read side
+def open_alerts(view: TableView, association_id: UUID | str | None = None) -> list[Row]:
+    """Open alerts, oldest raised first; those of one association when it is given."""
+    where = {} if association_id is None else {"association_id": str(association_id)}
+    return view.select(ALERTS.name, where=where, order_by=("raised_on", "case_id"))
+
+
+def suspensions(view: TableView, case_id: UUID | str) -> list[Row]:
+    """The alert clock's suspensions of a case, in date order."""
+    return view.select(SUSPENSIONS.name, where={"case_id": str(case_id)})

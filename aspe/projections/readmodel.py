@@ -41,12 +41,15 @@ class ReadModel(Projection[TableView]):
 
     tables: ClassVar[tuple[Table, ...]] = ()
     handlers: ClassVar[dict[type, Handler]] = {}
+    uses_rules: ClassVar[bool] = False
+    """Rows depend on the rule parameters: a change of settings rebuilds the read model."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.handlers = {
             event_type: method
-            for method in vars(cls).values()
+            for klass in reversed(cls.__mro__)
+            for method in vars(klass).values()
             for event_type in getattr(method, "__handles__", ())
         }
 

@@ -30,10 +30,7 @@ from aspe.projections.errors import ProjectionTimeout, UnknownProjection
 from aspe.projections.readmodel import ReadModel
 from aspe.projections.view import APPLICATION_NAME, PositionMoved
 
-REBUILD_BATCH = 5_000
 FOLLOW_BATCH = 1_000
-POLL_INTERVAL = 0.25
-READ_YOUR_WRITES_TIMEOUT = 2.0
 
 Progress = Callable[[int], None]
 
@@ -73,7 +70,9 @@ class PollingSubscription(ListenNotifySubscription[Any]):
             self._ticker.join()
 
 
-def subscribe(app: AspeApplication, gt: int | None) -> ApplicationSubscription[Any]:
+def subscribe(
+    app: AspeApplication, gt: int | None, poll_interval: float
+) -> ApplicationSubscription[Any]:
     """The library's application subscription, polling where the recorder cannot notify."""
     try:
         return ApplicationSubscription(app, gt=gt)
@@ -82,16 +81,26 @@ def subscribe(app: AspeApplication, gt: int | None) -> ApplicationSubscription[A
         subscription.name = app.name
         subscription.recorder = app.recorder
         subscription.mapper = app.mapper
-        subscription.subscription = PollingSubscription(app, gt, POLL_INTERVAL)
+        subscription.subscription = PollingSubscription(app, gt, poll_interval)
         return subscription
 
 
 class Projector:
     """The read models one process runs, over one application's events."""
 
-    def __init__(self, app: AspeApplication, read_models: Sequence[ReadModel]) -> None:
+    def __init__(
+        self,
+        app: AspeApplication,
+        read_models: Sequence[ReadModel],
+        batch_size: int = 5_000,
+        poll_interval: float = 0.25,
+        wait_timeout: float = 2.0,
+    ) -> None:
         self.app = app
         self.read_models = {model.name: model for model in read_models}
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.wait_timeout = wait_timeout
 
     def close(self) -> None:
         """Close the read models' stores (not the application, which the caller owns)."""
@@ -123,8 +132,10 @@ class Projector:
             for model in self.read_models.values()
         ]
 
-    def wait(self, name: str, position: int, timeout: float = READ_YOUR_WRITES_TIMEOUT) -> None:
-        """Read-your-writes: return once ``name`` holds ``position``, or raise after ``timeout``."""
+    def wait(self, name: str, position: int, timeout: float | None = None) -> None:
+        """Read-your-writes: return once ``name`` holds ``position``, or raise after ``timeout``
+        (default: the ``read_your_writes_timeout`` setting)."""
+        timeout = self.wait_timeout if timeout is None else timeout
         if not self.model(name).view.wait_for(position, timeout):
             raise ProjectionTimeout(name, position, timeout)
 
@@ -157,7 +168,7 @@ class Projector:
         head = self.app.head()
         done = min(model.view.position or 0 for model in models)
         advance = progress(done, head) if progress else None
-        self.catch_up(models, until=head, batch_size=REBUILD_BATCH, on_batch=advance, stop=stop)
+        self.catch_up(models, until=head, on_batch=advance, stop=stop)
         if stop is not None and stop.is_set():
             return False
         for model in models:
@@ -169,7 +180,6 @@ class Projector:
         self,
         models: Sequence[ReadModel] | None = None,
         until: int | None = None,
-        batch_size: int = REBUILD_BATCH,
         on_batch: Progress | None = None,
         stop: threading.Event | None = None,
     ) -> int:
@@ -179,7 +189,7 @@ class Projector:
         recorder, mapper = self.app.recorder, self.app.mapper
         while not (stop and stop.is_set()):
             notifications = recorder.select_notifications(
-                start=position, limit=batch_size, stop=until, inclusive_of_start=False
+                start=position, limit=self.batch_size, stop=until, inclusive_of_start=False
             )
             if not notifications:
                 break
@@ -240,7 +250,7 @@ class Projector:
     def _pumped(self, start: int, stop: threading.Event) -> Iterator[queue.Queue[Any]]:
         """A queue fed from the subscription by a thread, so batches take what is there."""
         events: queue.Queue[Any] = queue.Queue(maxsize=10 * FOLLOW_BATCH)
-        subscription = subscribe(self.app, gt=start)
+        subscription = subscribe(self.app, gt=start, poll_interval=self.poll_interval)
         failure: list[BaseException] = []
 
         def pump() -> None:
@@ -284,3 +294,32 @@ def _drain(events: queue.Queue[Any], limit: int) -> list[Any]:
         if item is not None:
             batch.append(item)
     return batch
+
+
+class BackgroundFollower:
+    """``Projector.follow`` in a thread of this process (the embedded default's ``serve``)."""
+
+    def __init__(self, projector: Projector) -> None:
+        self.projector = projector
+        self.stop_event = threading.Event()
+        self.ready = threading.Event()
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="aspe-projections", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self.projector.follow(self.stop_event, ready=self.ready)
+        except BaseException as error:  # reported by stop(), and the service stays up to say so
+            self.error = error
+            self.ready.set()
+
+    def start(self, timeout: float = 60.0) -> BackgroundFollower:
+        self._thread.start()
+        self.ready.wait(timeout)
+        return self
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self._thread.join(timeout=10)
+        if self.error is not None:
+            raise self.error

@@ -1,10 +1,282 @@
-"""SPSLH register: requests, decisions, CEOPs received."""
+"""SPSLH register (SPSLH agents): every request received from its submission on, how the
+commission decided it, the measure's dates and end, and each CEOP version transmitted.
+
+What the SPSLH reads is DESIGN §6's SPSLH column: household identity, the diagnostic's
+difficulties and the CEOP's objectives without the HEALTH theme (the events keep health
+items in attributes of their own, which this model never reads), amounts, decisions and
+dates. No visit or contact notes, no free-text reasons or summaries.
+"""
 
 from __future__ import annotations
 
-from aspe.projections.readmodel import ReadModel
+from typing import Any
+
+from aspe.domain.case import STATUS_AFTER, Case
+from aspe.domain.household import Household
+from aspe.domain.values import Commitment, Finding, Objective, Status, Step
+from aspe.projections.readmodel import ReadModel, cents, handles, text
+from aspe.projections.tables import BOOL, INT, JSON, TEXT, Row, Table
+from aspe.projections.view import Changes, TableView
+
+HOUSEHOLDS = Table("households", {"household_id": TEXT, "name": TEXT}, key=("household_id",))
+DIAGNOSTICS = Table(
+    "diagnostics",
+    {
+        "case_id": TEXT,
+        "association_id": TEXT,
+        "referent_id": TEXT,
+        "household_id": TEXT,
+        "findings": JSON,
+    },
+    key=("case_id",),
+)
+"""Cases not submitted yet, kept out of sight: what their request row will need."""
+
+REQUESTS = Table(
+    "requests",
+    {
+        "case_id": TEXT,
+        "association_id": TEXT,
+        "referent_id": TEXT,
+        "household_id": TEXT,
+        "household_name": TEXT,
+        "findings": JSON,
+        "submitted_on": TEXT,
+        "rent_arrears_cents": INT,
+        "aid_requested_cents": INT,
+        "monthly_rent_cents": INT,
+        "proposed_measure": TEXT,
+        "proposed_duration_months": INT,
+        "registered_on": TEXT,
+        "commission_session_on": TEXT,
+        "adjournments": INT,
+        "decision": TEXT,
+        "decided_on": TEXT,
+        "measure_type": TEXT,
+        "duration_months": INT,
+        "probation_months": INT,
+        "aid_granted_cents": INT,
+        "decision_notified_on": TEXT,
+        "starts_on": TEXT,
+        "ends_on": TEXT,
+        "status": TEXT,
+        "stopped_on": TEXT,
+        "stop_reason": TEXT,
+        "completed_on": TEXT,
+        "final_report_on": TEXT,
+        "household_still_housed": BOOL,
+    },
+    key=("case_id",),
+    indexes=(("status", "submitted_on"), ("association_id",)),
+)
+CEOPS = Table(
+    "ceops",
+    {
+        "case_id": TEXT,
+        "version": INT,
+        "drafted_on": TEXT,
+        "signed_on": TEXT,
+        "transmitted_on": TEXT,
+        "objectives": JSON,
+        "steps": JSON,
+        "commitments": JSON,
+    },
+    key=("case_id", "version"),
+)
 
 
 class SpslhRegister(ReadModel):
     name = "spslh_register"
-    tables = ()
+    tables = (HOUSEHOLDS, DIAGNOSTICS, REQUESTS, CEOPS)
+
+    @handles(Household.Registered)
+    def household_registered(self, event: Any, changes: Changes) -> None:
+        changes.households.put({"household_id": str(event.originator_id), "name": event.name})
+
+    @handles(Case.Opened)
+    def opened(self, event: Any, changes: Changes) -> None:
+        changes.diagnostics.put(
+            {
+                "case_id": str(event.originator_id),
+                "association_id": str(event.association_id),
+                "referent_id": str(event.referent_id),
+                "household_id": str(event.household_id),
+                "findings": [],
+            }
+        )
+
+    @handles(Case.DiagnosticRecorded)
+    def diagnosed(self, event: Any, changes: Changes) -> None:
+        changes.diagnostics.update(str(event.originator_id), findings=findings(event.findings))
+
+    @handles(Case.ReferentAssigned)
+    def referent_assigned(self, event: Any, changes: Changes) -> None:
+        case_id, referent_id = str(event.originator_id), str(event.referent_id)
+        changes.diagnostics.update(case_id, referent_id=referent_id)
+        changes.requests.update(case_id, referent_id=referent_id)
+
+    @handles(Case.RequestSubmitted)
+    def submitted(self, event: Any, changes: Changes) -> None:
+        case_id = str(event.originator_id)
+        diagnostic = changes.diagnostics.get(case_id)
+        if diagnostic is None:
+            return
+        household = changes.households.get(diagnostic["household_id"])
+        aid = event.aid_request
+        changes.requests.put(
+            {
+                **diagnostic,
+                "household_name": household["name"] if household else None,
+                "submitted_on": text(event.submitted_on),
+                "rent_arrears_cents": cents(aid.rent_arrears),
+                "aid_requested_cents": cents(aid.amount_requested),
+                "monthly_rent_cents": cents(aid.monthly_rent),
+                "proposed_measure": event.proposed_measure.name,
+                "proposed_duration_months": event.proposed_duration_months,
+                "adjournments": 0,
+                "status": STATUS_AFTER[Case.RequestSubmitted].name,
+            }
+        )
+        changes.diagnostics.delete(case_id)
+
+    @handles(Case.RequestRegistered)
+    def registered(self, event: Any, changes: Changes) -> None:
+        _update(
+            changes,
+            event,
+            registered_on=text(event.registered_on),
+            commission_session_on=text(event.commission_session_on),
+            decision=None,
+            decided_on=None,
+        )
+
+    @handles(Case.RequestAdjourned)
+    def adjourned(self, event: Any, changes: Changes) -> None:
+        request = changes.requests.get(str(event.originator_id))
+        if request is not None:
+            _update(
+                changes,
+                event,
+                adjournments=request["adjournments"] + 1,
+                decision=Status.ADJOURNED.name,
+                decided_on=text(event.adjourned_on),
+            )
+
+    @handles(Case.RequestRejected)
+    def rejected(self, event: Any, changes: Changes) -> None:
+        _update(changes, event, decision=Status.REJECTED.name, decided_on=text(event.rejected_on))
+
+    @handles(Case.MeasureGranted)
+    def granted(self, event: Any, changes: Changes) -> None:
+        _update(
+            changes,
+            event,
+            decision=Status.GRANTED.name,
+            decided_on=text(event.decided_on),
+            measure_type=event.measure_type.name,
+            duration_months=event.duration_months,
+            probation_months=event.probation_months,
+            aid_granted_cents=cents(event.aid_granted),
+        )
+
+    @handles(Case.DecisionNotified)
+    def notified(self, event: Any, changes: Changes) -> None:
+        _update(changes, event, decision_notified_on=text(event.notified_on))
+
+    @handles(Case.CeopDrafted, Case.CeopAmended)
+    def ceop_drafted(self, event: Any, changes: Changes) -> None:
+        changes.ceops.put(
+            {
+                "case_id": str(event.originator_id),
+                "version": event.version,
+                "drafted_on": text(event.drafted_on),
+                "objectives": objectives(event.objectives),
+                "steps": [_step(step) for step in event.steps],
+                "commitments": [_commitment(c) for c in event.commitments],
+            }
+        )
+
+    @handles(Case.CeopSigned)
+    def ceop_signed(self, event: Any, changes: Changes) -> None:
+        changes.ceops.update(
+            str(event.originator_id), event.version, signed_on=text(event.signed_on)
+        )
+        _update(changes, event, starts_on=text(event.starts_on), ends_on=text(event.ends_on))
+
+    @handles(Case.CeopTransmitted)
+    def ceop_transmitted(self, event: Any, changes: Changes) -> None:
+        changes.ceops.update(
+            str(event.originator_id), event.version, transmitted_on=text(event.transmitted_on)
+        )
+
+    @handles(Case.MeasureExtended)
+    def extended(self, event: Any, changes: Changes) -> None:
+        request = changes.requests.get(str(event.originator_id))
+        if request is not None:
+            _update(
+                changes,
+                event,
+                ends_on=text(event.ends_on),
+                duration_months=request["duration_months"] + event.additional_months,
+            )
+
+    @handles(Case.MeasureStopped)
+    def stopped(self, event: Any, changes: Changes) -> None:
+        _update(changes, event, stopped_on=text(event.stopped_on), stop_reason=event.reason.name)
+
+    @handles(Case.MeasureCompleted)
+    def completed(self, event: Any, changes: Changes) -> None:
+        _update(changes, event, completed_on=text(event.completed_on))
+
+    @handles(Case.FinalReportSubmitted)
+    def final_report(self, event: Any, changes: Changes) -> None:
+        _update(
+            changes,
+            event,
+            final_report_on=text(event.submitted_on),
+            household_still_housed=event.household_still_housed,
+        )
+
+
+def _update(changes: Changes, event: Any, **values: Any) -> None:
+    """Change a request's row, and its status if the event moves the case along."""
+    status = STATUS_AFTER.get(type(event))
+    if status is not None:
+        values["status"] = status.name
+    changes.requests.update(str(event.originator_id), **values)
+
+
+def findings(items: list[Finding]) -> list[dict[str, Any]]:
+    return [{"theme": item.theme.name, "difficulty": item.difficulty} for item in items]
+
+
+def objectives(items: list[Objective]) -> list[dict[str, Any]]:
+    return [
+        {"id": item.id, "theme": item.theme.name, "label": item.label, "action": item.action}
+        for item in items
+    ]
+
+
+def _step(step: Step) -> dict[str, Any]:
+    return {"label": step.label, "due_on": text(step.due_on)}
+
+
+def _commitment(commitment: Commitment) -> dict[str, Any]:
+    return {"party": commitment.party.name, "text": commitment.text}
+
+
+# ------------------------------------------------------------------------ read side
+def register(view: TableView, status: Status | None = None) -> list[Row]:
+    """The requests received, oldest submission first; only those at ``status`` if given."""
+    where = None if status is None else {"status": status.name}
+    return view.select(REQUESTS, where=where, order_by=("submitted_on", "case_id"))
+
+
+def request(view: TableView, case_id: str) -> Row | None:
+    return view.get(REQUESTS, case_id)
+
+
+def ceops_received(view: TableView, case_id: str) -> list[Row]:
+    """The CEOP versions the association transmitted for this case, oldest first."""
+    versions = view.select(CEOPS, where={"case_id": case_id}, order_by=("version",))
+    return [ceop for ceop in versions if ceop["transmitted_on"] is not None]

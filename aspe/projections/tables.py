@@ -46,9 +46,10 @@ class Table:
         return hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:12]
 
 
-def schema_fingerprint(tables: Sequence[Table]) -> str:
-    """Changes whenever a table's shape changes, so a stale read model is rebuilt."""
-    return hashlib.sha256("".join(t.fingerprint() for t in tables).encode()).hexdigest()[:16]
+def schema_fingerprint(tables: Sequence[Table], salt: str = "") -> str:
+    """Changes whenever a table's shape (or ``salt``) changes, so a stale read model is rebuilt."""
+    shape = "".join(table.fingerprint() for table in tables) + salt
+    return hashlib.sha256(shape.encode()).hexdigest()[:16]
 
 
 class Dialect:

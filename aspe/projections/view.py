@@ -10,6 +10,7 @@ reads the database only for rows it has not seen in this process.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
-from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
 from aspe.projections.tables import (
     TEXT,
@@ -142,8 +143,9 @@ class TableView(TrackingRecorder):
 
         def _insert_tracking(self, cursor: Any, tracking: Tracking) -> None: ...
 
-    def _setup(self, projection_name: str, tables: Sequence[Table]) -> None:
+    def _setup(self, projection_name: str, tables: Sequence[Table], salt: str) -> None:
         self.projection_name = projection_name
+        self.salt = salt
         self.tables = tuple(tables)
         self._by_name = {table.name: table for table in self.tables}
         self.cache = RowCache()
@@ -190,7 +192,8 @@ class TableView(TrackingRecorder):
 
     @property
     def schema(self) -> str:
-        return schema_fingerprint(self.tables)
+        """The tables' shape and what else the rows depend on (``salt``: rule parameters)."""
+        return schema_fingerprint(self.tables, self.salt)
 
     def reset(self) -> None:
         """Drop every row and the position, and mark a rebuild as started, atomically."""
@@ -234,20 +237,34 @@ class TableView(TrackingRecorder):
         )
 
     def commit(self, changes: Changes, tracking: Tracking) -> None:
-        """Write the batch's rows and its tracking record in one transaction."""
+        """Write the batch's rows and its tracking record in one transaction.
+
+        Raises ``PositionMoved`` (nothing written) when another runner of this read model
+        recorded a position since this one last looked; this view then knows the new one.
+        """
+        expected = self.position
         try:
             with self._transaction(commit=True) as cursor:
-                if self._tracked_position(cursor) != self.position:
+                if self._tracked_position(cursor) != expected:
                     raise PositionMoved(self.projection_name)
                 for rows in changes:
                     self._write(cursor, rows)
                 self._insert_tracking(cursor, tracking)
+        except IntegrityError as error:
+            self._forget()
+            if self.position != expected:  # the other runner's rows collided with ours
+                raise PositionMoved(self.projection_name) from error
+            raise
         except BaseException:
-            self.cache.clear()
-            self.refresh_position()
+            self._forget()
             raise
         self.cache.absorb(changes)
         self.position = tracking.notification_id
+
+    def _forget(self) -> None:
+        """After a failed batch: nothing cached is trusted, the position is read again."""
+        self.cache.clear()
+        self.refresh_position()
 
     def _write(self, cursor: Any, rows: Rows) -> None:
         table, name = rows.table, self.name_of(rows.table)
@@ -297,9 +314,16 @@ class TableView(TrackingRecorder):
         mark = self.dialect.placeholder
         statement = f"SELECT * FROM {self.name_of(table)}"
         if where:
-            statement += " WHERE " + " AND ".join(f"{column} = {mark}" for column in where)
+            statement += " WHERE " + " AND ".join(
+                f"{column} IS NULL" if value is None else f"{column} = {mark}"
+                for column, value in where.items()
+            )
         statement += " ORDER BY " + ", ".join(order_by or table.key)
-        params = [self.dialect.encode_value(table.columns[c], v) for c, v in where.items()]
+        params = [
+            self.dialect.encode_value(table.columns[column], value)
+            for column, value in where.items()
+            if value is not None
+        ]
         if limit is not None:
             statement += f" LIMIT {int(limit)}"
         with self._transaction(commit=False) as cursor:
@@ -333,14 +357,37 @@ class SQLiteTableView(TableView, SQLiteTrackingRecorder):
 
     dialect = SQLiteDialect()
 
-    def __init__(self, datastore: SQLiteDatastore, projection_name: str, tables: Sequence[Table]):
+    def __init__(
+        self,
+        datastore: SQLiteDatastore,
+        projection_name: str,
+        tables: Sequence[Table],
+        salt: str = "",
+    ):
         super().__init__(datastore)
-        self._setup(projection_name, tables)
+        self._setup(projection_name, tables, salt)
 
     @contextmanager
     def _transaction(self, *, commit: bool) -> Iterator[Any]:
-        with self.datastore.transaction(commit=commit) as cursor:
-            yield cursor
+        """Writers take the write lock first (``BEGIN IMMEDIATE``): a transaction that
+        reads the position and then writes would otherwise fail, not wait, when another
+        process writes the same file."""
+        if not commit:
+            with self.datastore.transaction(commit=False) as cursor:
+                yield cursor
+            return
+        with self.datastore.get_connection(commit=True) as connection:
+            raw = connection._sqlite_conn
+            raw.execute("BEGIN IMMEDIATE")
+            try:
+                yield SQLiteCursor(raw.cursor())
+                raw.commit()
+            except sqlite3.IntegrityError as error:
+                raw.rollback()
+                raise IntegrityError(error) from error
+            except BaseException:
+                raw.rollback()
+                raise
 
     def _table_name(self, bare: str) -> str:
         return bare
@@ -357,9 +404,15 @@ class PostgresTableView(TableView, PostgresTrackingRecorder):
 
     dialect = PostgresDialect()
 
-    def __init__(self, datastore: PostgresDatastore, projection_name: str, tables: Sequence[Table]):
+    def __init__(
+        self,
+        datastore: PostgresDatastore,
+        projection_name: str,
+        tables: Sequence[Table],
+        salt: str = "",
+    ):
         super().__init__(datastore, tracking_table_name=f"{projection_name}_tracking")
-        self._setup(projection_name, tables)
+        self._setup(projection_name, tables, salt)
 
     @contextmanager
     def _transaction(self, *, commit: bool) -> Iterator[Any]:
@@ -392,3 +445,28 @@ class PostgresTableView(TableView, PostgresTrackingRecorder):
             "WHERE application_name = %s",
             (APPLICATION_NAME,),
         )
+
+
+class MemoryView:
+    """A read model's tables in memory, for replaying a few events on the side.
+
+    Time travel uses it: the events of one case up to an instant, applied by the same read
+    model that serves the present, give what that read model held then.
+    """
+
+    def __init__(self, projection_name: str, tables: Sequence[Table]) -> None:
+        self.projection_name = projection_name
+        self.tables = tuple(tables)
+        self.cache = RowCache()
+        self.cache.emptied(self.tables)
+        self.position: int | None = None
+
+    def begin(self) -> Changes:
+        return Changes({table.name: Rows(table, self.cache, None) for table in self.tables})
+
+    def commit(self, changes: Changes, tracking: Tracking) -> None:
+        self.cache.absorb(changes)
+        self.position = tracking.notification_id
+
+    def get(self, table: str, *key: Any) -> Row | None:
+        return self.begin()._tables[table].get(*key)

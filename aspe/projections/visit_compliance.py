@@ -1,10 +1,191 @@
-"""Weekly visit compliance per active measure."""
+"""Weekly visit compliance (association, SPSLH, commission): for each measure and each ISO
+week, the visits its cadence requires (R4) and the visits made, at home and elsewhere.
+
+Counts only: no note, theme nor household detail, so the SPSLH and the commission may read
+it (DESIGN §6: "counts & weekly compliance").
+"""
 
 from __future__ import annotations
 
-from aspe.projections.readmodel import ReadModel
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+from aspe.domain.case import Case
+from aspe.domain.values import MeasureType, VisitKind
+from aspe.projections.readmodel import ReadModel, handles, text
+from aspe.projections.tables import INT, TEXT, Row, Table
+from aspe.projections.view import Changes, TableView
+
+WEEK = timedelta(days=7)
+
+PENDING = Table(
+    "pending",
+    {"case_id": TEXT, "association_id": TEXT, "measure_type": TEXT},
+    key=("case_id",),
+)
+"""Cases whose measure has not started yet: what their measure row will need."""
+
+MEASURES = Table(
+    "measures",
+    {
+        "case_id": TEXT,
+        "association_id": TEXT,
+        "measure_type": TEXT,
+        "required_visits": INT,
+        "required_home_visits": INT,
+        "starts_on": TEXT,
+        "ends_on": TEXT,
+        "closed_on": TEXT,
+    },
+    key=("case_id",),
+    indexes=(("association_id",),),
+)
+WEEKS = Table(
+    "weeks",
+    {"case_id": TEXT, "iso_week": TEXT, "visits": INT, "home_visits": INT},
+    key=("case_id", "iso_week"),
+)
+"""Visits made per measure and ISO week (``2026-W10``); a week without visits has no row."""
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
 
 
 class WeeklyVisitCompliance(ReadModel):
+    """Required counts are copied from the cadence of ``self.rules`` when a measure's row is
+    made: when a département changes its cadence, the read model is rebuilt (``uses_rules``)."""
+
     name = "visit_compliance"
-    tables = ()
+    uses_rules = True
+    tables = (PENDING, MEASURES, WEEKS)
+
+    @handles(Case.Opened)
+    def opened(self, event: Any, changes: Changes) -> None:
+        changes.pending.put(
+            {
+                "case_id": str(event.originator_id),
+                "association_id": str(event.association_id),
+                "measure_type": None,
+            }
+        )
+
+    @handles(Case.MeasureGranted)
+    def granted(self, event: Any, changes: Changes) -> None:
+        changes.pending.update(str(event.originator_id), measure_type=event.measure_type.name)
+
+    @handles(Case.RequestRejected)
+    def rejected(self, event: Any, changes: Changes) -> None:
+        changes.pending.delete(str(event.originator_id))
+
+    @handles(Case.CeopSigned)
+    def started(self, event: Any, changes: Changes) -> None:
+        """The first signed CEOP starts the measure; an amendment's signature changes nothing."""
+        case_id = str(event.originator_id)
+        pending = changes.pending.get(case_id)
+        if pending is None:
+            return
+        cadence = self.rules.cadence(MeasureType[pending["measure_type"]])
+        changes.measures.put(
+            {
+                **pending,
+                "required_visits": cadence.visits,
+                "required_home_visits": cadence.home_visits,
+                "starts_on": text(event.starts_on),
+                "ends_on": text(event.ends_on),
+                "closed_on": None,
+            }
+        )
+        changes.pending.delete(case_id)
+
+    @handles(Case.MeasureExtended)
+    def extended(self, event: Any, changes: Changes) -> None:
+        changes.measures.update(str(event.originator_id), ends_on=text(event.ends_on))
+
+    @handles(Case.MeasureStopped)
+    def stopped(self, event: Any, changes: Changes) -> None:
+        """A measure stops once started, or before its CEOP is signed (then it never ran)."""
+        case_id = str(event.originator_id)
+        changes.measures.update(case_id, closed_on=text(event.stopped_on))
+        changes.pending.delete(case_id)
+
+    @handles(Case.MeasureCompleted)
+    def completed(self, event: Any, changes: Changes) -> None:
+        changes.measures.update(str(event.originator_id), closed_on=text(event.completed_on))
+
+    @handles(Case.VisitRecorded)
+    def visited(self, event: Any, changes: Changes) -> None:
+        """Every recorded visit counts, the household present or not; a missed one does not."""
+        key = (str(event.originator_id), iso_week(event.occurred_on))
+        week = changes.weeks.get(*key) or {
+            "case_id": key[0],
+            "iso_week": key[1],
+            "visits": 0,
+            "home_visits": 0,
+        }
+        at_home = 1 if event.kind is VisitKind.HOME else 0
+        changes.weeks.put(
+            {**week, "visits": week["visits"] + 1, "home_visits": week["home_visits"] + at_home}
+        )
+
+
+# ------------------------------------------------------------------- read side
+@dataclass(frozen=True)
+class WeekCompliance:
+    """One ISO week of a measure: visits required and made, at home and elsewhere."""
+
+    iso_week: str
+    monday: date
+    required_visits: int
+    required_home_visits: int
+    visits: int
+    home_visits: int
+    compliant: bool
+
+    @property
+    def other_visits(self) -> int:
+        return self.visits - self.home_visits
+
+
+def weekly_compliance(view: TableView, case_id: UUID | str, until: date) -> list[WeekCompliance]:
+    """Every ISO week of the measure up to ``until``, weeks without visits included.
+
+    The weeks run from the week of the measure's start to the week of the earliest of
+    ``until``, its end date and the date it was stopped or completed. Every week the
+    measure overlaps counts in full, partial first and last weeks too: the cadence is
+    weekly, and the week of ``until`` is reported even while it is still running.
+    """
+    measure = view.get(MEASURES.name, str(case_id))
+    if measure is None:
+        return []
+    starts_on = date.fromisoformat(measure["starts_on"])
+    ends = (measure["ends_on"], measure["closed_on"])
+    last = min([until, *(date.fromisoformat(day) for day in ends if day is not None)])
+    if last < starts_on:
+        return []
+    done = {
+        row["iso_week"]: row for row in view.select(WEEKS.name, where={"case_id": str(case_id)})
+    }
+    monday = starts_on - timedelta(days=starts_on.weekday())
+    weeks = []
+    while monday <= last:
+        weeks.append(_week(measure, monday, done.get(iso_week(monday))))
+        monday += WEEK
+    return weeks
+
+
+def _week(measure: Row, monday: date, done: Row | None) -> WeekCompliance:
+    required, required_home = measure["required_visits"], measure["required_home_visits"]
+    visits, home_visits = (done["visits"], done["home_visits"]) if done else (0, 0)
+    return WeekCompliance(
+        iso_week=iso_week(monday),
+        monday=monday,
+        required_visits=required,
+        required_home_visits=required_home,
+        visits=visits,
+        home_visits=home_visits,
+        compliant=visits >= required and home_visits >= required_home,
+    )

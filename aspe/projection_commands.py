@@ -1,0 +1,153 @@
+"""``aspe projections run | rebuild | status``: the read models' long-running process and
+its maintenance. Messages in French and English, like the rest of the command line."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from aspe.bootstrap import build_projector
+from aspe.console import fail, load_settings
+from aspe.projections.errors import UnknownProjection
+from aspe.projections.runner import Projector
+
+projections_app = typer.Typer(
+    help="Vues (read models) : suivre, reconstruire, état / follow, rebuild, status.",
+    no_args_is_help=True,
+)
+
+Names = Annotated[
+    list[str] | None,
+    typer.Argument(help="Vues à traiter (toutes par défaut) / read models (default: all)."),
+]
+
+
+@contextmanager
+def _projector(names: list[str] | None) -> Iterator[Projector]:
+    settings = load_settings()
+    try:
+        projector = build_projector(settings, names or ())
+    except UnknownProjection as error:
+        fail(error.message)
+    try:
+        yield projector
+    finally:
+        projector.close()
+        projector.app.close()
+
+
+@contextmanager
+def _stopped_by_signals() -> Iterator[threading.Event]:
+    """SIGINT (Ctrl-C) and SIGTERM ask for a clean stop after the batch in progress."""
+    stop = threading.Event()
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@projections_app.command()
+def run(names: Names = None) -> None:
+    """Suit les nouveaux événements / follow new events (until Ctrl-C or SIGTERM)."""
+    console = Console()
+    with _projector(names) as projector, _stopped_by_signals() as stop:
+        ready = threading.Event()
+        follower = threading.Thread(target=projector.follow, args=(stop, ready), daemon=True)
+        follower.start()
+        while not ready.wait(0.2) and follower.is_alive():
+            pass
+        console.print(
+            f"Vues à jour, suivi en cours / read models up to date, following: "
+            f"{', '.join(projector.read_models)}"
+        )
+        while follower.is_alive():
+            follower.join(0.5)
+    console.print("Arrêt / stopped.")
+
+
+@projections_app.command()
+def rebuild(names: Names = None) -> None:
+    """Reconstruit depuis l'origine / drop and replay from position 0 (resumes if interrupted)."""
+    console = Console()
+    with _projector(names) as projector, _stopped_by_signals() as stop:
+        resuming = [m.name for m in projector.select(names or ()) if m.view.is_rebuilding]
+        if resuming:
+            console.print(f"Reprise / resuming: {', '.join(resuming)}")
+        started = time.perf_counter()
+        with _progress(console) as start_task:
+            finished = projector.rebuild(names or (), progress=start_task, stop=stop)
+        if not finished:
+            console.print(
+                "Interrompu : relancez la même commande pour reprendre / "
+                "interrupted: run the same command again to resume."
+            )
+            raise typer.Exit(code=130)
+        console.print(f"Reconstruit en {time.perf_counter() - started:.1f} s / rebuilt.")
+        _print_status(console, projector)
+
+
+@contextmanager
+def _progress(console: Console) -> Iterator[Callable[[int, int], Callable[[int], None]]]:
+    progress = Progress(
+        TextColumn("[bold]Reconstruction / rebuild"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("événements / events"),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+    )
+
+    def start_task(done: int, total: int) -> Callable[[int], None]:
+        task = progress.add_task("rebuild", total=max(total, 1), completed=done, rate="")
+
+        def advance(count: int) -> None:
+            progress.advance(task, count)
+            speed = progress.tasks[task].speed
+            progress.update(task, rate=f"{speed:,.0f} év./s" if speed else "")
+
+        return advance
+
+    with progress:
+        yield start_task
+
+
+@projections_app.command()
+def status() -> None:
+    """Position de chaque vue, tête du magasin, retard / position, head, lag."""
+    with _projector(None) as projector:
+        _print_status(Console(), projector)
+
+
+def _print_status(console: Console, projector: Projector) -> None:
+    table = Table(title="Vues / read models")
+    for column in ("Vue / read model", "Position", "Tête / head", "Retard / lag", "État / state"):
+        table.add_column(column, justify="left" if column.startswith("V") else "right")
+    for line in projector.status():
+        state = "reconstruction / rebuilding" if line.rebuilding else "à jour / up to date"
+        if not line.rebuilding and line.lag:
+            state = "en retard / behind"
+        table.add_row(line.name, str(line.position), str(line.head), str(line.lag), state)
+    console.print(table)

@@ -1,0 +1,62 @@
+"""What a read model held at an earlier moment, from the events stored up to then.
+
+The aggregate's own state at an instant is ``AspeApplication.case_as_of``; this module
+answers the read side's question: what did the commission's agenda item say when the
+commission decided? The case's events before its decision (and its household's) are
+replayed into the ``CommissionAgenda`` read model in memory: the same code that builds
+today's agenda, so the answer cannot drift from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+from uuid import UUID
+
+from eventsourcing.persistence import Tracking
+
+from aspe.application import AspeApplication
+from aspe.domain.case import Case
+from aspe.domain.errors import NotFound
+from aspe.projections.commission_agenda import CommissionAgenda
+from aspe.projections.tables import Row
+from aspe.projections.view import APPLICATION_NAME, MemoryView, TableView
+
+DECISIONS = (Case.MeasureGranted, Case.RequestRejected, Case.RequestAdjourned)
+
+
+@dataclass(frozen=True)
+class AgendaAtDecision:
+    decision: str
+    decided_at: datetime
+    item: Row | None
+
+
+def agenda_item_at_decision(app: AspeApplication, case_id: UUID) -> AgendaAtDecision:
+    """The agenda item of ``case_id`` as it stood when its latest decision was stored."""
+    events = list(app.events.get(case_id))
+    decisions = [i for i, event in enumerate(events) if isinstance(event, DECISIONS)]
+    if not events or not isinstance(events[0], Case.Opened):
+        raise NotFound("Dossier introuvable.")
+    if not decisions:
+        raise NotFound("La commission n'a pas encore statué sur ce dossier.")
+    decision = events[decisions[-1]]
+    household_events = [
+        event
+        for event in app.events.get(events[0].household_id)
+        if event.timestamp <= decision.timestamp
+    ]
+    agenda = _replay(CommissionAgenda, [*household_events, *events[: decisions[-1]]])
+    return AgendaAtDecision(
+        decision=type(decision).__name__,
+        decided_at=decision.timestamp,
+        item=agenda.get("items", str(case_id)),
+    )
+
+
+def _replay(read_model: type[CommissionAgenda], events: list[Any]) -> MemoryView:
+    view = MemoryView(read_model.name, read_model.tables)
+    model = read_model(cast(TableView, view))
+    model.process_batch(sorted(events, key=lambda e: e.timestamp), Tracking(APPLICATION_NAME, 0))
+    return view
