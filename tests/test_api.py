@@ -40,6 +40,22 @@ def test_healthz_answers_ok_with_the_position_of_the_last_event(
     assert response.json() == {"status": "ok", "events": created.position}
 
 
+def test_the_embedded_server_keeps_the_read_models_up_to_date_in_process(
+    sqlite_settings: Settings,
+) -> None:
+    with TestClient(create_app(sqlite_settings)) as client:
+        state = client.app.state  # type: ignore[attr-defined]
+        with acting_as(ADMIN):
+            created = state.application.register_organisation("SPSLH", OrganisationKind.SPSLH)
+
+        state.projector.wait("audit_trail", created.position, timeout=5)
+
+        rows = state.projector.model("audit_trail").view.select("events")
+    assert [(row["aggregate_id"], row["event"]) for row in rows] == [
+        (str(created.id), "Registered")
+    ]
+
+
 def test_creating_the_app_opens_no_store_until_it_starts(sqlite_settings: Settings) -> None:
     store = sqlite_settings.sqlite_path()
 

@@ -7,16 +7,11 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import defaultdict
-from datetime import date
 from enum import Enum
 from typing import Any
 
-import pytest
-
-from aspe.demo import load_demo
 from aspe.projections.landlord_tenancies import tenancy
 
-TODAY = date(2026, 11, 26)
 FREE_TEXT = (
     "note",
     "outcome",
@@ -64,11 +59,9 @@ def shown(values: Any) -> str:
     return json.dumps(values, ensure_ascii=False, default=str) + "\n".join(map(str, items))
 
 
-@pytest.mark.slow
-def test_no_landlord_row_holds_health_items_notes_or_other_free_text(app, project):
-    load_demo(app, TODAY)
-    hidden = free_texts(app)
-    view = project("landlord_tenancies")
+def test_no_landlord_row_holds_health_items_notes_or_other_free_text(demo_app, demo_projector):
+    hidden = free_texts(demo_app)
+    view = demo_projector.model("landlord_tenancies").view
     dump = view.dump()
     rows = [row for table in dump.values() for row in table]
     cases = {row["case_id"]: row["landlord_id"] for row in dump["tenancies"] if row["granted"]}
