@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format services bench clean
+.PHONY: run test lint format services bench bench-replay clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ services:
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/append.py
+
+bench-replay: $(VENV)/.installed-dev
+	$(BIN)/python bench/replay.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
