@@ -45,6 +45,7 @@ def build_projector(
         app or build_application(settings),
         models,
         batch_size=settings.projection_batch_size,
+        rebuild_batch_size=settings.projection_rebuild_batch_size,
         poll_interval=settings.projection_poll_interval,
         wait_timeout=settings.read_your_writes_timeout,
     )

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     projection_batch_size: int = Field(
         default=5000, ge=1, description="events per transaction when read models catch up"
     )
+    projection_rebuild_batch_size: int = Field(
+        default=20_000, ge=1, description="events per transaction when read models are rebuilt"
+    )
     projection_poll_interval: float = Field(
         default=0.25, gt=0, description="seconds between looks at a SQLite store for new events"
     )

@@ -35,6 +35,7 @@ from aspe.projections.tables import (
 
 APPLICATION_NAME = "aspe"
 MAX_CACHED_ROWS = 300_000
+SET_BASED_UPSERT_ROWS = 100
 META = Table("meta", {"key": TEXT, "value": TEXT}, key=("key",))
 
 
@@ -98,18 +99,27 @@ class Changes:
 
 
 class RowCache:
-    """Rows this process knows the database holds (``None``: known to be absent)."""
+    """Rows this process knows the database holds (``None``: known to be absent).
+
+    After a reset the tables are known to be empty, so a row not in the cache does not exist
+    and a rebuild never reads the database. When the cache outgrows ``MAX_CACHED_ROWS`` its
+    rows are dropped but their keys kept: those rows are read again, no others.
+    """
 
     def __init__(self) -> None:
         self._rows: dict[str, dict[Key, Row | None]] = {}
         self._known_empty: set[str] = set()
+        self._evicted: dict[str, set[Key]] = {}
         self._lock = threading.Lock()
 
     def get(self, table: Table, key: Key, load: Any) -> Row | None:
         rows = self._rows.setdefault(table.name, {})
         if key in rows:
             return rows[key]
-        row = None if table.name in self._known_empty else load(table, key)
+        if table.name in self._known_empty and key not in self._evicted.get(table.name, ()):
+            row = None
+        else:
+            row = load(table, key)
         rows[key] = row
         return row
 
@@ -118,7 +128,15 @@ class RowCache:
             for rows in changes:
                 self._rows.setdefault(rows.table.name, {}).update(rows.changed)
             if sum(len(rows) for rows in self._rows.values()) > MAX_CACHED_ROWS:
-                self.clear()
+                self._evict()
+
+    def _evict(self) -> None:
+        for name, rows in self._rows.items():
+            if name in self._known_empty:
+                self._evicted.setdefault(name, set()).update(
+                    key for key, row in rows.items() if row is not None
+                )
+        self._rows = {}
 
     def emptied(self, tables: Sequence[Table]) -> None:
         self.clear()
@@ -127,6 +145,7 @@ class RowCache:
     def clear(self) -> None:
         self._rows = {}
         self._known_empty = set()
+        self._evicted = {}
 
 
 class TableView(TrackingRecorder):
@@ -275,10 +294,13 @@ class TableView(TrackingRecorder):
         if deleted:
             cursor.executemany(f"DELETE FROM {name} WHERE {self.dialect.where_key(table)}", deleted)
         if upserted:
-            cursor.executemany(
-                self.dialect.upsert(table, name),
-                [self.dialect.encode(table, row) for row in upserted],
-            )
+            self._upsert(cursor, table, upserted)
+
+    def _upsert(self, cursor: Any, table: Table, rows: list[Row]) -> None:
+        cursor.executemany(
+            self.dialect.upsert(table, self.name_of(table)),
+            [self.dialect.encode(table, row) for row in rows],
+        )
 
     def refresh_position(self) -> None:
         self.position = self.max_tracking_id(APPLICATION_NAME)
@@ -428,6 +450,26 @@ class PostgresTableView(TableView, PostgresTrackingRecorder):
         with cursor.copy(f"COPY {self.name_of(table)} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(self.dialect.encode(table, row))
+
+    def _upsert(self, cursor: Any, table: Table, rows: list[Row]) -> None:
+        """Many rows: COPY them into a staging table, then one ``INSERT … ON CONFLICT``
+        (measured: half the cost per row of one upsert statement each)."""
+        if len(rows) < SET_BASED_UPSERT_ROWS:
+            super()._upsert(cursor, table, rows)
+            return
+        name, columns = self.name_of(table), ", ".join(table.columns)
+        staging = f'"staging_{self.projection_name}_{table.name}"'
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {staging} (LIKE {name}) ON COMMIT DELETE ROWS"
+        )
+        with cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(self.dialect.encode(table, row))
+        upsert = self.dialect.upsert(table, name)
+        on_conflict = upsert[upsert.index(" ON CONFLICT") :]
+        cursor.execute(
+            f"INSERT INTO {name} ({columns}) SELECT {columns} FROM {staging}{on_conflict}"
+        )
 
     def _tracked_position(self, cursor: Any) -> int | None:
         """The position, locked until commit, so two runners never write the same batch."""

@@ -56,7 +56,7 @@ def test_a_rebuild_killed_at_several_points_ends_as_if_never_interrupted(
     expected = dumps(demo_projector)
     audit = demo_projector.model("audit_trail").view
     head = demo_projector.app.head()
-    env = environment(demo_settings, ASPE_PROJECTION_BATCH_SIZE="2")
+    env = environment(demo_settings, ASPE_PROJECTION_REBUILD_BATCH_SIZE="2")
 
     for fraction in (0.2, 0.5, 0.8):
         process = subprocess.Popen(rebuild_command(), env=env, stdout=subprocess.DEVNULL)

@@ -9,6 +9,7 @@ import pytest
 from aspe.bootstrap import build_projector
 from aspe.domain.values import Status
 from aspe.projections import READ_MODELS
+from aspe.projections import view as view_module
 from aspe.projections.errors import ProjectionTimeout
 from aspe.projections.runner import BackgroundFollower
 
@@ -61,7 +62,7 @@ def test_two_full_rebuilds_of_the_demo_give_identical_read_models(demo_projector
 
 def test_an_interrupted_rebuild_resumes_where_it_stopped(demo_projector, demo_settings, demo_app):
     app, expected = demo_app, dumps(demo_projector)
-    small = demo_settings.model_copy(update={"projection_batch_size": 50})
+    small = demo_settings.model_copy(update={"projection_rebuild_batch_size": 50})
     projector = build_projector(small, app=app)
     stop, starts = threading.Event(), []
 
@@ -162,3 +163,24 @@ def test_rules_do_not_stale_a_read_model_that_does_not_use_them(settings, app, s
 
     assert not after.model("audit_trail").view.is_stale
     after.close()
+
+
+@pytest.mark.parametrize("rows_for_set_based_upsert", [1, 10**9])
+def test_set_based_and_row_by_row_upserts_write_the_same_rows(
+    demo_projector, monkeypatch, rows_for_set_based_upsert
+):
+    expected = dumps(demo_projector)
+    monkeypatch.setattr(view_module, "SET_BASED_UPSERT_ROWS", rows_for_set_based_upsert)
+
+    demo_projector.rebuild()
+
+    assert dumps(demo_projector) == expected
+
+
+def test_a_rebuild_that_outgrows_its_cache_writes_the_same_rows(demo_projector, monkeypatch):
+    expected = dumps(demo_projector)
+    monkeypatch.setattr(view_module, "MAX_CACHED_ROWS", 10)
+
+    demo_projector.rebuild()
+
+    assert dumps(demo_projector) == expected
