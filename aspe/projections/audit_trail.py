@@ -9,8 +9,8 @@ from typing import Any
 
 from aspe.domain.audited import AuditedAggregate
 from aspe.projections.readmodel import ReadModel, text
-from aspe.projections.tables import INT, TEXT, Table
-from aspe.projections.view import Changes
+from aspe.projections.tables import INT, TEXT, Row, Table
+from aspe.projections.view import Changes, TableView
 
 EVENTS = Table(
     "events",
@@ -58,3 +58,8 @@ def audit_row(event: AuditedAggregate.Event) -> dict[str, Any]:
         "correlation_id": str(event.correlation_id),
         "causation_id": text(event.causation_id),
     }
+
+
+def trail(view: TableView, aggregate_id: str) -> list[Row]:
+    """Every event of one case (or any aggregate), in the order it happened."""
+    return view.select(EVENTS.name, where={"aggregate_id": aggregate_id}, order_by=("version",))
