@@ -888,3 +888,20 @@ STATUS_AFTER: dict[type[Case.Event], Status] = {
 
 Read models derive a case's status from this table rather than a copy of their own; a test
 replays the demo and checks it against the aggregate."""
+
+
+def day_heard_from_household(event: object) -> date | None:
+    """R7: the day of a meeting with the household (a visit it attended) or of a contact
+    with it, if ``event`` is one; ``None`` otherwise. Silence is counted from such days, by
+    the aggregate and by the read models that watch it."""
+    if isinstance(event, _CONTACT_RECORDED) or (
+        isinstance(event, _VISIT_RECORDED) and event.household_present
+    ):
+        day: date = event.occurred_on
+        return day
+    return None
+
+
+# The library makes these classes at run time; mypy sees them through getattr only.
+_CONTACT_RECORDED: Any = getattr(Case, "ContactRecorded")  # noqa: B009
+_VISIT_RECORDED: Any = getattr(Case, "VisitRecorded")  # noqa: B009

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from aspe.domain.case import Case
+from aspe.domain.case import Case, day_heard_from_household
 from aspe.domain.rules import (
     RuleParameters,
     anchor_of_silence,
@@ -94,21 +94,15 @@ class ContactSilence(ReadModel):
         )
         changes.pending.delete(case_id)
 
-    @handles(Case.VisitRecorded)
-    def visited(self, event: Any, changes: Changes) -> None:
-        """A visit is a meeting when the household was there (at home, at the office…)."""
-        if event.household_present:
-            self._heard_from_household(changes, str(event.originator_id), event.occurred_on)
-
-    @handles(Case.ContactRecorded)
-    def contacted(self, event: Any, changes: Changes) -> None:
-        self._heard_from_household(changes, str(event.originator_id), event.occurred_on)
-
-    @staticmethod
-    def _heard_from_household(changes: Changes, case_id: str, occurred_on: date) -> None:
-        measure = changes.measures.get(case_id)
-        on = occurred_on.isoformat()
-        if measure is not None and (measure["last_contact_on"] or "") < on:
+    @handles(Case.VisitRecorded, Case.ContactRecorded)
+    def heard_from_household(self, event: Any, changes: Changes) -> None:
+        """A visit counts when the household was there (``day_heard_from_household``)."""
+        day = day_heard_from_household(event)
+        measure = changes.measures.get(str(event.originator_id))
+        if day is None or measure is None:
+            return
+        on = day.isoformat()
+        if (measure["last_contact_on"] or "") < on:
             changes.measures.put({**measure, "last_contact_on": on})
 
     @handles(Case.AlertClockSuspended)

@@ -10,11 +10,10 @@ has at most one open alert, so alerts are keyed by case.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from uuid import UUID
 
-from aspe.domain.case import Case
+from aspe.domain.case import Case, day_heard_from_household
 from aspe.projections.readmodel import ReadModel, handles, text
 from aspe.projections.tables import INT, TEXT, Row, Table
 from aspe.projections.view import Changes, TableView
@@ -69,21 +68,13 @@ class OpenAlerts(ReadModel):
             }
         )
 
-    @handles(Case.VisitRecorded)
-    def visited(self, event: Any, changes: Changes) -> None:
-        if event.household_present:
-            self._heard_from_household(changes, str(event.originator_id), event.occurred_on)
-
-    @handles(Case.ContactRecorded)
-    def contacted(self, event: Any, changes: Changes) -> None:
-        self._heard_from_household(changes, str(event.originator_id), event.occurred_on)
-
-    @staticmethod
-    def _heard_from_household(changes: Changes, case_id: str, occurred_on: date) -> None:
+    @handles(Case.VisitRecorded, Case.ContactRecorded)
+    def heard_from_household(self, event: Any, changes: Changes) -> None:
         """A meeting or contact after the alert's anchor ends its silent period."""
-        alert = changes.alerts.get(case_id)
-        if alert is not None and occurred_on.isoformat() > alert["silent_since"]:
-            changes.alerts.delete(case_id)
+        day = day_heard_from_household(event)
+        alert = changes.alerts.get(str(event.originator_id))
+        if day is not None and alert is not None and day.isoformat() > alert["silent_since"]:
+            changes.alerts.delete(str(event.originator_id))
 
     @handles(Case.AlertClockSuspended)
     def suspended(self, event: Any, changes: Changes) -> None:
