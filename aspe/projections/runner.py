@@ -177,8 +177,7 @@ class Projector:
             )
         if stop is not None and stop.is_set():
             return False
-        for model in models:
-            model.view.finish_rebuild()
+        self._finish_rebuilds(models)
         return True
 
     # ------------------------------------------------------------------ catching up
@@ -200,6 +199,8 @@ class Projector:
                 start=position, limit=limit, stop=until, inclusive_of_start=False
             )
             if not notifications:
+                if until is None:  # at the head: whatever was being rebuilt is rebuilt
+                    self._finish_rebuilds(models)
                 break
             events = [mapper.to_domain_event(notification) for notification in notifications]
             self.apply(models, position, _positions(notifications), events)
@@ -236,7 +237,6 @@ class Projector:
         """Keep every model at the head until ``stop`` is set (the long-running process)."""
         self.prepare()
         self.catch_up(stop=stop)
-        self._finish_rebuilds()
         models = list(self.read_models.values())
         start = min(model.view.position or 0 for model in models)
         with self._pumped(start, stop) as events:
@@ -249,8 +249,9 @@ class Projector:
                     self.apply(models, start, positions, [event for event, _ in batch])
                     start = positions[-1]
 
-    def _finish_rebuilds(self) -> None:
-        for model in self.read_models.values():
+    @staticmethod
+    def _finish_rebuilds(models: Sequence[ReadModel]) -> None:
+        for model in models:
             if model.view.is_rebuilding:
                 model.view.finish_rebuild()
 

@@ -58,18 +58,20 @@ class Dialect:
     placeholder: str
     types: ClassVar[Mapping[str, str]]
 
-    def create(self, table: Table, name: str, bare_name: str) -> list[str]:
+    def create(self, table: Table, name: str) -> str:
         columns = ", ".join(
             f"{column} {self.types[kind]}" for column, kind in table.columns.items()
         )
-        statements = [
+        return (
             f"CREATE TABLE IF NOT EXISTS {name} ({columns}, PRIMARY KEY ({', '.join(table.key)}))"
+        )
+
+    def create_indexes(self, table: Table, name: str, bare_name: str) -> list[str]:
+        return [
+            f"CREATE INDEX IF NOT EXISTS {bare_name}_{'_'.join(index)}_idx "
+            f"ON {name} ({', '.join(index)})"
+            for index in table.indexes
         ]
-        for index in table.indexes:
-            index_name = f"{bare_name}_{'_'.join(index)}_idx"
-            columns = ", ".join(index)
-            statements.append(f"CREATE INDEX IF NOT EXISTS {index_name} ON {name} ({columns})")
-        return statements
 
     def upsert(self, table: Table, name: str) -> str:
         columns = list(table.columns)

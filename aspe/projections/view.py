@@ -197,16 +197,24 @@ class TableView(TrackingRecorder):
         return self._table_name(f"{self.projection_name}_{bare}")
 
     def create_tables(self) -> None:
-        """Create the tracking table, then this read model's tables and its meta table."""
+        """Create the tracking table, this read model's tables and its meta table; and the
+        secondary indexes, unless a rebuild is under way (it creates them when it ends)."""
         self.create_table()
         with self._transaction(commit=True) as cursor:
             self._create_own_tables(cursor)
+            if not self._is_rebuilding(cursor):
+                self._create_indexes(cursor)
         self.refresh_position()
 
     def _create_own_tables(self, cursor: Any) -> None:
         for table in (*self.tables, META):
+            cursor.execute(self.dialect.create(table, self.name_of(table)))
+
+    def _create_indexes(self, cursor: Any) -> None:
+        """Secondary indexes: built once after a rebuild's bulk load, not row by row."""
+        for table in self.tables:
             bare = f"{self.projection_name}_{table.name}"
-            for statement in self.dialect.create(table, self.name_of(table), bare):
+            for statement in self.dialect.create_indexes(table, self.name_of(table), bare):
                 cursor.execute(statement)
 
     @property
@@ -228,10 +236,19 @@ class TableView(TrackingRecorder):
 
     def finish_rebuild(self) -> None:
         with self._transaction(commit=True) as cursor:
+            self._tracked_position(cursor)  # one runner at a time builds the indexes
+            self._create_indexes(cursor)
             cursor.execute(
                 f"DELETE FROM {self.name_of(META)} WHERE key = {self.dialect.placeholder}",
                 ("rebuild_started_at",),
             )
+
+    def _is_rebuilding(self, cursor: Any) -> bool:
+        cursor.execute(
+            f"SELECT value FROM {self.name_of(META)} WHERE key = {self.dialect.placeholder}",
+            ("rebuild_started_at",),
+        )
+        return cursor.fetchone() is not None
 
     def meta(self, key: str) -> str | None:
         row = self.get(META, key)
