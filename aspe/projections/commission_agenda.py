@@ -17,8 +17,7 @@ from typing import Any
 
 from aspe.domain.case import Case
 from aspe.domain.household import Household
-from aspe.projections.readmodel import ReadModel, cents, handles, text
-from aspe.projections.spslh_register import findings, objectives
+from aspe.projections.readmodel import ReadModel, cents, findings, handles, objectives, text
 from aspe.projections.tables import INT, JSON, TEXT, Row, Table
 from aspe.projections.view import Changes, TableView
 

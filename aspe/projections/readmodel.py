@@ -19,6 +19,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
 from aspe.domain.rules import DEFAULT_RULES, RuleParameters
+from aspe.domain.values import Finding, Objective
 from aspe.projections.tables import Table
 from aspe.projections.view import Changes, TableView
 
@@ -91,3 +92,16 @@ def cents(amount: Decimal | None) -> int | None:
 def names(members: Sequence[Any]) -> list[str]:
     """Enum members as their names, for JSON columns."""
     return [member.name for member in members]
+
+
+def findings(items: Sequence[Finding]) -> list[dict[str, Any]]:
+    """Diagnostic findings as JSON rows; the caller passes only those its audience may see."""
+    return [{"theme": item.theme.name, "difficulty": item.difficulty} for item in items]
+
+
+def objectives(items: Sequence[Objective]) -> list[dict[str, Any]]:
+    """Objectives as JSON rows; the caller passes only those its audience may see."""
+    return [
+        {"id": item.id, "theme": item.theme.name, "label": item.label, "action": item.action}
+        for item in items
+    ]

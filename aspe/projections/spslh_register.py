@@ -13,8 +13,8 @@ from typing import Any
 
 from aspe.domain.case import STATUS_AFTER, Case
 from aspe.domain.household import Household
-from aspe.domain.values import Commitment, Finding, Objective, Status, Step
-from aspe.projections.readmodel import ReadModel, cents, handles, text
+from aspe.domain.values import Commitment, Status, Step
+from aspe.projections.readmodel import ReadModel, cents, findings, handles, objectives, text
 from aspe.projections.tables import BOOL, INT, JSON, TEXT, Row, Table
 from aspe.projections.view import Changes, TableView
 
@@ -244,17 +244,6 @@ def _update(changes: Changes, event: Any, **values: Any) -> None:
     if status is not None:
         values["status"] = status.name
     changes.requests.update(str(event.originator_id), **values)
-
-
-def findings(items: list[Finding]) -> list[dict[str, Any]]:
-    return [{"theme": item.theme.name, "difficulty": item.difficulty} for item in items]
-
-
-def objectives(items: list[Objective]) -> list[dict[str, Any]]:
-    return [
-        {"id": item.id, "theme": item.theme.name, "label": item.label, "action": item.action}
-        for item in items
-    ]
 
 
 def _step(step: Step) -> dict[str, Any]:
