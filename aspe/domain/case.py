@@ -587,10 +587,15 @@ class Case(AuditedAggregate):
         self._guard(ASSOCIATION, S.ACTIVE)
         if planned_at.tzinfo is None:
             raise InvalidInput("L'heure du rendez-vous doit préciser son fuseau horaire.")
+        try:
+            # Stored in UTC: a zone's name does not survive the store, so a live and a
+            # replayed case would otherwise differ (by an hour, a week later, across a change
+            # of time).
+            planned_utc = planned_at.astimezone(UTC)
+        except OverflowError:
+            raise InvalidInput("La date du rendez-vous est hors des dates possibles.") from None
         visit_id = uuid4().hex
-        # Stored in UTC: a zone's name does not survive the store, so a live and a replayed
-        # case would otherwise differ (by an hour, a week later, across a change of time).
-        self._schedule_visit(visit_id, planned_at.astimezone(UTC), kind)
+        self._schedule_visit(visit_id, planned_utc, kind)
         return visit_id
 
     @event("VisitScheduled")

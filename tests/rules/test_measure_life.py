@@ -325,3 +325,13 @@ def test_another_association_cannot_act_on_the_case(world, story, refused):
         world.app.record_contact(case_id, START, ContactChannel.PHONE, True)
     with world.acting(world.other_association.manager), refused.expect("NOT_AUTHORISED"):
         world.app.record_contact(case_id, START, ContactChannel.PHONE, True)
+
+
+def test_a_visit_planned_outside_the_possible_dates_is_refused(world, story, refused):
+    from datetime import datetime, timezone
+
+    case_id = story().walk_to(Status.ACTIVE)
+    beyond = datetime.max.replace(tzinfo=timezone(-timedelta(hours=23)))
+
+    with world.acting(world.referent), refused.expect("INVALID_INPUT"):
+        world.app.schedule_visit(case_id, beyond, VisitKind.HOME)
