@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format services bench bench-replay clean
+.PHONY: run test lint format services bench bench-replay bench-graphql clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ bench: $(VENV)/.installed-dev
 
 bench-replay: $(VENV)/.installed-dev
 	$(BIN)/python bench/replay.py
+
+bench-graphql: $(VENV)/.installed-dev
+	$(BIN)/python bench/graphql_load.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

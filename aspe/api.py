@@ -3,14 +3,15 @@
 ``create_app`` only describes the app; the event store and the read models open in the
 lifespan (server start) and close with it, so importing this module connects to nothing.
 In the embedded default (SQLite) the read models are kept up to date by a thread of this
-process; in production, by ``aspe projections run`` processes. GraphQL and the portal are
-mounted here by later work.
+process; in production, by ``aspe projections run`` processes. GraphQL is served at
+``/graphql`` (GraphiQL in development); the portal is mounted here by later work.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -18,6 +19,10 @@ from pydantic import BaseModel
 
 from aspe.application import AspeApplication
 from aspe.bootstrap import build_application, build_projector
+from aspe.domain.actors import utc_now
+from aspe.graphql.identity import Authenticator
+from aspe.graphql.limits import BodySizeLimit
+from aspe.graphql.router import graphql_router
 from aspe.projections.runner import BackgroundFollower
 from aspe.settings import Settings
 
@@ -49,17 +54,19 @@ def healthz(application: CurrentApplication) -> Health:
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
-def _lifespan(settings: Settings | None) -> Lifespan:
+def _lifespan(settings: Settings) -> Lifespan:
     """Open the store when the server starts, close it when it stops."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        resolved = settings or Settings()
+        resolved = settings
         application = build_application(resolved)
         app.state.application = application
         projector = build_projector(resolved, app=application)
         app.state.projector = projector
-        follower = None if resolved.uses_postgres else BackgroundFollower(projector).start()
+        follower = (
+            BackgroundFollower(projector).start() if resolved.runs_projections_in_process else None
+        )
         try:
             yield
         finally:
@@ -71,12 +78,23 @@ def _lifespan(settings: Settings | None) -> Lifespan:
     return lifespan
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The ASPE web app; without ``settings``, the environment's, read at start-up."""
+def create_app(
+    settings: Settings | None = None, clock: Callable[[], datetime] = utc_now
+) -> FastAPI:
+    """The ASPE web app; without ``settings``, the environment's.
+
+    ``clock`` is the time commands are stamped with (tests freeze it).
+    """
+    settings = settings or Settings()
     app = FastAPI(
         title="ASPE",
         summary="Accompagnement Social de Prévention des Expulsions",
         lifespan=_lifespan(settings),
     )
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.authenticator = Authenticator(settings)
     app.include_router(router)
+    app.include_router(graphql_router(settings), prefix="/graphql")
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     return app

@@ -31,6 +31,7 @@ from aspe.console import load_settings as _settings
 from aspe.console import out as _out
 from aspe.demo import DemoReport, load_demo
 from aspe.domain.errors import NotFound
+from aspe.graphql_commands import graphql_app
 from aspe.projection_commands import projections_app
 from aspe.projections.time_travel import AgendaAtDecision, agenda_item_at_decision
 from aspe.settings import Environment, Settings
@@ -43,6 +44,7 @@ app = typer.Typer(
 case_app = typer.Typer(help="Dossiers / cases.", no_args_is_help=True)
 app.add_typer(case_app, name="case")
 app.add_typer(projections_app, name="projections")
+app.add_typer(graphql_app, name="graphql")
 
 
 # ------------------------------------------------------------------------ shared helpers

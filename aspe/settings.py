@@ -60,6 +60,27 @@ class Settings(BaseSettings):
     read_your_writes_timeout: float = Field(
         default=2.0, gt=0, description="seconds a reader waits for a read model to catch up"
     )
+    projections_in_process: bool | None = Field(
+        default=None,
+        description="keep read models up to date in the API process (default: with SQLite "
+        "only; with PostgreSQL, `aspe projections run` processes do it)",
+    )
+    token_ttl_minutes: int = Field(
+        default=480, ge=1, description="lifetime of the tokens that `login` signs"
+    )
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="production may trust tokens of this OIDC issuer (keys from its JWKS)",
+    )
+    oidc_audience: str | None = Field(default=None, description="the audience its tokens name")
+    graphql_max_depth: int = Field(default=10, ge=1)
+    graphql_max_tokens: int = Field(default=2000, ge=1)
+    graphql_max_aliases: int = Field(default=15, ge=0)
+    graphql_max_cost: int = Field(
+        default=10_000, ge=1, description="bound on the objects a query may ask for"
+    )
+    graphql_max_page_size: int = Field(default=100, ge=1)
+    max_request_bytes: int = Field(default=64 * 1024, ge=1024)
     postgres_pool_size: int = Field(default=5, ge=1)
     postgres_max_overflow: int = Field(default=10, ge=0)
     postgres_connect_timeout: int = Field(default=5, ge=1, description="seconds")
@@ -92,6 +113,16 @@ class Settings(BaseSettings):
             reminder_days_before_end=self.reminder_days_before_end,
             previous_referent_access_days=self.previous_referent_access_days,
         )
+
+    @property
+    def runs_projections_in_process(self) -> bool:
+        if self.projections_in_process is not None:
+            return self.projections_in_process
+        return not self.uses_postgres
+
+    @property
+    def is_production(self) -> bool:
+        return self.env is Environment.PRODUCTION
 
     @property
     def uses_postgres(self) -> bool:

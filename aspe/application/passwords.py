@@ -8,8 +8,19 @@ from argon2.exceptions import InvalidHashError, VerificationError
 _hasher = PasswordHasher()
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+class PasswordHash(str):
+    """An argon2 hash, salted afresh each time: its ``repr`` is the same for every hash.
+
+    A command's idempotency fingerprint is the ``repr`` of its arguments; the retry of an
+    account's creation hashes the password again, with another salt, and must still be the
+    same command. Logs and tracebacks do not show the hash either."""
+
+    def __repr__(self) -> str:
+        return "PasswordHash(…)"
+
+
+def hash_password(password: str) -> PasswordHash:
+    return PasswordHash(_hasher.hash(password))
 
 
 def verify_password(password_hash: str, password: str) -> bool:

@@ -8,6 +8,7 @@ per transaction; ``bootstrap.build_projector`` builds them from ``Settings``.
 from __future__ import annotations
 
 from aspe.projections.audit_trail import AuditTrail
+from aspe.projections.case_file import CaseFile
 from aspe.projections.caseload import AssociationCaseload
 from aspe.projections.commission_agenda import CommissionAgenda
 from aspe.projections.contact_silence import ContactSilence
@@ -30,6 +31,7 @@ READ_MODELS: tuple[type[ReadModel], ...] = (
     RentLedger,
     Statistics,
     AuditTrail,
+    CaseFile,
 )
 """Every read model, in the order status and rebuilds list them."""
 

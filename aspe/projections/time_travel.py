@@ -20,6 +20,7 @@ from aspe.application import AspeApplication
 from aspe.domain.case import Case
 from aspe.domain.errors import NotFound
 from aspe.projections.commission_agenda import CommissionAgenda
+from aspe.projections.readmodel import ReadModel
 from aspe.projections.tables import Row
 from aspe.projections.view import APPLICATION_NAME, MemoryView, TableView
 
@@ -47,7 +48,7 @@ def agenda_item_at_decision(app: AspeApplication, case_id: UUID) -> AgendaAtDeci
         for event in app.events.get(events[0].household_id)
         if event.timestamp <= decision.timestamp
     ]
-    agenda = _replay(CommissionAgenda, [*household_events, *events[: decisions[-1]]])
+    agenda = replay(CommissionAgenda, [*household_events, *events[: decisions[-1]]])
     return AgendaAtDecision(
         decision=type(decision).__name__,
         decided_at=decision.timestamp,
@@ -55,7 +56,9 @@ def agenda_item_at_decision(app: AspeApplication, case_id: UUID) -> AgendaAtDeci
     )
 
 
-def _replay(read_model: type[CommissionAgenda], events: list[Any]) -> MemoryView:
+def replay(read_model: type[ReadModel], events: list[Any]) -> MemoryView:
+    """``events`` applied in time order by ``read_model`` to tables in memory (a stable sort:
+    events stored at the same instant keep the order they are given in)."""
     view = MemoryView(read_model.name, read_model.tables)
     model = read_model(cast(TableView, view))
     model.process_batch(sorted(events, key=lambda e: e.timestamp), Tracking(APPLICATION_NAME, 0))

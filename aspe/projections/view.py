@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -137,6 +137,10 @@ class RowCache:
                     key for key, row in rows.items() if row is not None
                 )
         self._rows = {}
+
+    def rows_of(self, table_name: str) -> dict[Key, Row | None]:
+        """The rows cached for one table (``None``: known to be absent)."""
+        return dict(self._rows.get(table_name, {}))
 
     def emptied(self, tables: Sequence[Table]) -> None:
         self.clear()
@@ -349,20 +353,73 @@ class TableView(TrackingRecorder):
     ) -> list[Row]:
         """Rows whose columns equal ``where``'s values, ordered (default: by key)."""
         table = self._table(table)
-        where = where or {}
+        conditions, params = self._equalities(table, where or {})
+        return self._query(table, conditions, params, order_by or table.key, limit)
+
+    def select_in(self, table: Table | str, column: str, values: Sequence[Any]) -> list[Row]:
+        """Rows whose ``column`` is one of ``values``, in key order: one query for a batch."""
+        table = self._table(table)
+        _check_columns(table, [column])
+        if not values:
+            return []
+        marks = ", ".join([self.dialect.placeholder] * len(values))
+        kind = table.columns[column]
+        params = [self.dialect.encode_value(kind, value) for value in values]
+        return self._query(table, [f"{column} IN ({marks})"], params, table.key)
+
+    def select_page(
+        self,
+        table: Table | str,
+        where: dict[str, Any] | None,
+        order_by: Sequence[str],
+        after: Sequence[Any] | None,
+        limit: int,
+    ) -> list[Row]:
+        """Keyset pagination: at most ``limit`` rows matching ``where`` whose ``order_by``
+        columns come strictly after the tuple ``after`` (``None``: from the first row).
+
+        ``order_by`` must end with columns that make a row unique (the key, say), or rows
+        sharing the cursor's values are skipped.
+        """
+        table = self._table(table)
+        _check_columns(table, order_by)
+        conditions, params = self._equalities(table, where or {})
+        if after is not None:
+            marks = ", ".join([self.dialect.placeholder] * len(order_by))
+            conditions.append(f"({', '.join(order_by)}) > ({marks})")
+            params += [
+                self.dialect.encode_value(table.columns[column], value)
+                for column, value in zip(order_by, after, strict=True)
+            ]
+        return self._query(table, conditions, params, order_by, limit)
+
+    def _equalities(self, table: Table, where: dict[str, Any]) -> tuple[list[str], list[Any]]:
+        """``where`` as SQL conditions and their parameters (``None`` means ``IS NULL``)."""
+        _check_columns(table, where)
         mark = self.dialect.placeholder
-        statement = f"SELECT * FROM {self.name_of(table)}"
-        if where:
-            statement += " WHERE " + " AND ".join(
-                f"{column} IS NULL" if value is None else f"{column} = {mark}"
-                for column, value in where.items()
-            )
-        statement += " ORDER BY " + ", ".join(order_by or table.key)
+        conditions = [
+            f"{column} IS NULL" if value is None else f"{column} = {mark}"
+            for column, value in where.items()
+        ]
         params = [
             self.dialect.encode_value(table.columns[column], value)
             for column, value in where.items()
             if value is not None
         ]
+        return conditions, params
+
+    def _query(
+        self,
+        table: Table,
+        conditions: Sequence[str],
+        params: Sequence[Any],
+        order_by: Sequence[str],
+        limit: int | None = None,
+    ) -> list[Row]:
+        statement = f"SELECT * FROM {self.name_of(table)}"
+        if conditions:
+            statement += " WHERE " + " AND ".join(conditions)
+        statement += " ORDER BY " + ", ".join(order_by)
         if limit is not None:
             statement += f" LIMIT {int(limit)}"
         with self._transaction(commit=False) as cursor:
@@ -389,6 +446,13 @@ class TableView(TrackingRecorder):
             time.sleep(min(interval, remaining))
             interval = min(interval * 2, 0.1)
         return True
+
+
+def _check_columns(table: Table, columns: Iterable[str]) -> None:
+    """Column names go into SQL text: only the table's own are let through."""
+    unknown = [column for column in columns if column not in table.columns]
+    if unknown:
+        raise ValueError(f"{table.name} has no column {unknown[0]!r}")
 
 
 class SQLiteTableView(TableView, SQLiteTrackingRecorder):
@@ -529,3 +593,13 @@ class MemoryView:
 
     def get(self, table: str, *key: Any) -> Row | None:
         return self.begin()._tables[table].get(*key)
+
+    def select_in(self, table: str, column: str, values: Sequence[Any]) -> list[Row]:
+        """Rows whose ``column`` is one of ``values``, in key order (as ``TableView``'s)."""
+        wanted = set(values)
+        rows = self.cache.rows_of(table)
+        return [
+            row
+            for _, row in sorted(rows.items(), key=lambda item: item[0])
+            if row is not None and row[column] in wanted
+        ]

@@ -1,0 +1,220 @@
+"""What each party may see: DESIGN §6 as data, and the only place that decides it.
+
+Three questions, answered here and nowhere else:
+
+1. May this viewer see this case at all? (``may_see_case``) A case it may not see is
+   indistinguishable from one that does not exist.
+2. May it see this category of data on a case it sees? (``MATRIX``: role × category; a
+   landlord's ``CONSENT`` cells need the household's consent recorded on the case.)
+3. Which items of a list may it see? (``ROW_FILTERS``: a landlord sees only the
+   concertations it took part in and the debts owed to it; association staff see only
+   their own organisation's events; HEALTH items need the ``HEALTH`` category.)
+
+Every field of the GraphQL schema names one ``Category`` (see ``permissions.classified``);
+a test fails the build when one does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from aspe.domain.actors import ASSOCIATION_ROLES, Role
+
+
+class Category(Enum):
+    """The rows of DESIGN §6's table, split where a party sees only part of a row."""
+
+    ANONYMOUS = "what anyone may call: login"
+    ACCOUNT = "the viewer's own account"
+    ENTRY = "entry points and list plumbing; what they lead to is classified further"
+    CASE = "the case's existence: id, status, opening date, consent given"
+    STAFFING = "the association and referent in charge"
+    HOUSEHOLD_NAME_ADDRESS = "household identity: name and address"
+    HOUSEHOLD_CONTACT = "household identity: contact details and size"
+    DIAGNOSTIC = "diagnostic: difficulties per theme (HEALTH excluded)"
+    HEALTH = "diagnostic and CEOP items of theme HEALTH"
+    REQUEST = "request: aid asked, proposal, registration, adjournments"
+    RENT_ARREARS = "request: the rent arrears (owed to the landlord)"
+    DECISION = "decision: type, duration, dates"
+    DECISION_TERMS = "decision: probation and aid granted"
+    CEOP = "CEOP objectives, steps and commitments"
+    CEOP_SIGNATURE_DATE = "the date the CEOP was signed"
+    VISITS = "visits and contacts: kind, themes"
+    VISIT_DATES = "visits and contacts: dates"
+    VISIT_COUNTS = "visits and contacts: counts and weekly compliance"
+    NOTES = "free-text notes of visits, contacts, progress and suspensions"
+    CONCERTATIONS = "concertations with the landlord and partners"
+    DEBTS = "debts and repayment plans"
+    DEBT_TOTALS = "the total of the debts"
+    RENT = "rent payment reports (rent ledger)"
+    ALERTS = "non-collaboration alerts and the alert clock"
+    STOP = "stop decision details and final report"
+    STOP_REASON = "the category of the reason a measure stopped"
+    EVENT_METADATA = "who did what when"
+    STATISTICS = "aggregate figures, no case content"
+
+
+class Access(Enum):
+    YES = "yes"
+    CONSENT = "only with the household's consent recorded on the case"
+    NO = "no"
+
+
+C = Category
+"""Short name for field declarations: ``classified(C.NOTES)``."""
+_MANAGER = dict.fromkeys(C, Access.YES)
+_REFERENT = {**_MANAGER, C.STATISTICS: Access.NO}
+_PUBLIC_SERVICE = {
+    **dict.fromkeys(C, Access.YES),
+    C.HEALTH: Access.NO,
+    C.VISITS: Access.NO,
+    C.VISIT_DATES: Access.NO,
+    C.NOTES: Access.NO,
+    C.DEBTS: Access.NO,
+}
+_LANDLORD = {
+    **dict.fromkeys(C, Access.NO),
+    C.ANONYMOUS: Access.YES,
+    C.ACCOUNT: Access.YES,
+    C.ENTRY: Access.YES,
+    C.CASE: Access.YES,
+    C.DECISION: Access.YES,
+    C.DECISION_TERMS: Access.CONSENT,
+    C.HOUSEHOLD_NAME_ADDRESS: Access.CONSENT,
+    C.RENT_ARREARS: Access.CONSENT,
+    C.CEOP_SIGNATURE_DATE: Access.CONSENT,
+    C.CONCERTATIONS: Access.CONSENT,
+    C.DEBTS: Access.CONSENT,
+    C.RENT: Access.CONSENT,
+    C.STOP_REASON: Access.CONSENT,
+}
+_HOUSEHOLD = {
+    **dict.fromkeys(C, Access.YES),
+    C.VISITS: Access.NO,
+    C.VISIT_COUNTS: Access.NO,
+    C.NOTES: Access.NO,
+    C.CONCERTATIONS: Access.NO,
+    C.RENT: Access.NO,
+    C.ALERTS: Access.NO,
+    C.EVENT_METADATA: Access.NO,
+    C.STATISTICS: Access.NO,
+}
+_NOTHING_BUT_ACCOUNT = {
+    **dict.fromkeys(C, Access.NO),
+    C.ANONYMOUS: Access.YES,
+    C.ACCOUNT: Access.YES,
+    C.ENTRY: Access.YES,
+}
+
+MATRIX: Mapping[Role, Mapping[Category, Access]] = {
+    Role.REFERENT: _REFERENT,
+    Role.ASSOCIATION_MANAGER: _MANAGER,
+    Role.SPSLH_AGENT: _PUBLIC_SERVICE,
+    Role.COMMISSION_MEMBER: _PUBLIC_SERVICE,
+    Role.LANDLORD: _LANDLORD,
+    Role.HOUSEHOLD: _HOUSEHOLD,
+    Role.AUDITOR: dict.fromkeys(C, Access.YES),
+    Role.ADMIN: _NOTHING_BUT_ACCOUNT,
+    Role.SYSTEM: _NOTHING_BUT_ACCOUNT,
+}
+"""Role × category. A household sees only its own case, so its ``YES`` reads "own"."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking: an account (staff or household) and the role it logged in with."""
+
+    id: UUID
+    role: Role
+    organisation_id: UUID | None = None
+    email: str | None = None
+    name: str | None = None
+
+
+def may_see_case(viewer: Viewer, case: Mapping[str, Any]) -> bool:
+    """DESIGN §6's case access, over a row of the ``case_file`` read model."""
+    role = viewer.role
+    if role in ASSOCIATION_ROLES:
+        return _same(viewer.organisation_id, case["association_id"])
+    if role is Role.SPSLH_AGENT:
+        return bool(case["submitted"])
+    if role is Role.COMMISSION_MEMBER:
+        return bool(case["registered"])
+    if role is Role.LANDLORD:
+        return bool(case["granted"]) and _same(viewer.organisation_id, case["landlord_id"])
+    if role is Role.HOUSEHOLD:
+        return _same(viewer.id, case["household_id"])
+    return role is Role.AUDITOR
+
+
+def case_scope(viewer: Viewer) -> dict[str, Any] | None:
+    """The ``case_file`` columns every case a viewer may see shares (``None``: no case)."""
+    role = viewer.role
+    if role in ASSOCIATION_ROLES:
+        return {"association_id": str(viewer.organisation_id)}
+    scopes: dict[Role, dict[str, Any]] = {
+        Role.SPSLH_AGENT: {"submitted": True},
+        Role.COMMISSION_MEMBER: {"registered": True},
+        Role.LANDLORD: {"landlord_id": str(viewer.organisation_id), "granted": True},
+        Role.HOUSEHOLD: {"household_id": str(viewer.id)},
+        Role.AUDITOR: {},
+    }
+    return scopes.get(role)
+
+
+def allows(role: Role, category: Category, consent: bool = False) -> bool:
+    access = MATRIX[role][category]
+    return access is Access.YES or (access is Access.CONSENT and consent)
+
+
+# ------------------------------------------------------------------ list items
+ItemFilter = Callable[[Viewer, Mapping[str, Any]], bool]
+
+
+def _took_part(viewer: Viewer, concertation: Mapping[str, Any]) -> bool:
+    return any(
+        _same(viewer.organisation_id, participant.get("organisation_id"))
+        for participant in concertation.get("participants", ())
+    )
+
+
+def _owed_to_landlord(viewer: Viewer, debt: Mapping[str, Any]) -> bool:
+    return bool(debt.get("creditor_is_landlord"))
+
+
+def _own_organisation(viewer: Viewer, event: Mapping[str, Any]) -> bool:
+    return _same(viewer.organisation_id, event.get("organisation_id"))
+
+
+ROW_FILTERS: Mapping[tuple[Role, Category], ItemFilter] = {
+    (Role.LANDLORD, C.CONCERTATIONS): _took_part,
+    (Role.LANDLORD, C.DEBTS): _owed_to_landlord,
+    (Role.REFERENT, C.EVENT_METADATA): _own_organisation,
+    (Role.ASSOCIATION_MANAGER, C.EVENT_METADATA): _own_organisation,
+}
+"""Where a party sees only some items of a list it may see."""
+
+HEALTH_THEME = "HEALTH"
+
+
+def may_see_item(viewer: Viewer, category: Category, item: object) -> bool:
+    """Whether an item of a list of ``category`` is for this viewer.
+
+    Items of theme HEALTH (a finding, an objective, or a visit's theme itself) need the
+    HEALTH category, whatever list they are in. Row filters judge records (mappings); the
+    plain values inside a record the viewer may see (a concertation's participants' names)
+    follow their record.
+    """
+    theme = item.get("theme") if isinstance(item, Mapping) else getattr(item, "value", item)
+    if theme == HEALTH_THEME and not allows(viewer.role, C.HEALTH):
+        return False
+    keep = ROW_FILTERS.get((viewer.role, category))
+    return keep is None or not isinstance(item, Mapping) or keep(viewer, item)
+
+
+def _same(left: object, right: object) -> bool:
+    return left is not None and right is not None and str(left) == str(right)

@@ -1,0 +1,39 @@
+"""The typed context of one GraphQL request: who asks, the stores, per-request loaders.
+
+Built by ``context_getter`` from the FastAPI request (bearer token) or by the portal for its
+session's viewer; the same schema and authorization serve both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from strawberry.fastapi import BaseContext
+
+from aspe.application import AspeApplication
+from aspe.authorization import Viewer
+from aspe.graphql.errors import ApiError
+from aspe.graphql.loaders import Loaders
+from aspe.projections.runner import Projector
+from aspe.settings import Settings
+
+
+@dataclass
+class Context(BaseContext):
+    application: AspeApplication
+    projector: Projector
+    settings: Settings
+    viewer: Viewer | None
+    clock: Callable[[], datetime]
+    auth_error: ApiError | None = None
+    """Why a bearer token was refused: reported instead of ``UNAUTHENTICATED``."""
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        super().__init__()
+        self.loaders = Loaders(self.projector, self.today)
+
+    def today(self) -> date:
+        return self.clock().date()

@@ -1,0 +1,114 @@
+"""The API's own errors, and how every error reaches a client.
+
+Domain errors (``aspe.domain.errors``) and the errors below carry a stable ``code`` that
+becomes ``extensions.code`` and a French message. Anything else is a bug: the client sees
+``INTERNAL_ERROR`` with an error id, and the server log holds the stack trace under that id.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol, TypeVar
+from uuid import uuid4
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from aspe.domain.errors import DomainError
+from aspe.projections.errors import ProjectionTimeout
+
+log = logging.getLogger("aspe.graphql")
+
+
+class ApiError(Exception):
+    """A refusal of the API layer itself (identity, limits), with a stable code."""
+
+    code = "API_ERROR"
+    default_message = "La requête a été refusée."
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
+
+
+class Unauthenticated(ApiError):
+    code = "UNAUTHENTICATED"
+    default_message = "Authentification requise : connectez-vous."
+
+
+class InvalidCredentials(ApiError):
+    code = "INVALID_CREDENTIALS"
+    default_message = "Adresse électronique ou mot de passe incorrect."
+
+
+class InvalidToken(ApiError):
+    code = "INVALID_TOKEN"
+    default_message = "Votre session a expiré ou n'est pas valide : reconnectez-vous."
+
+
+class TooExpensive(ApiError):
+    code = "QUERY_TOO_EXPENSIVE"
+    default_message = "La requête demande trop de données : réduisez la taille des pages."
+
+
+INTERNAL_ERROR = "INTERNAL_ERROR"
+INTERNAL_MESSAGE = "Une erreur interne est survenue. Communiquez l'identifiant au support."
+INVALID_QUERY = "GRAPHQL_VALIDATION_FAILED"
+
+API_ERRORS: tuple[type[ApiError], ...] = (
+    Unauthenticated,
+    InvalidCredentials,
+    InvalidToken,
+    TooExpensive,
+)
+"""Every code of this layer, for the documentation test."""
+
+
+def client_error(error: GraphQLError) -> GraphQLError:
+    """The error as the client may see it: a stable code, a French message, nothing more."""
+    original = error.original_error
+    if original is None:
+        return _rewritten(error, error.message, {"code": INVALID_QUERY, **(error.extensions or {})})
+    if isinstance(original, DomainError | ApiError | ProjectionTimeout):
+        return _with_code(error, original.message, original.code)
+    if isinstance(original, GraphQLError):
+        return client_error(original)
+    error_id = uuid4().hex
+    log.error("unexpected error %s", error_id, exc_info=original)
+    return _with_code(error, INTERNAL_MESSAGE, INTERNAL_ERROR, errorId=error_id)
+
+
+def _with_code(error: GraphQLError, message: str, code: str, **extra: str) -> GraphQLError:
+    return _rewritten(error, message, {"code": code, **extra})
+
+
+def _rewritten(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
+    return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
+
+
+class Result(Protocol):
+    errors: list[GraphQLError] | None
+
+
+AnyResult = TypeVar("AnyResult", bound=Result)
+
+
+def with_client_errors(result: AnyResult) -> AnyResult:
+    """``result`` with every error as ``client_error`` makes it (again: it is idempotent).
+
+    ``ClientErrors`` sees the errors of an operation; an exception raised around it (by a
+    validation rule, say) reaches strawberry's result without it: the schema calls this on
+    every result it returns."""
+    if result.errors:
+        result.errors = [client_error(error) for error in result.errors]
+    return result
+
+
+class ClientErrors(SchemaExtension):
+    """Rewrites every error of a result with ``client_error`` (codes, masking, logging)."""
+
+    def on_operation(self):  # type: ignore[no-untyped-def]
+        yield
+        result = self.execution_context.result
+        if result is not None:
+            with_client_errors(result)

@@ -1,0 +1,277 @@
+"""The queries: each reads read models (in a worker thread) and maps rows to types.
+
+Which cases a viewer sees is ``authorization.case_scope`` / ``may_see_case``; which of their
+fields, the ``classified`` categories of the types.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import strawberry
+from starlette.concurrency import run_in_threadpool
+from strawberry.types import Info
+
+from aspe.authorization import C, Viewer, case_scope
+from aspe.domain.actors import ASSOCIATION_ROLES
+from aspe.domain.errors import InvalidInput
+from aspe.domain.values import Status
+from aspe.graphql.permissions import Seen, classified
+from aspe.graphql.reading import cases_of, load_case, viewer_of, visible
+from aspe.graphql.types import Case, CaseStatus, Role, case_of
+from aspe.projections import audit_trail, commission_agenda, landlord_tenancies, open_alerts
+from aspe.projections import statistics as case_statistics
+from aspe.projections.case_file import case_file_as_of, case_page
+from aspe.projections.tables import Row
+
+
+# ---------------------------------------------------------------------- viewer
+@strawberry.type(description="The account making the request.")
+class Me:
+    seen: strawberry.Private[Seen]
+    id: strawberry.ID | None = classified(C.ACCOUNT)
+    role: Role | None = classified(C.ACCOUNT)  # type: ignore[valid-type]
+    organisation_id: strawberry.ID | None = classified(C.ACCOUNT)
+    name: str | None = classified(C.ACCOUNT)
+    email: str | None = classified(C.ACCOUNT)
+
+    @classmethod
+    def of(cls, viewer: Viewer) -> Me:
+        organisation = viewer.organisation_id
+        return cls(
+            seen=Seen(viewer),
+            id=strawberry.ID(str(viewer.id)),
+            role=viewer.role,
+            organisation_id=strawberry.ID(str(organisation)) if organisation else None,
+            name=viewer.name,
+            email=viewer.email,
+        )
+
+
+# ------------------------------------------------------------------ pagination
+@strawberry.type(description="Where a page of cases ends, and whether more follow.")
+class PageInfo:
+    has_next_page: bool = classified(C.ENTRY)
+    end_cursor: str | None = classified(C.ENTRY)
+
+
+@strawberry.type
+class CaseEdge:
+    cursor: str = classified(C.ENTRY)
+    node: Case = classified(C.ENTRY)
+
+
+@strawberry.type(description="A page of cases, oldest opened first (Relay connection).")
+class CaseConnection:
+    edges: list[CaseEdge] = classified(C.ENTRY)
+    page_info: PageInfo = classified(C.ENTRY)
+
+
+def cursor_of(row: Row) -> str:
+    return base64.urlsafe_b64encode(f"{row['opened_on']}|{row['case_id']}".encode()).decode()
+
+
+def position_of(cursor: str | None) -> tuple[str, str] | None:
+    if cursor is None:
+        return None
+    try:
+        opened_on, _, case_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidInput("Le curseur de pagination est invalide.") from None
+    if not case_id:
+        raise InvalidInput("Le curseur de pagination est invalide.")
+    return opened_on, case_id
+
+
+# ------------------------------------------------------------------ statistics
+@strawberry.type
+class Count:
+    key: str = classified(C.STATISTICS)
+    count: int = classified(C.STATISTICS)
+
+
+@strawberry.type(description="Case counts, durations and outcomes (no case content).")
+class Statistics:
+    cases: int | None = classified(C.STATISTICS)
+    by_status: list[Count] = classified(C.STATISTICS)
+    by_measure_type: list[Count] = classified(C.STATISTICS)
+    average_days_to_decision: float | None = classified(C.STATISTICS)
+    average_measure_days: float | None = classified(C.STATISTICS)
+    still_housed: int | None = classified(C.STATISTICS)
+    not_housed: int | None = classified(C.STATISTICS)
+    outcome_unknown: int | None = classified(C.STATISTICS)
+
+
+def _counts(values: dict[str, int]) -> list[Count]:
+    return [Count(key=key, count=count) for key, count in sorted(values.items())]
+
+
+# ----------------------------------------------------------------- audit, alerts
+@strawberry.type(description="One event of a case: who did what, when, and why.")
+class AuditEntry:
+    row: strawberry.Private[Row]
+    version: int | None = classified(C.EVENT_METADATA)
+    event: str | None = classified(C.EVENT_METADATA)
+    occurred_at: datetime | None = classified(C.EVENT_METADATA)
+    actor_id: strawberry.ID | None = classified(C.EVENT_METADATA)
+    actor_role: str | None = classified(C.EVENT_METADATA)
+    organisation_id: strawberry.ID | None = classified(C.EVENT_METADATA)
+    correlation_id: strawberry.ID | None = classified(C.EVENT_METADATA)
+    causation_id: strawberry.ID | None = classified(C.EVENT_METADATA)
+
+    @classmethod
+    def from_row(cls, row: Row) -> AuditEntry:
+        return cls(
+            row=row,
+            version=row["version"],
+            event=row["event"],
+            occurred_at=datetime.fromisoformat(row["occurred_at"]),
+            actor_id=row["actor_id"],
+            actor_role=row["actor_role"],
+            organisation_id=row["organisation_id"],
+            correlation_id=row["correlation_id"],
+            causation_id=row["causation_id"],
+        )
+
+
+@strawberry.type(description="An open non-collaboration alert and its case.")
+class OpenAlert:
+    raised_on: date | None = classified(C.ALERTS)
+    silent_days: int | None = classified(C.ALERTS)
+    case: Case | None = classified(C.ALERTS)
+
+
+def _view(info: Info, name: str) -> Any:
+    return info.context.projector.model(name).view
+
+
+async def _visible_cases(info: Info, case_ids: list[str]) -> list[Case]:
+    rows = await info.context.loaders.case_file.load_many(case_ids)
+    return cases_of(viewer_of(info), rows)
+
+
+@strawberry.type
+class Query:
+    @classified(C.ACCOUNT, description="The account making the request.")
+    def me(self, info: Info) -> Me | None:
+        return Me.of(viewer_of(info))
+
+    @classified(C.ENTRY, description="The cases the viewer may see, a page at a time.")
+    async def cases(
+        self,
+        info: Info,
+        status: CaseStatus | None = None,  # type: ignore[valid-type]
+        first: int = 20,
+        after: str | None = None,
+    ) -> CaseConnection:
+        limit = info.context.settings.graphql_max_page_size
+        if not 1 <= first <= limit:
+            raise InvalidInput(f"« first » doit être compris entre 1 et {limit}.")
+        scope = case_scope(viewer_of(info))
+        if scope is None:
+            return CaseConnection(
+                edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None)
+            )
+        where = {**scope, **({"status": Status(status).name} if status else {})}
+        rows = await run_in_threadpool(
+            case_page, _view(info, "case_file"), where, position_of(after), first + 1
+        )
+        page = rows[:first]
+        seen = Seen(viewer_of(info))
+        edges = [CaseEdge(cursor=cursor_of(row), node=case_of(row, seen)) for row in page]
+        return CaseConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=len(rows) > first, end_cursor=edges[-1].cursor if edges else None
+            ),
+        )
+
+    @classified(C.ENTRY, description="One case, or null if it is not the viewer's to see.")
+    async def case(self, info: Info, id: strawberry.ID) -> Case | None:
+        return await load_case(info, id)
+
+    @classified(C.ENTRY, description="The case as it stood at an instant (time travel).")
+    async def case_as_of(self, info: Info, case_id: strawberry.ID, at: datetime) -> Case | None:
+        if await load_case(info, case_id) is None:
+            return None
+        row = await run_in_threadpool(case_file_as_of, info.context.application, _uuid(case_id), at)
+        viewer = viewer_of(info)
+        shown = visible(viewer, row)
+        return None if shown is None else case_of(shown, Seen(viewer))
+
+    @classified(C.ENTRY, description="The commission's agenda (of one session, or all).")
+    async def commission_agenda(self, info: Info, session_on: date | None = None) -> list[Case]:
+        items = await run_in_threadpool(
+            commission_agenda.agenda,
+            _view(info, "commission_agenda"),
+            None if session_on is None else session_on.isoformat(),
+        )
+        return await _visible_cases(info, [item["case_id"] for item in items])
+
+    @classified(C.ALERTS, description="Open non-collaboration alerts, oldest first.")
+    async def alerts(self, info: Info) -> list[OpenAlert]:
+        viewer = viewer_of(info)
+        association = viewer.organisation_id if viewer.role in ASSOCIATION_ROLES else None
+        rows = await run_in_threadpool(
+            open_alerts.open_alerts, _view(info, "open_alerts"), association
+        )
+        cases = {
+            case.row["case_id"]: case
+            for case in await _visible_cases(info, [row["case_id"] for row in rows])
+        }
+        return [
+            OpenAlert(
+                raised_on=date.fromisoformat(row["raised_on"]),
+                silent_days=row["silent_days"],
+                case=cases[row["case_id"]],
+            )
+            for row in rows
+            if row["case_id"] in cases
+        ]
+
+    @classified(C.ENTRY, description="The measures of the viewer's tenants (landlords).")
+    async def landlord_tenancies(self, info: Info) -> list[Case]:
+        viewer = viewer_of(info)
+        if viewer.organisation_id is None:
+            return []
+        rows = await run_in_threadpool(
+            landlord_tenancies.tenancies, _view(info, "landlord_tenancies"), viewer.organisation_id
+        )
+        return await _visible_cases(info, [row["case_id"] for row in rows])
+
+    @classified(C.STATISTICS, description="Figures of the association, or of the département.")
+    async def statistics(self, info: Info) -> Statistics | None:
+        viewer = viewer_of(info)
+        association = viewer.organisation_id if viewer.role in ASSOCIATION_ROLES else None
+        figures = await run_in_threadpool(
+            case_statistics.statistics,
+            _view(info, "statistics"),
+            None if association is None else str(association),
+        )
+        return Statistics(
+            cases=figures.cases,
+            by_status=_counts(figures.by_status),
+            by_measure_type=_counts(figures.by_measure_type),
+            average_days_to_decision=figures.average_days_to_decision,
+            average_measure_days=figures.average_measure_days,
+            still_housed=figures.outcomes.housed,
+            not_housed=figures.outcomes.not_housed,
+            outcome_unknown=figures.outcomes.unknown,
+        )
+
+    @classified(C.EVENT_METADATA, description="Who did what when on a case, in order.")
+    async def audit_trail(self, info: Info, case_id: strawberry.ID) -> list[AuditEntry] | None:
+        if await load_case(info, case_id) is None:
+            return None
+        rows = await run_in_threadpool(
+            audit_trail.trail, _view(info, "audit_trail"), str(_uuid(case_id))
+        )
+        return [AuditEntry.from_row(row) for row in rows]
+
+
+def _uuid(value: str) -> UUID:
+    return UUID(str(value))

@@ -1,0 +1,85 @@
+"""The schema, assembled from its features, with its limits and error handling.
+
+``build_schema(settings)`` is the only place the schema is made: the API, the portal, the
+tests and ``aspe graphql export-schema`` all use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import strawberry
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+
+from aspe.graphql.errors import ClientErrors, with_client_errors
+from aspe.graphql.limits import DocumentLimits
+from aspe.graphql.login import LoginMutation
+from aspe.graphql.mutations import CaseMutations
+from aspe.graphql.queries import Query
+from aspe.settings import Settings
+
+Mutation = merge_types("Mutation", (LoginMutation, CaseMutations))
+
+
+class AspeSchema(strawberry.Schema):
+    """strawberry's schema, whose every result reaches the client through ``client_error``."""
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        return with_client_errors(await super().execute(*args, **kwargs))
+
+    def execute_sync(self, *args: Any, **kwargs: Any) -> Any:
+        return with_client_errors(super().execute_sync(*args, **kwargs))
+
+    def process_errors(self, errors: Any, execution_context: Any = None) -> None:
+        """Not here: ``ClientErrors`` logs unexpected errors with the id the client sees;
+        refusals (codes) are the API working as meant, not server errors."""
+
+
+class PriorErrorsFirst(ValidationCache):
+    """strawberry's validation cache, which leaves alone a document already refused (by
+    ``DocumentLimits``): the rules must not walk it."""
+
+    def on_validate(self) -> Iterator[None]:
+        if self.execution_context.pre_execution_errors is None:
+            yield from super().on_validate()
+        else:
+            yield
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    """The schema with its limits: the token count bounds parsing, ``DocumentLimits`` (cost,
+    unknown fragments) runs before the depth and alias rules, which it keeps from walking
+    a document exponentially.
+
+    The rules are made once, here: the validation cache is keyed by the document and the
+    rules, so a query text already seen is neither parsed nor validated again."""
+    rules = [
+        *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
+    ]
+    extensions: list[Any] = [
+        ClientErrors,
+        lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        ParserCache,
+        lambda: DocumentLimits(settings.graphql_max_cost, settings.graphql_max_page_size),
+        lambda: AddValidationRules(rules),
+        PriorErrorsFirst,
+    ]
+    if settings.is_production:
+        extensions.append(DisableIntrospection)
+    return AspeSchema(query=Query, mutation=Mutation, extensions=extensions)
+
+
+def export_sdl() -> str:
+    """The schema's SDL, as checked in at ``schema.graphql``."""
+    return build_schema(Settings()).as_str() + "\n"

@@ -1,0 +1,688 @@
+"""The GraphQL types of a case, mapped from the ``case_file`` read model's rows.
+
+Every field is ``classified``: ``permissions`` hides what the viewer may not see. Each object
+carries the ``Seen`` of its case (who looks, and whether the household consented) and the
+``row`` it was built from (list filters read it). Values are computed from rows only; no
+resolver here decides visibility.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import strawberry
+from strawberry import Private
+from strawberry.types import Info
+
+from aspe.authorization import C
+from aspe.domain.actors import Role as DomainRole
+from aspe.domain.values import (
+    ContactChannel,
+    MeasureType,
+    ObjectiveProgress,
+    Party,
+    Signatory,
+    Status,
+    StopReason,
+    SuspensionReason,
+    Theme,
+    VisitKind,
+)
+from aspe.graphql.permissions import Seen, classified
+from aspe.projections.contact_silence import silent_days
+from aspe.projections.tables import Row
+
+Role = strawberry.enum(DomainRole, name="Role")
+CaseStatus = strawberry.enum(Status, name="CaseStatus")
+ThemeEnum = strawberry.enum(Theme, name="Theme")
+MeasureTypeEnum = strawberry.enum(MeasureType, name="MeasureType")
+VisitKindEnum = strawberry.enum(VisitKind, name="VisitKind")
+ChannelEnum = strawberry.enum(ContactChannel, name="ContactChannel")
+SignatoryEnum = strawberry.enum(Signatory, name="Signatory")
+PartyEnum = strawberry.enum(Party, name="Party")
+StopReasonEnum = strawberry.enum(StopReason, name="StopReason")
+SuspensionReasonEnum = strawberry.enum(SuspensionReason, name="SuspensionReason")
+ProgressEnum = strawberry.enum(ObjectiveProgress, name="ObjectiveProgress")
+
+
+def day(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+CENT = Decimal("0.01")
+
+
+def money(cents: int | None) -> Decimal | None:
+    """Euros with their two decimals, as every amount of the API is written ("620.00")."""
+    return None if cents is None else (Decimal(cents) / 100).quantize(CENT)
+
+
+def uuid_text(value: str) -> str:
+    """Ids as everywhere else in the API (the read model keeps the events' hex form)."""
+    return str(UUID(value))
+
+
+def enum_or_none(enum: Any, name: str | None) -> Any:
+    return None if name is None else enum[name]
+
+
+# ------------------------------------------------------------------ household
+@strawberry.type(description="The household: name and address; contact and size.")
+class Household:
+    row: Private[Row]
+    seen: Private[Seen]
+    name: str | None = classified(C.HOUSEHOLD_NAME_ADDRESS)
+    street: str | None = classified(C.HOUSEHOLD_NAME_ADDRESS)
+    postcode: str | None = classified(C.HOUSEHOLD_NAME_ADDRESS)
+    city: str | None = classified(C.HOUSEHOLD_NAME_ADDRESS)
+    contact: str | None = classified(C.HOUSEHOLD_CONTACT)
+    members: int | None = classified(C.HOUSEHOLD_CONTACT)
+
+    @classmethod
+    def from_row(cls, row: Row, seen: Seen) -> Household:
+        return cls(
+            row=row,
+            seen=seen,
+            name=row["household_name"],
+            street=row["street"],
+            postcode=row["postcode"],
+            city=row["city"],
+            contact=row["contact"],
+            members=row["members"],
+        )
+
+
+# ------------------------------------------------------------------ diagnostic
+@strawberry.type(description="A difficulty the diagnostic found, in one theme.")
+class Finding:
+    row: Private[Mapping[str, Any]]
+    seen: Private[Seen]
+    theme: ThemeEnum | None = classified(C.DIAGNOSTIC)  # type: ignore[valid-type]
+    difficulty: str | None = classified(C.DIAGNOSTIC)
+
+
+@strawberry.type(description="An objective of the diagnostic or the CEOP.")
+class Objective:
+    row: Private[Mapping[str, Any]]
+    seen: Private[Seen]
+    id: str | None = classified(C.CEOP)
+    theme: ThemeEnum | None = classified(C.CEOP)  # type: ignore[valid-type]
+    label: str | None = classified(C.CEOP)
+    action: str | None = classified(C.CEOP)
+    progress: ProgressEnum | None = classified(C.CEOP)  # type: ignore[valid-type]
+    progress_note: str | None = classified(C.NOTES)
+
+
+def findings(items: Sequence[Mapping[str, Any]], seen: Seen) -> list[Finding]:
+    return [
+        Finding(row=item, seen=seen, theme=Theme[item["theme"]], difficulty=item["difficulty"])
+        for item in items
+    ]
+
+
+def objectives(items: Sequence[Mapping[str, Any]], seen: Seen) -> list[Objective]:
+    return [
+        Objective(
+            row=item,
+            seen=seen,
+            id=item["id"],
+            theme=Theme[item["theme"]],
+            label=item["label"],
+            action=item.get("action"),
+            progress=enum_or_none(ObjectiveProgress, item.get("progress")),
+            progress_note=item.get("progress_note") or None,
+        )
+        for item in items
+    ]
+
+
+@strawberry.type(description="The diagnostic: difficulties per theme and proposed objectives.")
+class Diagnostic:
+    row: Private[Row]
+    seen: Private[Seen]
+    recorded_on: date | None = classified(C.DIAGNOSTIC)
+    findings: list[Finding] = classified(C.DIAGNOSTIC)
+    objectives: list[Objective] = classified(C.DIAGNOSTIC)
+
+
+# --------------------------------------------------------------------- request
+@strawberry.type(description="An adjournment of the request by the commission.")
+class Adjournment:
+    row: Private[Mapping[str, Any]]
+    seen: Private[Seen]
+    on: date | None = classified(C.REQUEST)
+    reason: str | None = classified(C.REQUEST)
+
+
+@strawberry.type(description="The FPEL request: arrears, aid asked, proposal, registration.")
+class Request:
+    row: Private[Row]
+    seen: Private[Seen]
+    submitted_on: date | None = classified(C.REQUEST)
+    rent_arrears: Decimal | None = classified(C.RENT_ARREARS)
+    aid_requested: Decimal | None = classified(C.REQUEST)
+    monthly_rent: Decimal | None = classified(C.REQUEST)
+    proposed_measure: MeasureTypeEnum | None = classified(C.REQUEST)  # type: ignore[valid-type]
+    proposed_duration_months: int | None = classified(C.REQUEST)
+    registered_on: date | None = classified(C.REQUEST)
+    commission_session_on: date | None = classified(C.REQUEST)
+    adjournments: list[Adjournment] = classified(C.REQUEST)
+    rejected_on: date | None = classified(C.REQUEST)
+    rejection_reason: str | None = classified(C.REQUEST)
+    invitations_to_session: list[date] = classified(C.REQUEST)
+
+    @classmethod
+    def from_row(cls, row: Row, seen: Seen) -> Request:
+        return cls(
+            row=row,
+            seen=seen,
+            submitted_on=day(row["submitted_on"]),
+            rent_arrears=money(row["rent_arrears_cents"]),
+            aid_requested=money(row["aid_requested_cents"]),
+            monthly_rent=money(row["monthly_rent_cents"]),
+            proposed_measure=enum_or_none(MeasureType, row["proposed_measure"]),
+            proposed_duration_months=row["proposed_duration_months"],
+            registered_on=day(row["registered_on"]),
+            commission_session_on=day(row["commission_session_on"]),
+            adjournments=[
+                Adjournment(row=item, seen=seen, on=day(item["on"]), reason=item["reason"])
+                for item in row["adjournments"] or ()
+            ],
+            rejected_on=day(row["rejected_on"]),
+            rejection_reason=row["rejection_reason"],
+            invitations_to_session=[
+                date.fromisoformat(item["session_on"]) for item in row["invitations"] or ()
+            ],
+        )
+
+
+# -------------------------------------------------------------------- decision
+@strawberry.type(description="An extension of the measure decided by the commission.")
+class Extension:
+    row: Private[Mapping[str, Any]]
+    seen: Private[Seen]
+    on: date | None = classified(C.DECISION)
+    additional_months: int | None = classified(C.DECISION)
+    reason: str | None = classified(C.REQUEST)
+
+
+@strawberry.type(description="The commission's grant: type, duration, probation, aid, dates.")
+class Decision:
+    row: Private[Row]
+    seen: Private[Seen]
+    decided_on: date | None = classified(C.DECISION)
+    measure_type: MeasureTypeEnum | None = classified(C.DECISION)  # type: ignore[valid-type]
+    duration_months: int | None = classified(C.DECISION)
+    probation_months: int | None = classified(C.DECISION_TERMS)
+    aid_granted: Decimal | None = classified(C.DECISION_TERMS)
+    notified_on: date | None = classified(C.DECISION)
+    starts_on: date | None = classified(C.DECISION)
+    ends_on: date | None = classified(C.DECISION)
+    extensions: list[Extension] = classified(C.DECISION)
+
+    @classmethod
+    def from_row(cls, row: Row, seen: Seen) -> Decision:
+        return cls(
+            row=row,
+            seen=seen,
+            decided_on=day(row["decided_on"]),
+            measure_type=enum_or_none(MeasureType, row["measure_type"]),
+            duration_months=row["duration_months"],
+            probation_months=row["probation_months"],
+            aid_granted=money(row["aid_granted_cents"]),
+            notified_on=day(row["decision_notified_on"]),
+            starts_on=day(row["starts_on"]),
+            ends_on=day(row["ends_on"]),
+            extensions=[
+                Extension(
+                    row=item,
+                    seen=seen,
+                    on=day(item["on"]),
+                    additional_months=item["additional_months"],
+                    reason=item["reason"],
+                )
+                for item in row["extensions"] or ()
+            ],
+        )
+
+
+# ------------------------------------------------------------------------ CEOP
+@strawberry.type(description="A step of the CEOP, with its due date.")
+class Step:
+    row: Private[Mapping[str, Any]]
+    seen: Private[Seen]
+    label: str | None = classified(C.CEOP)
+    due_on: date | None = classified(C.CEOP)
+
+
+@strawberry.type(description="What one party commits to in the CEOP.")
+class Commitment:
+    row: Private[Mapping[str, Any]]
+    seen: Private[Seen]
+    party: PartyEnum | None = classified(C.CEOP)  # type: ignore[valid-type]
+    text: str | None = classified(C.CEOP)
+
+
+@strawberry.type(description="A signature of the CEOP: who signed, and when.")
+class Signature:
+    row: Private[Mapping[str, Any]]
+    seen: Private[Seen]
+    signatory: SignatoryEnum | None = classified(C.CEOP)  # type: ignore[valid-type]
+    signed_on: date | None = classified(C.CEOP)
+
+
+@strawberry.type(description="The current version of the CEOP.")
+class Ceop:
+    row: Private[Mapping[str, Any]]
+    seen: Private[Seen]
+    version: int | None = classified(C.CEOP)
+    drafted_on: date | None = classified(C.CEOP)
+    objectives: list[Objective] = classified(C.CEOP)
+    steps: list[Step] = classified(C.CEOP)
+    commitments: list[Commitment] = classified(C.CEOP)
+    signatures: list[Signature] = classified(C.CEOP)
+    signed_on: date | None = classified(C.CEOP_SIGNATURE_DATE)
+    transmitted_on: date | None = classified(C.CEOP)
+
+    @classmethod
+    def from_row(cls, ceop: Mapping[str, Any], seen: Seen) -> Ceop:
+        return cls(
+            row=ceop,
+            seen=seen,
+            version=ceop["version"],
+            drafted_on=day(ceop["drafted_on"]),
+            objectives=objectives(ceop["objectives"], seen),
+            steps=[
+                Step(row=item, seen=seen, label=item["label"], due_on=day(item.get("due_on")))
+                for item in ceop["steps"]
+            ],
+            commitments=[
+                Commitment(row=item, seen=seen, party=Party[item["party"]], text=item["text"])
+                for item in ceop["commitments"]
+            ],
+            signatures=[
+                Signature(
+                    row={"signatory": name}, seen=seen, signatory=Signatory[name], signed_on=day(on)
+                )
+                for name, on in sorted(ceop["signatures"].items())
+            ],
+            signed_on=day(ceop.get("signed_on")),
+            transmitted_on=day(ceop.get("transmitted_on")),
+        )
+
+
+# ------------------------------------------------------------ visits, contacts
+@strawberry.type(description="A visit or meeting, planned, done or missed.")
+class Visit:
+    row: Private[Mapping[str, Any]]
+    seen: Private[Seen]
+    id: str | None = classified(C.VISIT_DATES)
+    planned_at: datetime | None = classified(C.VISIT_DATES)
+    occurred_on: date | None = classified(C.VISIT_DATES)
+    state: str | None = classified(C.VISIT_DATES)
+    kind: VisitKindEnum | None = classified(C.VISITS)  # type: ignore[valid-type]
+    themes: list[ThemeEnum] = classified(C.VISITS)  # type: ignore[valid-type]
+    household_present: bool | None = classified(C.VISITS)
+    note: str | None = classified(C.NOTES)
+    missed_reason: str | None = classified(C.NOTES)
+
+
+@strawberry.type(description="A contact with the household (phone, e-mail, letter…).")
+class Contact:
+    row: Private[Mapping[str, Any]]
+    seen: Private[Seen]
+    occurred_on: date | None = classified(C.VISIT_DATES)
+    channel: ChannelEnum | None = classified(C.VISITS)  # type: ignore[valid-type]
+    initiated_by_household: bool | None = classified(C.VISITS)
+    themes: list[ThemeEnum] = classified(C.VISITS)  # type: ignore[valid-type]
+    note: str | None = classified(C.NOTES)
+
+
+def visits(items: Sequence[Mapping[str, Any]], seen: Seen) -> list[Visit]:
+    return [
+        Visit(
+            row=item,
+            seen=seen,
+            id=uuid_text(item["visit_id"]),
+            planned_at=datetime.fromisoformat(item["planned_at"]) if item["planned_at"] else None,
+            occurred_on=day(item["occurred_on"]),
+            state=item["state"],
+            kind=enum_or_none(VisitKind, item["kind"]),
+            themes=[Theme[name] for name in item["themes"] or ()],
+            household_present=item["household_present"],
+            note=item["note"] or None,
+            missed_reason=item["missed_reason"] or None,
+        )
+        for item in items
+    ]
+
+
+def contacts(items: Sequence[Mapping[str, Any]], seen: Seen) -> list[Contact]:
+    return [
+        Contact(
+            row=item,
+            seen=seen,
+            occurred_on=day(item["occurred_on"]),
+            channel=ContactChannel[item["channel"]],
+            initiated_by_household=item["initiated_by_household"],
+            themes=[Theme[name] for name in item["themes"] or ()],
+            note=item["note"] or None,
+        )
+        for item in items
+    ]
+
+
+@strawberry.type(description="One ISO week of the measure: visits required and done.")
+class WeekCompliance:
+    row: Private[Mapping[str, Any]]
+    seen: Private[Seen]
+    iso_week: str | None = classified(C.VISIT_COUNTS)
+    monday: date | None = classified(C.VISIT_COUNTS)
+    required_visits: int | None = classified(C.VISIT_COUNTS)
+    required_home_visits: int | None = classified(C.VISIT_COUNTS)
+    visits: int | None = classified(C.VISIT_COUNTS)
+    home_visits: int | None = classified(C.VISIT_COUNTS)
+    compliant: bool | None = classified(C.VISIT_COUNTS)
+
+
+# ---------------------------------------------------------- concertations, money
+@strawberry.type(description="A concertation with the landlord or partners.")
+class Concertation:
+    row: Private[Mapping[str, Any]]
+    seen: Private[Seen]
+    id: str | None = classified(C.CONCERTATIONS)
+    held_on: date | None = classified(C.CONCERTATIONS)
+    subject: str | None = classified(C.CONCERTATIONS)
+    participants: list[str] = classified(C.CONCERTATIONS)
+    outcome: str | None = classified(C.CONCERTATIONS)
+
+
+@strawberry.type(description="A repayment plan agreed for a debt.")
+class RepaymentPlan:
+    row: Private[Mapping[str, Any]]
+    seen: Private[Seen]
+    monthly_amount: Decimal | None = classified(C.DEBTS)
+    first_due_on: date | None = classified(C.DEBTS)
+    months: int | None = classified(C.DEBTS)
+
+
+@strawberry.type(description="A debt of the household, and its repayment plan if agreed.")
+class Debt:
+    row: Private[Mapping[str, Any]]
+    seen: Private[Seen]
+    id: str | None = classified(C.DEBTS)
+    creditor: str | None = classified(C.DEBTS)
+    amount: Decimal | None = classified(C.DEBTS)
+    owed_to_landlord: bool | None = classified(C.DEBTS)
+    plan: RepaymentPlan | None = classified(C.DEBTS)
+
+
+def debts(items: Sequence[Mapping[str, Any]], seen: Seen) -> list[Debt]:
+    return [
+        Debt(
+            row=item,
+            seen=seen,
+            id=uuid_text(item["debt_id"]),
+            creditor=item["creditor"],
+            amount=money(item["amount_cents"]),
+            owed_to_landlord=item["creditor_is_landlord"],
+            plan=None
+            if item["plan"] is None
+            else RepaymentPlan(
+                row=item["plan"],
+                seen=seen,
+                monthly_amount=money(item["plan"]["monthly_amount_cents"]),
+                first_due_on=day(item["plan"]["first_due_on"]),
+                months=item["plan"]["months"],
+            ),
+        )
+        for item in items
+    ]
+
+
+@strawberry.type(description="One month of rent reported by the landlord.")
+class RentMonth:
+    row: Private[Mapping[str, Any]]
+    seen: Private[Seen]
+    month: date | None = classified(C.RENT)
+    amount_due: Decimal | None = classified(C.RENT)
+    amount_paid: Decimal | None = classified(C.RENT)
+
+
+@strawberry.type(description="The rent ledger: reports, totals, resumption of current rent.")
+class RentLedger:
+    row: Private[Mapping[str, Any]]
+    seen: Private[Seen]
+    months: list[RentMonth] = classified(C.RENT)
+    total_due: Decimal | None = classified(C.RENT)
+    total_paid: Decimal | None = classified(C.RENT)
+    resumed_on: date | None = classified(C.RENT)
+
+
+# ---------------------------------------------------------------- alerts, stop
+@strawberry.type(description="A non-collaboration alert raised to the commission.")
+class Alert:
+    row: Private[Mapping[str, Any]]
+    seen: Private[Seen]
+    raised_on: date | None = classified(C.ALERTS)
+    silent_days: int | None = classified(C.ALERTS)
+
+
+@strawberry.type(description="A suspension of the alert clock (hospitalisation, absence…).")
+class Suspension:
+    row: Private[Mapping[str, Any]]
+    seen: Private[Seen]
+    starts_on: date | None = classified(C.ALERTS)
+    ends_on: date | None = classified(C.ALERTS)
+    reason: SuspensionReasonEnum | None = classified(C.ALERTS)  # type: ignore[valid-type]
+    details: str | None = classified(C.NOTES)
+
+
+@strawberry.type(description="How the measure ended: stop or completion, and the final report.")
+class Closure:
+    row: Private[Row]
+    seen: Private[Seen]
+    stopped_on: date | None = classified(C.DECISION)
+    stop_reason: StopReasonEnum | None = classified(C.STOP_REASON)  # type: ignore[valid-type]
+    stop_details: str | None = classified(C.STOP)
+    completed_on: date | None = classified(C.DECISION)
+    final_report_on: date | None = classified(C.STOP)
+    household_still_housed: bool | None = classified(C.STOP)
+    final_report_summary: str | None = classified(C.STOP)
+
+    @classmethod
+    def from_row(cls, row: Row, seen: Seen) -> Closure:
+        return cls(
+            row=row,
+            seen=seen,
+            stopped_on=day(row["stopped_on"]),
+            stop_reason=enum_or_none(StopReason, row["stop_reason"]),
+            stop_details=row["stop_details"] or None,
+            completed_on=day(row["completed_on"]),
+            final_report_on=day(row["final_report_on"]),
+            household_still_housed=row["household_still_housed"],
+            final_report_summary=row["final_report_summary"],
+        )
+
+
+# ------------------------------------------------------------------------ case
+@strawberry.type(description="A case (dossier ASPE), as the viewer may see it.")
+class Case:
+    row: Private[Row]
+    seen: Private[Seen]
+
+    @classified(C.CASE)
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.row["case_id"])
+
+    @classified(C.CASE)
+    def status(self) -> CaseStatus:  # type: ignore[valid-type]
+        return Status[self.row["status"]]
+
+    @classified(C.CASE)
+    def opened_on(self) -> date | None:
+        return day(self.row["opened_on"])
+
+    @classified(C.CASE, description="Whether the household lets the landlord see more.")
+    def landlord_consent(self) -> bool | None:
+        return bool(self.row["landlord_consent"])
+
+    @classified(C.STAFFING)
+    def association_id(self) -> strawberry.ID | None:
+        return strawberry.ID(self.row["association_id"])
+
+    @classified(C.STAFFING)
+    def referent_id(self) -> strawberry.ID | None:
+        return strawberry.ID(self.row["referent_id"])
+
+    @classified(C.CASE)
+    def household(self) -> Household | None:
+        return Household.from_row(self.row, self.seen)
+
+    @classified(C.DIAGNOSTIC)
+    def diagnostic(self) -> Diagnostic | None:
+        if self.row["diagnosed_on"] is None:
+            return None
+        return Diagnostic(
+            row=self.row,
+            seen=self.seen,
+            recorded_on=day(self.row["diagnosed_on"]),
+            findings=findings(self.row["findings"] or (), self.seen),
+            objectives=objectives(self.row["objectives"] or (), self.seen),
+        )
+
+    @classified(C.CASE)
+    def request(self) -> Request | None:
+        return Request.from_row(self.row, self.seen) if self.row["submitted"] else None
+
+    @classified(C.CASE)
+    def decision(self) -> Decision | None:
+        return Decision.from_row(self.row, self.seen) if self.row["granted"] else None
+
+    @classified(C.CASE)
+    def ceop(self) -> Ceop | None:
+        ceop = self.row["ceop"]
+        return None if ceop is None else Ceop.from_row(ceop, self.seen)
+
+    @classified(C.VISIT_DATES)
+    def visits(self) -> list[Visit]:
+        return visits(self.row["visits"] or (), self.seen)
+
+    @classified(C.VISIT_DATES)
+    def contacts(self) -> list[Contact]:
+        return contacts(self.row["contacts"] or (), self.seen)
+
+    @classified(C.VISIT_COUNTS, description="Visits done (home visits included).")
+    def visits_done(self) -> int | None:
+        return sum(1 for visit in self.row["visits"] or () if visit["state"] == "DONE")
+
+    @classified(C.VISIT_COUNTS)
+    def contacts_count(self) -> int | None:
+        return len(self.row["contacts"] or ())
+
+    @classified(C.VISIT_COUNTS, description="Each week of the measure: required and done.")
+    async def weekly_compliance(self, info: Info) -> list[WeekCompliance]:
+        weeks = await info.context.loaders.compliance.load(self.row["case_id"])
+        return [
+            WeekCompliance(
+                row={},
+                seen=self.seen,
+                iso_week=week.iso_week,
+                monday=week.monday,
+                required_visits=week.required_visits,
+                required_home_visits=week.required_home_visits,
+                visits=week.visits,
+                home_visits=week.home_visits,
+                compliant=week.compliant,
+            )
+            for week in weeks
+        ]
+
+    @classified(C.CONCERTATIONS)
+    def concertations(self) -> list[Concertation]:
+        return [
+            Concertation(
+                row=item,
+                seen=self.seen,
+                id=uuid_text(item["concertation_id"]),
+                held_on=day(item["held_on"]),
+                subject=item["subject"],
+                participants=[person["label"] for person in item["participants"]],
+                outcome=item["outcome"] or None,
+            )
+            for item in self.row["concertations"] or ()
+        ]
+
+    @classified(C.DEBTS)
+    def debts(self) -> list[Debt]:
+        return debts(self.row["debts"] or (), self.seen)
+
+    @classified(C.DEBT_TOTALS)
+    def debt_total(self) -> Decimal | None:
+        return money(sum(debt["amount_cents"] for debt in self.row["debts"] or ()))
+
+    @classified(C.RENT)
+    async def rent_ledger(self, info: Info) -> RentLedger | None:
+        ledger = await info.context.loaders.ledger.load(self.row["case_id"])
+        return RentLedger(
+            row={},
+            seen=self.seen,
+            months=[
+                RentMonth(
+                    row={},
+                    seen=self.seen,
+                    month=date.fromisoformat(report.month),
+                    amount_due=money(report.amount_due),
+                    amount_paid=money(report.amount_paid),
+                )
+                for report in ledger.months
+            ],
+            total_due=money(ledger.total_due),
+            total_paid=money(ledger.total_paid),
+            resumed_on=day(ledger.resumed_on),
+        )
+
+    @classified(C.ALERTS, description="Alerts raised on this case, oldest first.")
+    def alerts(self) -> list[Alert]:
+        return [
+            Alert(
+                row=item,
+                seen=self.seen,
+                raised_on=day(item["raised_on"]),
+                silent_days=item.get("silent_days"),
+            )
+            for item in self.row["alerts"] or ()
+        ]
+
+    @classified(C.ALERTS, description="Days without news of the household, as of today.")
+    async def silent_days(self, info: Info) -> int | None:
+        measure = await info.context.loaders.silence.load(self.row["case_id"])
+        return None if measure is None else silent_days(measure, info.context.today())
+
+    @classified(C.ALERTS)
+    def suspensions(self) -> list[Suspension]:
+        return [
+            Suspension(
+                row=item,
+                seen=self.seen,
+                starts_on=day(item["starts_on"]),
+                ends_on=day(item["ends_on"]),
+                reason=SuspensionReason[item["reason"]],
+                details=item.get("details") or None,
+            )
+            for item in self.row["suspensions"] or ()
+        ]
+
+    @classified(C.CASE)
+    def closure(self) -> Closure | None:
+        ended = self.row["stopped_on"] or self.row["completed_on"]
+        return Closure.from_row(self.row, self.seen) if ended else None
+
+
+def case_of(row: Row, seen_by: Seen) -> Case:
+    """The case of ``row`` as ``seen_by``'s viewer sees it (with the case's consent)."""
+    return Case(row=row, seen=Seen(seen_by.viewer, consent=bool(row["landlord_consent"])))

@@ -1,0 +1,594 @@
+"""Case file (the GraphQL API): every detail of one case in one row, DESIGN §6's whole table.
+
+The row holds everything, notes and HEALTH items included: it is never shown raw. The
+GraphQL authorization module decides, field by field, what each reader sees; the flags
+``submitted``, ``registered`` and ``granted`` (true from the event on, never false again)
+and ``landlord_consent`` are what it decides on. One row per case, so a DataLoader fetches
+a batch of cases in one query (``case_files``) and a list pages by ``(opened_on, case_id)``
+(``case_page``). Rent reports, weekly visit compliance, open alerts and silent days have
+read models of their own.
+
+Visit, debt and concertation ids are the events' (hexadecimal UUIDs). The progress of a CEOP
+objective is kept by objective id across versions, as the aggregate keeps it, so an
+amendment that keeps an objective keeps its progress.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from aspe.application import AspeApplication
+from aspe.domain.case import STATUS_AFTER, Case
+from aspe.domain.household import Household
+from aspe.domain.values import ConsentScope, ObjectiveProgress
+from aspe.projections.readmodel import ReadModel, cents, findings, handles, names, objectives, text
+from aspe.projections.tables import BOOL, INT, JSON, TEXT, Row, Table
+from aspe.projections.time_travel import replay
+from aspe.projections.view import Changes, TableView
+
+HOUSEHOLDS = Table(
+    "households",
+    {
+        "household_id": TEXT,
+        "landlord_id": TEXT,
+        "name": TEXT,
+        "street": TEXT,
+        "postcode": TEXT,
+        "city": TEXT,
+        "contact": TEXT,
+        "members": INT,
+    },
+    key=("household_id",),
+)
+CASES = Table(
+    "cases",
+    {
+        "case_id": TEXT,
+        "association_id": TEXT,
+        "referent_id": TEXT,
+        "household_id": TEXT,
+        "landlord_id": TEXT,
+        "status": TEXT,
+        "opened_on": TEXT,
+        "updated_at": TEXT,
+        "former_referents": JSON,
+        "household_name": TEXT,
+        "street": TEXT,
+        "postcode": TEXT,
+        "city": TEXT,
+        "contact": TEXT,
+        "members": INT,
+        "landlord_consent": BOOL,
+        "submitted": BOOL,
+        "registered": BOOL,
+        "granted": BOOL,
+        "findings": JSON,
+        "objectives": JSON,
+        "diagnosed_on": TEXT,
+        "submitted_on": TEXT,
+        "rent_arrears_cents": INT,
+        "aid_requested_cents": INT,
+        "monthly_rent_cents": INT,
+        "proposed_measure": TEXT,
+        "proposed_duration_months": INT,
+        "registered_on": TEXT,
+        "commission_session_on": TEXT,
+        "adjournments": JSON,
+        "rejected_on": TEXT,
+        "rejection_reason": TEXT,
+        "decided_on": TEXT,
+        "measure_type": TEXT,
+        "duration_months": INT,
+        "probation_months": INT,
+        "aid_granted_cents": INT,
+        "decision_notified_on": TEXT,
+        "starts_on": TEXT,
+        "ends_on": TEXT,
+        "extensions": JSON,
+        "ceop": JSON,
+        "visits": JSON,
+        "contacts": JSON,
+        "concertations": JSON,
+        "debts": JSON,
+        "invitations": JSON,
+        "suspensions": JSON,
+        "alerts": JSON,
+        "stopped_on": TEXT,
+        "stop_reason": TEXT,
+        "stop_details": TEXT,
+        "completed_on": TEXT,
+        "final_report_on": TEXT,
+        "household_still_housed": BOOL,
+        "final_report_summary": TEXT,
+    },
+    key=("case_id",),
+    indexes=(
+        ("association_id", "opened_on", "case_id"),
+        ("landlord_id", "granted"),
+        ("household_id",),
+        ("submitted", "opened_on", "case_id"),
+        ("registered", "opened_on", "case_id"),
+    ),
+)
+OBJECTIVE_PROGRESS = Table(
+    "objective_progress",
+    {"case_id": TEXT, "objective_id": TEXT, "progress": TEXT, "note": TEXT},
+    key=("case_id", "objective_id"),
+)
+"""The last progress recorded per objective id, whichever CEOP version it was recorded under."""
+
+PAGE_ORDER = ("opened_on", "case_id")
+LISTS = (
+    "adjournments",
+    "extensions",
+    "visits",
+    "contacts",
+    "concertations",
+    "debts",
+    "invitations",
+    "suspensions",
+    "alerts",
+)
+
+
+class CaseFile(ReadModel):
+    name = "case_file"
+    tables = (HOUSEHOLDS, CASES, OBJECTIVE_PROGRESS)
+
+    # ------------------------------------------------------------------ household
+    @handles(Household.Registered)
+    def household_registered(self, event: Any, changes: Changes) -> None:
+        address = event.address
+        changes.households.put(
+            {
+                "household_id": str(event.originator_id),
+                "landlord_id": str(event.landlord_id),
+                "name": event.name,
+                "street": address.street,
+                "postcode": address.postcode,
+                "city": address.city,
+                "contact": event.contact,
+                "members": event.members,
+            }
+        )
+
+    # --------------------------------------------------------------- opening, referent
+    @handles(Case.Opened)
+    def opened(self, event: Any, changes: Changes) -> None:
+        """Every column, ``None`` until an event fills it: a file replayed in memory has the
+        shape of one read from the database."""
+        household = changes.households.get(str(event.household_id)) or {}
+        changes.cases.put(
+            {
+                **dict.fromkeys(CASES.columns),
+                "case_id": str(event.originator_id),
+                "association_id": str(event.association_id),
+                "referent_id": str(event.referent_id),
+                "household_id": str(event.household_id),
+                "landlord_id": str(event.landlord_id),
+                "status": STATUS_AFTER[Case.Opened].name,
+                "opened_on": text(event.opened_on),
+                "updated_at": event.timestamp.isoformat(),
+                "former_referents": {},
+                "household_name": household.get("name"),
+                **{
+                    column: household.get(column)
+                    for column in ("street", "postcode", "city", "contact", "members")
+                },
+                "landlord_consent": False,
+                "submitted": False,
+                "registered": False,
+                "granted": False,
+                "findings": [],
+                "objectives": [],
+                **{column: [] for column in LISTS},
+            }
+        )
+
+    @handles(Case.ReferentAssigned)
+    def referent_assigned(self, event: Any, changes: Changes) -> None:
+        """The previous referent reads the case until the day given (as the caseload keeps it)."""
+        case = changes.cases.get(str(event.originator_id))
+        if case is None:
+            return
+        former = dict(case["former_referents"])
+        former[str(event.previous_referent_id)] = text(event.previous_access_until)
+        former.pop(str(event.referent_id), None)
+        _touch(changes, event, referent_id=str(event.referent_id), former_referents=former)
+
+    # ------------------------------------------------------------ diagnostic, consent
+    @handles(Case.DiagnosticRecorded)
+    def diagnosed(self, event: Any, changes: Changes) -> None:
+        _touch(
+            changes,
+            event,
+            findings=findings([*event.findings, *event.health_findings]),
+            objectives=objectives([*event.objectives, *event.health_objectives]),
+            diagnosed_on=text(event.recorded_on),
+        )
+
+    @handles(Case.ConsentRecorded)
+    def consent_recorded(self, event: Any, changes: Changes) -> None:
+        if event.scope is ConsentScope.LANDLORD_DETAIL:
+            _touch(changes, event, landlord_consent=True)
+
+    @handles(Case.ConsentWithdrawn)
+    def consent_withdrawn(self, event: Any, changes: Changes) -> None:
+        if event.scope is ConsentScope.LANDLORD_DETAIL:
+            _touch(changes, event, landlord_consent=False)
+
+    # -------------------------------------------------------------- request, decision
+    @handles(Case.RequestSubmitted)
+    def submitted(self, event: Any, changes: Changes) -> None:
+        aid = event.aid_request
+        _touch(
+            changes,
+            event,
+            submitted=True,
+            submitted_on=text(event.submitted_on),
+            rent_arrears_cents=cents(aid.rent_arrears),
+            aid_requested_cents=cents(aid.amount_requested),
+            monthly_rent_cents=cents(aid.monthly_rent),
+            proposed_measure=event.proposed_measure.name,
+            proposed_duration_months=event.proposed_duration_months,
+        )
+
+    @handles(Case.RequestRegistered)
+    def registered(self, event: Any, changes: Changes) -> None:
+        _touch(
+            changes,
+            event,
+            registered=True,
+            registered_on=text(event.registered_on),
+            commission_session_on=text(event.commission_session_on),
+        )
+
+    @handles(Case.RequestAdjourned)
+    def adjourned(self, event: Any, changes: Changes) -> None:
+        _append(
+            changes, event, "adjournments", {"on": text(event.adjourned_on), "reason": event.reason}
+        )
+
+    @handles(Case.RequestRejected)
+    def rejected(self, event: Any, changes: Changes) -> None:
+        """A rejection is the commission's decision: the aggregate dates it as one."""
+        _touch(
+            changes,
+            event,
+            rejected_on=text(event.rejected_on),
+            rejection_reason=event.reason,
+            decided_on=text(event.rejected_on),
+        )
+
+    @handles(Case.MeasureGranted)
+    def granted(self, event: Any, changes: Changes) -> None:
+        _touch(
+            changes,
+            event,
+            granted=True,
+            decided_on=text(event.decided_on),
+            measure_type=event.measure_type.name,
+            duration_months=event.duration_months,
+            probation_months=event.probation_months,
+            aid_granted_cents=cents(event.aid_granted),
+        )
+
+    @handles(Case.DecisionNotified)
+    def notified(self, event: Any, changes: Changes) -> None:
+        _touch(changes, event, decision_notified_on=text(event.notified_on))
+
+    # ---------------------------------------------------------------------- CEOP
+    @handles(Case.CeopDrafted, Case.CeopAmended)
+    def ceop_version(self, event: Any, changes: Changes) -> None:
+        """A new version (first draft, redraft or amendment) with no signature yet."""
+        case_id = str(event.originator_id)
+        items = objectives([*event.objectives, *event.health_objectives])
+        ceop = {
+            "version": event.version,
+            "drafted_on": text(event.drafted_on),
+            "objectives": [_with_progress(changes, case_id, item) for item in items],
+            "steps": [{"label": step.label, "due_on": text(step.due_on)} for step in event.steps],
+            "commitments": [{"party": c.party.name, "text": c.text} for c in event.commitments],
+            "required_signatories": names(event.required_signatories),
+            "signatures": {},
+            "signed_on": None,
+            "transmitted_on": None,
+        }
+        _touch(changes, event, ceop=ceop)
+
+    @handles(Case.CeopSignatureRecorded)
+    def ceop_signature(self, event: Any, changes: Changes) -> None:
+        def sign(ceop: dict[str, Any]) -> dict[str, Any]:
+            signatures = {**ceop["signatures"], event.signatory.name: text(event.signed_on)}
+            return {**ceop, "signatures": signatures}
+
+        _change_ceop(changes, event, sign)
+
+    @handles(Case.CeopSigned)
+    def ceop_signed(self, event: Any, changes: Changes) -> None:
+        """Every signed version moves the signature date; the measure's dates stay (R6)."""
+        _change_ceop(changes, event, lambda ceop: {**ceop, "signed_on": text(event.signed_on)})
+        _touch(changes, event, starts_on=text(event.starts_on), ends_on=text(event.ends_on))
+
+    @handles(Case.CeopTransmitted)
+    def ceop_transmitted(self, event: Any, changes: Changes) -> None:
+        transmitted_on = text(event.transmitted_on)
+        _change_ceop(changes, event, lambda ceop: {**ceop, "transmitted_on": transmitted_on})
+
+    @handles(Case.ObjectiveProgressRecorded)
+    def objective_progress(self, event: Any, changes: Changes) -> None:
+        case_id = str(event.originator_id)
+        progress = {"progress": event.progress.name, "progress_note": event.note}
+        changes.objective_progress.put(
+            {
+                "case_id": case_id,
+                "objective_id": event.objective_id,
+                "progress": event.progress.name,
+                "note": event.note,
+            }
+        )
+
+        def record(ceop: dict[str, Any]) -> dict[str, Any]:
+            items = [
+                {**item, **progress} if item["id"] == event.objective_id else item
+                for item in ceop["objectives"]
+            ]
+            return {**ceop, "objectives": items}
+
+        _change_ceop(changes, event, record, any_version=True)
+
+    # ------------------------------------------------------------ visits, contacts
+    @handles(Case.VisitScheduled)
+    def visit_scheduled(self, event: Any, changes: Changes) -> None:
+        visit = {
+            "visit_id": event.visit_id,
+            "planned_at": text(event.planned_at),
+            "kind": event.kind.name,
+            "state": "PLANNED",
+            "occurred_on": None,
+            "themes": [],
+            "note": None,
+            "household_present": None,
+            "missed_reason": None,
+        }
+        _append(changes, event, "visits", visit)
+
+    @handles(Case.VisitRecorded)
+    def visit_recorded(self, event: Any, changes: Changes) -> None:
+        """A planned visit becomes DONE where it stands; an unplanned one is added."""
+        done = {
+            "visit_id": event.visit_id,
+            "kind": event.kind.name,
+            "state": "DONE",
+            "occurred_on": text(event.occurred_on),
+            "themes": names(event.themes),
+            "note": event.note,
+            "household_present": event.household_present,
+        }
+        if not _change_visit(changes, event, done):
+            _append(changes, event, "visits", {"planned_at": None, "missed_reason": None, **done})
+
+    @handles(Case.VisitMissed)
+    def visit_missed(self, event: Any, changes: Changes) -> None:
+        _change_visit(changes, event, {"state": "MISSED", "missed_reason": event.reason})
+
+    @handles(Case.ContactRecorded)
+    def contact_recorded(self, event: Any, changes: Changes) -> None:
+        contact = {
+            "occurred_on": text(event.occurred_on),
+            "channel": event.channel.name,
+            "initiated_by_household": event.initiated_by_household,
+            "themes": names(event.themes),
+            "note": event.note,
+        }
+        _append(changes, event, "contacts", contact)
+
+    # ------------------------------------------------------- non-collaboration (R7)
+    @handles(Case.AlertClockSuspended)
+    def suspended(self, event: Any, changes: Changes) -> None:
+        suspension = {
+            "starts_on": text(event.period.starts_on),
+            "ends_on": text(event.period.ends_on),
+            "reason": event.reason.name,
+            "details": event.details,
+        }
+        _append(changes, event, "suspensions", suspension)
+
+    @handles(Case.NonCollaborationAlertRaised)
+    def alert_raised(self, event: Any, changes: Changes) -> None:
+        alert = {
+            "raised_on": text(event.raised_on),
+            "silent_days": event.silent_days,
+            "silent_since": text(event.silent_since),
+        }
+        _append(changes, event, "alerts", alert)
+
+    # ------------------------------------------------ concertations, invitations (R12)
+    @handles(Case.ConcertationHeld)
+    def concertation_held(self, event: Any, changes: Changes) -> None:
+        concertation = {
+            "concertation_id": event.concertation_id,
+            "held_on": text(event.held_on),
+            "subject": event.subject,
+            "participants": [
+                {"label": p.label, "organisation_id": text(p.organisation_id)}
+                for p in event.participants
+            ],
+            "outcome": event.outcome,
+        }
+        _append(changes, event, "concertations", concertation)
+
+    @handles(Case.CommissionInvitationIssued)
+    def invitation_issued(self, event: Any, changes: Changes) -> None:
+        """The event carries no date of issue: it is the day it was stored."""
+        invitation = {
+            "session_on": text(event.session_on),
+            "issued_on": text(event.timestamp.date()),
+        }
+        _append(changes, event, "invitations", invitation)
+
+    # ------------------------------------------------------------ debts and rent
+    @handles(Case.DebtRecorded)
+    def debt_recorded(self, event: Any, changes: Changes) -> None:
+        debt = {
+            "debt_id": event.debt_id,
+            "creditor": event.creditor,
+            "amount_cents": cents(event.amount),
+            "creditor_is_landlord": event.creditor_is_landlord,
+            "plan": None,
+        }
+        _append(changes, event, "debts", debt)
+
+    @handles(Case.RepaymentPlanAgreed)
+    def repayment_plan_agreed(self, event: Any, changes: Changes) -> None:
+        """A later plan for the same debt replaces the earlier."""
+        case = changes.cases.get(str(event.originator_id))
+        if case is None:
+            return
+        plan = {
+            "monthly_amount_cents": cents(event.monthly_amount),
+            "first_due_on": text(event.first_due_on),
+            "months": event.months,
+        }
+        debts = [
+            {**debt, "plan": plan} if debt["debt_id"] == event.debt_id else debt
+            for debt in case["debts"]
+        ]
+        _touch(changes, event, debts=debts)
+
+    @handles(Case.RentPaymentReported)
+    def rent_reported(self, event: Any, changes: Changes) -> None:
+        """The rent ledger holds the report; the case file only moves ``updated_at``."""
+        _touch(changes, event)
+
+    # ------------------------------------------------------------ end of measure
+    @handles(Case.MeasureExtended)
+    def extended(self, event: Any, changes: Changes) -> None:
+        case = changes.cases.get(str(event.originator_id))
+        if case is None:
+            return
+        extension = {
+            "on": text(event.timestamp.date()),
+            "additional_months": event.additional_months,
+            "reason": event.reason,
+        }
+        _touch(
+            changes,
+            event,
+            extensions=[*case["extensions"], extension],
+            duration_months=(case["duration_months"] or 0) + event.additional_months,
+            ends_on=text(event.ends_on),
+        )
+
+    @handles(Case.MeasureStopped)
+    def stopped(self, event: Any, changes: Changes) -> None:
+        _touch(
+            changes,
+            event,
+            stopped_on=text(event.stopped_on),
+            stop_reason=event.reason.name,
+            stop_details=event.details,
+        )
+
+    @handles(Case.MeasureCompleted)
+    def completed(self, event: Any, changes: Changes) -> None:
+        _touch(changes, event, completed_on=text(event.completed_on))
+
+    @handles(Case.FinalReportSubmitted)
+    def final_report(self, event: Any, changes: Changes) -> None:
+        _touch(
+            changes,
+            event,
+            final_report_on=text(event.submitted_on),
+            household_still_housed=event.household_still_housed,
+            final_report_summary=event.summary,
+        )
+
+
+# ------------------------------------------------------------------ row changes
+def _touch(changes: Changes, event: Any, **values: Any) -> None:
+    """Change a case's row: ``values``, the time of this last event, and its status if the
+    event moves the case along."""
+    status = STATUS_AFTER.get(type(event))
+    if status is not None:
+        values["status"] = status.name
+    changes.cases.update(str(event.originator_id), updated_at=event.timestamp.isoformat(), **values)
+
+
+def _append(changes: Changes, event: Any, column: str, item: dict[str, Any]) -> None:
+    case = changes.cases.get(str(event.originator_id))
+    if case is not None:
+        _touch(changes, event, **{column: [*case[column], item]})
+
+
+def _change_visit(changes: Changes, event: Any, values: dict[str, Any]) -> bool:
+    """Whether the case lists the event's visit, which then takes ``values``."""
+    case = changes.cases.get(str(event.originator_id))
+    if case is None or all(visit["visit_id"] != event.visit_id for visit in case["visits"]):
+        return False
+    visits = [
+        {**visit, **values} if visit["visit_id"] == event.visit_id else visit
+        for visit in case["visits"]
+    ]
+    _touch(changes, event, visits=visits)
+    return True
+
+
+def _change_ceop(
+    changes: Changes,
+    event: Any,
+    change: Callable[[dict[str, Any]], dict[str, Any]],
+    *,
+    any_version: bool = False,
+) -> None:
+    """Apply ``change`` to the current CEOP, if it is the version the event names."""
+    case = changes.cases.get(str(event.originator_id))
+    if case is None or case["ceop"] is None:
+        return
+    if any_version or case["ceop"]["version"] == event.version:
+        _touch(changes, event, ceop=change(case["ceop"]))
+    else:
+        _touch(changes, event)
+
+
+def _with_progress(changes: Changes, case_id: str, objective: dict[str, Any]) -> dict[str, Any]:
+    recorded = changes.objective_progress.get(case_id, objective["id"])
+    return {
+        **objective,
+        "progress": recorded["progress"] if recorded else ObjectiveProgress.NOT_STARTED.name,
+        "progress_note": recorded["note"] if recorded else None,
+    }
+
+
+# ------------------------------------------------------------------------ read side
+def case_file(view: TableView, case_id: str) -> Row | None:
+    return view.get(CASES, case_id)
+
+
+def case_files(view: TableView, case_ids: Sequence[str]) -> dict[str, Row]:
+    """The files of ``case_ids`` that exist, by case id, in one query (a DataLoader's batch)."""
+    return {row["case_id"]: row for row in view.select_in(CASES, "case_id", list(case_ids))}
+
+
+def case_page(
+    view: TableView, where: dict[str, Any], after: tuple[str, str] | None, first: int
+) -> list[Row]:
+    """At most ``first`` files matching ``where``, by ``(opened_on, case_id)``, after the
+    cursor ``after`` (the last row's ``(opened_on, case_id)``; ``None``: from the start)."""
+    return view.select_page(CASES, where, PAGE_ORDER, after, first)
+
+
+def case_file_as_of(app: AspeApplication, case_id: UUID, instant: datetime) -> Row | None:
+    """The case's file as it stood at ``instant`` (naive: UTC), from its events and its
+    household's stored up to then; ``None`` if the case did not exist then (or at all)."""
+    instant = instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+    events = [event for event in app.events.get(case_id) if event.timestamp <= instant]
+    if not events or not isinstance(events[0], Case.Opened):
+        return None
+    household_events = [
+        event for event in app.events.get(events[0].household_id) if event.timestamp <= instant
+    ]
+    return replay(CaseFile, [*household_events, *events]).get(CASES.name, str(case_id))
