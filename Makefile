@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format services bench bench-replay bench-graphql clean
+.PHONY: run test lint format services bench bench-replay bench-graphql bench-notifications clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,9 @@ bench-replay: $(VENV)/.installed-dev
 
 bench-graphql: $(VENV)/.installed-dev
 	$(BIN)/python bench/graphql_load.py
+
+bench-notifications: $(VENV)/.installed-dev
+	$(BIN)/python bench/notifications.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

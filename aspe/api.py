@@ -3,7 +3,9 @@
 ``create_app`` only describes the app; the event store and the read models open in the
 lifespan (server start) and close with it, so importing this module connects to nothing.
 In the embedded default (SQLite) the read models are kept up to date by a thread of this
-process; in production, by ``aspe projections run`` processes. GraphQL is served at
+process, and the notifier (``aspe.workers.notifier``) follows the store in another, its
+messages delivered in-process (no Redis: ``.eml`` files, inboxes); in production,
+``aspe projections run`` processes do both. GraphQL is served at
 ``/graphql`` (GraphiQL in development); the portal is mounted here by later work.
 """
 
@@ -23,8 +25,10 @@ from aspe.domain.actors import utc_now
 from aspe.graphql.identity import Authenticator
 from aspe.graphql.limits import BodySizeLimit
 from aspe.graphql.router import graphql_router
+from aspe.projections.inbox import close_store
 from aspe.projections.runner import BackgroundFollower
 from aspe.settings import Settings
+from aspe.workers.notifier import BackgroundNotifier, NotifierRunner, build_notifier
 
 
 def get_application(request: Request) -> AspeApplication:
@@ -64,14 +68,22 @@ def _lifespan(settings: Settings) -> Lifespan:
         app.state.application = application
         projector = build_projector(resolved, app=application)
         app.state.projector = projector
-        follower = (
-            BackgroundFollower(projector).start() if resolved.runs_projections_in_process else None
-        )
+        follower, notifier = None, None
+        if resolved.runs_projections_in_process:
+            follower = BackgroundFollower(projector).start()
+            notifier = BackgroundNotifier(
+                NotifierRunner(build_notifier(resolved, application))
+            ).start()
+        app.state.notifier = notifier
         try:
             yield
         finally:
+            if notifier is not None:
+                notifier.stop()
+                notifier.runner.projector.close()
             if follower is not None:
                 follower.stop()
+            close_store(resolved)  # the notifications store: inboxes read, deliveries made
             projector.close()
             application.close()
 

@@ -39,7 +39,7 @@ def build_projector(
     """
     settings = settings or Settings()
     classes = _read_model_classes(names)
-    views = _views(settings, classes)
+    views = build_views(settings, classes)
     models = [cls(view, rules=settings.rules) for cls, view in zip(classes, views, strict=True)]
     return Projector(
         app or build_application(settings),
@@ -59,7 +59,7 @@ def _read_model_classes(names: Sequence[str]) -> list[type[ReadModel]]:
     return [known[name] for name in names] if names else list(READ_MODELS)
 
 
-def _views(settings: Settings, classes: Sequence[type[ReadModel]]) -> list[TableView]:
+def build_views(settings: Settings, classes: Sequence[type[ReadModel]]) -> list[TableView]:
     views: list[TableView] = []
     if settings.uses_postgres:
         env = Environment("projections", settings.eventsourcing_env("projections"))

@@ -32,9 +32,10 @@ from aspe.console import out as _out
 from aspe.demo import DemoReport, load_demo
 from aspe.domain.errors import NotFound
 from aspe.graphql_commands import graphql_app
-from aspe.projection_commands import projections_app
+from aspe.projection_commands import notifier_app, projections_app
 from aspe.projections.time_travel import AgendaAtDecision, agenda_item_at_decision
 from aspe.settings import Environment, Settings
+from aspe.workers.commands import PASS_THROUGH, beat, notifications_app, worker
 
 app = typer.Typer(
     help="ASPE — Accompagnement Social de Prévention des Expulsions.",
@@ -45,6 +46,10 @@ case_app = typer.Typer(help="Dossiers / cases.", no_args_is_help=True)
 app.add_typer(case_app, name="case")
 app.add_typer(projections_app, name="projections")
 app.add_typer(graphql_app, name="graphql")
+app.add_typer(notifications_app, name="notifications")
+app.add_typer(notifier_app, name="notifier")
+app.command(context_settings=PASS_THROUGH)(worker)
+app.command(context_settings=PASS_THROUGH)(beat)
 
 
 # ------------------------------------------------------------------------ shared helpers

@@ -1,5 +1,11 @@
 """``aspe projections run | rebuild | status``: the read models' long-running process and
-its maintenance. Messages in French and English, like the rest of the command line."""
+its maintenance; ``aspe notifier run``: the notifier alone. Messages in French and English,
+like the rest of the command line.
+
+``aspe projections run`` also runs the notifier (``aspe.workers.notifier``), in a thread of
+its own with its own connections: while Redis is down the notifier waits and retries, and
+the read models go on. SIGTERM or Ctrl-C stops both after the batch in progress.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Annotated
 
 import typer
@@ -26,9 +33,16 @@ from aspe.bootstrap import build_projector
 from aspe.console import fail, load_settings
 from aspe.projections.errors import UnknownProjection
 from aspe.projections.runner import Projector
+from aspe.settings import Settings
+from aspe.workers.notifier import run_notifier
 
 projections_app = typer.Typer(
     help="Vues (read models) : suivre, reconstruire, état / follow, rebuild, status.",
+    no_args_is_help=True,
+)
+notifier_app = typer.Typer(
+    help="Notifieur : suit les événements et envoie les notifications / follows the events "
+    "and sends the notifications.",
     no_args_is_help=True,
 )
 
@@ -39,8 +53,8 @@ Names = Annotated[
 
 
 @contextmanager
-def _projector(names: list[str] | None) -> Iterator[Projector]:
-    settings = load_settings()
+def _projector(names: list[str] | None, settings: Settings | None = None) -> Iterator[Projector]:
+    settings = settings or load_settings()
     try:
         projector = build_projector(settings, names or ())
     except UnknownProjection as error:
@@ -67,22 +81,76 @@ def _stopped_by_signals() -> Iterator[threading.Event]:
 
 
 @projections_app.command()
-def run(names: Names = None) -> None:
-    """Suit les nouveaux événements / follow new events (until Ctrl-C or SIGTERM)."""
+def run(
+    names: Names = None,
+    notifier: Annotated[
+        bool,
+        typer.Option("--notifier/--no-notifier", help="Avec le notifieur / also run the notifier."),
+    ] = True,
+) -> None:
+    """Suit les nouveaux événements / follow new events (until Ctrl-C or SIGTERM); runs the
+    notifier too, unless --no-notifier."""
     console = Console()
-    with _projector(names) as projector, _stopped_by_signals() as stop:
-        ready = threading.Event()
-        follower = threading.Thread(target=projector.follow, args=(stop, ready), daemon=True)
-        follower.start()
-        while not ready.wait(0.2) and follower.is_alive():
+    settings = load_settings()
+    with _projector(names, settings) as projector, _stopped_by_signals() as stop:
+        failure: list[Exception] = []
+
+        def follow(stop: threading.Event, ready: threading.Event) -> None:
+            try:
+                projector.follow(stop, ready)
+            except Exception as error:  # said below, once the notifier has stopped too
+                failure.append(error)
+                stop.set()
+
+        follower = _Thread("aspe-projections", follow, stop)
+        notifying = _Thread("aspe-notifier", partial(run_notifier, settings), stop)
+        while not follower.ready.wait(0.2) and follower.is_alive():
             pass
-        console.print(
-            f"Vues à jour, suivi en cours / read models up to date, following: "
-            f"{', '.join(projector.read_models)}"
-        )
-        while follower.is_alive():
-            follower.join(0.5)
+        if follower.ready.is_set():
+            console.print(
+                f"Vues à jour, suivi en cours / read models up to date, following: "
+                f"{', '.join(projector.read_models)}"
+            )
+        _wait(console, [follower, notifying] if notifier else [follower])
     console.print("Arrêt / stopped.")
+    if failure:
+        fail(f"le suivi des vues s'est arrêté / the read models stopped: {failure[0]}")
+
+
+@notifier_app.command("run")
+def run_notifier_alone() -> None:
+    """Suit les événements et envoie les notifications / follow events and notify (until
+    Ctrl-C or SIGTERM)."""
+    console = Console()
+    settings = load_settings()
+    with _stopped_by_signals() as stop:
+        _wait(console, [_Thread("aspe-notifier", partial(run_notifier, settings), stop)])
+    console.print("Arrêt / stopped.")
+
+
+class _Thread(threading.Thread):
+    """``target(stop, ready)`` in a daemon thread, started at once."""
+
+    def __init__(
+        self,
+        name: str,
+        target: Callable[[threading.Event, threading.Event], None],
+        stop: threading.Event,
+    ) -> None:
+        self.ready = threading.Event()
+        super().__init__(target=target, args=(stop, self.ready), name=name, daemon=True)
+        self.start()
+
+
+def _wait(console: Console, threads: list[_Thread]) -> None:
+    """Until every thread has stopped, saying when the notifier follows the store."""
+    said = False
+    while any(thread.is_alive() for thread in threads):
+        for thread in threads:
+            if thread.name == "aspe-notifier" and not said and thread.ready.is_set():
+                console.print("Notifieur à jour, suivi en cours / notifier up to date, following")
+                said = True
+            thread.join(0.2)
 
 
 @projections_app.command()

@@ -7,6 +7,7 @@ they exercise the same commands a person would.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -193,7 +194,9 @@ def household_actor(household_id: UUID) -> Actor:
 
 
 def _slug(name: str) -> str:
-    return "".join(c if c.isalnum() else "." for c in name.lower()).strip(".")
+    """``Inès Bernard`` → ``ines.bernard``: the ASCII local part every mail server takes."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return "".join(c if c.isalnum() else "." for c in ascii_name.lower()).strip(".")
 
 
 STANDARD_OBJECTIVES = (

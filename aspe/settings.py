@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
+from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr, model_validator
@@ -16,6 +17,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from aspe.domain.rules import RuleParameters
 
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me"
+CLOCK_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+"""A time of day, ``HH:MM`` (24 h), at which Celery beat runs a clock."""
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 
 class Environment(Enum):
@@ -92,6 +96,69 @@ class Settings(BaseSettings):
     silent_days_before_alert: int = Field(default=14, ge=1)
     reminder_days_before_end: int = Field(default=30, ge=0)
     previous_referent_access_days: int = Field(default=30, ge=0)
+
+    # The regulatory clocks on Celery beat (aspe/workers/schedule.py): times of day "HH:MM"
+    # in the Celery app's timezone. Completion runs after midnight UTC and Paris time alike.
+    completion_at: str = Field(
+        default="03:00", pattern=CLOCK_TIME, description="daily completion of ended measures"
+    )
+    detector_at: str = Field(
+        default="06:00", pattern=CLOCK_TIME, description="daily non-collaboration detector (R7)"
+    )
+    reminders_at: str = Field(
+        default="07:00", pattern=CLOCK_TIME, description="daily reminders before measures end"
+    )
+    digest_day: Weekday = Field(
+        default="monday", description="day of the weekly compliance digest to referents (R4)"
+    )
+    digest_at: str = Field(
+        default="07:30", pattern=CLOCK_TIME, description="time of the weekly compliance digest"
+    )
+
+    # Notifications (aspe/workers/delivery.py): e-mail over SMTP, retried with backoff.
+    smtp_url: str | None = Field(
+        default=None,
+        pattern=r"^smtps?://",
+        description="smtp://user:password@host:port (smtps:// for TLS from the start); "
+        "default: .eml files in ASPE_DATA_DIR/outbox",
+    )
+    smtp_starttls: bool = Field(default=False, description="STARTTLS after connecting")
+    smtp_timeout: float = Field(default=10.0, gt=0, description="seconds per SMTP operation")
+    mail_from: str = Field(
+        default="ASPE <notifications@aspe.localhost>", description="sender of the e-mails"
+    )
+    delivery_max_retries: int = Field(
+        default=8, ge=0, description="retries of a delivery before it is recorded as failed"
+    )
+    delivery_retry_backoff: int = Field(
+        default=2, ge=1, description="seconds before the first retry; doubles on each one"
+    )
+    delivery_retry_backoff_max: int = Field(
+        default=600, ge=1, description="longest wait between two retries, in seconds"
+    )
+    delivery_lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="an e-mail being sent for longer is presumed lost with its worker, and "
+        "sent again",
+    )
+    delivery_requeue_after: float = Field(
+        default=300.0,
+        gt=0,
+        description="seconds after which a delivery still pending is queued again "
+        "(its task was lost with the broker)",
+    )
+    broker_visibility_timeout: float = Field(
+        default=3600.0,
+        gt=0,
+        description="seconds before a task taken by a worker that died is given to another",
+    )
+    celery_queue: str = Field(
+        default="aspe", description="the Celery queue of ASPE's tasks (one per deployment)"
+    )
+    timezone: str = Field(
+        default="Europe/Paris", description="Celery's timezone (the clocks' times of day)"
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret_outside_development(self) -> Settings:

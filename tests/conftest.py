@@ -95,9 +95,13 @@ def new_postgres_settings() -> Iterator[Callable[[], Settings]]:
 
 
 @pytest.fixture
-def postgres_settings(postgres_schema: str) -> Settings:
+def postgres_settings(postgres_schema: str, tmp_path: Path) -> Settings:
+    """The run's PostgreSQL schema; files (an e-mail outbox) in the test's own folder."""
     return Settings(
-        env=Environment.TEST, database_url=POSTGRES_URL, database_schema=postgres_schema
+        env=Environment.TEST,
+        database_url=POSTGRES_URL,
+        database_schema=postgres_schema,
+        data_dir=tmp_path / "var",
     )
 
 

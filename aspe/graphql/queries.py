@@ -155,7 +155,7 @@ async def _visible_cases(info: Info, case_ids: list[str]) -> list[Case]:
 
 
 @strawberry.type
-class Query:
+class CaseQueries:
     @classified(C.ACCOUNT, description="The account making the request.")
     def me(self, info: Info) -> Me | None:
         return Me.of(viewer_of(info))

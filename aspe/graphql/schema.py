@@ -25,10 +25,12 @@ from aspe.graphql.errors import ClientErrors, with_client_errors
 from aspe.graphql.limits import DocumentLimits
 from aspe.graphql.login import LoginMutation
 from aspe.graphql.mutations import CaseMutations
-from aspe.graphql.queries import Query
+from aspe.graphql.notifications import NotificationMutations, NotificationQueries
+from aspe.graphql.queries import CaseQueries
 from aspe.settings import Settings
 
-Mutation = merge_types("Mutation", (LoginMutation, CaseMutations))
+Query = merge_types("Query", (CaseQueries, NotificationQueries))
+Mutation = merge_types("Mutation", (LoginMutation, CaseMutations, NotificationMutations))
 
 
 class AspeSchema(strawberry.Schema):

@@ -12,6 +12,7 @@ from aspe.projections.case_file import CaseFile
 from aspe.projections.caseload import AssociationCaseload
 from aspe.projections.commission_agenda import CommissionAgenda
 from aspe.projections.contact_silence import ContactSilence
+from aspe.projections.directory import Directory
 from aspe.projections.landlord_tenancies import LandlordTenancies
 from aspe.projections.open_alerts import OpenAlerts
 from aspe.projections.readmodel import ReadModel
@@ -32,6 +33,7 @@ READ_MODELS: tuple[type[ReadModel], ...] = (
     Statistics,
     AuditTrail,
     CaseFile,
+    Directory,
 )
 """Every read model, in the order status and rebuilds list them."""
 

@@ -176,7 +176,7 @@ class TableView(TrackingRecorder):
 
     # -------------------------------------------------------------- backend specifics
     @contextmanager
-    def _transaction(self, *, commit: bool) -> Iterator[Any]:
+    def transaction(self, *, commit: bool) -> Iterator[Any]:
         raise NotImplementedError
         yield
 
@@ -204,7 +204,7 @@ class TableView(TrackingRecorder):
         """Create the tracking table, this read model's tables and its meta table; and the
         secondary indexes, unless a rebuild is under way (it creates them when it ends)."""
         self.create_table()
-        with self._transaction(commit=True) as cursor:
+        with self.transaction(commit=True) as cursor:
             self._create_own_tables(cursor)
             if not self._is_rebuilding(cursor):
                 self._create_indexes(cursor)
@@ -228,7 +228,7 @@ class TableView(TrackingRecorder):
 
     def reset(self) -> None:
         """Drop every row and the position, and mark a rebuild as started, atomically."""
-        with self._transaction(commit=True) as cursor:
+        with self.transaction(commit=True) as cursor:
             for table in (*self.tables, META):
                 cursor.execute(f"DROP TABLE IF EXISTS {self.name_of(table)}")
             self._create_own_tables(cursor)
@@ -239,7 +239,7 @@ class TableView(TrackingRecorder):
         self.position = None
 
     def finish_rebuild(self) -> None:
-        with self._transaction(commit=True) as cursor:
+        with self.transaction(commit=True) as cursor:
             self._tracked_position(cursor)  # one runner at a time builds the indexes
             self._create_indexes(cursor)
             cursor.execute(
@@ -284,7 +284,7 @@ class TableView(TrackingRecorder):
         """
         expected = self.position
         try:
-            with self._transaction(commit=True) as cursor:
+            with self.transaction(commit=True) as cursor:
                 if self._tracked_position(cursor) != expected:
                     raise PositionMoved(self.projection_name)
                 for rows in changes:
@@ -328,7 +328,7 @@ class TableView(TrackingRecorder):
 
     # ----------------------------------------------------------------------- reads
     def _load_row(self, table: Table, key: Key) -> Row | None:
-        with self._transaction(commit=False) as cursor:
+        with self.transaction(commit=False) as cursor:
             return self._select_one(cursor, table, key)
 
     def _select_one(self, cursor: Any, table: Table, key: Key) -> Row | None:
@@ -341,7 +341,7 @@ class TableView(TrackingRecorder):
     def get(self, table: Table | str, *key: Any) -> Row | None:
         """The row with this key, as committed (not this process's cache)."""
         table = self._table(table)
-        with self._transaction(commit=False) as cursor:
+        with self.transaction(commit=False) as cursor:
             return self._select_one(cursor, table, key)
 
     def select(
@@ -422,7 +422,7 @@ class TableView(TrackingRecorder):
         statement += " ORDER BY " + ", ".join(order_by)
         if limit is not None:
             statement += f" LIMIT {int(limit)}"
-        with self._transaction(commit=False) as cursor:
+        with self.transaction(commit=False) as cursor:
             cursor.execute(statement, params)
             return [self.dialect.decode(table, dict(found)) for found in cursor.fetchall()]
 
@@ -471,7 +471,7 @@ class SQLiteTableView(TableView, SQLiteTrackingRecorder):
         self._setup(projection_name, tables, salt)
 
     @contextmanager
-    def _transaction(self, *, commit: bool) -> Iterator[Any]:
+    def transaction(self, *, commit: bool) -> Iterator[Any]:
         """Writers take the write lock first (``BEGIN IMMEDIATE``): a transaction that
         reads the position and then writes would otherwise fail, not wait, when another
         process writes the same file."""
@@ -518,7 +518,7 @@ class PostgresTableView(TableView, PostgresTrackingRecorder):
         self._setup(projection_name, tables, salt)
 
     @contextmanager
-    def _transaction(self, *, commit: bool) -> Iterator[Any]:
+    def transaction(self, *, commit: bool) -> Iterator[Any]:
         with self.datastore.transaction(commit=commit) as cursor:
             yield cursor
 

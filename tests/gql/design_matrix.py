@@ -77,7 +77,7 @@ class Row(Enum):
     STOP_AND_REPORT = "stop decision and final report: details and report"
     STOP_REASON = "stop decision: the reason category"
     EVENT_METADATA = "who did what when (event metadata)"
-    ACCOUNT = "the viewer's own account (ADMIN: accounts)"
+    ACCOUNT = "the viewer's own account and inbox (ADMIN: accounts)"
     STATISTICS = (
         "aggregate figures, no case content. Not a row of §6: what a head of service, the "
         "département and control need; ADMIN 'sees organisations and accounts only'"
@@ -156,8 +156,13 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
         "landlordTenancies": Row.LISTING,
         "statistics": Row.STATISTICS,
         "auditTrail": Row.EVENT_METADATA,
+        "notifications": Row.ACCOUNT,
     },
     "Me": dict.fromkeys(("id", "role", "organisationId", "name", "email"), Row.ACCOUNT),
+    "Inbox": dict.fromkeys(("unreadCount", "items"), Row.ACCOUNT),
+    "Notification": dict.fromkeys(
+        ("id", "subject", "body", "caseId", "createdAt", "readAt"), Row.ACCOUNT
+    ),
     "CaseConnection": {"edges": Row.LISTING, "pageInfo": Row.LISTING},
     "CaseEdge": {"cursor": Row.LISTING, "node": Row.LISTING},
     "PageInfo": {"hasNextPage": Row.LISTING, "endCursor": Row.LISTING},

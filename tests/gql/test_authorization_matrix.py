@@ -25,8 +25,12 @@ from graphql import GraphQLObjectType, GraphQLSchema, get_named_type
 from aspe.domain.actors import Role
 from aspe.graphql.permissions import category_of
 from aspe.graphql.schema import build_schema
+from aspe.projections import inbox
 from aspe.scenarios import Account
 from aspe.settings import Environment, Settings
+from aspe.workers.app import create_app as create_celery
+from aspe.workers.delivery import dispatch
+from aspe.workers.messages import Message, Recipient
 from tests.gql import design_matrix as design
 from tests.gql.matrix_queries import (
     CASE,
@@ -116,8 +120,28 @@ def serve(
 
 @pytest.fixture(scope="module")
 def served(serve: Callable[[str], Served]) -> Served:
-    """The world the field matrix runs on (one store: the case visibility runs on both)."""
-    return serve("sqlite")
+    """The world the field matrix runs on (one store: the case visibility runs on both),
+    with a read and an unread notification in every viewer's inbox."""
+    served = serve("sqlite")
+    settings = served.client.app.state.settings  # type: ignore[attr-defined]
+    rich = served.world.cases["rich"].id
+    accounts = every_viewer(served.world).values()
+    for subject in ("Bienvenue", "Votre espace est prêt"):
+        welcome = [
+            Message(
+                f"matrix:{subject}:{account.actor.id}",
+                Recipient(account.actor.id, account.name, account.email),
+                subject,
+                "Votre espace ASPE est ouvert.",
+                rich,
+            )
+            for account in accounts
+        ]
+        dispatch(welcome, app=create_celery(settings))
+        if subject == "Bienvenue":
+            for account in accounts:
+                inbox.mark_read(settings, account.actor.id)
+    return served
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,168 @@
+"""Directory (the workers): who may be told something, and who the parties of each case are.
+
+Accounts (staff, and households that opened a portal account) with their role,
+organisation, name and e-mail address; organisations by name and kind; each case's parties
+(association, referent, household, landlord), the household's consent for its landlord and
+how far the case has gone (the flags ``authorization.may_see_case`` decides on). It holds no
+case content: the notifier and the clocks find their recipients here, and take what they
+tell them from the events themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from aspe.domain.case import Case
+from aspe.domain.household import Household
+from aspe.domain.organisation import Organisation
+from aspe.domain.staff import Staff
+from aspe.domain.values import ConsentScope
+from aspe.projections.readmodel import ReadModel, handles
+from aspe.projections.tables import BOOL, TEXT, Row, Table
+from aspe.projections.view import Changes, Rows, TableView
+
+ORGANISATIONS = Table(
+    "organisations",
+    {"organisation_id": TEXT, "name": TEXT, "kind": TEXT},
+    key=("organisation_id",),
+)
+ACCOUNTS = Table(
+    "accounts",
+    {"account_id": TEXT, "role": TEXT, "organisation_id": TEXT, "name": TEXT, "email": TEXT},
+    key=("account_id",),
+    indexes=(("role", "organisation_id"), ("organisation_id",)),
+)
+"""Staff accounts, and household accounts (``role`` HOUSEHOLD, the household's id)."""
+
+HOUSEHOLDS = Table("households", {"household_id": TEXT, "name": TEXT}, key=("household_id",))
+CASES = Table(
+    "cases",
+    {
+        "case_id": TEXT,
+        "household_id": TEXT,
+        "household_name": TEXT,
+        "association_id": TEXT,
+        "referent_id": TEXT,
+        "landlord_id": TEXT,
+        "landlord_consent": BOOL,
+        "submitted": BOOL,
+        "registered": BOOL,
+        "granted": BOOL,
+    },
+    key=("case_id",),
+)
+
+_REACHED = {
+    Case.RequestSubmitted: "submitted",
+    Case.RequestRegistered: "registered",
+    Case.MeasureGranted: "granted",
+}
+
+
+class Directory(ReadModel):
+    name = "directory"
+    tables: ClassVar[tuple[Table, ...]] = (ORGANISATIONS, ACCOUNTS, HOUSEHOLDS, CASES)
+
+    @handles(Organisation.Registered)
+    def organisation(self, event: Any, changes: Changes) -> None:
+        changes.organisations.put(
+            {
+                "organisation_id": str(event.originator_id),
+                "name": event.name,
+                "kind": event.kind.name,
+            }
+        )
+
+    @handles(Staff.Registered)
+    def staff(self, event: Any, changes: Changes) -> None:
+        changes.accounts.put(
+            {
+                "account_id": str(event.originator_id),
+                "role": event.role.name,
+                "organisation_id": str(event.organisation_id),
+                "name": event.full_name,
+                "email": event.email,
+            }
+        )
+
+    @handles(Household.Registered)
+    def household(self, event: Any, changes: Changes) -> None:
+        changes.households.put({"household_id": str(event.originator_id), "name": event.name})
+
+    @handles(Household.AccountOpened)
+    def household_account(self, event: Any, changes: Changes) -> None:
+        household_id = str(event.originator_id)
+        household = changes.households.get(household_id) or {}
+        changes.accounts.put(
+            {
+                "account_id": household_id,
+                "role": "HOUSEHOLD",
+                "organisation_id": None,
+                "name": household.get("name"),
+                "email": event.email,
+            }
+        )
+
+    @handles(Case.Opened)
+    def case_opened(self, event: Any, changes: Changes) -> None:
+        household = changes.households.get(str(event.household_id)) or {}
+        changes.cases.put(
+            {
+                "case_id": str(event.originator_id),
+                "household_id": str(event.household_id),
+                "household_name": household.get("name"),
+                "association_id": str(event.association_id),
+                "referent_id": str(event.referent_id),
+                "landlord_id": str(event.landlord_id),
+                "landlord_consent": False,
+                "submitted": False,
+                "registered": False,
+                "granted": False,
+            }
+        )
+
+    @handles(Case.ReferentAssigned)
+    def referent_assigned(self, event: Any, changes: Changes) -> None:
+        changes.cases.update(str(event.originator_id), referent_id=str(event.referent_id))
+
+    @handles(Case.ConsentRecorded, Case.ConsentWithdrawn)
+    def consent(self, event: Any, changes: Changes) -> None:
+        if event.scope is ConsentScope.LANDLORD_DETAIL:
+            given = isinstance(event, Case.ConsentRecorded)
+            changes.cases.update(str(event.originator_id), landlord_consent=given)
+
+    @handles(*_REACHED)
+    def reached(self, event: Any, changes: Changes) -> None:
+        changes.cases.update(str(event.originator_id), **{_REACHED[type(event)]: True})
+
+
+# ------------------------------------------------------------------------ read side
+def accounts(
+    view: TableView, role: str, organisation_id: str | None = None, batch: Rows | None = None
+) -> list[Row]:
+    """The accounts of ``role`` (in ``organisation_id`` if given), by id.
+
+    ``batch``: the accounts a batch being applied has changed, which count over the
+    committed rows (the notifier reads its own directory while it writes it).
+    """
+    where = {"role": role}
+    if organisation_id is not None:
+        where["organisation_id"] = organisation_id
+    found = {row["account_id"]: row for row in view.select(ACCOUNTS, where)}
+    for key, row in (batch.changed if batch is not None else {}).items():
+        found.pop(key[0], None)
+        if row is not None and all(row[column] == value for column, value in where.items()):
+            found[key[0]] = row
+    return [found[account_id] for account_id in sorted(found)]
+
+
+def account(view: TableView, account_id: str) -> Row | None:
+    return view.get(ACCOUNTS, account_id)
+
+
+def case_parties(view: TableView, case_id: str) -> Row | None:
+    return view.get(CASES, case_id)
+
+
+def organisation(view: TableView, organisation_id: str) -> Row | None:
+    return view.get(ORGANISATIONS, organisation_id)

@@ -1,0 +1,372 @@
+"""The regulatory clocks of the cahier des charges, run by Celery beat (DESIGN §8).
+
+- R7: every day, the non-collaboration detector raises the alert due on each silent measure,
+  as the platform (``SYSTEM_ACTOR``), once per silent period, suspended days not counted.
+- R5, R6: every day, the measures whose end date has come are completed.
+- Every day, the referent of a measure ending within ``reminder_days_before_end`` days is
+  reminded of it (once: the message's key names the case, its end date and the account).
+- R4: every week, each referent gets the list of their measures below cadence the week
+  before; a referent whose measures all kept their cadence gets nothing.
+
+``Clocks`` decides from read models brought up to the store's head first, so a run never
+acts on a view older than the events already stored. Every clock is idempotent: the alerts
+and completions go through the application with an idempotency key derived from what they
+answer (the case and its silence, the case and its end date), and the messages carry a key
+that the delivery records once. Running a clock twice, or two runs at once, does it once.
+The Celery tasks below are thin: they build a ``Clocks`` from ``Settings`` and call it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from celery import Task, shared_task
+
+from aspe.application import AspeApplication
+from aspe.application.history import MEASURE_LABELS
+from aspe.bootstrap import build_application, build_projector
+from aspe.domain.actors import SYSTEM_ACTOR, CommandContext, acting_as, utc_now
+from aspe.domain.errors import ConcurrentUpdate, DomainError
+from aspe.domain.values import MeasureType, Status
+from aspe.projections import directory
+from aspe.projections.caseload import CASES, AssociationCaseload
+from aspe.projections.contact_silence import ContactSilence, alerts_due, silence_anchor
+from aspe.projections.directory import Directory
+from aspe.projections.errors import ProjectionTimeout
+from aspe.projections.runner import Projector
+from aspe.projections.tables import Row
+from aspe.projections.view import TableView
+from aspe.projections.visit_compliance import (
+    MEASURES,
+    WeekCompliance,
+    WeeklyVisitCompliance,
+    iso_week,
+    weekly_compliance,
+)
+from aspe.settings import Settings
+from aspe.workers.app import settings_of
+from aspe.workers.delivery import dispatch
+from aspe.workers.messages import Message, Recipient
+from aspe.workers.recipients import reader
+from aspe.workers.schedule import COMPLETION_TASK, DETECTOR_TASK, DIGEST_TASK, REMINDER_TASK
+
+log = logging.getLogger(__name__)
+
+
+CLOCK_READ_MODELS = (
+    ContactSilence.name,
+    AssociationCaseload.name,
+    WeeklyVisitCompliance.name,
+    Directory.name,
+)
+"""The read models the clocks decide from, and find their recipients in."""
+
+
+@dataclass
+class ClockRun:
+    """What one run of a clock did: the cases it acted on, those the domain refused (with
+    the refusal's code: the read model and the case disagreed, the case changed since),
+    and those lost to a concurrent command, to be tried again."""
+
+    done: list[UUID] = field(default_factory=list)
+    refused: dict[UUID, str] = field(default_factory=dict)
+    lost: list[UUID] = field(default_factory=list)
+
+    def attempt(self, case_id: UUID, command: Callable[[], object]) -> None:
+        try:
+            command()
+        except ConcurrentUpdate:
+            self.lost.append(case_id)
+        except DomainError as refusal:
+            log.warning("clock: case %s refused with %s: %s", case_id, refusal.code, refusal)
+            self.refused[case_id] = refusal.code
+        else:
+            self.done.append(case_id)
+
+    def check_complete(self) -> None:
+        """Raise ``ConcurrentUpdate`` if a case was lost, so the task runs again."""
+        if self.lost:
+            raise ConcurrentUpdate()
+
+
+@dataclass
+class Clocks:
+    """The four clocks over one application and its read models, on the clock ``now``."""
+
+    app: AspeApplication
+    projector: Projector
+    settings: Settings
+    now: Callable[[], datetime] = utc_now
+
+    # ------------------------------------------------------------------ R7
+    def detect_non_collaboration(self) -> ClockRun:
+        """Raise every non-collaboration alert due today, as the platform."""
+        view = self._view(ContactSilence.name)
+        run = ClockRun()
+        with self._as_system() as context:
+            for row in alerts_due(view, context.today(), self.app.rules):
+                case_id, key = UUID(row["case_id"]), _alert_key(row)
+                run.attempt(case_id, self._raise_alert(case_id, key))
+        return run
+
+    def _raise_alert(self, case_id: UUID, key: str) -> Callable[[], object]:
+        return lambda: self.app.raise_non_collaboration_alert(case_id, **_once(key))
+
+    # -------------------------------------------------------------- R5, R6
+    def complete_ended_measures(self) -> ClockRun:
+        """Complete every running measure whose end date has come (the domain's rule)."""
+        view = self._view(AssociationCaseload.name)
+        run = ClockRun()
+        with self._as_system() as context:
+            for row in _running_measures(view):
+                if _day(row["ends_on"]) <= context.today():
+                    key = f"completion:{row['case_id']}:{row['ends_on']}"
+                    run.attempt(UUID(row["case_id"]), self._complete(UUID(row["case_id"]), key))
+        return run
+
+    def _complete(self, case_id: UUID, key: str) -> Callable[[], object]:
+        return lambda: self.app.complete_measure(case_id, **_once(key))
+
+    # ------------------------------------------------------------ reminders
+    def measure_end_reminders(self) -> list[Message]:
+        """One message to the referent of each measure ending within the reminder delay.
+
+        Due from ``reminder_days_before_end`` days before the end until the end, not on
+        that day alone: a day beat missed is made up the next day, and the message's key
+        (case, end date, account) keeps it to one delivery. An extension changes the end
+        date, so the new end is reminded again.
+        """
+        view = self._view(AssociationCaseload.name)
+        today = self.now().date()
+        horizon = today + timedelta(days=self.settings.reminder_days_before_end)
+        recipient_of, messages = self._recipients(), []
+        for row in _running_measures(view):
+            ends_on = _day(row["ends_on"])
+            if today < ends_on <= horizon and (recipient := recipient_of(row["referent_id"])):
+                messages.append(_reminder(row, recipient, (ends_on - today).days))
+        return messages
+
+    # ----------------------------------------------------------------- R4
+    def compliance_digests(self) -> list[Message]:
+        """One message per referent listing their measures below cadence last ISO week."""
+        compliance = self._view(WeeklyVisitCompliance.name)
+        caseload = self._view(AssociationCaseload.name)
+        monday = _last_week(self.now().date())
+        below: dict[str, list[tuple[Row, WeekCompliance]]] = defaultdict(list)
+        for case_id in _measures_running_in(compliance, monday):
+            week = _week_of(compliance, case_id, monday)
+            case = caseload.get(CASES, case_id)
+            if week is not None and not week.compliant and case and case["referent_id"]:
+                below[case["referent_id"]].append((case, week))
+        recipient_of, messages = self._recipients(), []
+        for referent_id, measures in sorted(below.items()):
+            recipient = recipient_of(referent_id)
+            if recipient is not None:
+                messages.append(_digest(iso_week(monday), recipient, measures))
+        return messages
+
+    # ------------------------------------------------------------- plumbing
+    def _as_system(self) -> AbstractContextManager[CommandContext]:
+        return acting_as(SYSTEM_ACTOR, clock=self.now)
+
+    def _recipients(self) -> Callable[[str | None], Recipient | None]:
+        """Who an account is (name, e-mail), from the directory; None when unknown."""
+        view = self._view(Directory.name)
+
+        def lookup(account_id: str | None) -> Recipient | None:
+            row = None if account_id is None else directory.account(view, account_id)
+            return None if row is None else reader(row).recipient
+
+        return lookup
+
+    def _view(self, name: str) -> TableView:
+        """The read model, holding every event stored so far.
+
+        Where this process keeps read models up to date itself (the embedded default), it
+        catches up; elsewhere it waits for the projection runner and raises
+        ``ProjectionTimeout`` if the runner lags (the task then runs again later).
+        """
+        head = self.app.head()
+        model = self.projector.model(name)
+        if self.settings.runs_projections_in_process:
+            self.projector.catch_up([model], until=head)
+        if head:
+            self.projector.wait(name, head)
+        return model.view
+
+
+def _once(key: str) -> dict[str, Any]:
+    """``idempotency_key=`` for the application's ``@command`` (which takes it off)."""
+    return {"idempotency_key": key}
+
+
+# ---------------------------------------------------------------- read side
+def _alert_key(row: Row) -> str:
+    """One alert per silent period: the case and the day its silence began."""
+    return f"non-collaboration:{row['case_id']}:{silence_anchor(row)}"
+
+
+def _running_measures(view: TableView) -> list[Row]:
+    rows = view.select(CASES, where={"status": Status.ACTIVE.name})
+    return [row for row in rows if row["ends_on"] is not None]
+
+
+def _last_week(today: date) -> date:
+    """The Monday of the ISO week before ``today``'s."""
+    return today - timedelta(days=today.weekday() + 7)
+
+
+def _measures_running_in(view: TableView, monday: date) -> list[str]:
+    """Measures started by that week's Sunday and neither ended nor closed before Monday."""
+    sunday, since = (monday + timedelta(days=6)).isoformat(), monday.isoformat()
+    return [
+        row["case_id"]
+        for row in view.select(MEASURES)
+        if row["starts_on"] <= sunday
+        and row["ends_on"] >= since
+        and (row["closed_on"] is None or row["closed_on"] >= since)
+    ]
+
+
+def _week_of(view: TableView, case_id: str, monday: date) -> WeekCompliance | None:
+    weeks = weekly_compliance(view, case_id, until=monday + timedelta(days=6))
+    return weeks[-1] if weeks and weeks[-1].monday == monday else None
+
+
+def _day(value: str) -> date:
+    return date.fromisoformat(value)
+
+
+# ----------------------------------------------------------------- messages (French)
+def _reminder(row: Row, recipient: Recipient, days_left: int) -> Message:
+    ends_on = _day(row["ends_on"])
+    household = row["household_name"] or "le ménage"
+    measure = _measure_label(row["measure_type"])
+    return Message(
+        key=f"reminder:{row['case_id']}:{row['ends_on']}:{recipient.account_id}",
+        recipient=recipient,
+        subject=f"Fin de mesure le {ends_on:%d/%m/%Y} : {household}",
+        body=(
+            f"Bonjour {recipient.name},\n\n"
+            f"La mesure d'accompagnement {measure} de {household} prend fin le "
+            f"{ends_on:%d/%m/%Y}, dans {days_left} jour{'s' if days_left > 1 else ''}.\n"
+            "Pensez à préparer le bilan de fin de mesure avec le ménage.\n\n"
+            f"Dossier : {row['case_id']}\n"
+        ),
+        case_id=UUID(row["case_id"]),
+    )
+
+
+def _digest(week: str, recipient: Recipient, measures: list[tuple[Row, WeekCompliance]]) -> Message:
+    count = len(measures)
+    lines = [_digest_line(case, compliance) for case, compliance in measures]
+    monday = measures[0][1].monday
+    return Message(
+        key=f"digest:{week}:{recipient.account_id}",
+        recipient=recipient,
+        subject=(
+            f"Semaine du {monday:%d/%m/%Y} : {count} mesure{'s' if count > 1 else ''} "
+            "en dessous du rythme de visites"
+        ),
+        body=(
+            f"Bonjour {recipient.name},\n\n"
+            f"La semaine du {monday:%d/%m/%Y} ({week}), ces mesures que vous suivez n'ont pas "
+            "eu le nombre de visites requis :\n\n" + "\n".join(lines) + "\n"
+        ),
+    )
+
+
+def _digest_line(case: Row, week: WeekCompliance) -> str:
+    household = case["household_name"] or "ménage"
+    return (
+        f"- {household} (mesure {_measure_label(case['measure_type'])}, dossier "
+        f"{case['case_id']}) : {_count(week.visits, 'visite')} sur {week.required_visits} "
+        f"requise{'s' if week.required_visits > 1 else ''}, dont {week.home_visits} à domicile "
+        f"sur {week.required_home_visits}"
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number > 1 else ''}"
+
+
+def _measure_label(measure_type: str | None) -> str:
+    return "" if measure_type is None else MEASURE_LABELS[MeasureType[measure_type]]
+
+
+# -------------------------------------------------------------------- Celery tasks
+@contextmanager
+def open_clocks(settings: Settings | None = None) -> Iterator[Clocks]:
+    """The clocks over the store ``settings`` name, closed afterwards (one per run: the
+    clocks run a few times a day)."""
+    settings = settings or Settings()
+    app = build_application(settings)
+    projector = build_projector(settings, CLOCK_READ_MODELS, app=app)
+    try:
+        if settings.runs_projections_in_process:
+            projector.prepare()
+        yield Clocks(app, projector, settings)
+    finally:
+        projector.close()
+        app.close()
+
+
+RETRIED = (ConcurrentUpdate, ProjectionTimeout)
+"""A case changed under the run, or the read models lag: run again, it is idempotent."""
+
+
+ClockTask = Callable[[Task], list[str]]
+
+
+def clock_task(name: str) -> Callable[[ClockTask], Any]:
+    """Celery's ``shared_task`` (the app includes this module) with the clocks' options:
+    bound (a clock reads the settings of the app that runs it), retried with backoff,
+    acknowledged once done (they are idempotent)."""
+    decorator: Callable[[ClockTask], Any] = shared_task(
+        name=name,
+        bind=True,
+        autoretry_for=RETRIED,
+        retry_backoff=True,
+        max_retries=5,
+        acks_late=True,
+    )
+    return decorator
+
+
+@clock_task(DETECTOR_TASK)
+def detect_non_collaboration(task: Task) -> list[str]:
+    with open_clocks(settings_of(task.app)) as clocks:
+        run = clocks.detect_non_collaboration()
+    run.check_complete()
+    return [str(case_id) for case_id in run.done]
+
+
+@clock_task(COMPLETION_TASK)
+def complete_ended_measures(task: Task) -> list[str]:
+    with open_clocks(settings_of(task.app)) as clocks:
+        run = clocks.complete_ended_measures()
+    run.check_complete()
+    return [str(case_id) for case_id in run.done]
+
+
+@clock_task(REMINDER_TASK)
+def remind_measure_ends(task: Task) -> list[str]:
+    with open_clocks(settings_of(task.app)) as clocks:
+        messages = clocks.measure_end_reminders()
+    dispatch(messages, app=task.app)
+    return [message.key for message in messages]
+
+
+@clock_task(DIGEST_TASK)
+def send_compliance_digests(task: Task) -> list[str]:
+    with open_clocks(settings_of(task.app)) as clocks:
+        messages = clocks.compliance_digests()
+    dispatch(messages, app=task.app)
+    return [message.key for message in messages]

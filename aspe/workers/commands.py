@@ -1,0 +1,87 @@
+"""``aspe worker``, ``aspe beat`` (Celery's own, configured from ``ASPE_*``) and
+``aspe notifications status | requeue``. Messages in French and English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from aspe.console import fail, load_settings, out
+from aspe.workers.app import AspeCelery, create_app
+from aspe.workers.delivery import STATUSES, delivery_counts, recent_failures, requeue_stale
+
+PASS_THROUGH: dict[str, Any] = {"allow_extra_args": True, "ignore_unknown_options": True}
+"""Celery's own options (``--concurrency``, ``--pool``, ``--loglevel``…) go through as is."""
+
+notifications_app = typer.Typer(
+    help="Notifications : état des envois / delivery status.", no_args_is_help=True
+)
+
+STATUS_LABELS = {
+    "queued": "en attente / queued",
+    "sending": "en cours / sending",
+    "delivered": "délivrées / delivered",
+    "failed": "échouées / failed",
+}
+CHANNEL_LABELS = {"email": "e-mail", "inbox": "boîte de réception / inbox"}
+
+
+def _celery() -> AspeCelery:
+    celery = create_app(load_settings())
+    if celery.runs_in_process:
+        fail(
+            "ASPE_REDIS_URL n'est pas défini : les tâches s'exécutent dans le processus qui les "
+            "envoie, sans worker ni beat / ASPE_REDIS_URL is not set: tasks run in-process"
+        )
+    return celery
+
+
+def worker(context: typer.Context) -> None:
+    """Démarre un worker Celery / start a Celery worker (options of `celery worker`)."""
+    _celery().worker_main(["worker", *context.args])
+
+
+def beat(context: typer.Context) -> None:
+    """Démarre l'ordonnanceur Celery beat / start Celery beat (options of `celery beat`)."""
+    _celery().start(["beat", *context.args])
+
+
+@notifications_app.command()
+def status() -> None:
+    """Envois en attente, délivrés, échoués, par canal / deliveries per channel and status."""
+    settings = load_settings()
+    counts = delivery_counts(settings)
+    table = Table(title="Notifications")
+    table.add_column("Canal / channel")
+    for state in STATUSES:
+        table.add_column(STATUS_LABELS[state], justify="right")
+    for channel, by_status in counts.items():
+        table.add_row(CHANNEL_LABELS.get(channel, channel), *(str(by_status[s]) for s in STATUSES))
+    console = out()
+    console.print(table)
+    failures = recent_failures(settings)
+    if failures:
+        failed = Table(title="Derniers échecs / last failures")
+        for column in ("Envoi / delivery", "Canal / channel", "Essais / attempts", "Erreur"):
+            failed.add_column(column)
+        for row in failures:
+            failed.add_row(
+                escape(row["key"]), row["channel"], str(row["attempts"]), escape(row["error"] or "")
+            )
+        console.print(failed)
+
+
+@notifications_app.command()
+def requeue(
+    older_than: float | None = typer.Option(
+        None,
+        help="Secondes d'attente au-delà desquelles un envoi est remis en file "
+        "(défaut : ASPE_DELIVERY_REQUEUE_AFTER) / seconds waited before queuing again.",
+    ),
+) -> None:
+    """Remet en file les envois dont la tâche a été perdue / queue lost deliveries again."""
+    count = requeue_stale(create_app(load_settings()), older_than)
+    out().print(f"{count} envoi(s) remis en file / deliveries queued again")

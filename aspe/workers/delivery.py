@@ -1,0 +1,452 @@
+"""Delivery: each message, on each channel of its recipient, exactly once.
+
+``dispatch`` records every message × channel in the ``deliveries`` table (status
+``queued``), then enqueues one task per delivery still to do, with a task id derived from
+its delivery key. The task receives only that key and reads the rest from the table.
+
+- **Inbox**: the notification and the record ``delivered`` are written in one transaction
+  of the same database; a task run twice finds it delivered and does nothing.
+- **E-mail**: the task claims the delivery (``sending``, with a lease), sends, then records
+  it ``delivered``. A task that finds it delivered or failed does nothing; one that finds
+  it ``sending`` under a live lease (another worker is on it) retries later. Between the
+  SMTP server's acceptance and the record there is a window no protocol closes: a worker
+  killed exactly there leaves the delivery ``sending``, and once the lease has run out it
+  is sent again. We chose that (at least once, in a window of milliseconds) over losing
+  e-mails whose worker died during the SMTP dialogue (the likely case: it lasts far
+  longer). Each e-mail's ``Message-ID`` comes from its delivery key, so a receiving system
+  can recognise the rare second copy.
+- **Failures**: SMTP and network errors are retried by Celery with exponential backoff,
+  ``ASPE_DELIVERY_MAX_RETRIES`` times; the last failure, or a permanent refusal (5xx), is
+  recorded ``failed``. A task lost with the broker (Redis stopped without persistence) is
+  queued again by ``requeue_stale`` (on beat, every minute) once its delivery has waited
+  ``ASPE_DELIVERY_REQUEUE_AFTER`` seconds.
+
+Without ``ASPE_SMTP_URL`` (the embedded default) e-mails are written as ``.eml`` files in
+``ASPE_DATA_DIR/outbox``, named by their delivery: writing one twice writes the same file.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from uuid import UUID, uuid5
+
+from celery import Celery, Task, shared_task
+from eventsourcing.persistence import PersistenceError
+from kombu.exceptions import OperationalError
+
+from aspe.projections.inbox import (
+    DELIVERIES,
+    add_notification,
+    lock_clause,
+    now_text,
+    open_store,
+    store_of,
+)
+from aspe.projections.tables import Row
+from aspe.projections.view import TableView
+from aspe.settings import Settings
+from aspe.workers.app import EMAIL_TASK, INBOX_TASK, REQUEUE_TASK, AspeCelery, settings_of
+from aspe.workers.messages import Channel, Message
+
+log = logging.getLogger(__name__)
+
+TASKS = {Channel.EMAIL: EMAIL_TASK, Channel.INBOX: INBOX_TASK}
+DELIVERY_IDS = UUID("6f0c1d9e-51a4-4f6b-9d38-2f3c1a7e0b55")
+"""Namespace of the ids derived from delivery keys: task ids, inbox ids, Message-IDs."""
+
+QUEUED, SENDING, DELIVERED, FAILED = "queued", "sending", "delivered", "failed"
+STATUSES = (QUEUED, SENDING, DELIVERED, FAILED)
+DONE = (DELIVERED, FAILED)
+KEYS_PER_QUERY = 500
+
+
+class BrokerUnavailable(RuntimeError):
+    """The broker (Redis) did not take the tasks: nothing is lost, dispatch again later."""
+
+
+class DeliveryRefused(Exception):
+    """The SMTP server refused the e-mail for good (5xx): retrying will not help."""
+
+
+class InFlight(Exception):
+    """Another attempt holds this delivery's lease: try again once it has run out."""
+
+
+def delivery_id(delivery_key: str) -> UUID:
+    """The id derived from a delivery key: its task's id, its inbox notification's id."""
+    return uuid5(DELIVERY_IDS, delivery_key)
+
+
+# ---------------------------------------------------------------------------- dispatch
+def dispatch(messages: Iterable[Message], *, app: Celery | None = None) -> None:
+    """Deliver each message on each channel of its recipient, once whatever happens.
+
+    Returns once every delivery still to do is recorded and its task enqueued (or done, in
+    the embedded default). Raises ``BrokerUnavailable`` when Redis does not answer: the
+    deliveries stay recorded, and dispatching the same messages again enqueues them.
+    """
+    celery = app or _default_app()
+    pending = record_queued(open_store(settings_of(celery)), messages)
+    enqueue(celery, pending)
+
+
+def _default_app() -> Celery:
+    from aspe.workers.app import app
+
+    return app
+
+
+def enqueue(celery: Celery, deliveries: Sequence[tuple[str, Channel]]) -> None:
+    """One task per delivery, its id derived from the delivery key, on one connection."""
+    eager = isinstance(celery, AspeCelery) and celery.runs_in_process
+    try:
+        with nullcontext() if eager else celery.producer_or_acquire() as producer:
+            for key, channel in deliveries:
+                celery.tasks[TASKS[channel]].apply_async(
+                    (key,), task_id=str(delivery_id(key)), producer=producer
+                )
+    except OperationalError as error:
+        raise BrokerUnavailable(f"the broker did not take the deliveries: {error}") from error
+
+
+def record_queued(view: TableView, messages: Iterable[Message]) -> list[tuple[str, Channel]]:
+    """Record each message × channel not yet known; the deliveries not yet done."""
+    now = datetime.now(UTC)
+    rows = {  # a microsecond apart: an inbox lists one dispatch's messages in their order
+        message.delivery_key(channel): _queued_row(
+            message, channel, now_text(now + timedelta(microseconds=rank))
+        )
+        for rank, message in enumerate(messages)
+        for channel in message.recipient.channels
+    }
+    if not rows:
+        return []
+    insert = view.dialect.insert(DELIVERIES, view.name_of(DELIVERIES))
+    keys = list(rows)
+    statuses: dict[str, str] = {}
+    with view.transaction(commit=True) as cursor:
+        cursor.executemany(
+            insert + " ON CONFLICT (key) DO NOTHING",
+            [view.dialect.encode(DELIVERIES, row) for row in rows.values()],
+        )
+        for start in range(0, len(keys), KEYS_PER_QUERY):
+            chunk = keys[start : start + KEYS_PER_QUERY]
+            marks = ", ".join([view.dialect.placeholder] * len(chunk))
+            cursor.execute(
+                f"SELECT key, status FROM {view.name_of(DELIVERIES)} WHERE key IN ({marks})",
+                chunk,
+            )
+            statuses.update((found["key"], found["status"]) for found in cursor.fetchall())
+    return [(key, Channel(rows[key]["channel"])) for key in keys if statuses[key] not in DONE]
+
+
+def _queued_row(message: Message, channel: Channel, now: str) -> Row:
+    return {
+        "key": message.delivery_key(channel),
+        "channel": channel.value,
+        "message_key": message.key,
+        "account_id": str(message.recipient.account_id),
+        "recipient_name": message.recipient.name,
+        "email": message.recipient.email,
+        "subject": message.subject,
+        "body": message.body,
+        "case_id": str(message.case_id) if message.case_id else None,
+        "status": QUEUED,
+        "attempts": 0,
+        "queued_at": now,
+        "due_at": now,
+        "delivered_at": None,
+        "error": None,
+    }
+
+
+# ----------------------------------------------------------------------- the ledger
+@dataclass(frozen=True)
+class Ledger:
+    """The ``deliveries`` table, as a delivery task changes it."""
+
+    view: TableView
+
+    def _select(self, cursor: Any, key: str) -> Row | None:
+        view = self.view
+        cursor.execute(
+            f"SELECT * FROM {view.name_of(DELIVERIES)} "
+            f"WHERE key = {view.dialect.placeholder}{lock_clause(view)}",
+            (key,),
+        )
+        found = cursor.fetchone()
+        return None if found is None else view.dialect.decode(DELIVERIES, dict(found))
+
+    def _update(self, cursor: Any, key: str, condition: str = "", **values: Any) -> None:
+        mark = self.view.dialect.placeholder
+        sets = ", ".join(f"{column} = {mark}" for column in values)
+        cursor.execute(
+            f"UPDATE {self.view.name_of(DELIVERIES)} SET {sets} WHERE key = {mark}{condition}",
+            (*values.values(), key),
+        )
+
+    def get(self, key: str) -> Row | None:
+        return self.view.get(DELIVERIES, key)
+
+    def claim(self, key: str, lease: float, now: datetime | None = None) -> Row | None:
+        """The delivery to send, now ``sending`` under a lease; ``None`` if there is nothing
+        to do. Raises ``InFlight`` while another attempt's lease runs."""
+        now = now or datetime.now(UTC)
+        with self.view.transaction(commit=True) as cursor:
+            row = self._select(cursor, key)
+            if row is None or row["status"] in DONE:
+                return None
+            if row["status"] == SENDING and row["due_at"] > now_text(now):
+                raise InFlight(key)
+            self._update(
+                cursor,
+                key,
+                status=SENDING,
+                attempts=row["attempts"] + 1,
+                due_at=now_text(now + timedelta(seconds=lease)),
+            )
+            return row
+
+    def delivered(self, key: str) -> None:
+        with self.view.transaction(commit=True) as cursor:
+            self._update(cursor, key, status=DELIVERED, delivered_at=now_text(), error=None)
+
+    def release(self, key: str, error: BaseException, retry_in: float) -> None:
+        """Back to the queue after a failed attempt, due again when its retry is."""
+        due = now_text(datetime.now(UTC) + timedelta(seconds=retry_in))
+        with self.view.transaction(commit=True) as cursor:
+            self._update(
+                cursor,
+                key,
+                f" AND status = '{SENDING}'",
+                status=QUEUED,
+                due_at=due,
+                error=_said(error),
+            )
+
+    def failed(self, key: str, error: BaseException) -> None:
+        with self.view.transaction(commit=True) as cursor:
+            self._update(
+                cursor, key, f" AND status <> '{DELIVERED}'", status=FAILED, error=_said(error)
+            )
+
+    def deliver_to_inbox(self, key: str) -> bool:
+        """The notification in its inbox and the delivery recorded, in one transaction."""
+        with self.view.transaction(commit=True) as cursor:
+            row = self._select(cursor, key)
+            if row is None or row["status"] in DONE:
+                return False
+            now = now_text()
+            notification = {
+                "id": str(delivery_id(key)),
+                "account_id": row["account_id"],
+                "subject": row["subject"],
+                "body": row["body"],
+                "case_id": row["case_id"],
+                "created_at": row["queued_at"],
+                "read_at": None,
+            }
+            add_notification(cursor, self.view, notification)
+            self._update(
+                cursor, key, status=DELIVERED, attempts=row["attempts"] + 1, delivered_at=now
+            )
+            return True
+
+    def stale(self, older_than: float, now: datetime | None = None) -> list[tuple[str, Channel]]:
+        """Deliveries not done whose worker should have been on them ``older_than`` seconds
+        ago: their task was lost; they are due again from now."""
+        now = now or datetime.now(UTC)
+        view, mark = self.view, self.view.dialect.placeholder
+        limit = now_text(now - timedelta(seconds=older_than))
+        with view.transaction(commit=True) as cursor:
+            cursor.execute(
+                f"SELECT key, channel FROM {view.name_of(DELIVERIES)} "
+                f"WHERE status IN ('{QUEUED}', '{SENDING}') AND due_at < {mark}",
+                (limit,),
+            )
+            found = [(row["key"], Channel(row["channel"])) for row in cursor.fetchall()]
+            cursor.executemany(
+                f"UPDATE {view.name_of(DELIVERIES)} SET due_at = {mark} "
+                f"WHERE key = {mark} AND status = '{QUEUED}'",
+                [(now_text(now), key) for key, _ in found],
+            )
+        return found
+
+
+def _said(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:500]
+
+
+def ledger(settings: Settings) -> Ledger:
+    return Ledger(open_store(settings))
+
+
+# -------------------------------------------------------------------------- e-mails
+def email_of(settings: Settings, row: Row) -> EmailMessage:
+    """The e-mail of a delivery; its Message-ID derives from the delivery key."""
+    email = EmailMessage()
+    email["From"] = settings.mail_from
+    email["To"] = formataddr((row["recipient_name"], row["email"]))
+    email["Subject"] = row["subject"]
+    email["Date"] = formatdate(usegmt=True)
+    email["Message-ID"] = f"<{delivery_id(row['key'])}@aspe.notifications>"
+    email.set_content(row["body"])
+    return email
+
+
+def send_email(settings: Settings, email: EmailMessage) -> None:
+    """Over SMTP to ``ASPE_SMTP_URL``, or as an ``.eml`` file in the outbox without it."""
+    if settings.smtp_url is None:
+        write_eml(outbox(settings), email)
+        return
+    try:
+        _send_smtp(settings, email)
+    except smtplib.SMTPRecipientsRefused as error:
+        if all(code >= 500 for code, _ in error.recipients.values()):
+            raise DeliveryRefused(str(error)) from error
+        raise
+    except smtplib.SMTPResponseException as error:
+        if error.smtp_code >= 500:
+            raise DeliveryRefused(f"{error.smtp_code} {error.smtp_error!r}") from error
+        raise
+
+
+def _send_smtp(settings: Settings, email: EmailMessage) -> None:
+    assert settings.smtp_url is not None
+    url = urlsplit(settings.smtp_url)
+    ssl = url.scheme == "smtps"
+    host, port = url.hostname or "127.0.0.1", url.port or (465 if ssl else 25)
+    connect = smtplib.SMTP_SSL if ssl else smtplib.SMTP
+    with connect(host, port, timeout=settings.smtp_timeout) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls()
+        if url.username:
+            smtp.login(unquote(url.username), unquote(url.password or ""))
+        smtp.send_message(email)
+
+
+def outbox(settings: Settings) -> Path:
+    return settings.data_dir / "outbox"
+
+
+def write_eml(folder: Path, email: EmailMessage) -> Path:
+    """Write the e-mail under its Message-ID, whole or not at all (rename is atomic)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    name = str(email["Message-ID"]).strip("<>").split("@")[0]
+    path = folder / f"{name}.eml"
+    partial = folder / f".{name}.eml.partial"
+    partial.write_bytes(email.as_bytes())
+    partial.replace(path)
+    return path
+
+
+# ---------------------------------------------------------------------------- tasks
+RETRIED = (OSError, smtplib.SMTPException, InFlight, PersistenceError)
+"""Worth another try: the network, the SMTP server's temporary refusals (4xx), a delivery
+another worker is on, the database."""
+
+
+class DeliveryTask(Task):  # type: ignore[misc]
+    """A delivery task: acknowledged once done, its last failure recorded ``failed``."""
+
+    acks_late = True
+    reject_on_worker_lost = True
+    ignore_result = True
+
+    def on_failure(
+        self, exc: Exception, task_id: str, args: tuple[Any, ...], kwargs: Any, einfo: Any
+    ) -> None:
+        log.error("delivery %s failed for good: %s", args[0], exc)
+        ledger(settings_of(self.app)).failed(args[0], exc)
+
+
+def _retry_in(task: Task) -> float:
+    """The longest wait Celery's backoff may give this retry (its jitter draws below)."""
+    factor = float(task.retry_backoff or 1)
+    return float(min(factor * 2**task.request.retries, task.retry_backoff_max))
+
+
+def delivery_task(name: str) -> Callable[[Callable[[Task, str], None]], Any]:
+    """Celery's ``shared_task`` (the app includes this module) for one channel's deliveries."""
+    decorator: Callable[[Callable[[Task, str], None]], Any] = shared_task(
+        bind=True, base=DeliveryTask, name=name, autoretry_for=RETRIED
+    )
+    return decorator
+
+
+@delivery_task(EMAIL_TASK)
+def deliver_email(self: Task, key: str) -> None:
+    settings = settings_of(self.app)
+    book = ledger(settings)
+    row = book.claim(key, settings.delivery_lease_seconds)
+    if row is None:
+        return
+    try:
+        send_email(settings, email_of(settings, row))
+    except RETRIED as error:
+        book.release(key, error, _retry_in(self))
+        raise
+    book.delivered(key)
+
+
+@delivery_task(INBOX_TASK)
+def deliver_to_inbox(self: Task, key: str) -> None:
+    ledger(settings_of(self.app)).deliver_to_inbox(key)
+
+
+def _requeue_stale_task(self: Task) -> int:
+    return requeue_stale(self.app)
+
+
+requeue_stale_task = shared_task(bind=True, name=REQUEUE_TASK, ignore_result=True)(
+    _requeue_stale_task
+)
+
+
+def requeue_stale(celery: Celery, older_than: float | None = None) -> int:
+    """Enqueue again the deliveries whose task was lost; how many there were."""
+    settings = settings_of(celery)
+    wait = settings.delivery_requeue_after if older_than is None else older_than
+    stale = ledger(settings).stale(wait)
+    if stale:
+        log.warning("%d deliveries were waiting for a lost task: queued again", len(stale))
+        enqueue(celery, stale)
+    return len(stale)
+
+
+# --------------------------------------------------------------------------- status
+def delivery_counts(view_or_settings: TableView | Settings) -> dict[str, dict[str, int]]:
+    """Deliveries per channel and status: ``{"email": {"queued": 2, …}, …}``."""
+    view = store_of(view_or_settings)
+    counts = {channel.value: dict.fromkeys(STATUSES, 0) for channel in Channel}
+    with view.transaction(commit=False) as cursor:
+        cursor.execute(
+            f"SELECT channel, status, COUNT(*) AS n FROM {view.name_of(DELIVERIES)} "
+            "GROUP BY channel, status"
+        )
+        for row in cursor.fetchall():
+            counts.setdefault(row["channel"], dict.fromkeys(STATUSES, 0))[row["status"]] = int(
+                row["n"]
+            )
+    return counts
+
+
+def recent_failures(view_or_settings: TableView | Settings, limit: int = 10) -> list[Row]:
+    """The last deliveries recorded ``failed``, with their error."""
+    view = store_of(view_or_settings)
+    with view.transaction(commit=False) as cursor:
+        cursor.execute(
+            f"SELECT key, channel, attempts, due_at, error FROM {view.name_of(DELIVERIES)} "
+            f"WHERE status = '{FAILED}' ORDER BY due_at DESC LIMIT {int(limit)}"
+        )
+        return [dict(row) for row in cursor.fetchall()]

@@ -1,0 +1,229 @@
+"""What each notification says, in French, to a reader of a given role.
+
+Every detail is put in only if ``authorization.allows`` lets the reader's role see its
+category (DESIGN §6), the landlord's consent-gated ones only with the household's consent.
+A notification never carries free text people typed about the household (visit and contact
+notes, progress notes, suspension details) nor anything of the HEALTH theme: the events
+notified hold none, and the texts quote no other event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from aspe.application.history import MEASURE_LABELS, STOP_LABELS
+from aspe.authorization import Category, allows
+from aspe.domain.actors import Role
+from aspe.workers.recipients import case_event
+
+C = Category
+MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+SIGNATURE = (
+    "Le détail est à consulter sur la plateforme ASPE.\n\n"
+    "— Plateforme ASPE (message automatique, merci de ne pas y répondre)"
+)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a text may draw on besides its event: the case and who its parties are."""
+
+    case_id: str
+    household_name: str | None = None
+    association_name: str | None = None
+    landlord_consent: bool = False
+
+    @property
+    def reference(self) -> str:
+        return f"dossier n° {self.case_id[:8]}"
+
+
+@dataclass(frozen=True)
+class Lens:
+    """A reader's role and the case's consent: what it may see, category by category."""
+
+    role: Role
+    consent: bool = False
+
+    def sees(self, category: Category) -> bool:
+        return allows(self.role, category, self.consent)
+
+
+Lines = list[str | None]
+Compose = Callable[[Any, Lens, Facts], tuple[str, Lines]]
+
+
+def french_date(day: date) -> str:
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def euros(amount: Decimal) -> str:
+    whole, cents = f"{amount:,.2f}".split(".")
+    return f"{whole.replace(',', ' ')},{cents} €"
+
+
+def months(count: int) -> str:
+    return f"{count} mois"
+
+
+def who(lens: Lens, facts: Facts) -> str:
+    """The household as this reader may name it."""
+    if lens.role is Role.HOUSEHOLD:
+        return "votre ménage"
+    name = facts.household_name
+    if lens.sees(C.HOUSEHOLD_NAME_ADDRESS) and name:
+        return name if name.lower().startswith(("ménage", "famille")) else f"le ménage {name}"
+    return "l'un de vos locataires" if lens.role is Role.LANDLORD else "un ménage"
+
+
+def only(lens: Lens, category: Category, line: str) -> str | None:
+    """``line`` if the reader may see ``category``, else nothing."""
+    return line if lens.sees(category) else None
+
+
+# ------------------------------------------------------------------ request
+def submitted(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
+    aid = event.aid_request
+    by = f" par {facts.association_name}" if facts.association_name else ""
+    return "Nouvelle demande d'accompagnement ASPE", [
+        f"Une demande d'accompagnement ASPE a été transmise le "
+        f"{french_date(event.submitted_on)}{by} pour {who(lens, facts)}.",
+        only(
+            lens,
+            C.REQUEST,
+            f"Mesure proposée : {MEASURE_LABELS[event.proposed_measure]}, "
+            f"{months(event.proposed_duration_months)}. "
+            f"Aide FPEL demandée : {euros(aid.amount_requested)}.",
+        ),
+        only(lens, C.RENT_ARREARS, f"Dette locative : {euros(aid.rent_arrears)}."),
+        "Elle attend son inscription à l'ordre du jour de la commission FPEL.",
+    ]
+
+
+def registered(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
+    session = french_date(event.commission_session_on)
+    return f"Demande inscrite à la séance du {session}", [
+        f"La demande d'accompagnement ASPE concernant {who(lens, facts)} est inscrite à "
+        f"l'ordre du jour de la séance de la commission FPEL du {session}.",
+    ]
+
+
+# ------------------------------------------------------------------ decisions
+def granted(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
+    return "Décision de la commission : mesure ASPE accordée", [
+        f"La commission FPEL a accordé le {french_date(event.decided_on)} une mesure ASPE "
+        f"{MEASURE_LABELS[event.measure_type]} pour {who(lens, facts)}, "
+        f"d'une durée de {months(event.duration_months)}.",
+        "Elle commencera le jour de la signature du contrat d'engagement (CEOP).",
+        only(
+            lens,
+            C.DECISION_TERMS,
+            f"Durée de mise à l'épreuve : {months(event.probation_months)}. "
+            f"Aide FPEL accordée : {euros(event.aid_granted)}.",
+        ),
+    ]
+
+
+def rejected(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
+    return "Décision de la commission : demande refusée", [
+        f"La commission FPEL a refusé le {french_date(event.rejected_on)} la demande "
+        f"d'accompagnement ASPE concernant {who(lens, facts)}.",
+        only(lens, C.REQUEST, f"Motif : {event.reason}"),
+    ]
+
+
+def adjourned(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
+    return "Décision de la commission : demande ajournée", [
+        f"La commission FPEL a ajourné le {french_date(event.adjourned_on)} la demande "
+        f"d'accompagnement ASPE concernant {who(lens, facts)}.",
+        only(lens, C.REQUEST, f"Motif : {event.reason}"),
+    ]
+
+
+def extended(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
+    return "Décision de la commission : mesure prolongée", [
+        f"La commission FPEL a prolongé de {months(event.additional_months)} la mesure ASPE "
+        f"de {who(lens, facts)}. Elle se terminera le {french_date(event.ends_on)}.",
+        only(lens, C.REQUEST, f"Motif : {event.reason}"),
+    ]
+
+
+# ---------------------------------------------------------------- the measure
+def ceop_signed(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
+    first = event.version == 1
+    what = "Le CEOP" if first else f"La version {event.version} du CEOP"
+    return "CEOP signé" if first else "Avenant au CEOP signé", [
+        f"{what} de {who(lens, facts)} a été signé{'' if first else 'e'} par toutes les parties.",
+        only(lens, C.CEOP_SIGNATURE_DATE, f"Date de signature : {french_date(event.signed_on)}."),
+        f"La mesure court du {french_date(event.starts_on)} au {french_date(event.ends_on)}.",
+        only(lens, C.CEOP, "Le contrat est adressé au SPSLH (objectifs, étapes, engagements)."),
+    ]
+
+
+def alert_raised(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
+    return "Alerte de non-collaboration", [
+        only(
+            lens,
+            C.ALERTS,
+            f"Alerte de non-collaboration pour {who(lens, facts)} : aucune rencontre ni "
+            f"aucun contact depuis le {french_date(event.silent_since)} "
+            f"({event.silent_days} jours sans nouvelles au {french_date(event.raised_on)}).",
+        ),
+        only(lens, C.ALERTS, "La commission FPEL peut décider de l'arrêt de la mesure."),
+    ]
+
+
+def stopped(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
+    return "Arrêt de la mesure ASPE", [
+        f"La commission FPEL a arrêté le {french_date(event.stopped_on)} la mesure ASPE "
+        f"de {who(lens, facts)}.",
+        only(lens, C.STOP_REASON, f"Motif : {STOP_LABELS[event.reason]}."),
+        only(lens, C.STOP, f"Précisions : {event.details}" if event.details else ""),
+    ]
+
+
+def completed(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
+    return "Fin de la mesure ASPE", [
+        f"La mesure ASPE de {who(lens, facts)} s'est terminée le "
+        f"{french_date(event.completed_on)}, au terme de la durée fixée par la commission.",
+        only(lens, C.STOP, "Le référent remettra son bilan de fin de mesure."),
+    ]
+
+
+COMPOSERS: Mapping[type, Compose] = {
+    case_event(name): compose
+    for name, compose in (
+        ("RequestSubmitted", submitted),
+        ("RequestRegistered", registered),
+        ("MeasureGranted", granted),
+        ("RequestRejected", rejected),
+        ("RequestAdjourned", adjourned),
+        ("MeasureExtended", extended),
+        ("CeopSigned", ceop_signed),
+        ("NonCollaborationAlertRaised", alert_raised),
+        ("MeasureStopped", stopped),
+        ("MeasureCompleted", completed),
+    )
+}
+
+
+def compose(event: Any, lens: Lens, facts: Facts, name: str) -> tuple[str, str] | None:
+    """The subject and body ``event`` makes for a reader called ``name``; ``None`` if it
+    makes none (no text for that event, or nothing in it this reader may see)."""
+    composer = COMPOSERS.get(type(event))
+    if composer is None:
+        return None
+    subject, lines = composer(event, lens, facts)
+    kept = [line for line in lines if line]
+    if not kept:
+        return None
+    greeting = f"Bonjour {name}," if name else "Bonjour,"
+    reference = f"Référence : {facts.reference}."
+    return f"{subject} ({facts.reference})", "\n\n".join([greeting, *kept, reference, SIGNATURE])
