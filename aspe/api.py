@@ -6,7 +6,8 @@ In the embedded default (SQLite) the read models are kept up to date by a thread
 process, and the notifier (``aspe.workers.notifier``) follows the store in another, its
 messages delivered in-process (no Redis: ``.eml`` files, inboxes); in production,
 ``aspe projections run`` processes do both. GraphQL is served at
-``/graphql`` (GraphiQL in development); the portal is mounted here by later work.
+``/graphql`` (GraphiQL in development); the French portal (``aspe.portal``) at ``/``, its
+pages running their GraphQL operations in-process against the same schema.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from aspe.domain.actors import utc_now
 from aspe.graphql.identity import Authenticator
 from aspe.graphql.limits import BodySizeLimit
 from aspe.graphql.router import graphql_router
+from aspe.graphql.schema import build_schema
+from aspe.portal.app import portal_router, portal_static
 from aspe.projections.inbox import close_store
 from aspe.projections.runner import BackgroundFollower
 from aspe.settings import Settings
@@ -107,6 +110,9 @@ def create_app(
     app.state.clock = clock
     app.state.authenticator = Authenticator(settings)
     app.include_router(router)
-    app.include_router(graphql_router(settings), prefix="/graphql")
+    app.state.schema = build_schema(settings)  # one schema: /graphql and the portal's pages
+    app.include_router(graphql_router(settings, app.state.schema), prefix="/graphql")
+    app.include_router(portal_router(settings))
+    app.mount("/static", portal_static(), name="static")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     return app

@@ -52,10 +52,12 @@ class Category(Enum):
     DEBT_TOTALS = "the total of the debts"
     RENT = "rent payment reports (rent ledger)"
     ALERTS = "non-collaboration alerts and the alert clock"
+    DOCUMENTS = "documents joined to the case: kind, name, type, size, date (not the landlord's)"
     STOP = "stop decision details and final report"
     STOP_REASON = "the category of the reason a measure stopped"
     EVENT_METADATA = "who did what when"
     STATISTICS = "aggregate figures, no case content"
+    DIRECTORY = "organisations and staff names: the landlords, the viewer's colleagues"
 
 
 class Access(Enum):
@@ -70,6 +72,7 @@ _MANAGER = dict.fromkeys(C, Access.YES)
 _REFERENT = {**_MANAGER, C.STATISTICS: Access.NO}
 _PUBLIC_SERVICE = {
     **dict.fromkeys(C, Access.YES),
+    C.DIRECTORY: Access.NO,
     C.HEALTH: Access.NO,
     C.VISITS: Access.NO,
     C.VISIT_DATES: Access.NO,
@@ -102,6 +105,7 @@ _HOUSEHOLD = {
     C.ALERTS: Access.NO,
     C.EVENT_METADATA: Access.NO,
     C.STATISTICS: Access.NO,
+    C.DIRECTORY: Access.NO,
 }
 _NOTHING_BUT_ACCOUNT = {
     **dict.fromkeys(C, Access.NO),
@@ -117,11 +121,14 @@ MATRIX: Mapping[Role, Mapping[Category, Access]] = {
     Role.COMMISSION_MEMBER: _PUBLIC_SERVICE,
     Role.LANDLORD: _LANDLORD,
     Role.HOUSEHOLD: _HOUSEHOLD,
-    Role.AUDITOR: dict.fromkeys(C, Access.YES),
+    Role.AUDITOR: {**dict.fromkeys(C, Access.YES), C.DIRECTORY: Access.NO},
     Role.ADMIN: _NOTHING_BUT_ACCOUNT,
     Role.SYSTEM: _NOTHING_BUT_ACCOUNT,
 }
-"""Role × category. A household sees only its own case, so its ``YES`` reads "own"."""
+"""Role × category. A household sees only its own case, so its ``YES`` reads "own".
+
+``DIRECTORY`` (the landlords and colleagues a case is opened or entrusted with) is for
+association staff only: it is no row of DESIGN §6, and no other role registers households."""
 
 
 @dataclass(frozen=True)

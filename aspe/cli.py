@@ -144,7 +144,8 @@ def serve(
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
 ) -> None:
     """Sert l'API HTTP / serve the HTTP API."""
-    uvicorn.run(create_app(_settings()), host=host, port=port)
+    # Open live-update streams (the portal's /evenements) would otherwise hold a stop back.
+    uvicorn.run(create_app(_settings()), host=host, port=port, timeout_graceful_shutdown=5)
 
 
 # ------------------------------------------------------------------------ case history

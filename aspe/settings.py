@@ -72,6 +72,16 @@ class Settings(BaseSettings):
     token_ttl_minutes: int = Field(
         default=480, ge=1, description="lifetime of the tokens that `login` signs"
     )
+    session_max_age_minutes: int = Field(
+        default=480,
+        ge=1,
+        description="lifetime of a portal session cookie; the session ends sooner when the "
+        "token it holds expires (ASPE_TOKEN_TTL_MINUTES)",
+    )
+    session_cookie_secure: bool | None = Field(
+        default=None,
+        description="send the portal's session cookie over HTTPS only (default: in production)",
+    )
     oidc_issuer: str | None = Field(
         default=None,
         description="production may trust tokens of this OIDC issuer (keys from its JWKS)",
@@ -85,6 +95,18 @@ class Settings(BaseSettings):
     )
     graphql_max_page_size: int = Field(default=100, ge=1)
     max_request_bytes: int = Field(default=64 * 1024, ge=1024)
+    blob_dir: Path | None = Field(
+        default=None,
+        description="where uploaded documents are stored, one file per SHA-256; "
+        "default: ASPE_DATA_DIR/blobs",
+    )
+    upload_max_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1, description="largest document a person may upload"
+    )
+    upload_media_types: tuple[str, ...] = Field(
+        default=("application/pdf", "image/jpeg", "image/png"),
+        description='media types a document may have (JSON list: ["application/pdf"])',
+    )
     postgres_pool_size: int = Field(default=5, ge=1)
     postgres_max_overflow: int = Field(default=10, ge=0)
     postgres_connect_timeout: int = Field(default=5, ge=1, description="seconds")
@@ -182,10 +204,21 @@ class Settings(BaseSettings):
         )
 
     @property
+    def blob_path(self) -> Path:
+        """The folder of the uploaded documents' contents."""
+        return self.blob_dir if self.blob_dir is not None else self.data_dir / "blobs"
+
+    @property
     def runs_projections_in_process(self) -> bool:
         if self.projections_in_process is not None:
             return self.projections_in_process
         return not self.uses_postgres
+
+    @property
+    def secure_cookies(self) -> bool:
+        if self.session_cookie_secure is not None:
+            return self.session_cookie_secure
+        return self.is_production
 
     @property
     def is_production(self) -> bool:

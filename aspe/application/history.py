@@ -409,6 +409,12 @@ def _measure_completed(event: Any, reading: _CaseReading) -> str:
     return f"Mesure arrivée à son terme le {_day(event.completed_on)}"
 
 
+def _document_attached(event: Any, reading: _CaseReading) -> str:
+    """Neither name nor kind: either may tell a medical document (a HEALTH item), and showing
+    every kind but that one would tell it by elimination."""
+    return f"Document joint le {_day(event.attached_on)} ({event.size} octets)"
+
+
 def _final_report_submitted(event: Any, reading: _CaseReading) -> str:
     housed = "maintenu" if event.household_still_housed else "non maintenu"
     return f"Bilan remis le {_day(event.submitted_on)} : ménage {housed} dans son logement"
@@ -447,5 +453,6 @@ SUMMARIES: dict[str, Callable[[Any, _CaseReading], str]] = {
     "MeasureStopped": _measure_stopped,
     "MeasureCompleted": _measure_completed,
     "FinalReportSubmitted": _final_report_submitted,
+    "DocumentAttached": _document_attached,
 }
 """One summary per event of ``Case``, by event name; an unknown event gets none."""

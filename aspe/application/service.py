@@ -44,6 +44,7 @@ from aspe.domain.values import (
     ConsentScope,
     ContactChannel,
     Diploma,
+    DocumentKind,
     Finding,
     LandlordCategory,
     MeasureType,
@@ -469,6 +470,22 @@ class AspeApplication(Application[UUID]):
         case = self.get_case(case_id)
         case.report_rent_payment(month, amount_due, amount_paid)
         return self.save_command(case)
+
+    @command
+    def attach_document(
+        self,
+        case_id: UUID,
+        kind: DocumentKind,
+        filename: str,
+        media_type: str,
+        size: int,
+        sha256: str,
+    ) -> Created:
+        """Join a document to the case: its description and SHA-256 (the content is stored
+        apart, by its hash, before this command runs)."""
+        case = self.get_case(case_id)
+        document_id = UUID(case.attach_document(kind, filename, media_type, size, sha256))
+        return Created(document_id, self.save_command(case, created=document_id))
 
     @command
     def extend_measure(self, case_id: UUID, additional_months: int, reason: str) -> int:

@@ -65,6 +65,7 @@ from aspe.domain.values import (
     Commitment,
     ConsentScope,
     ContactChannel,
+    DocumentKind,
     Finding,
     MeasureType,
     Objective,
@@ -115,7 +116,23 @@ def _check_amount(amount: Decimal, what: str, *, positive: bool = False) -> None
         raise InvalidInput(f"Le montant {what} est invalide.")
 
 
+SHA256_HEX = frozenset("0123456789abcdef")
+MAX_FILENAME_LENGTH = 200
+
+
+def _document_filename(filename: str) -> str:
+    """The file's own name, without any folder a browser may have sent with it."""
+    name = require_text(filename.replace("\\", "/").rsplit("/", 1)[-1], "nom du fichier")
+    if len(name) > MAX_FILENAME_LENGTH or any(ord(char) < 32 for char in name):
+        raise InvalidInput("Le nom du fichier est invalide.")
+    return name
+
+
 class Case(AuditedAggregate):
+    document_hashes: Sequence[str] = ()
+    """The SHA-256 of each document joined to the case (a class default: cases stored
+    before documents existed, and their snapshots, have none)."""
+
     # ------------------------------------------------------------------ opening
     @classmethod
     def open(cls, household: Household, referent: Staff) -> Case:
@@ -807,6 +824,50 @@ class Case(AuditedAggregate):
     @event("RentPaymentReported")
     def _report_rent_payment(self, month: date, amount_due: Decimal, amount_paid: Decimal) -> None:
         pass
+
+    # ---------------------------------------------------------------- documents
+    def attach_document(
+        self, kind: DocumentKind, filename: str, media_type: str, size: int, sha256: str
+    ) -> str:
+        """The association, or the household on its own case, joins a document: the event
+        keeps its description and content hash; the content itself is stored apart."""
+        self._guard(any_of(ASSOCIATION, household_of_case), *Status)
+        if current_actor().role is Role.HOUSEHOLD and not self.is_open:
+            raise InvalidTransition(
+                f"Cette action n'est pas possible : dossier au stade « {self.status.label} »."
+            )
+        digest = sha256.strip().lower()
+        if len(digest) != 64 or not set(digest) <= SHA256_HEX:
+            raise InvalidInput("L'empreinte SHA-256 du document est invalide.")
+        if size < 1:
+            raise InvalidInput("Le document est vide.")
+        media = require_text(media_type, "type du document").lower()
+        if digest in self.document_hashes:
+            raise AlreadyDone("Ce document est déjà joint au dossier.")
+        document_id = uuid4().hex
+        self._attach_document(
+            document_id,
+            kind,
+            _document_filename(filename),
+            media,
+            size,
+            digest,
+            current_context().today(),
+        )
+        return document_id
+
+    @event("DocumentAttached")
+    def _attach_document(
+        self,
+        document_id: str,
+        kind: DocumentKind,
+        filename: str,
+        media_type: str,
+        size: int,
+        sha256: str,
+        attached_on: date,
+    ) -> None:
+        self.document_hashes = [*self.document_hashes, sha256]
 
     # -------------------------------------------------------- end of measure (R6, R7)
     def extend_measure(self, additional_months: int, reason: str) -> None:

@@ -125,6 +125,25 @@ class ObjectiveProgress(Enum):
     ABANDONED = "ABANDONED"
 
 
+class DocumentKind(Enum):
+    """What a document joined to a case is. ``MEDICAL`` documents are items of theme HEALTH."""
+
+    FPEL_REQUEST = "FPEL_REQUEST"  # the signed request form (imprimé type)
+    SIGNED_CEOP = "SIGNED_CEOP"
+    IDENTITY = "IDENTITY"
+    RESOURCES = "RESOURCES"  # proof of income and benefits
+    LEASE = "LEASE"
+    RENT_STATEMENT = "RENT_STATEMENT"  # the landlord's statement of arrears
+    COURT_PAPER = "COURT_PAPER"  # summons, judgment, order to leave
+    MEDICAL = "MEDICAL"
+    OTHER = "OTHER"
+
+    @property
+    def theme(self) -> Theme | None:
+        """The theme the document belongs to, where one decides who may read it."""
+        return Theme.HEALTH if self is DocumentKind.MEDICAL else None
+
+
 class AccompanimentKind(Enum):
     """R9: accompaniments an ASPE measure may not be combined with."""
 
@@ -258,6 +277,7 @@ VALUE_TYPES: tuple[type, ...] = (
     StopReason,
     SuspensionReason,
     ObjectiveProgress,
+    DocumentKind,
     AccompanimentKind,
     OrganisationKind,
     LandlordCategory,

@@ -22,6 +22,7 @@ from aspe.domain.actors import Role as DomainRole
 from aspe.domain.errors import InvalidInput
 from aspe.graphql.types import (
     ChannelEnum,
+    DocumentKindEnum,
     MeasureTypeEnum,
     PartyEnum,
     ProgressEnum,
@@ -30,6 +31,7 @@ from aspe.graphql.types import (
     ThemeEnum,
     VisitKindEnum,
 )
+from aspe.settings import Settings
 
 ConsentScopeEnum = strawberry.enum(values.ConsentScope, name="ConsentScope")
 AccompanimentKindEnum = strawberry.enum(values.AccompanimentKind, name="AccompanimentKind")
@@ -67,6 +69,25 @@ def password_hash_of(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(f"Le mot de passe compte au moins {MIN_PASSWORD_LENGTH} caractères.")
     return hash_password(password)
+
+
+MEDIA_TYPE_LABELS = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
+
+
+def check_document(settings: Settings, media_type: str, size: int) -> str:
+    """The document's media type if ``settings`` allow a document of that type and size
+    (``ASPE_UPLOAD_MEDIA_TYPES``, ``ASPE_UPLOAD_MAX_BYTES``); ``INVALID_INPUT`` otherwise.
+    The upload (the portal's blob store) and ``attachDocument`` both check it."""
+    media = media_type.split(";", 1)[0].strip().lower()
+    if media not in settings.upload_media_types:
+        allowed = ", ".join(MEDIA_TYPE_LABELS.get(t, t) for t in settings.upload_media_types)
+        raise InvalidInput(f"Ce type de document n'est pas accepté (types acceptés : {allowed}).")
+    if size < 1:
+        raise InvalidInput("Le document est vide.")
+    if size > settings.upload_max_bytes:
+        limit = settings.upload_max_bytes / (1024 * 1024)
+        raise InvalidInput(f"Le document dépasse la taille maximale de {limit:.1f} Mo.")
+    return media
 
 
 # ---------------------------------------------------------------- domain values
@@ -282,6 +303,22 @@ class RentPaymentInput:
 
     def to_domain(self) -> tuple[date, Decimal, Decimal]:
         return self.month, money(self.amount_due), money(self.amount_paid)
+
+
+@strawberry.input(
+    description="A document joined to a case: its description and the SHA-256 of its content, "
+    "uploaded first through the portal."
+)
+class AttachDocumentInput:
+    kind: DocumentKindEnum  # type: ignore[valid-type]
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+
+    def to_domain(self, settings: Settings) -> tuple[values.DocumentKind, str, str, int, str]:
+        media = check_document(settings, self.media_type, self.size)
+        return self.kind, self.filename, media, self.size, self.sha256
 
 
 # --------------------------------------------------- organisations and accounts

@@ -22,6 +22,7 @@ from aspe.application.commands import Created
 from aspe.authorization import C
 from aspe.graphql.inputs import (
     AccompanimentInput,
+    AttachDocumentInput,
     CeopInput,
     ConcertationInput,
     ConsentScopeEnum,
@@ -558,6 +559,26 @@ class CaseMutations:
             lambda app, case: app.report_rent_payment(
                 case, *input.to_domain(), **once(idempotency_key)
             ),
+        )
+
+    # ------------------------------------------------------------------- documents
+    @classified(
+        C.ENTRY,
+        description="Join a document to the case (association, or the household on its own "
+        "case): its description and SHA-256; the content is uploaded through the portal.",
+    )
+    async def attach_document(
+        self,
+        info: Info,
+        case_id: strawberry.ID,
+        input: AttachDocumentInput,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Case:
+        arguments = input.to_domain(info.context.settings)
+        return await run_case_command(
+            info,
+            case_id,
+            lambda app, case: app.attach_document(case, *arguments, **once(idempotency_key)),
         )
 
     # -------------------------------------------------------------- end of measure

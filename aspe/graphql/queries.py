@@ -20,10 +20,17 @@ from aspe.authorization import C, Viewer, case_scope
 from aspe.domain.actors import ASSOCIATION_ROLES
 from aspe.domain.errors import InvalidInput
 from aspe.domain.values import Status
+from aspe.graphql.inputs import LandlordCategoryEnum
 from aspe.graphql.permissions import Seen, classified
 from aspe.graphql.reading import cases_of, load_case, viewer_of, visible
 from aspe.graphql.types import Case, CaseStatus, Role, case_of
-from aspe.projections import audit_trail, commission_agenda, landlord_tenancies, open_alerts
+from aspe.projections import (
+    audit_trail,
+    commission_agenda,
+    directory,
+    landlord_tenancies,
+    open_alerts,
+)
 from aspe.projections import statistics as case_statistics
 from aspe.projections.case_file import case_file_as_of, case_page
 from aspe.projections.tables import Row
@@ -49,6 +56,44 @@ class Me:
             organisation_id=strawberry.ID(str(organisation)) if organisation else None,
             name=viewer.name,
             email=viewer.email,
+        )
+
+
+# ------------------------------------------------------------------- directory
+@strawberry.type(description="An organisation of the directory: a landlord, say.")
+class Organisation:
+    id: strawberry.ID = classified(C.DIRECTORY)
+    name: str = classified(C.DIRECTORY)
+    category: LandlordCategoryEnum | None = classified(  # type: ignore[valid-type]
+        C.DIRECTORY, description="A landlord's category (social or private); null otherwise."
+    )
+
+    @classmethod
+    def from_row(cls, row: Row) -> Organisation:
+        category = row["category"]
+        return cls(
+            id=strawberry.ID(row["organisation_id"]),
+            name=row["name"],
+            category=None if category is None else LandlordCategoryEnum[category],
+        )
+
+
+@strawberry.type(description="A staff member of the viewer's association.")
+class StaffMember:
+    id: strawberry.ID = classified(C.DIRECTORY)
+    name: str = classified(C.DIRECTORY)
+    role: Role = classified(C.DIRECTORY)  # type: ignore[valid-type]
+    qualified_referent: bool = classified(
+        C.DIRECTORY, description="Whether their diploma lets them be a case's referent (R10)."
+    )
+
+    @classmethod
+    def from_row(cls, row: Row) -> StaffMember:
+        return cls(
+            id=strawberry.ID(row["account_id"]),
+            name=row["name"],
+            role=Role[row["role"]],
+            qualified_referent=bool(row["qualified"]),
         )
 
 
@@ -94,6 +139,45 @@ class Count:
     count: int = classified(C.STATISTICS)
 
 
+@strawberry.type(
+    description="One calendar month of the statistics (the current month up to today)."
+)
+class StatisticsMonth:
+    month: str = classified(C.STATISTICS, description="2026-03")
+    opened: int = classified(C.STATISTICS)
+    submitted: int = classified(C.STATISTICS)
+    granted: list[Count] = classified(C.STATISTICS, description="Measures granted, by type.")
+    rejected: int = classified(C.STATISTICS)
+    running: list[Count] = classified(
+        C.STATISTICS, description="Measures running at the month's end, by type."
+    )
+    stopped: int = classified(C.STATISTICS)
+    completed: int = classified(C.STATISTICS)
+    alerts_raised: int = classified(C.STATISTICS)
+    measured_weeks: int = classified(
+        C.STATISTICS, description="Weeks of measures starting in the month, and over."
+    )
+    compliant_weeks: int = classified(
+        C.STATISTICS, description="Among them, weeks whose visits met the cadence."
+    )
+
+    @classmethod
+    def of(cls, month: case_statistics.MonthFigures) -> StatisticsMonth:
+        return cls(
+            month=month.month,
+            opened=month.opened,
+            submitted=month.submitted,
+            granted=_counts(month.granted),
+            rejected=month.rejected,
+            running=_counts(month.running),
+            stopped=month.stopped,
+            completed=month.completed,
+            alerts_raised=month.alerts_raised,
+            measured_weeks=month.cadence.measured_weeks,
+            compliant_weeks=month.cadence.compliant_weeks,
+        )
+
+
 @strawberry.type(description="Case counts, durations and outcomes (no case content).")
 class Statistics:
     cases: int | None = classified(C.STATISTICS)
@@ -104,6 +188,43 @@ class Statistics:
     still_housed: int | None = classified(C.STATISTICS)
     not_housed: int | None = classified(C.STATISTICS)
     outcome_unknown: int | None = classified(C.STATISTICS)
+    average_days_to_submission: float | None = classified(
+        C.STATISTICS, description="From the case's opening to the request's submission."
+    )
+    average_days_to_start: float | None = classified(
+        C.STATISTICS, description="From the grant to the measure's start (CEOP signed)."
+    )
+    by_stop_reason: list[Count] = classified(C.STATISTICS)
+    alerts_raised: int | None = classified(
+        C.STATISTICS, description="Non-collaboration alerts raised, resolved since or not."
+    )
+    measured_weeks: int | None = classified(
+        C.STATISTICS, description="Weeks of measures that are over (the current one is not)."
+    )
+    compliant_weeks: int | None = classified(
+        C.STATISTICS, description="Among them, weeks whose visits met the cadence (R4)."
+    )
+    cadence_compliance_rate: float | None = classified(
+        C.STATISTICS, description="compliantWeeks / measuredWeeks; null with no week over."
+    )
+    months: list[StatisticsMonth] = classified(
+        C.STATISTICS, description="The last twelve months, oldest first."
+    )
+
+
+CADENCE_FIELDS = frozenset({"measuredWeeks", "compliantWeeks", "cadenceComplianceRate"})
+"""Fields that need every measure's weeks: they are counted only when asked for."""
+
+
+def _asks_for(info: Info, names: frozenset[str]) -> bool:
+    """Whether the query selects one of ``names`` anywhere under the current field."""
+    pending = list(info.selected_fields)
+    while pending:
+        selection = pending.pop()
+        if getattr(selection, "name", None) in names:
+            return True
+        pending.extend(getattr(selection, "selections", ()))
+    return False
 
 
 def _counts(values: dict[str, int]) -> list[Count]:
@@ -159,6 +280,23 @@ class CaseQueries:
     @classified(C.ACCOUNT, description="The account making the request.")
     def me(self, info: Info) -> Me | None:
         return Me.of(viewer_of(info))
+
+    @classified(C.DIRECTORY, description="The landlords a household may be registered with.")
+    async def landlords(self, info: Info) -> list[Organisation]:
+        rows = await run_in_threadpool(
+            directory.organisations, _view(info, "directory"), "LANDLORD"
+        )
+        return [Organisation.from_row(row) for row in rows]
+
+    @classified(C.DIRECTORY, description="The staff of the viewer's association, by name.")
+    async def colleagues(self, info: Info) -> list[StaffMember]:
+        viewer = viewer_of(info)
+        if viewer.role not in ASSOCIATION_ROLES or viewer.organisation_id is None:
+            return []
+        rows = await run_in_threadpool(
+            directory.staff_of, _view(info, "directory"), str(viewer.organisation_id)
+        )
+        return [StaffMember.from_row(row) for row in rows if row["role"] in _STAFF_ROLES]
 
     @classified(C.ENTRY, description="The cases the viewer may see, a page at a time.")
     async def cases(
@@ -247,10 +385,13 @@ class CaseQueries:
     async def statistics(self, info: Info) -> Statistics | None:
         viewer = viewer_of(info)
         association = viewer.organisation_id if viewer.role in ASSOCIATION_ROLES else None
+        weeks = _asks_for(info, CADENCE_FIELDS)
         figures = await run_in_threadpool(
             case_statistics.statistics,
             _view(info, "statistics"),
             None if association is None else str(association),
+            _view(info, "visit_compliance") if weeks else None,
+            info.context.today(),
         )
         return Statistics(
             cases=figures.cases,
@@ -261,6 +402,14 @@ class CaseQueries:
             still_housed=figures.outcomes.housed,
             not_housed=figures.outcomes.not_housed,
             outcome_unknown=figures.outcomes.unknown,
+            average_days_to_submission=figures.average_days_to_submission,
+            average_days_to_start=figures.average_days_to_start,
+            by_stop_reason=_counts(figures.by_stop_reason or {}),
+            alerts_raised=figures.alerts_raised,
+            measured_weeks=figures.cadence.measured_weeks,
+            compliant_weeks=figures.cadence.compliant_weeks,
+            cadence_compliance_rate=figures.cadence.rate,
+            months=[StatisticsMonth.of(month) for month in figures.months],
         )
 
     @classified(C.EVENT_METADATA, description="Who did what when on a case, in order.")
@@ -271,6 +420,9 @@ class CaseQueries:
             audit_trail.trail, _view(info, "audit_trail"), str(_uuid(case_id))
         )
         return [AuditEntry.from_row(row) for row in rows]
+
+
+_STAFF_ROLES = frozenset(role.name for role in ASSOCIATION_ROLES)
 
 
 def _uuid(value: str) -> UUID:

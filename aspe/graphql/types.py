@@ -22,6 +22,7 @@ from aspe.authorization import C
 from aspe.domain.actors import Role as DomainRole
 from aspe.domain.values import (
     ContactChannel,
+    DocumentKind,
     MeasureType,
     ObjectiveProgress,
     Party,
@@ -47,6 +48,7 @@ PartyEnum = strawberry.enum(Party, name="Party")
 StopReasonEnum = strawberry.enum(StopReason, name="StopReason")
 SuspensionReasonEnum = strawberry.enum(SuspensionReason, name="SuspensionReason")
 ProgressEnum = strawberry.enum(ObjectiveProgress, name="ObjectiveProgress")
+DocumentKindEnum = strawberry.enum(DocumentKind, name="DocumentKind")
 
 
 def day(value: str | None) -> date | None:
@@ -463,6 +465,40 @@ class RentLedger:
     resumed_on: date | None = classified(C.RENT)
 
 
+# ------------------------------------------------------------------- documents
+@strawberry.type(
+    description="A document joined to the case; its content is fetched by its SHA-256 "
+    "through the portal, by those who see it here."
+)
+class Document:
+    row: Private[Mapping[str, Any]]
+    seen: Private[Seen]
+    id: str | None = classified(C.DOCUMENTS)
+    kind: DocumentKindEnum | None = classified(C.DOCUMENTS)  # type: ignore[valid-type]
+    filename: str | None = classified(C.DOCUMENTS)
+    media_type: str | None = classified(C.DOCUMENTS)
+    size: int | None = classified(C.DOCUMENTS)
+    sha256: str | None = classified(C.DOCUMENTS)
+    attached_on: date | None = classified(C.DOCUMENTS)
+
+
+def documents(items: Sequence[Mapping[str, Any]], seen: Seen) -> list[Document]:
+    return [
+        Document(
+            row=item,
+            seen=seen,
+            id=uuid_text(item["document_id"]),
+            kind=DocumentKind[item["kind"]],
+            filename=item["filename"],
+            media_type=item["media_type"],
+            size=item["size"],
+            sha256=item["sha256"],
+            attached_on=day(item["attached_on"]),
+        )
+        for item in items
+    ]
+
+
 # ---------------------------------------------------------------- alerts, stop
 @strawberry.type(description="A non-collaboration alert raised to the commission.")
 class Alert:
@@ -676,6 +712,10 @@ class Case:
             )
             for item in self.row["suspensions"] or ()
         ]
+
+    @classified(C.DOCUMENTS, description="Documents joined to the case, oldest first.")
+    def documents(self) -> list[Document]:
+        return documents(self.row.get("documents") or (), self.seen)
 
     @classified(C.CASE)
     def closure(self) -> Closure | None:

@@ -103,6 +103,7 @@ CASES = Table(
         "final_report_on": TEXT,
         "household_still_housed": BOOL,
         "final_report_summary": TEXT,
+        "documents": JSON,
     },
     key=("case_id",),
     indexes=(
@@ -131,6 +132,7 @@ LISTS = (
     "invitations",
     "suspensions",
     "alerts",
+    "documents",
 )
 
 
@@ -463,6 +465,25 @@ class CaseFile(ReadModel):
     def rent_reported(self, event: Any, changes: Changes) -> None:
         """The rent ledger holds the report; the case file only moves ``updated_at``."""
         _touch(changes, event)
+
+    # ------------------------------------------------------------------ documents
+    @handles(Case.DocumentAttached)
+    def document_attached(self, event: Any, changes: Changes) -> None:
+        """A medical document is an item of theme HEALTH: the API's item filter reads it."""
+        theme = event.kind.theme
+        document = {
+            "document_id": event.document_id,
+            "kind": event.kind.name,
+            "theme": None if theme is None else theme.name,
+            "filename": event.filename,
+            "media_type": event.media_type,
+            "size": event.size,
+            "sha256": event.sha256,
+            "attached_on": text(event.attached_on),
+            "attached_at": event.timestamp.isoformat(),
+            "attached_by_role": event.actor_role.name,
+        }
+        _append(changes, event, "documents", document)
 
     # ------------------------------------------------------------ end of measure
     @handles(Case.MeasureExtended)

@@ -16,23 +16,33 @@ from aspe.domain.case import Case
 from aspe.domain.household import Household
 from aspe.domain.organisation import Organisation
 from aspe.domain.staff import Staff
-from aspe.domain.values import ConsentScope
+from aspe.domain.values import QUALIFYING_LEVEL, ConsentScope, Diploma
 from aspe.projections.readmodel import ReadModel, handles
 from aspe.projections.tables import BOOL, TEXT, Row, Table
 from aspe.projections.view import Changes, Rows, TableView
 
 ORGANISATIONS = Table(
     "organisations",
-    {"organisation_id": TEXT, "name": TEXT, "kind": TEXT},
+    {"organisation_id": TEXT, "name": TEXT, "kind": TEXT, "category": TEXT},
     key=("organisation_id",),
+    indexes=(("kind",),),
 )
+"""Organisations; ``category`` is a landlord's (SOCIAL or PRIVATE), null for the others."""
 ACCOUNTS = Table(
     "accounts",
-    {"account_id": TEXT, "role": TEXT, "organisation_id": TEXT, "name": TEXT, "email": TEXT},
+    {
+        "account_id": TEXT,
+        "role": TEXT,
+        "organisation_id": TEXT,
+        "name": TEXT,
+        "email": TEXT,
+        "qualified": BOOL,
+    },
     key=("account_id",),
     indexes=(("role", "organisation_id"), ("organisation_id",)),
 )
-"""Staff accounts, and household accounts (``role`` HOUSEHOLD, the household's id)."""
+"""Staff accounts, and household accounts (``role`` HOUSEHOLD, the household's id);
+``qualified``: the staff member's diploma qualifies them as a referent (R10)."""
 
 HOUSEHOLDS = Table("households", {"household_id": TEXT, "name": TEXT}, key=("household_id",))
 CASES = Table(
@@ -52,6 +62,12 @@ CASES = Table(
     key=("case_id",),
 )
 
+
+def _qualifies(diploma: Diploma) -> bool:
+    level = diploma.level
+    return level is not None and level <= QUALIFYING_LEVEL
+
+
 _REACHED = {
     Case.RequestSubmitted: "submitted",
     Case.RequestRegistered: "registered",
@@ -70,6 +86,7 @@ class Directory(ReadModel):
                 "organisation_id": str(event.originator_id),
                 "name": event.name,
                 "kind": event.kind.name,
+                "category": getattr(event.landlord_category, "name", None),
             }
         )
 
@@ -82,8 +99,13 @@ class Directory(ReadModel):
                 "organisation_id": str(event.organisation_id),
                 "name": event.full_name,
                 "email": event.email,
+                "qualified": _qualifies(event.diploma),
             }
         )
+
+    @handles(Staff.QualificationRecorded)
+    def qualification(self, event: Any, changes: Changes) -> None:
+        changes.accounts.update(str(event.originator_id), qualified=_qualifies(event.diploma))
 
     @handles(Household.Registered)
     def household(self, event: Any, changes: Changes) -> None:
@@ -100,6 +122,7 @@ class Directory(ReadModel):
                 "organisation_id": None,
                 "name": household.get("name"),
                 "email": event.email,
+                "qualified": False,
             }
         )
 
@@ -166,3 +189,15 @@ def case_parties(view: TableView, case_id: str) -> Row | None:
 
 def organisation(view: TableView, organisation_id: str) -> Row | None:
     return view.get(ORGANISATIONS, organisation_id)
+
+
+def organisations(view: TableView, kind: str) -> list[Row]:
+    """The organisations of ``kind`` (ASSOCIATION, LANDLORD…), by name then id."""
+    rows = view.select(ORGANISATIONS, {"kind": kind})
+    return sorted(rows, key=lambda row: (row["name"].casefold(), row["organisation_id"]))
+
+
+def staff_of(view: TableView, organisation_id: str) -> list[Row]:
+    """The staff accounts of an organisation, by name then id."""
+    rows = view.select(ACCOUNTS, {"organisation_id": organisation_id})
+    return sorted(rows, key=lambda row: ((row["name"] or "").casefold(), row["account_id"]))

@@ -74,6 +74,12 @@ class Row(Enum):
         "alerts, and the alert clock: silent days and its suspensions (DESIGN §3: the "
         "suspension is an event the commission sees)"
     )
+    DOCUMENTS = (
+        "documents joined to the case (request form, CEOP signed, proofs). Not a row of §6: "
+        "read with the case file the professionals share (the SPSLH and the commission "
+        "decide on them); the household's own; the landlord, outside their shared secrecy, "
+        "none. A medical document is a HEALTH item"
+    )
     STOP_AND_REPORT = "stop decision and final report: details and report"
     STOP_REASON = "stop decision: the reason category"
     EVENT_METADATA = "who did what when (event metadata)"
@@ -83,6 +89,12 @@ class Row(Enum):
         "département and control need; ADMIN 'sees organisations and accounts only'"
     )
     LISTING = "entry points and pagination: they show only cases the viewer may see"
+    DIRECTORY = (
+        "organisations and staff names (the landlords, the viewer's association's staff): what "
+        "association staff need to register a household and open or entrust its case. Not a "
+        "row of §6, which gives no one else a use for it; ADMIN's 'organisations and accounts' "
+        "are its own administration, not this directory"
+    )
 
 
 STRUCTURE = None
@@ -126,12 +138,14 @@ _CELLS: dict[Row, tuple[Sees, ...]] = {
     Row.DEBT_TOTALS:           (Y, Y, Y, Y, N, H, Y, N),
     Row.RENT:                  (Y, Y, Y, Y, C, N, Y, N),
     Row.ALERTS:                (Y, Y, Y, Y, N, N, Y, N),
+    Row.DOCUMENTS:             (Y, Y, Y, Y, N, H, Y, N),
     Row.STOP_AND_REPORT:       (Y, Y, Y, Y, N, H, Y, N),
     Row.STOP_REASON:           (Y, Y, Y, Y, C, H, Y, N),
     Row.EVENT_METADATA:        (Y, Y, Y, Y, N, N, Y, N),
     Row.ACCOUNT:               (Y, Y, Y, Y, Y, Y, Y, Y),
     Row.STATISTICS:            (N, Y, Y, Y, N, N, Y, N),
     Row.LISTING:               (Y, Y, Y, Y, Y, Y, Y, Y),
+    Row.DIRECTORY:             (Y, Y, N, N, N, N, N, N),
 }  # fmt: skip
 TABLE: Mapping[Row, Mapping[Role, Sees]] = {
     row: dict(zip(COLUMNS, cells, strict=True)) for row, cells in _CELLS.items()
@@ -157,7 +171,11 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
         "statistics": Row.STATISTICS,
         "auditTrail": Row.EVENT_METADATA,
         "notifications": Row.ACCOUNT,
+        "landlords": Row.DIRECTORY,
+        "colleagues": Row.DIRECTORY,
     },
+    "Organisation": dict.fromkeys(("id", "name", "category"), Row.DIRECTORY),
+    "StaffMember": dict.fromkeys(("id", "name", "role", "qualifiedReferent"), Row.DIRECTORY),
     "Me": dict.fromkeys(("id", "role", "organisationId", "name", "email"), Row.ACCOUNT),
     "Inbox": dict.fromkeys(("unreadCount", "items"), Row.ACCOUNT),
     "Notification": dict.fromkeys(
@@ -191,6 +209,7 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
         "silentDays": Row.ALERTS,
         "suspensions": Row.ALERTS,
         "closure": STRUCTURE,
+        "documents": Row.DOCUMENTS,
     },
     "Household": {
         **dict.fromkeys(("name", "street", "postcode", "city"), Row.IDENTITY_NAME_ADDRESS),
@@ -303,6 +322,9 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
             Row.STOP_AND_REPORT,
         ),
     },
+    "Document": dict.fromkeys(
+        ("id", "kind", "filename", "mediaType", "size", "sha256", "attachedOn"), Row.DOCUMENTS
+    ),
     "OpenAlert": dict.fromkeys(("raisedOn", "silentDays", "case"), Row.ALERTS),
     "Statistics": dict.fromkeys(
         (
@@ -314,6 +336,30 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
             "stillHoused",
             "notHoused",
             "outcomeUnknown",
+            "averageDaysToSubmission",
+            "averageDaysToStart",
+            "byStopReason",
+            "alertsRaised",
+            "measuredWeeks",
+            "compliantWeeks",
+            "cadenceComplianceRate",
+            "months",
+        ),
+        Row.STATISTICS,
+    ),
+    "StatisticsMonth": dict.fromkeys(
+        (
+            "month",
+            "opened",
+            "submitted",
+            "granted",
+            "rejected",
+            "running",
+            "stopped",
+            "completed",
+            "alertsRaised",
+            "measuredWeeks",
+            "compliantWeeks",
         ),
         Row.STATISTICS,
     ),

@@ -32,6 +32,7 @@ from aspe.domain.values import (
     Commitment,
     ConsentScope,
     ContactChannel,
+    DocumentKind,
     Finding,
     LandlordCategory,
     MeasureType,
@@ -221,6 +222,7 @@ class RichCase:
         )
         self._debts(referent)
         self._concertations(referent)
+        self._documents(referent)
         self._as(
             commission,
             lambda: app.issue_commission_invitation(case_id, DAY_ZERO + timedelta(days=28)),
@@ -243,6 +245,16 @@ class RichCase:
                 app.agree_repayment_plan(
                     case_id, debt, Decimal("50.00"), DAY_ZERO + timedelta(days=30), 6
                 )
+
+    def _documents(self, referent: Account) -> None:
+        """A lease, and a medical certificate (a HEALTH item: its name carries the marker)."""
+        app, case_id = self.app, self.id
+        with self.world.departement.acting(referent.actor):
+            for kind, filename, digit in (
+                (DocumentKind.LEASE, "bail.pdf", "a"),
+                (DocumentKind.MEDICAL, f"{HEALTH_MARKER} certificat.pdf", "b"),
+            ):
+                app.attach_document(case_id, kind, filename, "application/pdf", 1024, digit * 64)
 
     def _concertations(self, referent: Account) -> None:
         app, case_id = self.app, self.id

@@ -3,8 +3,8 @@
 from datetime import date, timedelta
 
 from aspe.domain.actors import SYSTEM_ACTOR
-from aspe.domain.values import MeasureType, Status, StopReason
-from aspe.projections.statistics import Outcomes, statistics
+from aspe.domain.values import MeasureType, Status, StopReason, Theme, VisitKind
+from aspe.projections.statistics import Cadence, Outcomes, last_months, statistics
 from aspe.scenarios import CaseStory
 
 
@@ -131,6 +131,105 @@ def test_no_personal_data_is_stored(world, story, project):
     assert rows[0]["stop_reason"] == "HOUSEHOLD_MOVED"
 
 
-def statistics_of(association, project):
+def test_the_durations_to_submission_and_to_start_are_averaged(world, story, project):
+    given = story()
+    given.open()
+    world.clock.set_day(date(2026, 3, 12))
+    given.diagnose()
+    given.submit()
+    given.register()
+    given.grant()
+    given.notify()
+    given.draft_ceop()
+    world.clock.set_day(date(2026, 3, 19))
+    given.sign_ceop()
+
+    figures = statistics_of(world.association, project)
+
+    assert (figures.average_days_to_submission, figures.average_days_to_start) == (10, 7)
+
+
+def test_stopped_measures_are_counted_by_reason(world, story, project):
+    story().walk_to(Status.STOPPED)  # the story stops it as HOUSEHOLD_MOVED
+    story().walk_to(Status.COMPLETED)
+
+    figures = statistics_of(world.association, project)
+
+    assert figures.by_stop_reason is not None
+    assert figures.by_stop_reason["HOUSEHOLD_MOVED"] == 1
+    assert sum(figures.by_stop_reason.values()) == 1
+
+
+def test_every_alert_raised_is_counted_in_its_month(world, story, project):
+    case_id = story().walk_to(Status.ACTIVE)  # started 2026-03-02, nobody heard of since
+    world.clock.set_day(date(2026, 3, 20))
+    with world.acting(SYSTEM_ACTOR):
+        world.app.raise_non_collaboration_alert(case_id)
+    with world.acting(world.referent):  # the household is met: the alert is resolved
+        world.app.record_visit(case_id, date(2026, 3, 20), VisitKind.HOME, [Theme.BUDGET])
+    world.clock.set_day(date(2026, 4, 10))
+    with world.acting(SYSTEM_ACTOR):
+        world.app.raise_non_collaboration_alert(case_id)
+
+    figures = statistics_of(world.association, project, today=date(2026, 4, 10))
+
+    assert figures.alerts_raised == 2
+    months = {month.month: month.alerts_raised for month in figures.months}
+    assert (months["2026-03"], months["2026-04"]) == (1, 1)
+
+
+def test_weeks_over_are_counted_with_those_that_met_the_cadence(world, story, project):
+    case_id = story().walk_to(Status.ACTIVE)  # SIMPLE: one home visit a week, from Monday 2
+    with world.acting(world.referent):
+        for day in (date(2026, 3, 3), date(2026, 3, 17), date(2026, 3, 31)):
+            world.clock.set_day(day)
+            world.app.record_visit(case_id, day, VisitKind.HOME, [Theme.BUDGET])
+
+    figures = statistics_of(world.association, project, today=date(2026, 4, 1))
+
+    # weeks of March 2, 9, 16, 23 are over; the week of March 30 is not
+    assert figures.cadence == Cadence(measured_weeks=4, compliant_weeks=2)
+    assert figures.cadence.rate == 0.5
+    march = next(month for month in figures.months if month.month == "2026-03")
+    assert march.cadence == Cadence(4, 2)
+
+
+def test_months_follow_cases_from_opening_to_their_end(world, story, project):
+    story(measure_type=MeasureType.REINFORCED).walk_to(Status.ACTIVE)  # all on 2026-03-02
+    stopped = story().walk_to(Status.ACTIVE)
+    world.clock.set_day(date(2026, 4, 15))
+    with world.acting(world.commission):
+        world.app.stop_measure(stopped, StopReason.NON_COLLABORATION, "Sans nouvelles")
+    story().walk_to(Status.REJECTED)
+    story().walk_to(Status.SUBMITTED)
+
+    figures = statistics_of(world.association, project, today=date(2026, 5, 6))
+
+    assert len(figures.months) == 12
+    assert [month.month for month in figures.months[-3:]] == ["2026-03", "2026-04", "2026-05"]
+    march, april, may = figures.months[-3:]
+    assert (march.opened, march.submitted, march.granted) == (2, 2, {"SIMPLE": 1, "REINFORCED": 1})
+    assert march.running == {"SIMPLE": 1, "REINFORCED": 1}
+    assert (april.opened, april.submitted, april.rejected, april.stopped) == (2, 2, 1, 1)
+    assert april.running == {"SIMPLE": 0, "REINFORCED": 1}
+    assert (may.opened, may.running) == (0, {"SIMPLE": 0, "REINFORCED": 1})
+
+
+def test_the_last_months_end_with_the_current_one_up_to_today():
+    months = last_months(date(2026, 2, 14), count=3)
+
+    assert months == [
+        ("2025-12", date(2025, 12, 31)),
+        ("2026-01", date(2026, 1, 31)),
+        ("2026-02", date(2026, 2, 14)),
+    ]
+
+
+def statistics_of(association, project, today=None):
     """The figures of one association: the PostgreSQL store is shared by the session's tests."""
-    return statistics(project("statistics"), association_id=str(association.id))
+    return statistics(
+        project("statistics"),
+        association_id=str(association.id),
+        compliance=project("visit_compliance"),
+        today=today,
+    )

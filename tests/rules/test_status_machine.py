@@ -23,6 +23,7 @@ from aspe.domain.values import (
     AidRequest,
     ConsentScope,
     ContactChannel,
+    DocumentKind,
     MeasureType,
     ObjectiveProgress,
     Participant,
@@ -186,6 +187,13 @@ TABLE: dict[str, tuple[str, Command, set[Status]]] = {
         "referent",
         lambda c, w: c.submit_final_report(True, "Bilan"),
         {S.STOPPED, S.COMPLETED},
+    ),
+    "attach_document": (
+        "referent",
+        lambda c, w: c.attach_document(
+            DocumentKind.LEASE, "bail.pdf", "application/pdf", 9, "a" * 64
+        ),
+        EVERY,
     ),
 }
 

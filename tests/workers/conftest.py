@@ -10,6 +10,7 @@ The worker tests talk to the shared Redis (skipped without it unless
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import socket
@@ -129,6 +130,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
             value = value.get_secret_value()
         elif isinstance(value, Enum):
             value = value.value
+        elif isinstance(value, list | tuple | set | dict):
+            value = json.dumps(sorted(value) if isinstance(value, set) else value)
         env[f"ASPE_{name.upper()}"] = str(value)
     return env
 

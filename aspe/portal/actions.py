@@ -1,0 +1,1157 @@
+"""The case page's action forms, as data: what each asks, which mutation it runs, for whom.
+
+An ``Action`` names its French title, its fields (``Field``: name, French label, kind, options,
+required, help), the GraphQL mutation it runs and how the form's cleaned values become that
+mutation's variables. ``roles`` and ``statuses`` (and ``shown``) only decide whether the form
+is *offered* on the page: the API decides whether the command runs, and a refusal is shown
+next to the form (``perform``), nothing stored.
+
+``actions_for(case, role)`` lists the forms the page shows; the partial ``actions.html``
+renders them (variables ``case``, ``actions``, ``csrf_token``). ``perform`` is the POST
+``/dossiers/{case_id}/actions/{action}``: it cleans the form, runs the mutation as the
+session's viewer through ``aspe.portal.gql``, then redirects (303) to
+``/dossiers/{id}?fait={action}#{action}``, or re-renders the case page with the form, its
+values and its French errors (422).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from starlette.responses import Response
+
+from aspe.domain.catalogue import ACTIONS as CATALOGUE
+from aspe.portal.gql import GraphQLFailure, execute
+from aspe.portal.pages import (
+    CHROME,
+    MEASURE_TYPES,
+    PROGRESS,
+    SIGNATORIES,
+    STOP_REASONS,
+    TEMPLATES,
+    THEMES,
+    VISIT_KINDS,
+    PageNotFound,
+    case_not_found,
+    redirect,
+)
+
+Kind = Literal[
+    "text", "textarea", "date", "datetime", "month", "number", "money", "select", "checkboxes",
+    "checkbox",
+]  # fmt: skip
+Values = dict[str, Any]
+"""A form's values as typed: ``str`` for one field, ``list[str]`` for ``checkboxes``."""
+
+CASE_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+ASSOCIATION = frozenset({"REFERENT", "ASSOCIATION_MANAGER"})
+OPEN = frozenset({"DIAGNOSTIC", "SUBMITTED", "REGISTERED", "ADJOURNED", "GRANTED", "ACTIVE"})
+REQUIRED = "Renseignez ce champ."
+
+ACTIONS_CASE_FIELDS = """
+    id status landlordConsent referentId
+    decision { notifiedOn }
+    ceop { version signedOn objectives { id theme label } signatures { signatory } }
+    visits { id plannedAt kind state }
+    debts { id creditor amount plan { months } }
+"""
+"""What ``actions_for`` reads of a case: put these fields in the case page's query."""
+ACTIONS_ROOT_FIELDS = "colleagues { id name role qualifiedReferent }"
+"""What it reads beside the case (the referents to entrust it to): put these root fields in
+the case page's query too, and pass the case through ``with_root_fields``."""
+
+ACTIONS_CASE_QUERY = f"""
+query CaseActions($id: ID!) {{
+  {CHROME}
+  {ACTIONS_ROOT_FIELDS}
+  case(id: $id) {{ {ACTIONS_CASE_FIELDS} household {{ name }} }}
+}}
+"""
+
+
+def with_root_fields(case: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
+    """The case as ``actions_for`` reads it: with the query's ``ACTIONS_ROOT_FIELDS``."""
+    return {**case, "colleagues": data.get("colleagues") or []}
+
+
+# ------------------------------------------------------------------ the data
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    kind: Kind = "text"
+    required: bool = True
+    help: str | None = None
+    options: tuple[tuple[str, str], ...] = ()
+    """``(value, French label)`` of a ``select`` or ``checkboxes``."""
+    minimum: int | None = None
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    """The URL's last step and the form's anchor on the page."""
+    title: str
+    mutation: str
+    fields: tuple[Field, ...]
+    variables: Callable[[Values, Mapping[str, Any]], dict[str, Any]]
+    """Cleaned values and the case → the mutation's variables (``caseId`` added)."""
+    roles: frozenset[str]
+    statuses: frozenset[str]
+    submit: str = "Enregistrer"
+    intro: str | None = None
+    shown: Callable[[Mapping[str, Any], str], bool] = lambda case, role: True
+    """A display hint on top of role and status (a CEOP to sign, a visit planned…)."""
+    options: Callable[[Mapping[str, Any]], dict[str, tuple[tuple[str, str], ...]]] | None = None
+    """Options that come from the case (its planned visits, its debts…), by field name."""
+    error_fields: Mapping[str, str] = field(default_factory=dict)
+    """Where an API error goes: its code, or ``CODE:part of its message``, → a field."""
+    check: Callable[[Values], dict[str, str]] | None = None
+    """Checks across fields, after each field was cleaned: errors by field."""
+
+
+@dataclass
+class ActionForm:
+    """One form as the page shows it: its action, typed values and French errors."""
+
+    name: str
+    title: str
+    fields: tuple[Field, ...]
+    values: Values = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    general_error: str | None = None
+    submit: str = "Enregistrer"
+    intro: str | None = None
+    idempotency_key: str = field(default_factory=lambda: uuid.uuid4().hex)
+    url: str | None = None
+    """Where the form posts; ``None``: the case's ``/dossiers/{id}/actions/{name}``."""
+
+
+def _mutation(name: str, **arguments: str) -> str:
+    """``mutation X($caseId: ID!, …) { x(caseId: $caseId, …) { id status } }``."""
+    arguments = {"caseId": "ID!", **arguments, "idempotencyKey": "String"}
+    declared = ", ".join(f"${arg}: {kind}" for arg, kind in arguments.items())
+    passed = ", ".join(f"{arg}: ${arg}" for arg in arguments)
+    return (
+        f"mutation {name[0].upper()}{name[1:]}({declared}) {{ {name}({passed}) {{ id status }} }}"
+    )
+
+
+def _choices(table: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(table.items())
+
+
+YES_NO = (("OUI", "Oui"), ("NON", "Non"))
+CHANNELS = {
+    "PHONE": "Téléphone",
+    "EMAIL": "Courriel",
+    "SMS": "SMS",
+    "LETTER": "Courrier",
+    "OTHER": "Autre",
+}
+SUSPENSION_REASONS = {
+    "HOSPITALISATION": "Hospitalisation",
+    "HOUSEHOLD_AWAY": "Absence du ménage",
+    "OTHER": "Autre motif",
+}
+
+
+def _objective_id(action: str) -> str:
+    return "obj-" + action.lower().replace("_", "-")
+
+
+def _objective_fields() -> tuple[Field, ...]:
+    return tuple(
+        Field(
+            f"objectifs_{theme.value}",
+            f"Objectifs — {THEMES[theme.value]}",
+            "checkboxes",
+            required=False,
+            options=tuple(actions.items()),
+        )
+        for theme, actions in CATALOGUE.items()
+    )
+
+
+def _objectives(values: Values) -> list[dict[str, Any]]:
+    chosen = []
+    for theme, actions in CATALOGUE.items():
+        for action in values.get(f"objectifs_{theme.value}", []):
+            chosen.append(
+                {
+                    "id": _objective_id(action),
+                    "theme": theme.value,
+                    "label": actions[action],
+                    "action": action,
+                }
+            )
+    return chosen
+
+
+# ------------------------------------------------------------ diagnostic
+DIAGNOSTIC_FIELDS = (
+    tuple(
+        Field(
+            f"difficulte_{theme}",
+            f"Difficultés — {label}",
+            "textarea",
+            required=False,
+            help="Laissez vide si ce thème ne pose pas de difficulté.",
+        )
+        for theme, label in THEMES.items()
+    )
+    + _objective_fields()
+)
+
+
+def _diagnostic_check(values: Values) -> dict[str, str]:
+    if any(values.get(f"difficulte_{theme}") for theme in THEMES):
+        return {}
+    return {"difficulte_HOUSING": "Décrivez au moins une difficulté, dans un thème au moins."}
+
+
+def _diagnostic_variables(values: Values, case: Mapping[str, Any]) -> dict[str, Any]:
+    findings = [
+        {"theme": theme, "difficulty": values[f"difficulte_{theme}"]}
+        for theme in THEMES
+        if values.get(f"difficulte_{theme}")
+    ]
+    return {"findings": findings, "objectives": _objectives(values)}
+
+
+# ------------------------------------------------------------------ CEOP
+CEOP_FIELDS = (
+    *_objective_fields(),
+    Field(
+        "etapes",
+        "Étapes",
+        "textarea",
+        required=False,
+        help="Une étape par ligne ; une échéance facultative après un point-virgule, "
+        "par exemple : « Budget établi ; 30/04/2026 ».",
+    ),
+    Field("engagement_menage", "Engagements du ménage", "textarea"),
+    Field("engagement_referent", "Engagements du référent", "textarea"),
+    Field("engagement_bailleur", "Engagements du bailleur", "textarea", required=False),
+)
+
+
+def _steps(text: str) -> tuple[list[dict[str, Any]], str | None]:
+    steps = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        label, _, due = line.partition(";")
+        due_on = None
+        if due.strip():
+            parsed = _parse_date(due.strip())
+            if parsed is None:
+                return [], f"Ligne {number} : l'échéance n'est pas une date (JJ/MM/AAAA)."
+            due_on = parsed.isoformat()
+        if not label.strip():
+            return [], f"Ligne {number} : le libellé de l'étape manque."
+        steps.append({"label": label.strip(), "dueOn": due_on})
+    return steps, None
+
+
+def _ceop_check(values: Values) -> dict[str, str]:
+    errors = {}
+    if not _objectives(values):
+        errors["objectifs_HOUSING"] = "Choisissez au moins un objectif, dans un thème au moins."
+    _, step_error = _steps(values.get("etapes", ""))
+    if step_error:
+        errors["etapes"] = step_error
+    return errors
+
+
+def _ceop_variables(values: Values, case: Mapping[str, Any]) -> dict[str, Any]:
+    commitments = [
+        {"party": party, "text": values[name]}
+        for party, name in (
+            ("HOUSEHOLD", "engagement_menage"),
+            ("REFERENT", "engagement_referent"),
+            ("LANDLORD", "engagement_bailleur"),
+        )
+        if values.get(name)
+    ]
+    steps, _ = _steps(values.get("etapes", ""))
+    return {
+        "input": {"objectives": _objectives(values), "steps": steps, "commitments": commitments}
+    }
+
+
+def _ceop_awaiting(case: Mapping[str, Any], signatory: str | None = None) -> bool:
+    ceop = case.get("ceop")
+    if not ceop or ceop.get("signedOn"):
+        return False
+    signed = {item.get("signatory") for item in ceop.get("signatures") or ()}
+    return signatory is None or signatory not in signed
+
+
+def _ceop_objectives(case: Mapping[str, Any]) -> dict[str, tuple[tuple[str, str], ...]]:
+    objectives = (case.get("ceop") or {}).get("objectives") or ()
+    return {
+        "objectif": tuple(
+            (str(item["id"]), f"{THEMES.get(str(item.get('theme')), '')} — {item.get('label')}")
+            for item in objectives
+        )
+    }
+
+
+# ---------------------------------------------------------------- visits
+def _planned(case: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    visits = [visit for visit in case.get("visits") or () if visit.get("state") == "PLANNED"]
+    return tuple(
+        (
+            str(visit["id"]),
+            f"{_planned_at(visit.get('plannedAt'))} — {VISIT_KINDS.get(str(visit.get('kind')))}",
+        )
+        for visit in visits
+    )
+
+
+def _planned_at(value: Any) -> str:
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return f"{moment:%d/%m/%Y} à {moment:%H} h {moment:%M}"
+
+
+def _debts(case: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (str(debt["id"]), f"{debt.get('creditor')} — {debt.get('amount')} €")
+        for debt in case.get("debts") or ()
+        if not debt.get("plan")
+    )
+
+
+def _referents(case: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The qualified referents of the association (``colleagues``) but the current one."""
+    return tuple(
+        (item["id"], item["name"])
+        for item in case.get("colleagues") or ()
+        if item.get("role") == "REFERENT"
+        and item.get("qualifiedReferent")
+        and item["id"] != case.get("referentId")
+    )
+
+
+def _visit_variables(values: Values, case: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "input": {
+            "occurredOn": values["date"],
+            "kind": values["type"],
+            "themes": values.get("themes", []),
+            "note": values.get("note", ""),
+            "householdPresent": values.get("menage_present", False),
+            "visitId": values.get("rendez_vous") or None,
+        }
+    }
+
+
+def _suspension_check(values: Values) -> dict[str, str]:
+    if values.get("debut") and values.get("fin") and values["fin"] < values["debut"]:
+        return {"fin": "La fin de la suspension ne peut précéder son début."}
+    return {}
+
+
+def _grant_check(values: Values) -> dict[str, str]:
+    duration, probation = values.get("duree"), values.get("mise_a_l_epreuve")
+    if duration is not None and probation is not None and duration < probation:
+        return {
+            "duree": "La durée de la mesure ne peut être inférieure à la durée de mise à "
+            "l'épreuve (R5)."
+        }
+    return {}
+
+
+THEME_CHECKBOXES = Field(
+    "themes", "Thèmes abordés", "checkboxes", required=False, options=_choices(THEMES)
+)
+SESSION_FIELD = Field("seance", "Date de la séance de la commission", "date")
+REASON_FIELD = Field("motif", "Motif", "textarea")
+
+
+def _not_notified(case: Mapping[str, Any], role: str) -> bool:
+    return not (case.get("decision") or {}).get("notifiedOn")
+
+
+ACTIONS: tuple[Action, ...] = (
+    # ------------------------------------------------------- association
+    Action(
+        "diagnostic",
+        "Enregistrer le diagnostic",
+        _mutation("recordDiagnostic", findings="[FindingInput!]!", objectives="[ObjectiveInput!]!"),
+        DIAGNOSTIC_FIELDS,
+        _diagnostic_variables,
+        ASSOCIATION,
+        frozenset({"DIAGNOSTIC"}),
+        intro="Les difficultés par thème, et les objectifs proposés pris au catalogue.",
+        check=_diagnostic_check,
+        error_fields={"INVALID_INPUT:difficult": "difficulte_HOUSING"},
+    ),
+    Action(
+        "consentement",
+        "Enregistrer le consentement du ménage",
+        _mutation("recordConsent", scope="ConsentScope!"),
+        (
+            Field(
+                "accord",
+                "Le ménage accepte que son bailleur voie le détail de l'accompagnement "
+                "(dette locative, concertations, loyers).",
+                "checkbox",
+            ),
+        ),
+        lambda values, case: {"scope": "LANDLORD_DETAIL"},
+        ASSOCIATION | {"HOUSEHOLD"},
+        frozenset({"DIAGNOSTIC", "SUBMITTED", "REGISTERED", "ADJOURNED", "GRANTED", "ACTIVE"}),
+        shown=lambda case, role: not case.get("landlordConsent"),
+    ),
+    Action(
+        "retrait_consentement",
+        "Retirer le consentement du ménage",
+        _mutation("withdrawConsent", scope="ConsentScope!"),
+        (),
+        lambda values, case: {"scope": "LANDLORD_DETAIL"},
+        ASSOCIATION | {"HOUSEHOLD"},
+        OPEN,
+        submit="Retirer le consentement",
+        intro="Le bailleur ne verra plus le détail de l'accompagnement.",
+        shown=lambda case, role: bool(case.get("landlordConsent")),
+    ),
+    Action(
+        "demande",
+        "Déposer la demande au FPEL",
+        _mutation("submitRequest", input="SubmitRequestInput!"),
+        (
+            Field("aide_demandee", "Montant de l'aide demandée (€)", "money"),
+            Field("dette_locative", "Dette locative (€)", "money"),
+            Field("loyer", "Loyer mensuel (€)", "money"),
+            Field("mesure_proposee", "Mesure proposée", "select", options=_choices(MEASURE_TYPES)),
+            Field("duree_proposee", "Durée proposée (mois)", "number", minimum=1),
+        ),
+        lambda values, case: {
+            "input": {
+                "aidRequest": {
+                    "amountRequested": values["aide_demandee"],
+                    "rentArrears": values["dette_locative"],
+                    "monthlyRent": values["loyer"],
+                },
+                "proposedMeasure": values["mesure_proposee"],
+                "proposedDurationMonths": values["duree_proposee"],
+            }
+        },
+        ASSOCIATION,
+        frozenset({"DIAGNOSTIC"}),
+        submit="Déposer la demande",
+        error_fields={
+            "INVALID_INPUT:aide": "aide_demandee",
+            "INVALID_INPUT:dette": "dette_locative",
+            "INVALID_INPUT:loyer": "loyer",
+            "INVALID_INPUT:durée": "duree_proposee",
+            "NOT_ELIGIBLE": "aide_demandee",
+        },
+    ),
+    Action(
+        "referent",
+        "Confier le dossier à un autre référent",
+        _mutation("assignReferent", referentId="ID!"),
+        (
+            Field(
+                "referent",
+                "Nouveau ou nouvelle référent·e",
+                "select",
+                help="Les référent·es de l'association titulaires d'un diplôme de niveau III.",
+            ),
+        ),
+        lambda values, case: {"referentId": values["referent"]},
+        frozenset({"ASSOCIATION_MANAGER"}),
+        OPEN,
+        submit="Confier le dossier",
+        options=lambda case: {"referent": _referents(case)},
+        error_fields={
+            "INVALID_INPUT": "referent",
+            "NOT_QUALIFIED": "referent",
+            "ALREADY_DONE": "referent",
+            "NOT_FOUND": "referent",
+        },
+    ),
+    Action(
+        "redaction_ceop",
+        "Rédiger le CEOP",
+        _mutation("draftCeop", input="CeopInput!"),
+        CEOP_FIELDS,
+        _ceop_variables,
+        ASSOCIATION,
+        frozenset({"GRANTED"}),
+        intro="Objectifs du catalogue par thème, étapes et engagements de chaque partie.",
+        check=_ceop_check,
+        error_fields={"INVALID_INPUT:engagements": "engagement_menage"},
+    ),
+    Action(
+        "avenant_ceop",
+        "Modifier le CEOP (avenant)",
+        _mutation("amendCeop", input="CeopInput!"),
+        CEOP_FIELDS,
+        _ceop_variables,
+        ASSOCIATION,
+        frozenset({"ACTIVE"}),
+        intro="Une nouvelle version du CEOP, à signer à nouveau par chaque partie.",
+        check=_ceop_check,
+        error_fields={"INVALID_INPUT:engagements": "engagement_menage"},
+    ),
+    Action(
+        "signature_ceop",
+        "Enregistrer une signature du CEOP",
+        _mutation("recordCeopSignature", signatory="Signatory!", signedOn="Date!"),
+        (
+            Field("signataire", "Signataire", "select", options=_choices(SIGNATORIES)),
+            Field("date", "Date de la signature", "date"),
+        ),
+        lambda values, case: {"signatory": values["signataire"], "signedOn": values["date"]},
+        ASSOCIATION,
+        frozenset({"GRANTED", "ACTIVE"}),
+        intro="Pour une signature donnée sur papier, ou la vôtre.",
+        shown=lambda case, role: _ceop_awaiting(case),
+        error_fields={
+            "SIGNATURE_NOT_REQUIRED": "signataire",
+            "ALREADY_DONE": "signataire",
+            "INVALID_INPUT": "date",
+        },
+    ),
+    Action(
+        "transmission_ceop",
+        "Transmettre le CEOP signé au SPSLH",
+        _mutation("transmitCeop"),
+        (),
+        lambda values, case: {},
+        ASSOCIATION,
+        frozenset({"ACTIVE"}),
+        submit="Transmettre",
+        shown=lambda case, role: bool((case.get("ceop") or {}).get("signedOn")),
+    ),
+    Action(
+        "progression",
+        "Noter la progression d'un objectif",
+        _mutation("recordObjectiveProgress", input="ObjectiveProgressInput!"),
+        (
+            Field("objectif", "Objectif", "select"),
+            Field("progression", "Progression", "select", options=_choices(PROGRESS)),
+            Field("note", "Commentaire", "textarea", required=False),
+        ),
+        lambda values, case: {
+            "input": {
+                "objectiveId": values["objectif"],
+                "progress": values["progression"],
+                "note": values.get("note", ""),
+            }
+        },
+        ASSOCIATION,
+        frozenset({"ACTIVE"}),
+        options=_ceop_objectives,
+        shown=lambda case, role: bool(_ceop_objectives(case)["objectif"]),
+        error_fields={"INVALID_INPUT": "objectif"},
+    ),
+    Action(
+        "rendez_vous",
+        "Programmer une visite",
+        _mutation("scheduleVisit", plannedAt="DateTime!", kind="VisitKind!"),
+        (
+            Field("quand", "Date et heure", "datetime", help="Heure de Paris."),
+            Field("type", "Lieu", "select", options=_choices(VISIT_KINDS)),
+        ),
+        lambda values, case: {"plannedAt": values["quand"], "kind": values["type"]},
+        ASSOCIATION,
+        frozenset({"ACTIVE"}),
+        submit="Programmer",
+        error_fields={"INVALID_INPUT": "quand"},
+    ),
+    Action(
+        "visite",
+        "Enregistrer une visite réalisée",
+        _mutation("recordVisit", input="RecordVisitInput!"),
+        (
+            Field("date", "Date de la visite", "date"),
+            Field("type", "Lieu", "select", options=_choices(VISIT_KINDS)),
+            Field(
+                "rendez_vous",
+                "Rendez-vous programmé",
+                "select",
+                required=False,
+                help="Facultatif : le rendez-vous que cette visite honore.",
+            ),
+            THEME_CHECKBOXES,
+            Field("menage_present", "Le ménage était présent", "checkbox", required=False),
+            Field("note", "Note de visite", "textarea", required=False),
+        ),
+        _visit_variables,
+        ASSOCIATION,
+        frozenset({"ACTIVE"}),
+        options=lambda case: {"rendez_vous": _planned(case)},
+        error_fields={
+            "INVALID_INPUT:rendez-vous": "rendez_vous",
+            "INVALID_INPUT:date": "date",
+        },
+    ),
+    Action(
+        "visite_manquee",
+        "Enregistrer une visite manquée",
+        _mutation("recordMissedVisit", visitId="ID!", reason="String!"),
+        (
+            Field("rendez_vous", "Rendez-vous programmé", "select"),
+            Field("motif", "Motif", "textarea", required=False),
+        ),
+        lambda values, case: {"visitId": values["rendez_vous"], "reason": values.get("motif", "")},
+        ASSOCIATION,
+        frozenset({"ACTIVE"}),
+        options=lambda case: {"rendez_vous": _planned(case)},
+        shown=lambda case, role: bool(_planned(case)),
+        error_fields={"INVALID_INPUT": "rendez_vous"},
+    ),
+    Action(
+        "contact",
+        "Enregistrer un contact avec le ménage",
+        _mutation("recordContact", input="RecordContactInput!"),
+        (
+            Field("date", "Date du contact", "date"),
+            Field("canal", "Moyen", "select", options=_choices(CHANNELS)),
+            Field("initiative_menage", "À l'initiative du ménage", "checkbox", required=False),
+            THEME_CHECKBOXES,
+            Field("note", "Note", "textarea", required=False),
+        ),
+        lambda values, case: {
+            "input": {
+                "occurredOn": values["date"],
+                "channel": values["canal"],
+                "initiatedByHousehold": values.get("initiative_menage", False),
+                "themes": values.get("themes", []),
+                "note": values.get("note", ""),
+            }
+        },
+        ASSOCIATION,
+        frozenset({"ACTIVE"}),
+        error_fields={"INVALID_INPUT:date": "date"},
+    ),
+    Action(
+        "concertation",
+        "Enregistrer une concertation",
+        _mutation("holdConcertation", input="ConcertationInput!"),
+        (
+            Field("date", "Date de la concertation", "date"),
+            Field("objet", "Objet"),
+            Field(
+                "participants",
+                "Participants",
+                "textarea",
+                help="Un participant par ligne (par exemple : « CCAS de Villeurbanne »).",
+            ),
+            Field("resultat", "Conclusions", "textarea", required=False),
+        ),
+        lambda values, case: {
+            "input": {
+                "heldOn": values["date"],
+                "subject": values["objet"],
+                "participants": [
+                    {"label": line.strip()}
+                    for line in values["participants"].splitlines()
+                    if line.strip()
+                ],
+                "outcome": values.get("resultat", ""),
+            }
+        },
+        ASSOCIATION,
+        frozenset({"GRANTED", "ACTIVE"}),
+        error_fields={"INVALID_INPUT:intervenant": "participants", "INVALID_INPUT": "date"},
+    ),
+    Action(
+        "dette",
+        "Enregistrer une dette du ménage",
+        _mutation("recordDebt", input="DebtInput!"),
+        (
+            Field("creancier", "Créancier"),
+            Field("montant", "Montant (€)", "money"),
+            Field("due_au_bailleur", "Dette due au bailleur", "checkbox", required=False),
+        ),
+        lambda values, case: {
+            "input": {
+                "creditor": values["creancier"],
+                "amount": values["montant"],
+                "creditorIsLandlord": values.get("due_au_bailleur", False),
+            }
+        },
+        ASSOCIATION,
+        OPEN,
+        error_fields={"INVALID_INPUT:montant": "montant", "INVALID_INPUT": "creancier"},
+    ),
+    Action(
+        "plan_apurement",
+        "Enregistrer un plan d'apurement",
+        _mutation("agreeRepaymentPlan", input="RepaymentPlanInput!"),
+        (
+            Field("dette", "Dette", "select"),
+            Field("mensualite", "Mensualité (€)", "money"),
+            Field("premiere_echeance", "Première échéance", "date"),
+            Field("mois", "Nombre d'échéances (mois)", "number", minimum=1),
+        ),
+        lambda values, case: {
+            "input": {
+                "debtId": values["dette"],
+                "monthlyAmount": values["mensualite"],
+                "firstDueOn": values["premiere_echeance"],
+                "months": values["mois"],
+            }
+        },
+        ASSOCIATION,
+        frozenset({"GRANTED", "ACTIVE"}),
+        options=lambda case: {"dette": _debts(case)},
+        shown=lambda case, role: bool(_debts(case)),
+        error_fields={
+            "INVALID_INPUT:dette": "dette",
+            "INVALID_INPUT:échéance": "mois",
+            "INVALID_INPUT:montant": "mensualite",
+        },
+    ),
+    Action(
+        "suspension",
+        "Suspendre le décompte des jours sans nouvelles",
+        _mutation("suspendAlertClock", input="SuspensionInput!"),
+        (
+            Field("debut", "Début", "date"),
+            Field("fin", "Fin", "date"),
+            Field("motif", "Motif", "select", options=_choices(SUSPENSION_REASONS)),
+            Field("precisions", "Précisions", "textarea", required=False),
+        ),
+        lambda values, case: {
+            "input": {
+                "startsOn": values["debut"],
+                "endsOn": values["fin"],
+                "reason": values["motif"],
+                "details": values.get("precisions", ""),
+            }
+        },
+        ASSOCIATION,
+        frozenset({"ACTIVE"}),
+        submit="Suspendre",
+        intro="Hospitalisation, absence… : ces jours ne comptent pas pour l'alerte (R7).",
+        check=_suspension_check,
+        error_fields={"INVALID_INPUT": "fin"},
+    ),
+    Action(
+        "alerte",
+        "Signaler une absence de collaboration",
+        _mutation("raiseNonCollaborationAlert"),
+        (),
+        lambda values, case: {},
+        ASSOCIATION,
+        frozenset({"ACTIVE"}),
+        submit="Alerter la commission",
+        intro="Alerte la commission, qui peut décider l'arrêt de la mesure (R7).",
+    ),
+    Action(
+        "bilan",
+        "Remettre le bilan de fin de mesure",
+        _mutation("submitFinalReport", householdStillHoused="Boolean!", summary="String!"),
+        (
+            Field(
+                "toujours_loge",
+                "Le ménage est-il toujours dans son logement ?",
+                "select",
+                options=YES_NO,
+            ),
+            Field("synthese", "Synthèse", "textarea"),
+        ),
+        lambda values, case: {
+            "householdStillHoused": values["toujours_loge"] == "OUI",
+            "summary": values["synthese"],
+        },
+        ASSOCIATION,
+        frozenset({"STOPPED", "COMPLETED"}),
+        submit="Remettre le bilan",
+    ),
+    # ------------------------------------------------------------ SPSLH
+    Action(
+        "inscription",
+        "Inscrire la demande en commission",
+        _mutation("registerRequest", commissionSessionOn="Date!"),
+        (SESSION_FIELD,),
+        lambda values, case: {"commissionSessionOn": values["seance"]},
+        frozenset({"SPSLH_AGENT"}),
+        frozenset({"SUBMITTED", "ADJOURNED"}),
+        submit="Inscrire",
+        error_fields={"INVALID_INPUT": "seance"},
+    ),
+    Action(
+        "convocation",
+        "Inviter le référent à une séance",
+        _mutation("issueCommissionInvitation", sessionOn="Date!"),
+        (SESSION_FIELD,),
+        lambda values, case: {"sessionOn": values["seance"]},
+        frozenset({"SPSLH_AGENT", "COMMISSION_MEMBER"}),
+        frozenset({"REGISTERED", "ADJOURNED", "GRANTED", "ACTIVE"}),
+        submit="Inviter",
+        error_fields={"INVALID_INPUT": "seance"},
+    ),
+    Action(
+        "notification",
+        "Notifier la décision",
+        _mutation("notifyDecision"),
+        (),
+        lambda values, case: {},
+        frozenset({"SPSLH_AGENT", "COMMISSION_MEMBER"}),
+        frozenset({"GRANTED", "REJECTED"}),
+        submit="Notifier la décision",
+        intro="Au ménage et à l'association.",
+        shown=_not_notified,
+    ),
+    # -------------------------------------------------------- commission
+    Action(
+        "accord",
+        "Accorder la mesure",
+        _mutation("grantMeasure", input="GrantMeasureInput!"),
+        (
+            Field("mesure", "Type de mesure", "select", options=_choices(MEASURE_TYPES)),
+            Field("duree", "Durée de la mesure (mois)", "number", minimum=1),
+            Field(
+                "mise_a_l_epreuve",
+                "Durée de mise à l'épreuve (mois)",
+                "number",
+                minimum=0,
+                help="La durée de la mesure ne peut lui être inférieure (R5).",
+            ),
+            Field("aide", "Aide accordée (€)", "money"),
+        ),
+        lambda values, case: {
+            "input": {
+                "measureType": values["mesure"],
+                "durationMonths": values["duree"],
+                "probationMonths": values["mise_a_l_epreuve"],
+                "aidGranted": values["aide"],
+            }
+        },
+        frozenset({"COMMISSION_MEMBER"}),
+        frozenset({"REGISTERED"}),
+        submit="Accorder",
+        check=_grant_check,
+        error_fields={
+            "DURATION_SHORTER_THAN_PROBATION": "duree",
+            "INVALID_INPUT:Durées": "duree",
+            "INVALID_INPUT:aide": "aide",
+        },
+    ),
+    Action(
+        "ajournement",
+        "Ajourner la demande",
+        _mutation("adjournRequest", reason="String!"),
+        (REASON_FIELD,),
+        lambda values, case: {"reason": values["motif"]},
+        frozenset({"COMMISSION_MEMBER"}),
+        frozenset({"REGISTERED"}),
+        submit="Ajourner",
+        error_fields={"INVALID_INPUT": "motif"},
+    ),
+    Action(
+        "rejet",
+        "Rejeter la demande",
+        _mutation("rejectRequest", reason="String!"),
+        (REASON_FIELD,),
+        lambda values, case: {"reason": values["motif"]},
+        frozenset({"COMMISSION_MEMBER"}),
+        frozenset({"REGISTERED"}),
+        submit="Rejeter",
+        error_fields={"INVALID_INPUT": "motif"},
+    ),
+    Action(
+        "prolongation",
+        "Prolonger la mesure",
+        _mutation("extendMeasure", additionalMonths="Int!", reason="String!"),
+        (Field("mois", "Prolongation (mois)", "number", minimum=1), REASON_FIELD),
+        lambda values, case: {"additionalMonths": values["mois"], "reason": values["motif"]},
+        frozenset({"COMMISSION_MEMBER"}),
+        frozenset({"ACTIVE"}),
+        submit="Prolonger",
+        error_fields={"INVALID_INPUT:prolongation": "mois", "INVALID_INPUT": "motif"},
+    ),
+    Action(
+        "arret",
+        "Arrêter la mesure",
+        _mutation("stopMeasure", reason="StopReason!", details="String!"),
+        (
+            Field("motif", "Motif de l'arrêt", "select", options=_choices(STOP_REASONS)),
+            Field("precisions", "Précisions", "textarea", required=False),
+        ),
+        lambda values, case: {"reason": values["motif"], "details": values.get("precisions", "")},
+        frozenset({"COMMISSION_MEMBER"}),
+        frozenset({"GRANTED", "ACTIVE"}),
+        submit="Arrêter la mesure",
+    ),
+    # ---------------------------------------------------------- landlord
+    Action(
+        "loyer",
+        "Déclarer un loyer",
+        _mutation("reportRentPayment", input="RentPaymentInput!"),
+        (
+            Field("mois", "Mois", "month", help="Au format AAAA-MM, par exemple 2026-03."),
+            Field("du", "Montant dû (€)", "money"),
+            Field("paye", "Montant payé (€)", "money"),
+        ),
+        lambda values, case: {
+            "input": {
+                "month": values["mois"],
+                "amountDue": values["du"],
+                "amountPaid": values["paye"],
+            }
+        },
+        frozenset({"LANDLORD"}),
+        frozenset({"GRANTED", "ACTIVE"}),
+        submit="Déclarer",
+        error_fields={
+            "INVALID_INPUT:dû": "du",
+            "INVALID_INPUT:pay": "paye",
+            "INVALID_INPUT": "mois",
+        },
+    ),
+    # --------------------------------------------------------- household
+    Action(
+        "signature_menage",
+        "Signer le CEOP",
+        _mutation("recordCeopSignature", signatory="Signatory!", signedOn="Date!"),
+        (Field("date", "Date de la signature", "date"),),
+        lambda values, case: {"signatory": "HOUSEHOLD", "signedOn": values["date"]},
+        frozenset({"HOUSEHOLD"}),
+        frozenset({"GRANTED", "ACTIVE"}),
+        submit="Signer",
+        intro="En signant, vous acceptez les objectifs et engagements du contrat.",
+        shown=lambda case, role: _ceop_awaiting(case, "HOUSEHOLD"),
+        error_fields={"INVALID_INPUT": "date"},
+    ),
+)
+BY_NAME: dict[str, Action] = {action.name: action for action in ACTIONS}
+
+
+# ------------------------------------------------------------------ forms
+def _with_options(action: Action, case: Mapping[str, Any]) -> tuple[Field, ...]:
+    if action.options is None:
+        return action.fields
+    options = action.options(case)
+    return tuple(
+        replace(item, options=options[item.name]) if item.name in options else item
+        for item in action.fields
+    )
+
+
+def form_of(action: Action, case: Mapping[str, Any], **state: Any) -> ActionForm:
+    return ActionForm(
+        name=action.name,
+        title=action.title,
+        fields=_with_options(action, case),
+        submit=action.submit,
+        intro=action.intro,
+        **state,
+    )
+
+
+def offered(action: Action, case: Mapping[str, Any], role: str) -> bool:
+    """Whether the page offers the form: a display hint only, the API decides."""
+    return (
+        role in action.roles and case.get("status") in action.statuses and action.shown(case, role)
+    )
+
+
+def actions_for(
+    case: Mapping[str, Any], role: str, failed: ActionForm | None = None
+) -> list[ActionForm]:
+    """The forms the case page offers ``role`` now; ``failed`` (a refused or invalid post)
+    takes its action's place, or comes first when the page would not offer it."""
+    forms = [form_of(action, case) for action in ACTIONS if offered(action, case, role)]
+    if failed is None:
+        return forms
+    if any(form.name == failed.name for form in forms):
+        return [failed if form.name == failed.name else form for form in forms]
+    return [failed, *forms]
+
+
+def confirmation(done: str | None) -> str | None:
+    """The French confirmation after ``?fait={action}``."""
+    action = BY_NAME.get(done or "")
+    return f"C'est enregistré : {action.title[0].lower()}{action.title[1:]}." if action else None
+
+
+TEMPLATES.env.globals["action_confirmation"] = confirmation
+
+
+# ---------------------------------------------------------------- cleaning
+def _parse_date(text: str) -> date | None:
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _money(text: str) -> Decimal | None:
+    cleaned = re.sub(r"[\s\u00a0\u202f€]", "", text).replace(",", ".")
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    if not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        return None
+    return amount.quantize(Decimal("0.01"))
+
+
+def clean_field(item: Field, raw: Any, zone: ZoneInfo) -> tuple[Any, str | None]:
+    """One field's typed value → ``(value for the mutation, French error or None)``."""
+    if item.kind == "checkboxes":
+        chosen = [value for value in raw or [] if value]
+        allowed = {value for value, _ in item.options}
+        if any(value not in allowed for value in chosen):
+            return [], "Choisissez parmi les cases proposées."
+        if item.required and not chosen:
+            return [], "Cochez au moins une case."
+        return chosen, None
+    if item.kind == "checkbox":
+        checked = bool(raw)
+        if item.required and not checked:
+            return False, "Cochez cette case pour confirmer."
+        return checked, None
+    text = (raw or "").strip() if isinstance(raw, str) else ""
+    if not text:
+        return None, REQUIRED if item.required else None
+    if item.kind == "date":
+        day = _parse_date(text)
+        return (day.isoformat(), None) if day else (None, "Saisissez une date (JJ/MM/AAAA).")
+    if item.kind == "month":
+        try:
+            month = datetime.strptime(text, "%Y-%m").date()
+        except ValueError:
+            return None, "Saisissez un mois au format AAAA-MM (par exemple 2026-03)."
+        return month.isoformat(), None
+    if item.kind == "datetime":
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return None, "Saisissez une date et une heure (JJ/MM/AAAA HH:MM)."
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=zone)
+        return moment.isoformat(), None
+    if item.kind == "number":
+        if not re.fullmatch(r"-?\d{1,6}", text):
+            return None, "Saisissez un nombre entier."
+        number = int(text)
+        if item.minimum is not None and number < item.minimum:
+            return None, f"Saisissez un nombre supérieur ou égal à {item.minimum}."
+        return number, None
+    if item.kind == "money":
+        amount = _money(text)
+        if amount is None:
+            return None, "Saisissez un montant positif en euros (par exemple 1 250,00)."
+        return str(amount), None
+    if item.kind == "select":
+        if text not in {value for value, _ in item.options}:
+            return None, "Choisissez une option de la liste."
+        return text, None
+    return text, None
+
+
+def clean(
+    action: Action, fields: Sequence[Field], raw: Values, zone: ZoneInfo
+) -> tuple[Values, dict[str, str]]:
+    values: Values = {}
+    errors: dict[str, str] = {}
+    for item in fields:
+        value, error = clean_field(item, raw.get(item.name), zone)
+        if error:
+            errors[item.name] = error
+        elif value is not None:
+            values[item.name] = value
+    if not errors and action.check is not None:
+        errors.update(action.check(values))
+    return values, errors
+
+
+def place_errors(
+    action: Action, fields: Sequence[Field], failure: GraphQLFailure
+) -> tuple[dict[str, str], str | None]:
+    """The API's errors next to the field they concern, or at the form's top."""
+    names = {item.name for item in fields}
+    errors: dict[str, str] = {}
+    general: list[str] = []
+    for error in failure.errors:
+        target = next(
+            (
+                name
+                for key, name in action.error_fields.items()
+                if ":" in key
+                and key.split(":", 1)[0] == error.code
+                and key.split(":", 1)[1].lower() in error.message.lower()
+            ),
+            action.error_fields.get(error.code),
+        )
+        if target in names and target not in errors:
+            errors[target] = error.message
+        else:
+            general.append(error.message)
+    return errors, " ".join(general) or None
+
+
+async def read_form(request: Request, fields: Sequence[Field]) -> Values:
+    form = await request.form()
+    raw: Values = {}
+    for item in fields:
+        if item.kind == "checkboxes":
+            raw[item.name] = [str(value) for value in form.getlist(item.name)]
+        else:
+            value = form.get(item.name)
+            raw[item.name] = value if isinstance(value, str) else ""
+    return raw
+
+
+# ---------------------------------------------------------------- the POST
+async def perform(request: Request, case_id: str, name: str) -> Response:
+    """POST ``/dossiers/{case_id}/actions/{name}``: clean, run the mutation, redirect."""
+    action = BY_NAME.get(name)
+    if not CASE_ID.match(case_id):
+        raise case_not_found()
+    if action is None:
+        raise PageNotFound("Action introuvable", "Cette action n'existe pas.")
+    data = await execute(request, ACTIONS_CASE_QUERY, {"id": case_id})
+    if data["case"] is None:
+        raise case_not_found()
+    case = with_root_fields(data["case"], data)
+    fields = _with_options(action, case)
+    raw = await read_form(request, fields)
+    values, errors = clean(action, fields, raw, ZoneInfo(request.app.state.settings.timezone))
+    if errors:
+        failed = form_of(action, case, values=raw, errors=errors)
+        return await _refused(request, case_id, failed)
+    variables = {"caseId": case_id, **action.variables(values, case)}
+    form = await request.form()
+    key = form.get("cle")
+    if isinstance(key, str) and re.fullmatch(r"[0-9a-f]{32}", key):
+        variables["idempotencyKey"] = f"portail-{name}-{key}"
+    try:
+        await execute(request, action.mutation, variables)
+    except GraphQLFailure as failure:
+        if failure.code == "INTERNAL_ERROR":
+            raise
+        placed, general = place_errors(action, fields, failure)
+        failed = form_of(action, case, values=raw, errors=placed, general_error=general)
+        return await _refused(request, case_id, failed)
+    return redirect(f"/dossiers/{case_id}?fait={name}#{name}")
+
+
+async def _refused(request: Request, case_id: str, failed: ActionForm) -> Response:
+    """The case page again, with the failed form in place of its blank one (422)."""
+    from aspe.portal.case_page import show_case  # it imports this module: import when used
+
+    return await show_case(request, case_id, failed=failed, status_code=422)

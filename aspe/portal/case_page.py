@@ -1,0 +1,531 @@
+"""The case page, its documents (upload, download) and the live updates of the portal.
+
+``show_case`` renders ``/dossiers/{id}`` from ONE GraphQL operation (``CASE_PAGE_QUERY``)
+run as the viewer: whatever the API answers ``null`` or ``[]`` for is simply not shown, so
+the page holds exactly what ``/graphql`` would give that viewer (a landlord never gets a
+visit note nor a HEALTH objective, a role without ``EVENT_METADATA`` no timeline).
+
+Documents: an upload (``POST /dossiers/{id}/documents``, multipart) is stored in the
+``BlobStore`` first (too large, a type not accepted, content not what its type says: refused
+in French, nothing stored), then joined to the case by the ``attachDocument`` mutation run
+as the viewer (the domain decides who may). A download (``GET /dossiers/{id}/documents/
+{document_id}``) is served when the case, as ``DOCUMENTS_QUERY`` returns it to the viewer,
+lists the document: absent and hidden both answer 404.
+
+Live updates (``GET /evenements[?dossier=ID]``): a server-sent events stream that, every
+``POLL_SECONDS``, runs a small GraphQL query as the viewer and sends ``non-lues`` (the
+inbox's unread count) when it changes and, for a case, ``dossier`` when what the viewer sees
+of it (or its audit trail) changed. The app has no asynchronous projector signal to follow,
+so the stream polls the schema in-process, like every other page. Pages work without it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+import anyio
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.responses import Response, StreamingResponse
+
+from aspe.domain.errors import DomainError
+from aspe.graphql.inputs import MEDIA_TYPE_LABELS
+from aspe.portal.actions import (
+    ACTIONS_CASE_FIELDS,
+    ACTIONS_ROOT_FIELDS,
+    actions_for,
+    confirmation,
+    with_root_fields,
+)
+from aspe.portal.blobs import (
+    ATTACH_DOCUMENT,
+    DOCUMENTS_QUERY,
+    BlobStore,
+    attach_variables,
+    visible_document,
+)
+from aspe.portal.charts import cadence_chart, data_table
+from aspe.portal.gql import GraphQLFailure, LoginRequired, SessionExpired, execute
+from aspe.portal.pages import (
+    CHROME,
+    ROLES,
+    THEMES,
+    PageNotFound,
+    case_not_found,
+    date_fr,
+    redirect,
+    render,
+)
+
+CASE_ID_LENGTH = 36
+POLL_SECONDS = 5.0
+"""How often a live-updates stream asks the API again (per open page)."""
+STREAM_SECONDS = 120
+"""A stream ends after this long (the browser's EventSource opens a new one): short, so that
+a server stopping does not wait long for the streams still open."""
+RETRY_MILLISECONDS = 10_000
+
+
+CASE_PAGE_QUERY = f"""
+query CasePage($id: ID!) {{
+  {CHROME}
+  {ACTIONS_ROOT_FIELDS}
+  case(id: $id) {{
+    {ACTIONS_CASE_FIELDS}
+    id status openedOn landlordConsent associationId
+    household {{ name street postcode city contact members }}
+    diagnostic {{ recordedOn findings {{ theme difficulty }} }}
+    request {{
+      submittedOn rentArrears aidRequested monthlyRent proposedMeasure proposedDurationMonths
+      registeredOn commissionSessionOn rejectedOn rejectionReason
+      adjournments {{ on reason }}
+    }}
+    decision {{
+      decidedOn measureType durationMonths probationMonths aidGranted notifiedOn startsOn endsOn
+      extensions {{ on additionalMonths reason }}
+    }}
+    ceop {{
+      version draftedOn signedOn transmittedOn
+      objectives {{ id theme label action progress progressNote }}
+      steps {{ label dueOn }}
+      commitments {{ party text }}
+      signatures {{ signatory signedOn }}
+    }}
+    visits {{ id plannedAt occurredOn state kind themes householdPresent note missedReason }}
+    contacts {{ occurredOn channel initiatedByHousehold themes note }}
+    visitsDone contactsCount silentDays
+    weeklyCompliance {{
+      isoWeek monday requiredVisits requiredHomeVisits visits homeVisits compliant
+    }}
+    alerts {{ raisedOn silentDays }}
+    documents {{ id kind filename mediaType size sha256 attachedOn }}
+    closure {{
+      stoppedOn stopReason stopDetails completedOn finalReportOn householdStillHoused
+      finalReportSummary
+    }}
+  }}
+  auditTrail(caseId: $id) {{ version event occurredAt actorRole organisationId }}
+}}
+"""
+"""Everything the case page shows, as the viewer may see it; variables: ``{"id": case_id}``."""
+
+UNREAD_QUERY = "query LiveInbox { inbox: notifications(first: 1) { unreadCount } }"
+LIVE_CASE_QUERY = """
+query LiveCase($id: ID!) {
+  inbox: notifications(first: 1) { unreadCount }
+  case(id: $id) {
+    status
+    request { registeredOn commissionSessionOn rejectedOn adjournments { on } }
+    decision { decidedOn notifiedOn startsOn endsOn extensions { on } }
+    ceop { version signedOn transmittedOn signatures { signedOn } objectives { progress } }
+    visits { id state occurredOn }
+    contacts { occurredOn }
+    documents { id }
+    alerts { raisedOn }
+    closure { stoppedOn completedOn finalReportOn }
+  }
+  auditTrail(caseId: $id) { version }
+}
+"""
+"""What the live stream compares from one poll to the next."""
+
+ATTACHING_ROLES = frozenset({"REFERENT", "ASSOCIATION_MANAGER", "HOUSEHOLD"})
+"""Who is offered the upload form (a display hint: the domain decides)."""
+
+DOCUMENT_KINDS = {
+    "FPEL_REQUEST": "Demande FPEL signée",
+    "SIGNED_CEOP": "CEOP signé",
+    "IDENTITY": "Pièce d'identité",
+    "RESOURCES": "Justificatifs de ressources",
+    "LEASE": "Bail",
+    "RENT_STATEMENT": "Décompte de la dette locative",
+    "COURT_PAPER": "Acte de procédure (assignation, jugement…)",
+    "MEDICAL": "Document médical",
+    "OTHER": "Autre document",
+}
+EVENTS = {
+    "Opened": "Dossier ouvert",
+    "ReferentAssigned": "Référent·e désigné·e",
+    "DiagnosticRecorded": "Diagnostic enregistré",
+    "ConsentRecorded": "Consentement du ménage enregistré",
+    "ConsentWithdrawn": "Consentement du ménage retiré",
+    "RequestSubmitted": "Demande déposée au SPSLH",
+    "RequestRegistered": "Demande inscrite en commission",
+    "RequestAdjourned": "Demande ajournée",
+    "RequestRejected": "Demande rejetée",
+    "MeasureGranted": "Mesure accordée par la commission",
+    "DecisionNotified": "Décision notifiée",
+    "CeopDrafted": "CEOP rédigé",
+    "CeopAmended": "CEOP modifié (nouvelle version)",
+    "CeopSignatureRecorded": "Signature du CEOP enregistrée",
+    "CeopSigned": "CEOP signé par toutes les parties",
+    "CeopTransmitted": "CEOP transmis au SPSLH",
+    "ObjectiveProgressRecorded": "Avancement d'un objectif enregistré",
+    "VisitScheduled": "Rendez-vous programmé",
+    "VisitRecorded": "Visite enregistrée",
+    "VisitMissed": "Rendez-vous manqué",
+    "ContactRecorded": "Contact enregistré",
+    "AlertClockSuspended": "Décompte d'alerte suspendu",
+    "NonCollaborationAlertRaised": "Alerte de non-collaboration",
+    "ConcertationHeld": "Concertation tenue",
+    "CommissionInvitationIssued": "Invitation à la commission",
+    "DebtRecorded": "Dette enregistrée",
+    "RepaymentPlanAgreed": "Plan d'apurement convenu",
+    "RentPaymentReported": "Paiement de loyer déclaré",
+    "DocumentAttached": "Document joint",
+    "MeasureExtended": "Mesure prolongée",
+    "MeasureStopped": "Mesure arrêtée",
+    "MeasureCompleted": "Mesure terminée",
+    "FinalReportSubmitted": "Rapport final remis",
+}
+ORGANISATIONS_BY_ROLE = {
+    "SPSLH_AGENT": "SPSLH",
+    "COMMISSION_MEMBER": "Commission FPEL",
+    "LANDLORD": "Bailleur",
+    "HOUSEHOLD": "Le ménage",
+    "AUDITOR": "Contrôle",
+    "ADMIN": "Plateforme ASPE",
+    "SYSTEM": "Plateforme ASPE",
+}
+CHANNELS = {
+    "PHONE": "Téléphone",
+    "EMAIL": "Courriel",
+    "SMS": "SMS",
+    "LETTER": "Courrier",
+    "OTHER": "Autre",
+}
+PARTIES = {
+    "HOUSEHOLD": "Le ménage",
+    "REFERENT": "Le référent de l'association",
+    "LANDLORD": "Le bailleur",
+    "SPSLH": "Le SPSLH",
+    "OTHER": "Autre partenaire",
+}
+UPLOAD_ADDED = "Le document a été joint au dossier."
+
+
+# ------------------------------------------------------------------ the page
+async def show_case(
+    request: Request,
+    case_id: str,
+    failed: Any | None = None,
+    status_code: int = 200,
+    *,
+    upload_error: str | None = None,
+) -> Response:
+    """The case page of ``case_id`` as the viewer may see it (404 « Dossier introuvable »
+    when it may not). ``failed``: an action form (``aspe.portal.actions.ActionForm``) to show
+    in place of its blank one, with its values and errors; ``upload_error``: the upload
+    form's French error."""
+    if not _is_case_id(case_id):
+        raise case_not_found()
+    data = await execute(request, CASE_PAGE_QUERY, {"id": case_id})
+    case: dict[str, Any] | None = data.get("case")
+    if case is None:
+        raise case_not_found()
+    role = str((data.get("me") or {}).get("role") or "")
+    context = case_context(case, data.get("auditTrail"), role, str(request.url.path))
+    context.update(
+        actions=_actions(with_root_fields(case, data), role, failed),
+        failed=failed,
+        upload_error=upload_error,
+        notice=_confirmation(request),
+        title=context["heading"],
+    )
+    return await render(request, "dossier.html", context, data=data, status_code=status_code)
+
+
+def case_context(
+    case: Mapping[str, Any], trail: Sequence[Mapping[str, Any]] | None, role: str, path: str = ""
+) -> dict[str, Any]:
+    """What ``dossier.html`` needs beside the case itself: labels, groups, the chart."""
+    household = case.get("household") or {}
+    name = household.get("name")
+    heading = f"Dossier {name}" if name else f"Dossier n° {str(case.get('id', ''))[:8]}"
+    ceop = case.get("ceop") or {}
+    weeks = case.get("weeklyCompliance") or []
+    visits = case.get("visits") or []
+    contacts = case.get("contacts") or []
+    return {
+        "case": case,
+        "heading": heading,
+        "household_shown": _has_any(household),
+        "ceop_shown": _has_any(ceop),
+        "objectives_by_theme": by_theme(ceop.get("objectives") or ()),
+        "findings_by_theme": by_theme((case.get("diagnostic") or {}).get("findings") or ()),
+        "timeline": timeline(trail, case) if trail is not None else None,
+        "cadence_chart": cadence_chart("cadence", weeks) if weeks else None,
+        "cadence_table": _cadence_table(weeks) if weeks else None,
+        "visits": visits,
+        "visit_notes": any(visit.get("note") is not None for visit in visits),
+        "contacts": contacts,
+        "contact_notes": any(contact.get("note") is not None for contact in contacts),
+        "documents": case.get("documents") or [],
+        "may_attach": role in ATTACHING_ROLES,
+        "document_kinds": DOCUMENT_KINDS,
+        "accepted_types": ", ".join(MEDIA_TYPE_LABELS.values()),
+        "channels": CHANNELS,
+        "parties": PARTIES,
+        "live_url": f"/evenements?dossier={case.get('id')}",
+        "role": role,
+        "path": path,
+    }
+
+
+def _has_any(section: Mapping[str, Any]) -> bool:
+    """Whether the API gave anything of ``section`` (all ``null`` / ``[]``: not the viewer's)."""
+    return any(value not in (None, "", [], {}) for value in section.values())
+
+
+def by_theme(items: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[Mapping[str, Any]]]]:
+    """``items`` grouped under their theme's French name, in the themes' order."""
+    grouped: dict[str, list[Mapping[str, Any]]] = {}
+    for item in items:
+        grouped.setdefault(str(item.get("theme") or ""), []).append(item)
+    order = list(THEMES)
+    ranked = sorted(grouped.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99)
+    return [(THEMES.get(theme, theme or "Sans thème"), group) for theme, group in ranked]
+
+
+def timeline(trail: Sequence[Mapping[str, Any]], case: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The audit trail, newest first, in French: when, what, who (role, organisation)."""
+    entries = []
+    for entry in trail:
+        role = str(entry.get("actorRole") or "")
+        entries.append(
+            {
+                "at": entry.get("occurredAt"),
+                "what": EVENTS.get(str(entry.get("event")), str(entry.get("event") or "—")),
+                "role": ROLES.get(role, role or "—"),
+                "organisation": _organisation(role, entry.get("organisationId"), case),
+            }
+        )
+    return list(reversed(entries))
+
+
+def _organisation(role: str, organisation_id: Any, case: Mapping[str, Any]) -> str:
+    if organisation_id and str(organisation_id) == str(case.get("associationId") or ""):
+        return "Association du dossier"
+    if role in ("REFERENT", "ASSOCIATION_MANAGER"):
+        return "Autre association"
+    return ORGANISATIONS_BY_ROLE.get(role, "—")
+
+
+def _cadence_table(weeks: Sequence[Mapping[str, Any]]) -> Any:
+    rows = [
+        (
+            f"{week.get('isoWeek')} (lundi {date_fr(week.get('monday'))})",
+            week.get("visits"),
+            week.get("requiredVisits"),
+            week.get("homeVisits"),
+            week.get("requiredHomeVisits"),
+            "conforme" if week.get("compliant") else "insuffisant",
+        )
+        for week in weeks
+    ]
+    return data_table(
+        "Visites par semaine de la mesure",
+        ("Semaine", "Visites", "Requises", "À domicile", "À domicile requises", "Cadence"),
+        rows,
+        ident="tableau-cadence",
+    )
+
+
+def _actions(case: Mapping[str, Any], role: str, failed: Any | None) -> list[Any]:
+    """The action forms offered to ``role``, ``failed`` in place of the blank form of the
+    same name."""
+    return list(actions_for(case, role, failed))
+
+
+def _confirmation(request: Request) -> str | None:
+    """The confirmation of a document just joined, or of the action just done."""
+    if request.query_params.get("document") == "ajoute":
+        return UPLOAD_ADDED
+    return confirmation(request.query_params.get("fait"))
+
+
+def _is_case_id(value: str) -> bool:
+    if len(value) != CASE_ID_LENGTH:
+        return False
+    parts = value.split("-")
+    return [len(part) for part in parts] == [8, 4, 4, 4, 12] and all(
+        char in "0123456789abcdef" for char in value.replace("-", "")
+    )
+
+
+# ------------------------------------------------------------------ documents
+async def upload_document(request: Request, case_id: str) -> Response:
+    """Store the uploaded file, then join it to the case as the viewer; back to the page."""
+    if not _is_case_id(case_id):
+        raise case_not_found()
+    # Before anything is written: the viewer must see the case, and be of a role that may
+    # join documents at all (the domain decides the rest once the content is stored).
+    seen = await execute(
+        request, f"query CanAttach($id: ID!) {{ {CHROME} case(id: $id) {{ id }} }}", {"id": case_id}
+    )
+    if seen.get("case") is None:
+        raise case_not_found()
+    role = str((seen.get("me") or {}).get("role") or "")
+    if role not in ATTACHING_ROLES:
+        return await show_case(
+            request,
+            case_id,
+            status_code=403,
+            upload_error="Votre profil ne permet pas de joindre un document à ce dossier.",
+        )
+    form = await request.form()
+    upload, kind = form.get("fichier"), str(form.get("nature") or "")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return await _upload_refused(request, case_id, "Choisissez le fichier à joindre.")
+    if kind not in DOCUMENT_KINDS:
+        return await _upload_refused(request, case_id, "Choisissez la nature du document.")
+    store = BlobStore(request.app.state.settings)
+    try:
+        blob = await store.put_stream(_chunks(upload), _media_type(upload))
+    except DomainError as refusal:
+        return await _upload_refused(request, case_id, refusal.message)
+    try:
+        await execute(
+            request, ATTACH_DOCUMENT, attach_variables(case_id, kind, upload.filename, blob)
+        )
+    except GraphQLFailure as failure:
+        if failure.code == "NOT_FOUND":
+            raise case_not_found() from None
+        return await _upload_refused(request, case_id, failure.message)
+    return redirect(f"/dossiers/{case_id}?document=ajoute#documents")
+
+
+async def _upload_refused(request: Request, case_id: str, message: str) -> Response:
+    return await show_case(request, case_id, status_code=422, upload_error=message)
+
+
+async def _chunks(upload: UploadFile, size: int = 64 * 1024) -> AsyncIterator[bytes]:
+    while chunk := await upload.read(size):
+        yield chunk
+
+
+def _media_type(upload: UploadFile) -> str:
+    """The type the browser declared; guessed from the name when it declared none."""
+    declared = (upload.content_type or "").split(";", 1)[0].strip().lower()
+    if declared and declared != "application/octet-stream":
+        return declared
+    guessed, _ = mimetypes.guess_type(upload.filename or "")
+    return guessed or declared or "application/octet-stream"
+
+
+async def download_document(request: Request, case_id: str, document_id: str) -> Response:
+    """The content of a document the viewer sees on the case; 404 otherwise."""
+    if not _is_case_id(case_id):
+        raise case_not_found()
+    case = (await execute(request, DOCUMENTS_QUERY, {"id": case_id})).get("case")
+    if case is None:
+        raise case_not_found()
+    store = BlobStore(request.app.state.settings)
+    try:
+        document = visible_document(case, document_id)
+        content = await run_in_threadpool(store.read, str(document["sha256"]))
+    except DomainError:
+        raise PageNotFound(
+            "Document introuvable",
+            "Ce document n'existe pas ou vous n'avez pas accès à ce document.",
+        ) from None
+    filename = str(document.get("filename") or f"document-{document_id[:8]}")
+    return Response(
+        content,
+        media_type=str(document.get("mediaType") or "application/octet-stream"),
+        headers={
+            "Content-Disposition": content_disposition(filename),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def content_disposition(filename: str) -> str:
+    """``attachment`` with an ASCII fallback name and the UTF-8 one (RFC 6266, 5987)."""
+    fallback = "".join(
+        char if char.isascii() and char.isprintable() and char not in '"\\' else "_"
+        for char in filename
+    )
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+# ------------------------------------------------------------------ live updates
+def sse(event: str, data: Mapping[str, Any]) -> str:
+    """One server-sent event."""
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+async def live_events(request: Request, case_id: str | None) -> AsyncIterator[str]:
+    """The stream of ``/evenements``: ``non-lues`` then ``dossier`` when things change;
+    ``fin`` (and the end) when the session is over."""
+    case_id = case_id if case_id and _is_case_id(case_id) else None
+    unread: int | None = None
+    seen: str | None = None
+    yield f"retry: {RETRY_MILLISECONDS}\n\n"
+    for _ in range(max(int(STREAM_SECONDS / POLL_SECONDS), 1)):
+        try:
+            if case_id is None:
+                data = await execute(request, UNREAD_QUERY)
+            else:
+                data = await execute(request, LIVE_CASE_QUERY, {"id": case_id})
+        except (LoginRequired, SessionExpired):
+            yield sse("fin", {"motif": "session"})
+            return
+        except GraphQLFailure:
+            yield ": indisponible\n\n"
+        else:
+            count = int(data["inbox"]["unreadCount"])
+            if count != unread:
+                unread = count
+                yield sse("non-lues", {"unreadCount": count})
+            if case_id is not None and data.get("case") is not None:
+                fingerprint = _fingerprint(data)
+                if seen is not None and fingerprint != seen:
+                    yield sse("dossier", {"caseId": case_id, "message": "Dossier mis à jour"})
+                seen = fingerprint
+            yield ": ok\n\n"
+        await anyio.sleep(POLL_SECONDS)
+
+
+def _fingerprint(data: Mapping[str, Any]) -> str:
+    what = {"case": data.get("case"), "trail": data.get("auditTrail")}
+    return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
+
+
+async def live(request: Request, dossier: str | None = None) -> Response:
+    """``GET /evenements``: refused like any page when nobody is logged in."""
+    await execute(request, UNREAD_QUERY)  # LoginRequired / SessionExpired before streaming
+    return StreamingResponse(
+        live_events(request, dossier),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+# ------------------------------------------------------------------ routes
+def register(router: APIRouter) -> None:
+    """Add the case page, its documents and the live stream to the portal's ``router``
+    (after the fixed ``/documents/*.pdf`` routes, which the download route would shadow)."""
+
+    @router.get("/dossiers/{case_id}", include_in_schema=False)
+    async def case_page(request: Request, case_id: str) -> Response:
+        return await show_case(request, case_id)
+
+    @router.post("/dossiers/{case_id}/documents", include_in_schema=False)
+    async def case_upload(request: Request, case_id: str) -> Response:
+        return await upload_document(request, case_id)
+
+    @router.get("/dossiers/{case_id}/documents/{document_id}", include_in_schema=False)
+    async def case_download(request: Request, case_id: str, document_id: str) -> Response:
+        return await download_document(request, case_id, document_id)
+
+    @router.get("/evenements", include_in_schema=False)
+    async def live_updates(request: Request, dossier: str | None = None) -> Response:
+        return await live(request, dossier)

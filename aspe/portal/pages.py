@@ -1,0 +1,335 @@
+"""What every portal page shares: the templates, ``render``, French labels, and the refusals
+a page may raise (``PortalRoute`` turns each into its French page or redirect).
+
+A page gets its data from ``aspe.portal.gql.execute`` and renders it with ``render``; the
+page's chrome (the viewer's name and role, the inbox's unread count) comes from GraphQL too:
+include ``CHROME`` in the page's query, or ``render`` runs it on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine, Mapping
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import Request
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from starlette.responses import RedirectResponse, Response
+
+from aspe.portal.gql import GraphQLFailure, LoginRequired, SessionExpired, execute
+from aspe.portal.session import CSRF_FIELD, CsrfRefused, forget, load_session, store
+
+log = logging.getLogger("aspe.portal")
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+CHROME = "me { id name role } inbox: notifications(first: 1) { unreadCount }"
+"""The fields of the page's header: put them in the page's query to save a second one."""
+
+LOGIN_PATH = "/connexion"
+
+
+# ------------------------------------------------------------------ refusals
+class PageNotFound(Exception):
+    """Nothing to show here: 404 (also what a case the viewer may not see gets)."""
+
+    def __init__(self, title: str = "Page introuvable", message: str | None = None) -> None:
+        self.title = title
+        self.message = message or "La page demandée n'existe pas ou n'est pas accessible."
+        super().__init__(title)
+
+
+def case_not_found() -> PageNotFound:
+    return PageNotFound(
+        "Dossier introuvable",
+        "Ce dossier n'existe pas ou vous n'avez pas accès à ce dossier.",
+    )
+
+
+class Forbidden(Exception):
+    """This page is not for the viewer's role: 403."""
+
+    def __init__(self, message: str = "Cette page n'est pas accessible avec votre profil.") -> None:
+        self.message = message
+        super().__init__(message)
+
+
+# ------------------------------------------------------------------ labels
+ROLES = {
+    "REFERENT": "Référent·e",
+    "ASSOCIATION_MANAGER": "Responsable d'association",
+    "SPSLH_AGENT": "Agent du SPSLH",
+    "COMMISSION_MEMBER": "Membre de la commission FPEL",
+    "LANDLORD": "Bailleur",
+    "HOUSEHOLD": "Ménage",
+    "AUDITOR": "Auditeur·rice",
+    "ADMIN": "Administrateur·rice",
+    "SYSTEM": "Système",
+}
+STATUSES = {
+    "DIAGNOSTIC": "Diagnostic en cours",
+    "SUBMITTED": "Demande déposée",
+    "REGISTERED": "Inscrite en commission",
+    "ADJOURNED": "Ajournée",
+    "REJECTED": "Rejetée",
+    "GRANTED": "Mesure accordée",
+    "ACTIVE": "Mesure en cours",
+    "STOPPED": "Mesure arrêtée",
+    "COMPLETED": "Mesure terminée",
+}
+MEASURE_TYPES = {"SIMPLE": "simple", "REINFORCED": "renforcée"}
+THEMES = {
+    "HOUSING": "Logement",
+    "BUDGET": "Budget",
+    "ADMINISTRATIVE": "Démarches administratives",
+    "MEDIATION": "Médiation",
+    "EMPLOYMENT": "Emploi",
+    "MOBILITY": "Mobilité",
+    "HEALTH": "Santé",
+}
+PROGRESS = {
+    "NOT_STARTED": "Non commencé",
+    "IN_PROGRESS": "En cours",
+    "ACHIEVED": "Atteint",
+    "ABANDONED": "Abandonné",
+}
+SIGNATORIES = {"HOUSEHOLD": "Ménage", "REFERENT": "Référent·e", "LANDLORD": "Bailleur"}
+STOP_REASONS = {
+    "NON_COLLABORATION": "Absence de collaboration",
+    "OBJECTIVES_MET": "Objectifs atteints",
+    "HOUSEHOLD_MOVED": "Ménage relogé ou parti",
+    "HOUSEHOLD_REQUEST": "À la demande du ménage",
+    "EVICTION": "Expulsion",
+    "OTHER": "Autre motif",
+}
+VISIT_KINDS = {"HOME": "À domicile", "OFFICE": "Au bureau", "OTHER": "Autre lieu"}
+VISIT_STATES = {"PLANNED": "Prévue", "DONE": "Réalisée", "MISSED": "Manquée"}
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
+
+
+def _label(table: Mapping[str, str]) -> Callable[[Any], str]:
+    def label(value: Any) -> str:
+        if value is None:
+            return "—"
+        return table.get(str(value), str(value))
+
+    return label
+
+
+def date_fr(value: Any, long: bool = False) -> str:
+    """``2026-03-02`` → ``02/03/2026`` (``long``: ``2 mars 2026``); ``—`` when unknown."""
+    if value in (None, ""):
+        return "—"
+    try:
+        day = (
+            value
+            if isinstance(value, date)
+            else datetime.fromisoformat(str(value)).date()
+            if "T" in str(value)
+            else date.fromisoformat(str(value))
+        )
+    except ValueError:
+        return str(value)
+    if isinstance(day, datetime):
+        day = day.date()
+    if long:
+        return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    return day.strftime("%d/%m/%Y")
+
+
+def datetime_fr(value: Any) -> str:
+    """``2026-03-02T10:00:00+00:00`` → ``02/03/2026 à 10 h 00`` (as stored, UTC)."""
+    if value in (None, ""):
+        return "—"
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return f"{moment:%d/%m/%Y} à {moment:%H} h {moment:%M}"
+
+
+def euros(value: Any) -> str:
+    """``1800.00`` → ``1 800,00 €`` (narrow no-break spaces, as French typography wants)."""
+    if value in (None, ""):
+        return "—"
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    text = f"{amount:,.2f}".replace(",", "\u202f").replace(".", ",")
+    return f"{text}\u00a0€"
+
+
+def short_id(value: Any) -> str:
+    return str(value or "")[:8]
+
+
+TEMPLATES.env.filters.update(
+    role=_label(ROLES),
+    statut=_label(STATUSES),
+    mesure=_label(MEASURE_TYPES),
+    theme=_label(THEMES),
+    progression=_label(PROGRESS),
+    signataire=_label(SIGNATORIES),
+    motif_arret=_label(STOP_REASONS),
+    type_visite=_label(VISIT_KINDS),
+    etat_visite=_label(VISIT_STATES),
+    date_fr=date_fr,
+    datetime_fr=datetime_fr,
+    euros=euros,
+    short_id=short_id,
+)
+TEMPLATES.env.globals.update(CSRF_FIELD=CSRF_FIELD)
+
+STATISTICS_ROLES = frozenset({"ASSOCIATION_MANAGER", "SPSLH_AGENT", "COMMISSION_MEMBER"})
+
+
+# ------------------------------------------------------------------ rendering
+async def chrome(request: Request, data: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The header's viewer and unread count: from ``data`` if the page's query had ``CHROME``."""
+    if data is not None and "me" in data and "inbox" in data:
+        found = data
+    elif load_session(request).logged_in:
+        found = await execute(request, f"query Chrome {{ {CHROME} }}")
+    else:
+        return {"viewer": None, "unread_count": 0}
+    return {"viewer": found["me"], "unread_count": found["inbox"]["unreadCount"]}
+
+
+async def render(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    data: Mapping[str, Any] | None = None,
+    status_code: int = 200,
+    with_chrome: bool = True,
+) -> Response:
+    """``template`` with ``context``, the page chrome and this session's CSRF token."""
+    values: dict[str, Any] = {"viewer": None, "unread_count": 0}
+    if with_chrome:
+        values.update(await chrome(request, data))
+    values["statistics_link"] = bool(
+        values["viewer"] and values["viewer"].get("role") in STATISTICS_ROLES
+    )
+    values["csrf_token"] = load_session(request).csrf_token
+    values.update(context or {})
+    response = TEMPLATES.TemplateResponse(request, template, values, status_code=status_code)
+    return store(request, response)
+
+
+def redirect(url: str) -> RedirectResponse:
+    """After a form: see the result with a GET (303)."""
+    return RedirectResponse(url, status_code=303)
+
+
+def safe_next(value: str | None) -> str:
+    """A local path to go back to after login; anything else (another site) is ``/``."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value
+
+
+def login_url(reason: str | None = None, next_path: str | None = None) -> str:
+    query = {}
+    if reason:
+        query["motif"] = reason
+    if next_path and next_path != "/":
+        query["suivant"] = next_path
+    return f"{LOGIN_PATH}?{urlencode(query, quote_via=quote)}" if query else LOGIN_PATH
+
+
+async def error_page(
+    request: Request, status_code: int, title: str, message: str, error_id: str | None = None
+) -> Response:
+    context = {"title": title, "message": message, "error_id": error_id}
+    try:
+        return await render(request, "erreur.html", context, status_code=status_code)
+    except (LoginRequired, SessionExpired, GraphQLFailure):
+        return await render(
+            request, "erreur.html", context, status_code=status_code, with_chrome=False
+        )
+
+
+def _back_to(request: Request) -> str:
+    if request.method == "GET":
+        query = request.url.query
+        return request.url.path + (f"?{query}" if query else "")
+    return "/"
+
+
+async def refusal_response(request: Request, error: Exception) -> Response | None:
+    """The page or redirect for one of the portal's refusals; ``None`` for anything else."""
+    if isinstance(error, LoginRequired):
+        return redirect(login_url(None, _back_to(request)))
+    if isinstance(error, SessionExpired):
+        return forget(request, redirect(login_url("expiree", _back_to(request))))
+    if isinstance(error, CsrfRefused):
+        return await error_page(
+            request,
+            403,
+            "Formulaire refusé",
+            "Ce formulaire a expiré ou ne provient pas de ce site (jeton de sécurité absent "
+            "ou invalide). Revenez à la page précédente, rechargez-la et recommencez.",
+        )
+    if isinstance(error, PageNotFound):
+        return await error_page(request, 404, error.title, error.message)
+    if isinstance(error, Forbidden):
+        return await error_page(request, 403, "Accès refusé", error.message)
+    if isinstance(error, GraphQLFailure):
+        internal = error.code == "INTERNAL_ERROR"
+        return await error_page(
+            request,
+            500 if internal else 400,
+            "Une erreur est survenue" if internal else "Action impossible",
+            error.message,
+            error.error_id,
+        )
+    return None
+
+
+class PortalRoute(APIRoute):
+    """A portal route: refusals become French pages or redirects; the session cookie is set."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def portal_handler(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except (
+                LoginRequired,
+                SessionExpired,
+                CsrfRefused,
+                PageNotFound,
+                Forbidden,
+                GraphQLFailure,
+            ) as error:
+                refused = await refusal_response(request, error)
+                assert refused is not None
+                return refused
+            # Pages hold personal data: never kept by a shared computer's cache.
+            response.headers.setdefault("Cache-Control", "no-store")
+            if getattr(request.state, "portal_session", None) is not None:
+                return store(request, response)
+            return response
+
+        return portal_handler

@@ -1,0 +1,424 @@
+"""The statistics page (SPSLH, commission, association managers) and its CSV export.
+
+Both come from one GraphQL result (``STATISTICS_QUERY``, run as the viewer by the route):
+``sections(statistics)`` turns it into tables of figures, each a title, column headers and
+rows; the page draws a chart and a table from each section (``statistics_page_data``) and
+the CSV writes the same rows, one figure a line (``statistics_csv``). Nothing here reads a
+read model: what the viewer may not see is already ``null`` in the result.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from markupsafe import Markup
+
+from aspe.domain.values import Status
+from aspe.portal.charts import Series, bar_chart, data_table, line_chart
+
+STATISTICS_QUERY = """
+query PortalStatistics {
+  statistics {
+    cases
+    byStatus { key count }
+    byMeasureType { key count }
+    byStopReason { key count }
+    averageDaysToSubmission
+    averageDaysToDecision
+    averageDaysToStart
+    averageMeasureDays
+    stillHoused
+    notHoused
+    outcomeUnknown
+    alertsRaised
+    measuredWeeks
+    compliantWeeks
+    cadenceComplianceRate
+    months {
+      month opened submitted rejected stopped completed alertsRaised
+      measuredWeeks compliantWeeks
+      granted { key count }
+      running { key count }
+    }
+  }
+}
+"""
+
+MEASURE_LABELS = {"SIMPLE": "mesure simple", "REINFORCED": "mesure renforcée"}
+STOP_REASON_LABELS = {
+    "NON_COLLABORATION": "non-collaboration du ménage",
+    "OBJECTIVES_MET": "objectifs atteints",
+    "HOUSEHOLD_MOVED": "déménagement du ménage",
+    "HOUSEHOLD_REQUEST": "à la demande du ménage",
+    "EVICTION": "expulsion",
+    "OTHER": "autre motif",
+}
+MONTH_NAMES = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+MONTH_ABBREVIATIONS = (
+    "janv.",
+    "févr.",
+    "mars",
+    "avr.",
+    "mai",
+    "juin",
+    "juil.",
+    "août",
+    "sept.",
+    "oct.",
+    "nov.",
+    "déc.",
+)
+CSV_HEADER = ("rubrique", "libellé", "mois", "indicateur", "valeur")
+
+Value = int | float | None
+Kind = Literal["figures", "bars", "lines"]
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    values: tuple[Value, ...]
+    month: str = ""
+    """``2026-03`` for a row of a monthly series."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """One table of figures: a chart of ``kind`` draws its first ``charted`` columns."""
+
+    ident: str
+    title: str
+    kind: Kind
+    headers: tuple[str, ...]
+    """The row labels' header, then one per value column."""
+    rows: tuple[Row, ...]
+    unit: str = ""
+    charted: int | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+# ------------------------------------------------------------------------ figures
+def sections(statistics: Mapping[str, Any]) -> list[Section]:
+    """The figures of the GraphQL ``statistics`` object, section by section."""
+    months = list(statistics.get("months") or [])
+    return [
+        _key_figures(statistics),
+        Section(
+            "par-statut",
+            "Dossiers par statut",
+            "bars",
+            ("Statut", "Dossiers"),
+            tuple(
+                Row(_status_label(item["key"]), (item["count"],))
+                for item in _ordered(statistics.get("byStatus"), list(Status.__members__))
+            ),
+        ),
+        Section(
+            "par-type",
+            "Mesures accordées par type",
+            "bars",
+            ("Type de mesure", "Mesures"),
+            tuple(
+                Row(_measure_label(item["key"]), (item["count"],))
+                for item in _ordered(statistics.get("byMeasureType"), list(MEASURE_LABELS))
+            ),
+        ),
+        _monthly(
+            "en-cours",
+            "Mesures en cours en fin de mois, par type",
+            months,
+            _by_type_columns(months, "running"),
+        ),
+        _monthly(
+            "activite",
+            "Demandes et décisions par mois",
+            months,
+            {
+                "Dossiers ouverts": [month["opened"] for month in months],
+                "Demandes transmises": [month["submitted"] for month in months],
+                "Mesures accordées": [_total(month["granted"]) for month in months],
+                "Demandes refusées": [month["rejected"] for month in months],
+            },
+        ),
+        _monthly(
+            "accordees",
+            "Mesures accordées par mois et par type",
+            months,
+            _by_type_columns(months, "granted"),
+        ),
+        _monthly(
+            "fins",
+            "Fins de mesure par mois",
+            months,
+            {
+                "Mesures terminées": [month["completed"] for month in months],
+                "Mesures arrêtées": [month["stopped"] for month in months],
+            },
+        ),
+        _monthly(
+            "cadence",
+            "Conformité à la cadence des visites, par mois",
+            months,
+            {
+                "Semaines écoulées": [month["measuredWeeks"] for month in months],
+                "Semaines conformes": [month["compliantWeeks"] for month in months],
+                "Taux de conformité (%)": [
+                    _percent(month["compliantWeeks"], month["measuredWeeks"]) for month in months
+                ],
+            },
+            charted=2,
+            notes=(
+                "Une semaine est comptée quand elle est écoulée, dans le mois de son lundi ; "
+                "elle est conforme quand les visites faites atteignent la cadence de la mesure.",
+            ),
+        ),
+        _monthly(
+            "alertes",
+            "Alertes de non-collaboration levées par mois",
+            months,
+            {"Alertes levées": [month["alertsRaised"] for month in months]},
+        ),
+        Section(
+            "issues",
+            "Issue des mesures terminées ou arrêtées",
+            "bars",
+            ("Issue", "Mesures"),
+            (
+                Row("ménage toujours logé", (statistics.get("stillHoused"),)),
+                Row("ménage qui n'est plus logé", (statistics.get("notHoused"),)),
+                Row("rapport final attendu", (statistics.get("outcomeUnknown"),)),
+            ),
+            notes=("Selon le rapport final de la référente ou du référent.",),
+        ),
+        Section(
+            "motifs",
+            "Mesures arrêtées par motif",
+            "bars",
+            ("Motif", "Mesures"),
+            tuple(
+                Row(STOP_REASON_LABELS.get(item["key"], item["key"]), (item["count"],))
+                for item in _ordered(statistics.get("byStopReason"), list(STOP_REASON_LABELS))
+            ),
+        ),
+    ]
+
+
+def _key_figures(statistics: Mapping[str, Any]) -> Section:
+    rate = statistics.get("cadenceComplianceRate")
+    return Section(
+        "chiffres-cles",
+        "Chiffres clés",
+        "figures",
+        ("Indicateur", "Valeur"),
+        (
+            Row("Dossiers", (statistics.get("cases"),)),
+            Row(
+                "Délai moyen de l'ouverture à la demande (jours)",
+                (_rounded(statistics.get("averageDaysToSubmission")),),
+            ),
+            Row(
+                "Délai moyen de la demande à la décision (jours)",
+                (_rounded(statistics.get("averageDaysToDecision")),),
+            ),
+            Row(
+                "Délai moyen de la décision au début de la mesure (jours)",
+                (_rounded(statistics.get("averageDaysToStart")),),
+            ),
+            Row(
+                "Durée moyenne des mesures terminées ou arrêtées (jours)",
+                (_rounded(statistics.get("averageMeasureDays")),),
+            ),
+            Row("Semaines de mesure écoulées", (statistics.get("measuredWeeks"),)),
+            Row("Semaines conformes à la cadence", (statistics.get("compliantWeeks"),)),
+            Row(
+                "Taux de conformité à la cadence (%)",
+                (None if rate is None else _rounded(rate * 100),),
+            ),
+            Row("Alertes de non-collaboration levées", (statistics.get("alertsRaised"),)),
+        ),
+    )
+
+
+def _monthly(
+    ident: str,
+    title: str,
+    months: Sequence[Mapping[str, Any]],
+    columns: Mapping[str, Sequence[Value]],
+    *,
+    charted: int | None = None,
+    notes: tuple[str, ...] = (),
+) -> Section:
+    names = list(columns)
+    return Section(
+        ident,
+        title,
+        "lines",
+        ("Mois", *names),
+        tuple(
+            Row(
+                month_label(month["month"]),
+                tuple(columns[name][index] for name in names),
+                month=month["month"],
+            )
+            for index, month in enumerate(months)
+        ),
+        charted=charted,
+        notes=notes,
+    )
+
+
+def _ordered(
+    counts: Sequence[Mapping[str, Any]] | None, order: Sequence[str]
+) -> list[Mapping[str, Any]]:
+    """``counts`` (``{key, count}`` items, sorted by key by the API) in ``order``: statuses
+    along the pathway, the simple measure before the reinforced one; unknown keys last."""
+    rank = {key: index for index, key in enumerate(order)}
+    return sorted(counts or [], key=lambda item: rank.get(item["key"], len(rank)))
+
+
+def _by_type_columns(months: Sequence[Mapping[str, Any]], key: str) -> dict[str, list[Value]]:
+    types = (
+        [item["key"] for item in _ordered(months[0][key], list(MEASURE_LABELS))]
+        if months
+        else list(MEASURE_LABELS)
+    )
+    return {
+        _measure_label(kind).capitalize(): [_count(month[key], kind) for month in months]
+        for kind in types
+    }
+
+
+def _count(counts: Sequence[Mapping[str, Any]], key: str) -> int:
+    return next((item["count"] for item in counts if item["key"] == key), 0)
+
+
+def _total(counts: Sequence[Mapping[str, Any]]) -> int:
+    return sum(item["count"] for item in counts)
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(part / whole * 100, 1) if whole else None
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _status_label(key: str) -> str:
+    return Status[key].label if key in Status.__members__ else key
+
+
+def _measure_label(key: str) -> str:
+    return MEASURE_LABELS.get(key, key)
+
+
+def month_label(month: str, *, short: bool = False) -> str:
+    """``2026-03`` as ``mars 2026`` (``short``: ``mars``)."""
+    year, _, number = month.partition("-")
+    if not number.isdigit() or not 1 <= int(number) <= 12:
+        return month
+    if short:
+        return MONTH_ABBREVIATIONS[int(number) - 1]
+    return f"{MONTH_NAMES[int(number) - 1]} {year}"
+
+
+def _statistics_of(result: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """``result`` is the query's ``data`` (``{"statistics": …}``) or the object itself."""
+    if "statistics" in result:
+        statistics: Mapping[str, Any] | None = result["statistics"]
+        return statistics
+    return result or None
+
+
+# --------------------------------------------------------------------------- page
+def statistics_page_data(result: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``statistiques.html`` shows: ``available`` (false when the viewer may not see
+    statistics: the query gave ``null``), ``key_figures`` as ``(label, text)`` pairs and
+    ``sections``, each with its ``ident``, ``title``, ``chart`` (SVG, or ``None``),
+    ``table`` (the same figures as an HTML table) and ``notes``."""
+    statistics = _statistics_of(result)
+    if statistics is None:
+        return {"available": False, "key_figures": [], "sections": []}
+    found = sections(statistics)
+    key, charted = found[0], found[1:]
+    return {
+        "available": True,
+        "key_figures": [(row.label, format_value(row.values[0])) for row in key.rows],
+        "sections": [
+            {
+                "ident": section.ident,
+                "title": section.title,
+                "chart": chart_of(section),
+                "table": data_table(
+                    section.title,
+                    section.headers,
+                    [(row.label, *row.values) for row in section.rows],
+                    ident=f"table-{section.ident}",
+                ),
+                "notes": list(section.notes),
+            }
+            for section in charted
+        ],
+    }
+
+
+def chart_of(section: Section) -> Markup | None:
+    ident = f"graphique-{section.ident}"
+    if section.kind == "bars":
+        bars = [(row.label, float(row.values[0] or 0)) for row in section.rows]
+        return bar_chart(ident, section.title, bars, unit=section.unit)
+    if section.kind == "lines":
+        names = section.headers[1:][: section.charted]
+        series = [
+            Series(name, [float(row.values[index] or 0) for row in section.rows])
+            for index, name in enumerate(names)
+        ]
+        labels = [month_label(row.month, short=True) for row in section.rows]
+        return line_chart(ident, section.title, labels, series, unit=section.unit)
+    return None
+
+
+def format_value(value: Value) -> str:
+    """A figure as the page and the CSV write it: ``12``, ``12,5``, ``—`` when unknown."""
+    if value is None:
+        return "—"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:.1f}".replace(".", ",")
+    return str(int(value))
+
+
+# ---------------------------------------------------------------------------- csv
+def statistics_csv(result: Mapping[str, Any]) -> str:
+    """The page's figures, one a line: ``rubrique;libellé;mois;indicateur;valeur``.
+
+    Semicolons and decimal commas, as a French spreadsheet opens them; an unknown value is
+    an empty cell. Prefixed with a byte-order mark so that spreadsheets read UTF-8. A viewer
+    who may not see statistics gets the header alone."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    statistics = _statistics_of(result)
+    for section in [] if statistics is None else sections(statistics):
+        for row in section.rows:
+            for header, value in zip(section.headers[1:], row.values, strict=True):
+                cell = "" if value is None else format_value(value)
+                writer.writerow((section.title, row.label, row.month, header, cell))
+    return out.getvalue()
