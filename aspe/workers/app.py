@@ -34,7 +34,6 @@ class AspeCelery(Celery):  # type: ignore[misc]
     def __init__(self, settings: Settings | None = None, **options: Any) -> None:
         super().__init__("aspe", include=list(TASK_MODULES), **options)
         self._aspe_settings = settings
-        self.on_configure.connect(self._configure_from_settings, weak=False)
 
     @property
     def settings(self) -> Settings:
@@ -43,7 +42,12 @@ class AspeCelery(Celery):  # type: ignore[misc]
             self._aspe_settings = Settings()
         return self._aspe_settings
 
-    def _configure_from_settings(self, sender: Any = None, **kwargs: Any) -> None:
+    def on_configure(self) -> None:
+        """Configure from ``Settings`` when Celery first needs its configuration.
+
+        A method, not a receiver of Celery's ``on_configure`` signal: Celery logs and
+        ignores a receiver's exception, and a worker whose environment is invalid would
+        then run on Celery's defaults (another broker). Here the error stops it."""
         self.config_from_object(celery_config(self.settings))
 
     @property
