@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format services bench bench-replay bench-graphql bench-notifications clean
+.PHONY: run test lint format services bench bench-replay bench-graphql bench-notifications bench-tokens clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,9 @@ bench-graphql: $(VENV)/.installed-dev
 
 bench-notifications: $(VENV)/.installed-dev
 	$(BIN)/python bench/notifications.py
+
+bench-tokens: $(VENV)/.installed-dev
+	$(BIN)/python bench/token_check.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

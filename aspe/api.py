@@ -12,6 +12,7 @@ pages running their GraphQL operations in-process against the same schema.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
@@ -21,16 +22,21 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel
 
 from aspe.application import AspeApplication
+from aspe.application.passwords import limit_concurrent_hashing
 from aspe.bootstrap import build_application, build_projector
 from aspe.domain.actors import utc_now
 from aspe.graphql.identity import Authenticator
-from aspe.graphql.limits import BodySizeLimit
 from aspe.graphql.router import graphql_router
 from aspe.graphql.schema import build_schema
+from aspe.graphql.throttle import login_throttle
 from aspe.portal.app import portal_router, portal_static
+from aspe.portal.case_page import UPLOAD_PATH
 from aspe.projections.inbox import close_store
 from aspe.projections.runner import BackgroundFollower
 from aspe.settings import Settings
+from aspe.uploads import UPLOADS_ROUTE
+from aspe.uploads import router as uploads_router
+from aspe.web import BodySizeLimit, SecurityHeaders, internal_error, security_headers
 from aspe.workers.notifier import BackgroundNotifier, NotifierRunner, build_notifier
 
 
@@ -101,18 +107,42 @@ def create_app(
     ``clock`` is the time commands are stamped with (tests freeze it).
     """
     settings = settings or Settings()
+    documented = not settings.is_production  # production serves no /docs nor /openapi.json
     app = FastAPI(
         title="ASPE",
         summary="Accompagnement Social de Prévention des Expulsions",
         lifespan=_lifespan(settings),
+        docs_url="/docs" if documented else None,
+        redoc_url="/redoc" if documented else None,
+        openapi_url="/openapi.json" if documented else None,
     )
     app.state.settings = settings
     app.state.clock = clock
     app.state.authenticator = Authenticator(settings)
+    app.state.login_throttle = login_throttle(settings, clock)
+    limit_concurrent_hashing(settings.password_hash_slots, settings.password_hash_wait_seconds)
     app.include_router(router)
     app.state.schema = build_schema(settings)  # one schema: /graphql and the portal's pages
     app.include_router(graphql_router(settings, app.state.schema), prefix="/graphql")
+    app.include_router(uploads_router)
     app.include_router(portal_router(settings))
     app.mount("/static", portal_static(), name="static")
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    _add_http_hygiene(app, settings)
     return app
+
+
+def _add_http_hygiene(app: FastAPI, settings: Settings) -> None:
+    """Every route's body-size limit (the upload form's: a document and its form), and the
+    security headers on every response, the 413s and 500s included (the last middleware
+    added is the outermost)."""
+    upload_allowance = settings.upload_max_bytes + settings.max_request_bytes
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_request_bytes,
+        allowances=[
+            (UPLOAD_PATH, upload_allowance),
+            (re.compile(re.escape(UPLOADS_ROUTE)), upload_allowance),
+        ],
+    )
+    app.add_middleware(SecurityHeaders, headers=security_headers(settings))
+    app.add_exception_handler(Exception, internal_error(settings))

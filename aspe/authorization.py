@@ -140,6 +140,9 @@ class Viewer:
     organisation_id: UUID | None = None
     email: str | None = None
     name: str | None = None
+    credentials_version: int = 0
+    """The account's credentials version when it was loaded: the token ``login`` signs
+    carries it, and is refused once the account has moved on (``aspe.graphql.identity``)."""
 
 
 def may_see_case(viewer: Viewer, case: Mapping[str, Any]) -> bool:
@@ -211,10 +214,10 @@ HEALTH_THEME = "HEALTH"
 def may_see_item(viewer: Viewer, category: Category, item: object) -> bool:
     """Whether an item of a list of ``category`` is for this viewer.
 
-    Items of theme HEALTH (a finding, an objective, or a visit's theme itself) need the
-    HEALTH category, whatever list they are in. Row filters judge records (mappings); the
-    plain values inside a record the viewer may see (a concertation's participants' names)
-    follow their record.
+    Items of theme HEALTH (a finding, an objective, a CEOP step or commitment, or a visit's
+    theme itself) need the HEALTH category, whatever list they are in. Row filters judge
+    records (mappings); the plain values inside a record the viewer may see (a
+    concertation's participants' names) follow their record.
     """
     theme = item.get("theme") if isinstance(item, Mapping) else getattr(item, "value", item)
     if theme == HEALTH_THEME and not allows(viewer.role, C.HEALTH):

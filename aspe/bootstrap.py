@@ -23,7 +23,10 @@ def build_application(settings: Settings | None = None) -> AspeApplication:
     settings = settings or Settings()
     env = settings.eventsourcing_env("events")
     return AspeApplication(
-        env=env, rules=settings.rules, snapshot_interval=settings.snapshot_interval
+        env=env,
+        rules=settings.rules,
+        snapshot_interval=settings.snapshot_interval,
+        bounds=settings.bounds,
     )
 
 
@@ -70,8 +73,7 @@ def build_views(settings: Settings, classes: Sequence[type[ReadModel]]) -> list[
         ]
     else:
         for cls in classes:
-            path = settings.sqlite_path(f"projection-{cls.name}")
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path = settings.private_sqlite_path(f"projection-{cls.name}")
             datastore = SQLiteDatastore(str(path))
             views.append(SQLiteTableView(datastore, cls.name, cls.tables, _salt(settings, cls)))
     for view in views:

@@ -32,7 +32,7 @@ from rich.table import Table
 from aspe.bootstrap import build_projector
 from aspe.console import fail, load_settings
 from aspe.projections.errors import UnknownProjection
-from aspe.projections.runner import Projector
+from aspe.projections.runner import ProjectionStatus, Projector
 from aspe.settings import Settings
 from aspe.workers.notifier import run_notifier
 
@@ -171,7 +171,8 @@ def rebuild(names: Names = None) -> None:
             )
             raise typer.Exit(code=130)
         console.print(f"Reconstruit en {time.perf_counter() - started:.1f} s / rebuilt.")
-        _print_status(console, projector)
+        if not _print_status(console, projector):
+            raise typer.Exit(code=1)
 
 
 @contextmanager
@@ -204,18 +205,40 @@ def _progress(console: Console) -> Iterator[Callable[[int, int], Callable[[int],
 
 @projections_app.command()
 def status() -> None:
-    """Position de chaque vue, tête du magasin, retard / position, head, lag."""
+    """Position de chaque vue, tête du magasin, retard / position, head, lag; exit code 1 if
+    a read model has stopped on an error (which event, which error)."""
     with _projector(None) as projector:
-        _print_status(Console(), projector)
+        if not _print_status(Console(), projector):
+            raise typer.Exit(code=1)
 
 
-def _print_status(console: Console, projector: Projector) -> None:
+def _print_status(console: Console, projector: Projector) -> bool:
+    """The status table, then where and why each stopped read model stopped; whether none did."""
     table = Table(title="Vues / read models")
     for column in ("Vue / read model", "Position", "Tête / head", "Retard / lag", "État / state"):
         table.add_column(column, justify="left" if column.startswith("V") else "right")
-    for line in projector.status():
-        state = "reconstruction / rebuilding" if line.rebuilding else "à jour / up to date"
-        if not line.rebuilding and line.lag:
-            state = "en retard / behind"
-        table.add_row(line.name, str(line.position), str(line.head), str(line.lag), state)
+    lines = projector.status()
+    for line in lines:
+        table.add_row(line.name, str(line.position), str(line.head), str(line.lag), _state(line))
     console.print(table)
+    for line in lines:
+        if line.failure is not None:
+            failure = line.failure
+            console.print(
+                f"{line.name} : arrêtée à la position {failure.position} "
+                f"({failure.topic}) le {failure.at} / stopped at position {failure.position}: "
+                f"{failure.error}: {failure.message}",
+                style="red",
+                markup=False,  # the error's message is not rich markup
+                highlight=False,
+                soft_wrap=True,
+            )
+    return all(line.failure is None for line in lines)
+
+
+def _state(line: ProjectionStatus) -> str:
+    if line.failure is not None:
+        return "en échec / failed"
+    if line.rebuilding:
+        return "reconstruction / rebuilding"
+    return "en retard / behind" if line.lag else "à jour / up to date"

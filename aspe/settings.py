@@ -6,6 +6,10 @@ that differ between départements default to the values of the cahier des charge
 
 from __future__ import annotations
 
+import os
+import secrets
+import tempfile
+import threading
 from enum import Enum
 from pathlib import Path
 from typing import Literal
@@ -14,9 +18,14 @@ from urllib.parse import unquote, urlsplit
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from aspe.domain.bounds import InputBounds
 from aspe.domain.rules import RuleParameters
+from aspe.files import private_sqlite
 
-DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me"
+MIN_SECRET_KEY_BYTES = 32
+"""The shortest ``ASPE_SECRET_KEY`` production accepts (HS256 wants a key of 256 bits)."""
+SECRET_KEY_FILE = "secret_key"
+"""Outside production, the key generated once per data directory lives in this file."""
 CLOCK_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 """A time of day, ``HH:MM`` (24 h), at which Celery beat runs a clock."""
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -44,7 +53,12 @@ class Settings(BaseSettings):
         default=None, description="PostgreSQL schema for the event store and read models"
     )
     redis_url: str | None = None
-    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET_KEY)
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="signs tokens and the portal's cookies; read it through "
+        "`signing_key()`. Production: required, at least 32 bytes; otherwise, by default, "
+        "a random key generated once in ASPE_DATA_DIR/secret_key",
+    )
     snapshot_interval: int = Field(default=50, ge=1)
     aggregate_cache_size: int = Field(
         default=1000,
@@ -86,7 +100,41 @@ class Settings(BaseSettings):
         default=None,
         description="production may trust tokens of this OIDC issuer (keys from its JWKS)",
     )
-    oidc_audience: str | None = Field(default=None, description="the audience its tokens name")
+    oidc_audience: str | None = Field(
+        default=None, description="the audience its tokens must name (required with an issuer)"
+    )
+    login_max_failures_per_account: int = Field(
+        default=5, ge=1, description="failed logins for one e-mail before it is locked out"
+    )
+    login_max_failures_per_address: int = Field(
+        default=20,
+        ge=1,
+        description="failed logins from one client address before it is locked out",
+    )
+    login_lockout_seconds: float = Field(
+        default=60.0, gt=0, description="the first lockout; each failure after it doubles it"
+    )
+    login_lockout_max_seconds: float = Field(
+        default=3600.0, gt=0, description="the longest lockout"
+    )
+    login_failure_window_seconds: float = Field(
+        default=900.0,
+        gt=0,
+        description="failures are forgotten this long after the last one (or after the "
+        "lockout ends)",
+    )
+    password_hash_slots: int = Field(
+        default=4,
+        ge=1,
+        description="argon2 hashes computed at once per process (each takes its memory cost, "
+        "64 MiB)",
+    )
+    password_hash_wait_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="how long a login waits for a free hashing slot before it is refused "
+        "(SERVER_BUSY)",
+    )
     graphql_max_depth: int = Field(default=10, ge=1)
     graphql_max_tokens: int = Field(default=2000, ge=1)
     graphql_max_aliases: int = Field(default=15, ge=0)
@@ -110,6 +158,23 @@ class Settings(BaseSettings):
     postgres_pool_size: int = Field(default=5, ge=1)
     postgres_max_overflow: int = Field(default=10, ge=0)
     postgres_connect_timeout: int = Field(default=5, ge=1, description="seconds")
+
+    # Bounds on what a command may store (aspe/domain/bounds.py): refused with INVALID_INPUT.
+    max_text_length: int = Field(
+        default=10_000, ge=200, description="characters of any one text a command stores"
+    )
+    max_measure_months: int = Field(
+        default=36, ge=1, description="longest measure, extensions included (months)"
+    )
+    max_suspension_days: int = Field(
+        default=90, ge=1, description="longest suspension of the non-collaboration clock (R7)"
+    )
+    date_window_past_years: int = Field(
+        default=10, ge=1, description="a date a command stores is at most this many years past"
+    )
+    date_window_future_years: int = Field(
+        default=5, ge=1, description="and at most this many years ahead"
+    )
 
     simple_home_visits_per_week: int = Field(default=1, ge=0)
     simple_visits_per_week: int = Field(default=1, ge=0)
@@ -183,13 +248,30 @@ class Settings(BaseSettings):
     )
 
     @model_validator(mode="after")
-    def _refuse_default_secret_outside_development(self) -> Settings:
-        if (
-            self.env is Environment.PRODUCTION
-            and self.secret_key.get_secret_value() == DEVELOPMENT_SECRET_KEY
-        ):
+    def _refuse_a_weak_secret_in_production(self) -> Settings:
+        if not self.is_production:
+            return self
+        if self.secret_key is None:
             raise ValueError("ASPE_SECRET_KEY must be set outside development")
+        if len(self.secret_key.get_secret_value().encode()) < MIN_SECRET_KEY_BYTES:
+            raise ValueError(f"ASPE_SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes long")
         return self
+
+    @model_validator(mode="after")
+    def _refuse_an_issuer_without_audience(self) -> Settings:
+        # Without an audience, a token the issuer signed for any other service would do.
+        if self.oidc_issuer and not self.oidc_audience:
+            raise ValueError("ASPE_OIDC_AUDIENCE must be set with ASPE_OIDC_ISSUER")
+        return self
+
+    def signing_key(self) -> str:
+        """The key that signs tokens and cookies: ``ASPE_SECRET_KEY``, or (outside
+        production) the one generated for the data directory. Every signer reads it here."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        if self.is_production:  # the validator refuses it; a model_copy may not have run it
+            raise ValueError("ASPE_SECRET_KEY must be set outside development")
+        return data_dir_secret_key(self.data_dir / SECRET_KEY_FILE)
 
     @property
     def rules(self) -> RuleParameters:
@@ -201,6 +283,16 @@ class Settings(BaseSettings):
             silent_days_before_alert=self.silent_days_before_alert,
             reminder_days_before_end=self.reminder_days_before_end,
             previous_referent_access_days=self.previous_referent_access_days,
+        )
+
+    @property
+    def bounds(self) -> InputBounds:
+        return InputBounds(
+            max_text_length=self.max_text_length,
+            max_measure_months=self.max_measure_months,
+            max_suspension_days=self.max_suspension_days,
+            date_window_past_years=self.date_window_past_years,
+            date_window_future_years=self.date_window_future_years,
         )
 
     @property
@@ -235,6 +327,12 @@ class Settings(BaseSettings):
             return base if name == "events" else base.with_name(f"{base.stem}-{name}.sqlite")
         return self.data_dir / f"{name}.sqlite"
 
+    def private_sqlite_path(self, name: str = "events") -> Path:
+        """``sqlite_path(name)``, its file created ``0600`` (and its folder ``0700``) before
+        the library opens it: only the account running ASPE may read the store."""
+        path = self.sqlite_path(name)
+        return private_sqlite(path, owned_folder=path.parent == self.data_dir)
+
     def eventsourcing_env(self, name: str = "events") -> dict[str, str]:
         """The ``env`` mapping the eventsourcing library reads, built from these settings."""
         return {**self._cache_env(), **self._store_env(name)}
@@ -249,8 +347,7 @@ class Settings(BaseSettings):
 
     def _store_env(self, name: str) -> dict[str, str]:
         if not self.uses_postgres:
-            path = self.sqlite_path(name)
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path = self.private_sqlite_path(name)
             return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
         assert self.database_url is not None
         url = urlsplit(self.database_url)
@@ -269,3 +366,43 @@ class Settings(BaseSettings):
         if self.database_schema:
             env["POSTGRES_SCHEMA"] = self.database_schema
         return env
+
+
+_generated_keys: dict[Path, str] = {}
+_generated_keys_lock = threading.Lock()
+
+
+def data_dir_secret_key(path: Path) -> str:
+    """The random key kept in ``path``: created once (mode 0600), read ever after.
+
+    Several processes may share the data directory (PostgreSQL in development): the first
+    to link its complete file in place wins, the others read that one."""
+    resolved = path.resolve()
+    with _generated_keys_lock:
+        if resolved not in _generated_keys:
+            _create_key_file(resolved)
+            _generated_keys[resolved] = _read_key_file(resolved)
+        return _generated_keys[resolved]
+
+
+def _create_key_file(path: Path) -> None:
+    if path.exists():
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # mkstemp makes the file 0600; link() publishes it whole and never replaces another's.
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
+    try:
+        with os.fdopen(descriptor, "w", encoding="ascii") as file:
+            file.write(secrets.token_urlsafe(48))
+        os.link(temporary, path)
+    except FileExistsError:
+        pass  # another process made it first: use theirs
+    finally:
+        os.unlink(temporary)
+
+
+def _read_key_file(path: Path) -> str:
+    key = path.read_text(encoding="ascii").strip()
+    if len(key.encode()) < MIN_SECRET_KEY_BYTES:
+        raise ValueError(f"{path} holds no usable key: delete it to have a new one generated")
+    return key

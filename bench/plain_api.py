@@ -195,7 +195,9 @@ def _viewer(request: Request) -> Viewer:
         raise HTTPException(status_code=401, detail="Authentification requise.")
     try:
         state = request.app.state
-        return viewer_from_local_token(state.settings, token.strip(), state.clock())
+        return viewer_from_local_token(
+            state.application, state.settings, token.strip(), state.clock()
+        )
     except InvalidToken:
         raise HTTPException(status_code=401, detail="Jeton invalide.") from None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +24,7 @@ from aspe.bootstrap import build_application
 from aspe.domain.actors import Actor
 from aspe.domain.errors import DomainError
 from aspe.domain.values import LandlordCategory
+from aspe.projections.inbox import close_stores
 from aspe.scenarios import DEFAULT_PASSWORD, Account, Association, CaseStory, Clock, Departement
 from aspe.settings import Environment, Settings
 
@@ -63,46 +64,72 @@ def require_redis() -> None:
         pytest.skip(f"Redis not reachable at {REDIS_URL}: {error}")
 
 
-@pytest.fixture(scope="session")
-def postgres_schema() -> Iterator[str]:
-    """A schema of its own for this test run, dropped at the end."""
-    require_postgres()
-    schema = f"aspe_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-        connection.execute(f'CREATE SCHEMA "{schema}"')
-    yield schema
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-        connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+class PostgresSchemas:
+    """Schemas of this test run, each test's own: a test never reads another's events, and
+    its app never catches up on them (a shared schema made every later app replay the
+    whole run's log)."""
 
+    def __init__(self) -> None:
+        self.prefix = f"aspe_test_{os.getpid()}_"
 
-@pytest.fixture(scope="session")
-def new_postgres_settings() -> Iterator[Callable[[], Settings]]:
-    """Settings on a PostgreSQL schema of their own, each call a new one; dropped at the end."""
-    require_postgres()
-    schemas: list[str] = []
-
-    def create() -> Settings:
-        schema = f"aspe_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    def create(self) -> str:
+        schema = f"{self.prefix}{uuid.uuid4().hex[:8]}"
         with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
             connection.execute(f'CREATE SCHEMA "{schema}"')
-        schemas.append(schema)
+        return schema
+
+    def drop(self, schema: str) -> None:
+        # A connection some test left open must not stall the run: give up after a few
+        # seconds, and the sweep at the end of the run drops what is left.
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+            connection.execute("SET lock_timeout = '5s'")
+            with suppress(psycopg.errors.LockNotAvailable):
+                connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+    def sweep(self) -> None:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+            rows = connection.execute(
+                "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, %s)",
+                (self.prefix,),
+            ).fetchall()
+            for (schema,) in rows:
+                connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture(scope="session")
+def postgres_schemas() -> Iterator[PostgresSchemas]:
+    require_postgres()
+    schemas = PostgresSchemas()
+    yield schemas
+    schemas.sweep()
+
+
+@pytest.fixture(scope="session")
+def new_postgres_settings(
+    postgres_schemas: PostgresSchemas,
+) -> Callable[[], Settings]:
+    """Settings on a PostgreSQL schema of their own, each call a new one; dropped at the end."""
+
+    def create() -> Settings:
+        schema = postgres_schemas.create()
         return Settings(env=Environment.TEST, database_url=POSTGRES_URL, database_schema=schema)
 
-    yield create
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-        for schema in schemas:
-            connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    return create
 
 
 @pytest.fixture
-def postgres_settings(postgres_schema: str, tmp_path: Path) -> Settings:
-    """The run's PostgreSQL schema; files (an e-mail outbox) in the test's own folder."""
-    return Settings(
+def postgres_settings(postgres_schemas: PostgresSchemas, tmp_path: Path) -> Iterator[Settings]:
+    """A PostgreSQL schema of the test's own, dropped after it; files (an e-mail outbox) in
+    the test's own folder."""
+    schema = postgres_schemas.create()
+    yield Settings(
         env=Environment.TEST,
         database_url=POSTGRES_URL,
-        database_schema=postgres_schema,
+        database_schema=schema,
         data_dir=tmp_path / "var",
     )
+    close_stores()  # the notifications store's pool is the last to hold the schema
+    postgres_schemas.drop(schema)
 
 
 @pytest.fixture
@@ -114,6 +141,15 @@ def sqlite_settings(tmp_path: Path) -> Settings:
 def settings(request: pytest.FixtureRequest) -> Settings:
     """The same behaviour runs on both event stores."""
     return request.getfixturevalue(f"{request.param}_settings")
+
+
+@pytest.fixture(autouse=True)
+def _notification_stores_closed() -> Iterator[None]:
+    """Each test's notifications store (opened once per settings by whoever reads an inbox
+    or delivers) is closed after it: a PostgreSQL pool left open per test would hold the
+    server's connections until later tests wait for one."""
+    yield
+    close_stores()
 
 
 @pytest.fixture

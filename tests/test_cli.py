@@ -116,7 +116,7 @@ def test_demo_is_refused_in_production(
     in_empty_store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ASPE_ENV", "production")
-    monkeypatch.setenv("ASPE_SECRET_KEY", "a-real-secret-for-this-test")
+    monkeypatch.setenv("ASPE_SECRET_KEY", "a-real-secret-for-this-test-of-32-bytes")
 
     result = runner.invoke(app, ["demo", "--if-empty"])
 

@@ -57,7 +57,13 @@ from aspe.scenarios import CaseStory, household_actor
 MAX_COMMANDS = 130
 """Long enough for some sequences to cross one or two automatic snapshots."""
 
-TEXT = st.text(max_size=12).filter(str.strip)
+PRINTABLE = st.characters(blacklist_categories=("Cc", "Cs"))
+"""What a command accepts in a text (control characters are refused before anything is
+stored: tests/security/test_input_bounds.py)."""
+TEXT = st.text(PRINTABLE, max_size=12).filter(str.strip)
+PLAUSIBLE_YEARS = 3
+"""How far from the case's today a drawn date lies: within what a command accepts
+(ASPE_DATE_WINDOW_*), however far the clock moved during the example."""
 DAYS_AHEAD = st.integers(0, 12) | st.sampled_from([30, 95])
 MONEY = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999"), places=2)
 OBJECTIVE_IDS = ("obj-a", "obj-b", "obj-c")
@@ -137,6 +143,15 @@ class LiveCase:
         return self.today - timedelta(
             self.draw(st.integers(0, (self.today - self.case.starts_on).days))
         )
+
+    def plausible_day(self) -> date:
+        return self.today + timedelta(
+            self.draw(st.integers(-365 * PLAUSIBLE_YEARS, 365 * PLAUSIBLE_YEARS))
+        )
+
+    def plausible_instant(self) -> datetime:
+        time_of_day = self.draw(st.times())
+        return datetime.combine(self.plausible_day(), time_of_day, tzinfo=self.draw(OFFSETS))
 
     def nearby_day(self) -> date:
         return self.today + timedelta(self.draw(st.integers(-40, 40)))
@@ -231,7 +246,10 @@ def notify_decision(live: LiveCase) -> None:
 # ------------------------------------------------------------------------------ the CEOP
 def _ceop_content(live: LiveCase) -> tuple[list[Objective], list[Step], list[Commitment]]:
     chosen = live.draw(st.lists(objectives(), min_size=1, max_size=3))
-    steps = live.draw(st.lists(st.builds(Step, TEXT, st.none() | st.dates()), max_size=2))
+    steps = [
+        Step(live.draw(TEXT), None if live.draw(st.booleans()) else live.plausible_day())
+        for _ in range(live.draw(st.integers(0, 2)))
+    ]
     return chosen, steps, live.draw(commitments())
 
 
@@ -292,7 +310,7 @@ def transmit_ceop(live: LiveCase) -> None:
 def record_objective_progress(live: LiveCase) -> None:
     objective = live.draw(st.sampled_from([o.id for o in live.case.ceop_objectives]))
     progress = live.draw(st.sampled_from(ObjectiveProgress))
-    note = live.draw(st.text(max_size=8))
+    note = live.draw(st.text(PRINTABLE, max_size=8))
     live.run(
         live.association(), lambda: live.case.record_objective_progress(objective, progress, note)
     )
@@ -301,9 +319,7 @@ def record_objective_progress(live: LiveCase) -> None:
 # ------------------------------------------------------------------- visits and contacts
 @command(ACTIVE)
 def schedule_visit(live: LiveCase) -> None:
-    planned_at = live.draw(  # dates a person could plan; the domain refuses the rest
-        st.datetimes(datetime(2000, 1, 1), datetime(2100, 1, 1), timezones=OFFSETS)
-    )
+    planned_at = live.plausible_instant()  # what a person could plan; the domain refuses the rest
     kind = live.draw(st.sampled_from(VisitKind))
     live.run(live.association(), lambda: live.case.schedule_visit(planned_at, kind))
 

@@ -52,7 +52,7 @@ def test_the_default_secret_key_is_refused_in_production(monkeypatch):
 
 def test_a_real_secret_key_is_accepted_in_production(monkeypatch):
     monkeypatch.setenv("ASPE_ENV", "production")
-    monkeypatch.setenv("ASPE_SECRET_KEY", "a-long-random-secret")
+    monkeypatch.setenv("ASPE_SECRET_KEY", "a-long-random-secret-of-at-least-32-bytes")
 
     assert Settings().env is Environment.PRODUCTION
 

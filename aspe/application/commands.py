@@ -20,6 +20,7 @@ from eventsourcing.domain import event
 from aspe.domain.actors import Actor, acting_as, current_context
 from aspe.domain.audited import AuditedAggregate
 from aspe.domain.errors import DomainError, InvalidInput
+from aspe.domain.hygiene import FORBIDDEN_CHARACTERS
 
 if TYPE_CHECKING:
     from aspe.application.service import AspeApplication
@@ -28,6 +29,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "https://aspe.example/idempotency")
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,10 @@ class PendingCommand:
     def of(
         cls, name: str, key: str, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> PendingCommand:
+        # The key names a record (a UUID derived from its UTF-8 bytes): it must be text, and
+        # a lone surrogate cannot be encoded.
+        if len(key) > MAX_IDEMPOTENCY_KEY_LENGTH or FORBIDDEN_CHARACTERS.search(key):
+            raise InvalidInput("La clé d'idempotence est invalide.")
         arguments = repr((args, sorted(kwargs.items())))
         return cls(name, key, hashlib.sha256(arguments.encode()).hexdigest())
 
@@ -96,7 +102,8 @@ _pending: contextvars.ContextVar[PendingCommand | None] = contextvars.ContextVar
 def command(
     method: Callable[Concatenate[AspeApplication, P], R],
 ) -> Callable[Concatenate[AspeApplication, P], R]:
-    """Run ``method`` as one command: its own causation id and an optional idempotency key.
+    """Run ``method`` as one command: its own causation id, an optional idempotency key,
+    and the application's bounds on the values it stores.
 
     Callers pass ``idempotency_key=...``; a key already used returns the first run's result
     (its created id, and a position at or after its events) and stores nothing.
@@ -118,6 +125,7 @@ def command(
                 correlation_id=context.correlation_id,
                 causation_id=context.causation_id or uuid4(),
                 clock=context.clock,
+                bounds=app.bounds,
             ):
                 return method(app, *args, **kwargs)
         except DomainError:

@@ -287,13 +287,15 @@ def _decision_notified(event: Any, reading: _CaseReading) -> str:
 
 
 def _ceop_version(event: Any, reading: _CaseReading) -> str:
-    """A drafted or amended CEOP; its HEALTH objectives are in an attribute of their own."""
+    """A drafted or amended CEOP; its HEALTH objectives are in an attribute of their own, its
+    HEALTH steps are left out of the count (a count would tell they exist)."""
     reading.general_objectives.update({o.id: o for o in event.objectives})
     what = "rédigé" if type(event).__name__ == "CeopDrafted" else "modifié"
     signatories = ", ".join(SIGNATORY_LABELS[s] for s in event.required_signatories)
+    steps = [step for step in event.steps if step.theme is not Theme.HEALTH]
     return (
         f"CEOP {what} (version {event.version}) : "
-        f"{_plural(len(event.objectives), 'objectif')}, {_plural(len(event.steps), 'étape')} ; "
+        f"{_plural(len(event.objectives), 'objectif')}, {_plural(len(steps), 'étape')} ; "
         f"signatures attendues : {signatories}"
     )
 

@@ -25,17 +25,20 @@ from aspe.application.commands import (
     pending_idempotency_record,
     replay_result,
 )
+from aspe.application.passwords import TypedPassword, matches
 from aspe.application.transcodings import register_value_types
 from aspe.domain import VALUE_TYPES
 from aspe.domain.accounts import EmailClaim
 from aspe.domain.actors import Role, current_context
 from aspe.domain.audited import AuditedAggregate
+from aspe.domain.bounds import DEFAULT_BOUNDS, InputBounds
 from aspe.domain.case import Case
+from aspe.domain.documents import DocumentContent
 from aspe.domain.errors import ConcurrentUpdate, EmailAlreadyUsed, InvalidInput, NotFound
-from aspe.domain.household import Household
+from aspe.domain.household import HOUSEHOLD_NOT_FOUND, Household
 from aspe.domain.organisation import Organisation
 from aspe.domain.rules import DEFAULT_RULES, RuleParameters
-from aspe.domain.staff import Staff
+from aspe.domain.staff import STAFF_NOT_FOUND, Staff
 from aspe.domain.values import (
     AccompanimentKind,
     Address,
@@ -80,8 +83,8 @@ class NewEventsSignal:
 
 NOT_FOUND_MESSAGES: dict[type[AuditedAggregate], str] = {
     Case: "Dossier introuvable.",
-    Household: "Ménage introuvable.",
-    Staff: "Compte introuvable.",
+    Household: HOUSEHOLD_NOT_FOUND,
+    Staff: STAFF_NOT_FOUND,
     Organisation: "Organisation introuvable.",
 }
 
@@ -96,8 +99,10 @@ class AspeApplication(Application[UUID]):
         env: dict[str, str] | None = None,
         rules: RuleParameters = DEFAULT_RULES,
         snapshot_interval: int = 50,
+        bounds: InputBounds = DEFAULT_BOUNDS,
     ) -> None:
         self.rules = rules
+        self.bounds = bounds
         self.new_events = NewEventsSignal()
         # The library reads the intervals through ``self``: one per application, from Settings.
         self.snapshotting_intervals = {Case: snapshot_interval}  # type: ignore[misc]
@@ -152,17 +157,89 @@ class AspeApplication(Application[UUID]):
 
     # ----------------------------------------------------------------- accounts
     def _claim_email(self, email: str, account_id: UUID, role: Role) -> EmailClaim:
-        if self.account_for_email(email) is not None:
+        claim = self._email_claim(email)
+        if claim is None:
+            return EmailClaim.claim(email, account_id, role)
+        if not claim.is_released:
             raise EmailAlreadyUsed()
-        return EmailClaim.claim(email, account_id, role)
+        claim.claim_again(account_id, role)
+        return claim
+
+    def _email_claim(self, email: str) -> EmailClaim | None:
+        try:
+            claim: Any = self.repository.get(EmailClaim.id_for(email))
+        except AggregateNotFoundError:
+            return None
+        return cast(EmailClaim, claim)
 
     def account_for_email(self, email: str) -> tuple[UUID, Role] | None:
         """The account (staff or household) that logs in with ``email``, and its role."""
         try:
-            claim: Any = self.repository.get(EmailClaim.id_for(email))
-        except (AggregateNotFoundError, InvalidInput):
+            claim = self._email_claim(email)
+        except InvalidInput:
+            return None
+        if claim is None or claim.account_id is None:
             return None
         return claim.account_id, claim.role
+
+    def load_account(self, account_id: UUID, role: Role) -> Staff | Household:
+        """The staff or household account of a token or a login (``NotFound`` if none)."""
+        if role is Role.HOUSEHOLD:
+            return self.load(Household, account_id)
+        return self.load(Staff, account_id)
+
+    def _any_account(self, account_id: UUID) -> Staff | Household:
+        try:
+            aggregate: Any = self.repository.get(account_id)
+        except AggregateNotFoundError:
+            aggregate = None
+        if isinstance(aggregate, Staff) or (
+            isinstance(aggregate, Household) and aggregate.has_account
+        ):
+            return aggregate
+        raise NotFound(NOT_FOUND_MESSAGES[Staff])
+
+    @command
+    def deactivate_account(self, account_id: UUID) -> int:
+        account = self._any_account(account_id)
+        if isinstance(account, Household):
+            account.deactivate_account()
+        else:
+            account.deactivate()
+        return self.save_command(account)
+
+    @command
+    def reactivate_account(self, account_id: UUID) -> int:
+        account = self._any_account(account_id)
+        if isinstance(account, Household):
+            account.reactivate_account()
+        else:
+            account.reactivate()
+        return self.save_command(account)
+
+    @command
+    def change_password(
+        self, account_id: UUID, current_password: TypedPassword, password_hash: str
+    ) -> int:
+        account = self._any_account(account_id)
+        account.change_password(matches(current_password), password_hash)
+        return self.save_command(account)
+
+    @command
+    def reset_staff_password(self, staff_id: UUID, password_hash: str) -> int:
+        staff = self.load(Staff, staff_id)
+        staff.reset_password(password_hash)
+        return self.save_command(staff)
+
+    @command
+    def logout(self, account_id: UUID) -> int:
+        """End every session of the account: its tokens carry an older credentials version.
+
+        One sign-out ends the account's sessions on every device: no revocation list to
+        keep and prune, and the check costs nothing more than the account's own load."""
+        account = self._any_account(account_id)
+        account.sign_out()
+        return self.save_command(account)
 
     # ------------------------------------------------------------ organisations
     @command
@@ -216,6 +293,21 @@ class AspeApplication(Application[UUID]):
         household = self.load(Household, household_id)
         household.open_account(email, password_hash)
         return self.save_command(household, self._claim_email(email, household.id, Role.HOUSEHOLD))
+
+    @command
+    def replace_household_credentials(
+        self, household_id: UUID, email: str, password_hash: str
+    ) -> int:
+        household = self.load(Household, household_id)
+        previous = household.account_email
+        household.replace_credentials(email, password_hash)
+        if household.account_email == previous:
+            return self.save_command(household)
+        claims = [self._claim_email(email, household.id, Role.HOUSEHOLD)]
+        if previous is not None and (old_claim := self._email_claim(previous)) is not None:
+            old_claim.release()
+            claims.append(old_claim)
+        return self.save_command(household, *claims)
 
     # --------------------------------------------------------------------- cases
     def get_case(self, case_id: UUID, version: int | None = None) -> Case:
@@ -482,10 +574,22 @@ class AspeApplication(Application[UUID]):
         sha256: str,
     ) -> Created:
         """Join a document to the case: its description and SHA-256 (the content is stored
-        apart, by its hash, before this command runs)."""
+        apart, by its hash, before this command runs). The content keeps the kind of its
+        first attachment, on every case (``DocumentContent``)."""
         case = self.get_case(case_id)
         document_id = UUID(case.attach_document(kind, filename, media_type, size, sha256))
-        return Created(document_id, self.save_command(case, created=document_id))
+        content = self._content_of_kind(sha256, kind)
+        return Created(document_id, self.save_command(case, *content, created=document_id))
+
+    def _content_of_kind(self, sha256: str, kind: DocumentKind) -> list[DocumentContent]:
+        """What the attachment stores of its content: a new ``DocumentContent`` at its first
+        attachment, nothing after (once checked that ``kind`` is the content's)."""
+        try:
+            content: Any = self.repository.get(DocumentContent.id_for(sha256))
+        except AggregateNotFoundError:
+            return [DocumentContent.first_attached(sha256, kind)]
+        content.check_kind(kind)
+        return []
 
     @command
     def extend_measure(self, case_id: UUID, additional_months: int, reason: str) -> int:

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from uuid import UUID, uuid4
 
+from aspe.domain.bounds import DEFAULT_BOUNDS, InputBounds
 from aspe.domain.errors import NoActor
 
 
@@ -54,12 +55,14 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class CommandContext:
-    """What every event of one command carries: actor, correlation, causation, clock."""
+    """What every event of one command carries: actor, correlation, causation, clock; and
+    the bounds its values must stay within."""
 
     actor: Actor
     correlation_id: UUID = field(default_factory=uuid4)
     causation_id: UUID | None = None
     clock: Callable[[], datetime] = utc_now
+    bounds: InputBounds = DEFAULT_BOUNDS
 
     def now(self) -> datetime:
         return self.clock()
@@ -80,11 +83,12 @@ def acting_as(
     correlation_id: UUID | None = None,
     causation_id: UUID | None = None,
     clock: Callable[[], datetime] | None = None,
+    bounds: InputBounds | None = None,
 ) -> Iterator[CommandContext]:
     """Run the commands of the block on behalf of ``actor``.
 
-    Nested blocks inherit the outer correlation id and clock unless given new ones, so a
-    command caused by another (a detector's alert, say) stays in the same conversation.
+    Nested blocks inherit the outer correlation id, clock and bounds unless given new ones,
+    so a command caused by another (a detector's alert, say) stays in the same conversation.
     """
     outer = _current.get()
     context = CommandContext(
@@ -92,6 +96,7 @@ def acting_as(
         correlation_id=correlation_id or (outer.correlation_id if outer else uuid4()),
         causation_id=causation_id,
         clock=clock or (outer.clock if outer else utc_now),
+        bounds=bounds or (outer.bounds if outer else DEFAULT_BOUNDS),
     )
     token = _current.set(context)
     try:

@@ -2,6 +2,8 @@
 
 ``trigger_event`` stamps the command context (``actors.acting_as``) on every event, so the
 audit trail is the event log itself and no command can store an event nobody answers for.
+It is also the one place every command's values pass before they are stored: each is checked
+there (``hygiene.check_values``), whatever the command.
 """
 
 from __future__ import annotations
@@ -12,6 +14,14 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, CanInitAggregate, CanMutateAggregate
 
 from aspe.domain.actors import Actor, Role, current_context
+from aspe.domain.hygiene import check_values
+
+
+def _checked(values: dict[str, Any]) -> dict[str, Any]:
+    """The command's values, once none holds a bad character or lies out of bounds."""
+    context = current_context()
+    check_values(values, context.bounds, context.today())
+    return values
 
 
 def _context_attributes() -> dict[str, Any]:
@@ -49,11 +59,11 @@ class AuditedAggregate(Aggregate):
         id: UUID | None = None,
         **kwargs: Any,
     ) -> Any:
-        return super()._create(event_class, id=id, **{**kwargs, **_context_attributes()})
+        return super()._create(event_class, id=id, **{**_checked(kwargs), **_context_attributes()})
 
     def trigger_event(
         self,
         event_class: type[CanMutateAggregate[UUID]],
         **kwargs: Any,
     ) -> None:
-        super().trigger_event(event_class, **{**kwargs, **_context_attributes()})
+        super().trigger_event(event_class, **{**_checked(kwargs), **_context_attributes()})

@@ -140,6 +140,7 @@ class Case(AuditedAggregate):
         actor = current_actor()
         if actor.role not in ASSOCIATION_ROLES:
             raise NotAuthorised()
+        household.check_actor_may_act_on()  # first: nothing said of another's household
         if actor.role is Role.REFERENT and actor.id != referent.id:
             raise NotAuthorised("Seul un responsable peut confier un dossier à un autre référent.")
         _check_referent(referent, actor.organisation_id)
@@ -313,6 +314,7 @@ class Case(AuditedAggregate):
             raise DiagnosticMissing()
         if proposed_duration_months < 1:
             raise InvalidInput("La durée proposée est d'au moins un mois.")
+        current_context().bounds.check_measure_months(proposed_duration_months, "La durée proposée")
         today = current_context().today()
         household.check_no_other_accompaniment(today)
         self._submit_request(aid_request, proposed_measure, proposed_duration_months, today)
@@ -381,6 +383,7 @@ class Case(AuditedAggregate):
         self._guard(commission, S.REGISTERED)
         if probation_months < 0 or duration_months < 1:
             raise InvalidInput("Durées invalides.")
+        current_context().bounds.check_measure_months(duration_months, "La durée de la mesure")
         self.check_duration_covers_probation(duration_months, probation_months)
         _check_amount(aid_granted, "de l'aide accordée")
         today = current_context().today()
@@ -718,6 +721,7 @@ class Case(AuditedAggregate):
         self._guard(ASSOCIATION, S.ACTIVE)
         if ends_on < starts_on:
             raise InvalidInput("La fin de la suspension précède son début.")
+        current_context().bounds.check_suspension(starts_on, ends_on)
         self._suspend_alert_clock(Period(starts_on, ends_on), reason, details.strip())
 
     @event("AlertClockSuspended")
@@ -875,6 +879,10 @@ class Case(AuditedAggregate):
         if additional_months < 1:
             raise InvalidInput("La prolongation est d'au moins un mois.")
         assert self.ends_on is not None  # ACTIVE cases have an end date
+        assert self.duration_months is not None  # and a duration
+        current_context().bounds.check_measure_months(
+            self.duration_months + additional_months, "Avec la prolongation, la mesure"
+        )
         self._extend_measure(
             additional_months,
             add_months(self.ends_on, additional_months),

@@ -125,6 +125,23 @@ class MeasureNotEnded(DomainError):
     default_message = "La mesure n'est pas arrivée à son terme."
 
 
+class DocumentKindFixed(DomainError):
+    """A content keeps the kind it was first attached under, on every case: a medical
+    certificate is never joined again as a document other parties may read."""
+
+    code = "DOCUMENT_KIND_FIXED"
+    default_message = (
+        "Ce document est déjà joint sous une autre nature ; sa nature ne peut pas être changée."
+    )
+
+
+class WrongPassword(DomainError):
+    """Changing one's password needs the current one: a stolen session alone is not enough."""
+
+    code = "WRONG_PASSWORD"
+    default_message = "Le mot de passe actuel est incorrect."
+
+
 class ConcurrentUpdate(DomainError):
     """Someone else changed the same record meanwhile; the command may be retried."""
 
@@ -151,6 +168,8 @@ ALL_ERRORS: tuple[type[DomainError], ...] = (
     SignatureNotRequired,
     AlertNotDue,
     MeasureNotEnded,
+    DocumentKindFixed,
+    WrongPassword,
     ConcurrentUpdate,
 )
 """Every error the domain raises, for the API's documentation of codes."""

@@ -11,12 +11,29 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from aspe.domain.accounts import normalise_email
+from aspe.domain.accounts import (
+    PasswordCheck,
+    normalise_email,
+    require_active,
+    require_current_password,
+    require_inactive,
+    require_self,
+    require_someone_else,
+)
 from aspe.domain.actors import ASSOCIATION_ROLES, Role, current_actor
 from aspe.domain.audited import AuditedAggregate
-from aspe.domain.errors import CombinationForbidden, InvalidInput, NotAuthorised
+from aspe.domain.errors import (
+    AlreadyDone,
+    CombinationForbidden,
+    InvalidInput,
+    NotAuthorised,
+    NotFound,
+)
 from aspe.domain.guards import require_role, require_text
 from aspe.domain.values import AccompanimentKind, Address
+
+HOUSEHOLD_NOT_FOUND = "Ménage introuvable."
+"""What a missing household id answers, and so what another association's household does."""
 
 
 class Household(AuditedAggregate):
@@ -62,12 +79,15 @@ class Household(AuditedAggregate):
         self.open_case_id: UUID | None = None
         self.account_email: str | None = None
         self.password_hash: str | None = None
+        self.active = True
+        self.credentials_version = 0
 
     def record_accompaniment(
         self, kind: AccompanimentKind, starts_on: date, ends_on: date | None = None
     ) -> None:
         """An FSL or anti-poverty-plan accompaniment, as reported by the body that runs it."""
         require_role(*ASSOCIATION_ROLES, Role.SPSLH_AGENT)
+        self.check_actor_may_act_on()  # the SPSLH, the département's service, on any
         if ends_on is not None and ends_on < starts_on:
             raise InvalidInput("La fin de l'accompagnement précède son début.")
         self._record_accompaniment(kind, starts_on, ends_on)
@@ -77,6 +97,13 @@ class Household(AuditedAggregate):
         self, kind: AccompanimentKind, starts_on: date, ends_on: date | None
     ) -> None:
         self.accompaniments[kind.value] = [starts_on, ends_on]
+
+    def check_actor_may_act_on(self) -> None:
+        """An association acts only on the households it registered: another association's
+        household is, to it, indistinguishable from one that does not exist (DESIGN §6)."""
+        actor = current_actor()
+        if actor.role in ASSOCIATION_ROLES and actor.organisation_id != self.registered_by:
+            raise NotFound(HOUSEHOLD_NOT_FOUND)
 
     def active_accompaniment(self, on: date) -> AccompanimentKind | None:
         for kind, (starts_on, ends_on) in self.accompaniments.items():
@@ -113,14 +140,101 @@ class Household(AuditedAggregate):
     def _release(self, case_id: UUID) -> None:
         self.open_case_id = None
 
+    # ------------------------------------------------------------------ its account
+    @property
+    def has_account(self) -> bool:
+        return self.account_email is not None
+
     def open_account(self, email: str, password_hash: str) -> None:
-        """The household's own, optional, portal account."""
+        """The household's own, optional, portal account: opened once, by the staff of the
+        association that registered it. Another login for the same household is a
+        replacement of its credentials (``replace_credentials``), for its manager only."""
         actor = current_actor()
         if actor.role not in ASSOCIATION_ROLES or actor.organisation_id != self.registered_by:
             raise NotAuthorised()
+        if self.has_account:
+            raise AlreadyDone(
+                "Le ménage a déjà un compte : seul·e un·e responsable de l'association peut "
+                "en remplacer les identifiants."
+            )
         self._open_account(normalise_email(email), password_hash)
 
     @event("AccountOpened")
     def _open_account(self, email: str, password_hash: str) -> None:
         self.account_email = email
         self.password_hash = password_hash
+
+    def replace_credentials(self, email: str, password_hash: str) -> None:
+        """A new login for a household that lost its own (the household is told, at its old
+        address too): the manager of the association that registered it, only."""
+        actor = current_actor()
+        if (
+            actor.role is not Role.ASSOCIATION_MANAGER
+            or actor.organisation_id != self.registered_by
+        ):
+            raise NotAuthorised()
+        self.require_account()
+        self._replace_credentials(normalise_email(email), password_hash, self.account_email)
+
+    @event("CredentialsReplaced")
+    def _replace_credentials(
+        self, email: str, password_hash: str, previous_email: str | None
+    ) -> None:
+        self.account_email = email
+        self.password_hash = password_hash
+        self.credentials_version += 1
+
+    def require_account(self) -> None:
+        if not self.has_account:
+            raise InvalidInput("Le ménage n'a pas de compte sur la plateforme.")
+
+    def check_may_manage(self) -> None:
+        """An administrator, or the manager of the association that registered it."""
+        actor = require_someone_else(self.id)
+        if actor.role is Role.ADMIN:
+            return
+        if actor.role is Role.ASSOCIATION_MANAGER and actor.organisation_id == self.registered_by:
+            return
+        raise NotAuthorised()
+
+    def deactivate_account(self) -> None:
+        self.check_may_manage()
+        self.require_account()
+        require_active(self.active)
+        self._deactivate_account()
+
+    @event("AccountDeactivated")
+    def _deactivate_account(self) -> None:
+        self.active = False
+        self.credentials_version += 1
+
+    def reactivate_account(self) -> None:
+        self.check_may_manage()
+        self.require_account()
+        require_inactive(self.active)
+        self._reactivate_account()
+
+    @event("AccountReactivated")
+    def _reactivate_account(self) -> None:
+        self.active = True
+        self.credentials_version += 1
+
+    def change_password(self, current_matches: PasswordCheck, password_hash: str) -> None:
+        require_self(self.id)
+        self.require_account()
+        require_current_password(current_matches, self.password_hash)
+        self._change_password(password_hash)
+
+    @event("PasswordChanged")
+    def _change_password(self, password_hash: str) -> None:
+        self.password_hash = password_hash
+        self.credentials_version += 1
+
+    def sign_out(self) -> None:
+        """Ends every session of the account (see ``AspeApplication.logout``)."""
+        require_self(self.id)
+        self._sign_out()
+
+    @event("SignedOut")
+    def _sign_out(self) -> None:
+        self.credentials_version += 1

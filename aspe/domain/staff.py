@@ -6,16 +6,32 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from aspe.domain.accounts import normalise_email
-from aspe.domain.actors import Role
+from aspe.domain.accounts import (
+    PasswordCheck,
+    normalise_email,
+    require_active,
+    require_current_password,
+    require_inactive,
+    require_self,
+    require_someone_else,
+)
+from aspe.domain.actors import Role, current_actor
 from aspe.domain.audited import AuditedAggregate
-from aspe.domain.errors import InvalidInput
+from aspe.domain.errors import InvalidInput, NotAuthorised, NotFound
 from aspe.domain.guards import require_role, require_text
 from aspe.domain.values import QUALIFYING_LEVEL, Diploma
 
+STAFF_NOT_FOUND = "Compte introuvable."
+"""What a missing account id answers, and so what another organisation's staff does."""
+
 
 class Staff(AuditedAggregate):
-    """A staff account. Name and e-mail are personal data, in attributes of their own."""
+    """A staff account. Name and e-mail are personal data, in attributes of their own.
+
+    Its lifecycle: deactivated and reactivated by an administrator (any account) or by
+    its association's manager; its password changed by its holder (with the current one)
+    or reset by them. Each of these, and a sign-out, bumps ``credentials_version``.
+    """
 
     @classmethod
     def register(
@@ -55,6 +71,8 @@ class Staff(AuditedAggregate):
         self.email = email
         self.password_hash = password_hash
         self.diploma = diploma
+        self.active = True
+        self.credentials_version = 0
 
     @property
     def is_qualified_referent(self) -> bool:
@@ -62,9 +80,72 @@ class Staff(AuditedAggregate):
         return level is not None and level <= QUALIFYING_LEVEL
 
     def record_qualification(self, diploma: Diploma) -> None:
+        """An administrator qualifies anyone; a head of service only the staff of their own
+        organisation (R10): to them, another's staff is an account that does not exist."""
         require_role(Role.ADMIN, Role.ASSOCIATION_MANAGER)
+        actor = current_actor()
+        if actor.role is Role.ASSOCIATION_MANAGER and actor.organisation_id != self.organisation_id:
+            raise NotFound(STAFF_NOT_FOUND)
         self._record_qualification(diploma)
 
     @event("QualificationRecorded")
     def _record_qualification(self, diploma: Diploma) -> None:
         self.diploma = diploma
+
+    # ------------------------------------------------------------------ lifecycle
+    def check_may_manage(self) -> None:
+        """An administrator manages every account; a manager, its own association's."""
+        actor = require_someone_else(self.id)
+        if actor.role is Role.ADMIN:
+            return
+        if actor.role is Role.ASSOCIATION_MANAGER and actor.organisation_id == self.organisation_id:
+            return
+        raise NotAuthorised()
+
+    def deactivate(self) -> None:
+        self.check_may_manage()
+        require_active(self.active)
+        self._deactivate()
+
+    @event("AccountDeactivated")
+    def _deactivate(self) -> None:
+        self.active = False
+        self.credentials_version += 1
+
+    def reactivate(self) -> None:
+        self.check_may_manage()
+        require_inactive(self.active)
+        self._reactivate()
+
+    @event("AccountReactivated")
+    def _reactivate(self) -> None:
+        self.active = True
+        self.credentials_version += 1
+
+    def change_password(self, current_matches: PasswordCheck, password_hash: str) -> None:
+        require_self(self.id)
+        require_current_password(current_matches, self.password_hash)
+        self._change_password(password_hash)
+
+    @event("PasswordChanged")
+    def _change_password(self, password_hash: str) -> None:
+        self.password_hash = password_hash
+        self.credentials_version += 1
+
+    def reset_password(self, password_hash: str) -> None:
+        self.check_may_manage()
+        self._reset_password(password_hash)
+
+    @event("PasswordReset")
+    def _reset_password(self, password_hash: str) -> None:
+        self.password_hash = password_hash
+        self.credentials_version += 1
+
+    def sign_out(self) -> None:
+        """Ends every session of the account (see ``AspeApplication.logout``)."""
+        require_self(self.id)
+        self._sign_out()
+
+    @event("SignedOut")
+    def _sign_out(self) -> None:
+        self.credentials_version += 1

@@ -223,14 +223,22 @@ class Objective:
 
 @dataclass(frozen=True)
 class Step:
+    """A step of the CEOP. Its theme decides who may read it: a HEALTH step follows DESIGN
+    §6's HEALTH row. ``None``: no particular theme (steps stored before steps had one)."""
+
     label: str
     due_on: date | None = None
+    theme: Theme | None = None
 
 
 @dataclass(frozen=True)
 class Commitment:
+    """What one party commits to in the CEOP; a HEALTH commitment follows the HEALTH row.
+    ``theme`` ``None``: no particular theme (commitments stored before they had one)."""
+
     party: Party
     text: str
+    theme: Theme | None = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from aspe.application import AspeApplication
 from aspe.authorization import Viewer
 from aspe.graphql.errors import ApiError
 from aspe.graphql.loaders import Loaders
+from aspe.graphql.throttle import LoginThrottle
 from aspe.projections.runner import Projector
 from aspe.settings import Settings
 
@@ -29,6 +30,10 @@ class Context(BaseContext):
     clock: Callable[[], datetime]
     auth_error: ApiError | None = None
     """Why a bearer token was refused: reported instead of ``UNAUTHENTICATED``."""
+    login_throttle: LoginThrottle | None = None
+    """The app's (``create_app``): ``login`` is refused without one."""
+    client_address: str | None = None
+    """The caller's address (the portal's visitor's, for its in-process operations)."""
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -8,12 +8,14 @@ becomes ``extensions.code`` and a French message. Anything else is a bug: the cl
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Protocol, TypeVar
 from uuid import uuid4
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from aspe.application.passwords import HashingBusy
 from aspe.domain.errors import DomainError
 from aspe.projections.errors import ProjectionTimeout
 
@@ -46,9 +48,47 @@ class InvalidToken(ApiError):
     default_message = "Votre session a expiré ou n'est pas valide : reconnectez-vous."
 
 
+class TooManyAttempts(ApiError):
+    """Too many failed logins for this e-mail or from this address: wait, then try again."""
+
+    code = "TOO_MANY_ATTEMPTS"
+    default_message = (
+        "Trop de tentatives de connexion échouées : patientez quelques minutes avant de réessayer."
+    )
+
+
+class ServerBusy(ApiError):
+    """The server cannot take this login now (every password-hashing slot is taken)."""
+
+    code = "SERVER_BUSY"
+    default_message = HashingBusy.message
+
+
 class TooExpensive(ApiError):
     code = "QUERY_TOO_EXPENSIVE"
     default_message = "La requête demande trop de données : réduisez la taille des pages."
+
+
+class UploadReceiptRequired(ApiError):
+    """A document is joined with the receipt its upload gave this account for this content:
+    a SHA-256 alone is no proof of holding the content."""
+
+    code = "UPLOAD_RECEIPT_REQUIRED"
+    default_message = (
+        "Ce document doit d'abord être téléversé par vous : joignez-le avec le reçu de son "
+        "téléversement."
+    )
+
+
+class BadRequest(ApiError):
+    """A request to ``/graphql`` that is no GraphQL operation: a body that is not a JSON
+    object (``42``, ``null``, ``[]``), nested too deep, or that has no query (HTTP 400)."""
+
+    code = "BAD_REQUEST"
+    default_message = (
+        "La requête n'est pas une opération GraphQL : un objet JSON est attendu, avec sa "
+        "requête (query) et, s'il y a lieu, ses variables."
+    )
 
 
 INTERNAL_ERROR = "INTERNAL_ERROR"
@@ -59,20 +99,39 @@ API_ERRORS: tuple[type[ApiError], ...] = (
     Unauthenticated,
     InvalidCredentials,
     InvalidToken,
+    TooManyAttempts,
+    ServerBusy,
     TooExpensive,
+    UploadReceiptRequired,
+    BadRequest,
 )
 """Every code of this layer, for the documentation test."""
 
+SUGGESTION = re.compile(r" Did you mean [^?]*\?")
+"""graphql-core's hint naming the schema's fields, arguments, types or enum values near a
+misspelt one (`` Did you mean 'me'?``): names only (no ``?``), closing its sentence."""
 
-def client_error(error: GraphQLError) -> GraphQLError:
-    """The error as the client may see it: a stable code, a French message, nothing more."""
+
+def without_suggestions(message: str) -> str:
+    """``message`` without graphql-core's "Did you mean …?" hints."""
+    return SUGGESTION.sub("", message)
+
+
+def client_error(error: GraphQLError, hide_suggestions: bool = False) -> GraphQLError:
+    """The error as the client may see it: a stable code, a French message, nothing more.
+
+    ``hide_suggestions`` (production): without the names of the schema that graphql-core
+    suggests for a misspelt one, which would map the schema with introspection off."""
     original = error.original_error
+    if isinstance(original, HashingBusy):  # the application layer's overload, as the API's
+        original = ServerBusy()
     if original is None:
-        return _rewritten(error, error.message, {"code": INVALID_QUERY, **(error.extensions or {})})
+        message = without_suggestions(error.message) if hide_suggestions else error.message
+        return _rewritten(error, message, {"code": INVALID_QUERY, **(error.extensions or {})})
     if isinstance(original, DomainError | ApiError | ProjectionTimeout):
         return _with_code(error, original.message, original.code)
     if isinstance(original, GraphQLError):
-        return client_error(original)
+        return client_error(original, hide_suggestions)
     error_id = uuid4().hex
     log.error("unexpected error %s", error_id, exc_info=original)
     return _with_code(error, INTERNAL_MESSAGE, INTERNAL_ERROR, errorId=error_id)
@@ -93,22 +152,24 @@ class Result(Protocol):
 AnyResult = TypeVar("AnyResult", bound=Result)
 
 
-def with_client_errors(result: AnyResult) -> AnyResult:
+def with_client_errors(result: AnyResult, hide_suggestions: bool = False) -> AnyResult:
     """``result`` with every error as ``client_error`` makes it (again: it is idempotent).
 
     ``ClientErrors`` sees the errors of an operation; an exception raised around it (by a
     validation rule, say) reaches strawberry's result without it: the schema calls this on
     every result it returns."""
     if result.errors:
-        result.errors = [client_error(error) for error in result.errors]
+        result.errors = [client_error(error, hide_suggestions) for error in result.errors]
     return result
 
 
 class ClientErrors(SchemaExtension):
-    """Rewrites every error of a result with ``client_error`` (codes, masking, logging)."""
+    """Rewrites every error of a result with ``client_error`` (codes, masking, logging),
+    hiding suggestions when the schema does (its ``hide_suggestions``)."""
 
     def on_operation(self):  # type: ignore[no-untyped-def]
         yield
         result = self.execution_context.result
         if result is not None:
-            with_client_errors(result)
+            hide = getattr(self.execution_context.schema, "hide_suggestions", False)
+            with_client_errors(result, hide)

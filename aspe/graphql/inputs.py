@@ -20,6 +20,8 @@ from aspe.application.passwords import hash_password
 from aspe.domain import values
 from aspe.domain.actors import Role as DomainRole
 from aspe.domain.errors import InvalidInput
+from aspe.domain.hygiene import FORBIDDEN_CHARACTERS
+from aspe.graphql.receipts import Upload, check_receipt
 from aspe.graphql.types import (
     ChannelEnum,
     DocumentKindEnum,
@@ -57,8 +59,11 @@ def optional_uuid(value: str | None, what: str) -> UUID | None:
 
 
 def money(amount: Decimal) -> Decimal:
-    """``amount`` if it is a finite sum the read models can hold (the sign is the domain's)."""
-    if not amount.is_finite() or abs(amount) > MAX_AMOUNT:
+    """``amount`` if it is a finite sum the read models can hold (the sign is the domain's).
+
+    ``copy_abs`` rather than ``abs``: the latter rounds to the decimal context, and a sum
+    such as ``1E+999999999`` overflows it (an error of its own) before it can be compared."""
+    if not amount.is_finite() or amount.copy_abs() > MAX_AMOUNT:
         raise InvalidInput("Le montant est invalide.")
     return amount
 
@@ -68,6 +73,8 @@ def password_hash_of(password: str) -> str:
     event loop, inside the command)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(f"Le mot de passe compte au moins {MIN_PASSWORD_LENGTH} caractères.")
+    if FORBIDDEN_CHARACTERS.search(password):
+        raise InvalidInput("Le mot de passe contient un caractère non autorisé.")
     return hash_password(password)
 
 
@@ -111,22 +118,34 @@ class ObjectiveInput:
         return values.Objective(self.id, self.theme, self.label, self.action)
 
 
-@strawberry.input(description="A step of the CEOP, with its due date if any.")
+THEMED = (
+    "HEALTH: only the referent, the manager, the household and the auditor will see it; "
+    "null: no particular theme."
+)
+
+
+@strawberry.input(description="A step of the CEOP, with its due date and theme if any.")
 class StepInput:
     label: str
     due_on: date | None = None
+    theme: ThemeEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description=THEMED
+    )
 
     def to_domain(self) -> values.Step:
-        return values.Step(self.label, self.due_on)
+        return values.Step(self.label, self.due_on, self.theme)
 
 
-@strawberry.input(description="What one party commits to in the CEOP.")
+@strawberry.input(description="What one party commits to in the CEOP, in a theme if any.")
 class CommitmentInput:
     party: PartyEnum  # type: ignore[valid-type]
     text: str
+    theme: ThemeEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description=THEMED
+    )
 
     def to_domain(self) -> values.Commitment:
-        return values.Commitment(self.party, self.text)
+        return values.Commitment(self.party, self.text, self.theme)
 
 
 @strawberry.input(description="The FPEL aid request that makes the household eligible (R1).")
@@ -306,8 +325,9 @@ class RentPaymentInput:
 
 
 @strawberry.input(
-    description="A document joined to a case: its description and the SHA-256 of its content, "
-    "uploaded first through the portal."
+    description="A document joined to a case: its description, the SHA-256 of its content, "
+    "and the receipt the upload of that content gave the viewer (POST /uploads, or the "
+    "portal's form)."
 )
 class AttachDocumentInput:
     kind: DocumentKindEnum  # type: ignore[valid-type]
@@ -315,9 +335,20 @@ class AttachDocumentInput:
     media_type: str
     size: int
     sha256: str
+    upload_receipt: str | None = strawberry.field(
+        default=None,
+        description="Required: the receipt of the viewer's upload of this content (its "
+        "SHA-256, type and size); without it, UPLOAD_RECEIPT_REQUIRED.",
+    )
 
-    def to_domain(self, settings: Settings) -> tuple[values.DocumentKind, str, str, int, str]:
+    def to_domain(
+        self, settings: Settings, uploader: UUID
+    ) -> tuple[values.DocumentKind, str, str, int, str]:
+        """The command's arguments, once the receipt shows ``uploader`` uploaded this very
+        content (a hash alone proves nothing: anyone who saw it may send it)."""
         media = check_document(settings, self.media_type, self.size)
+        upload = Upload.of(uploader, self.sha256, media, self.size)
+        check_receipt(settings, self.upload_receipt, upload)
         return self.kind, self.filename, media, self.size, self.sha256
 
 

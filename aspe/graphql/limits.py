@@ -1,4 +1,5 @@
-"""Abuse limits checked before a query runs: its cost, and the request body's size.
+"""Abuse limits checked before a query runs: its cost (the request body's size is checked
+before, for every route: ``aspe.web.BodySizeLimit``).
 
 Depth, tokens and aliases are strawberry's own extensions (see ``schema``). The cost bound
 counts the objects a query may return: every field costs the number of times it can
@@ -15,9 +16,7 @@ rules walk every spread, and would otherwise spend hours on such a document.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from typing import Any
 
 from graphql import (
     DocumentNode,
@@ -190,72 +189,3 @@ def _page_size(node: FieldNode, largest_page: int) -> int | None:
         if isinstance(argument.value, VariableNode):
             return largest_page
     return None
-
-
-# ------------------------------------------------------------------ body size
-class RequestTooLarge(Exception):
-    pass
-
-
-REQUEST_TOO_LARGE = {
-    "errors": [
-        {
-            "message": "La requête est trop volumineuse.",
-            "extensions": {"code": "REQUEST_TOO_LARGE"},
-        }
-    ]
-}
-
-
-class BodySizeLimit:
-    """ASGI middleware: refuses (413) requests to ``path`` larger than ``max_bytes``."""
-
-    def __init__(self, app: Any, max_bytes: int, path: str = "/graphql") -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-        self.path = path
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(self.path):
-            await self.app(scope, receive, send)
-            return
-        if self._declared_size(scope) > self.max_bytes:
-            await _too_large(send)
-            return
-        received = 0
-
-        async def limited() -> Any:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                raise RequestTooLarge()
-            return message
-
-        try:
-            await self.app(scope, limited, send)
-        except RequestTooLarge:
-            await _too_large(send)
-
-    @staticmethod
-    def _declared_size(scope: Any) -> int:
-        size = len(scope.get("query_string", b""))
-        for name, value in scope.get("headers", ()):
-            if name == b"content-length" and value.isdigit():
-                size = max(size, int(value))
-        return size
-
-
-async def _too_large(send: Any) -> None:
-    body = json.dumps(REQUEST_TOO_LARGE).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

@@ -45,7 +45,12 @@ from aspe.graphql.inputs import (
     uuid_of,
 )
 from aspe.graphql.permissions import classified
-from aspe.graphql.reading import run_case_command, run_command, run_creating_command
+from aspe.graphql.reading import (
+    run_case_command,
+    run_command,
+    run_creating_command,
+    viewer_of,
+)
 from aspe.graphql.types import (
     Case,
     SignatoryEnum,
@@ -565,7 +570,8 @@ class CaseMutations:
     @classified(
         C.ENTRY,
         description="Join a document to the case (association, or the household on its own "
-        "case): its description and SHA-256; the content is uploaded through the portal.",
+        "case): its description, SHA-256 and the receipt of the viewer's upload of it; the "
+        "content is uploaded first (POST /uploads, or the portal's form).",
     )
     async def attach_document(
         self,
@@ -574,7 +580,7 @@ class CaseMutations:
         input: AttachDocumentInput,
         idempotency_key: IdempotencyKey = None,
     ) -> Case:
-        arguments = input.to_domain(info.context.settings)
+        arguments = input.to_domain(info.context.settings, viewer_of(info).id)
         return await run_case_command(
             info,
             case_id,

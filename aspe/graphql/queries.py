@@ -22,7 +22,7 @@ from aspe.domain.errors import InvalidInput
 from aspe.domain.values import Status
 from aspe.graphql.inputs import LandlordCategoryEnum
 from aspe.graphql.permissions import Seen, classified
-from aspe.graphql.reading import cases_of, load_case, viewer_of, visible
+from aspe.graphql.reading import cases_of, load_case, load_case_as_of, viewer_of
 from aspe.graphql.types import Case, CaseStatus, Role, case_of
 from aspe.projections import (
     audit_trail,
@@ -32,7 +32,7 @@ from aspe.projections import (
     open_alerts,
 )
 from aspe.projections import statistics as case_statistics
-from aspe.projections.case_file import case_file_as_of, case_page
+from aspe.projections.case_file import case_page
 from aspe.projections.tables import Row
 
 
@@ -334,12 +334,7 @@ class CaseQueries:
 
     @classified(C.ENTRY, description="The case as it stood at an instant (time travel).")
     async def case_as_of(self, info: Info, case_id: strawberry.ID, at: datetime) -> Case | None:
-        if await load_case(info, case_id) is None:
-            return None
-        row = await run_in_threadpool(case_file_as_of, info.context.application, _uuid(case_id), at)
-        viewer = viewer_of(info)
-        shown = visible(viewer, row)
-        return None if shown is None else case_of(shown, Seen(viewer))
+        return await load_case_as_of(info, case_id, at)
 
     @classified(C.ENTRY, description="The commission's agenda (of one session, or all).")
     async def commission_agenda(self, info: Info, session_on: date | None = None) -> list[Case]:

@@ -9,6 +9,7 @@ command's last event, so the case it returns shows the command's effect.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -23,7 +24,7 @@ from aspe.domain.errors import NotFound
 from aspe.graphql.errors import Unauthenticated
 from aspe.graphql.permissions import Seen
 from aspe.graphql.types import Case, case_of
-from aspe.projections.case_file import case_file
+from aspe.projections.case_file import case_file, case_file_as_of
 from aspe.projections.tables import Row
 
 CASE_FILE = "case_file"
@@ -51,6 +52,23 @@ async def load_case(info: Info, case_id: str) -> Case | None:
     viewer = viewer_of(info)
     row = visible(viewer, await info.context.loaders.case_file.load(_normalised(case_id)))
     return None if row is None else case_of(row, Seen(viewer))
+
+
+async def load_case_as_of(info: Info, case_id: str, at: datetime) -> Case | None:
+    """The case as it stood at ``at``, read with the viewer's rights now (DESIGN §6).
+
+    Its content comes from the past; whether the viewer sees the case, and the household's
+    consent that opens the landlord's rows, come from the case as it is today. The case must
+    also have been the viewer's to see then (a landlord sees nothing from before the grant).
+    """
+    viewer = viewer_of(info)
+    key = _normalised(case_id)
+    today = visible(viewer, await info.context.loaders.case_file.load(key))
+    if today is None:
+        return None
+    then = await run_in_threadpool(case_file_as_of, info.context.application, UUID(key), at)
+    shown = visible(viewer, then)
+    return None if shown is None else case_of(shown, Seen(viewer), rights=today)
 
 
 def _normalised(case_id: str) -> str:

@@ -21,6 +21,7 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
+from aspe.graphql.accounts import AccountMutations
 from aspe.graphql.errors import ClientErrors, with_client_errors
 from aspe.graphql.limits import DocumentLimits
 from aspe.graphql.login import LoginMutation
@@ -30,17 +31,30 @@ from aspe.graphql.queries import CaseQueries
 from aspe.settings import Settings
 
 Query = merge_types("Query", (CaseQueries, NotificationQueries))
-Mutation = merge_types("Mutation", (LoginMutation, CaseMutations, NotificationMutations))
+Mutation = merge_types(
+    "Mutation", (LoginMutation, AccountMutations, CaseMutations, NotificationMutations)
+)
 
 
 class AspeSchema(strawberry.Schema):
-    """strawberry's schema, whose every result reaches the client through ``client_error``."""
+    """strawberry's schema, whose every result reaches the client through ``client_error``.
+
+    ``hide_suggestions`` (production): error messages name no field, argument, type or enum
+    value of the schema that the query did not name itself. strawberry's own switch
+    (``disable_field_suggestions``) covers misspelt fields only, and does not pass
+    graphql-core's ``hide_suggestions`` to validation or variable coercion: the messages
+    are cleaned where every error already goes."""
+
+    def __init__(self, *args: Any, hide_suggestions: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.hide_suggestions = hide_suggestions
 
     async def execute(self, *args: Any, **kwargs: Any) -> Any:
-        return with_client_errors(await super().execute(*args, **kwargs))
+        result = await super().execute(*args, **kwargs)
+        return with_client_errors(result, self.hide_suggestions)
 
     def execute_sync(self, *args: Any, **kwargs: Any) -> Any:
-        return with_client_errors(super().execute_sync(*args, **kwargs))
+        return with_client_errors(super().execute_sync(*args, **kwargs), self.hide_suggestions)
 
     def process_errors(self, errors: Any, execution_context: Any = None) -> None:
         """Not here: ``ClientErrors`` logs unexpected errors with the id the client sees;
@@ -79,7 +93,12 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if settings.is_production:
         extensions.append(DisableIntrospection)
-    return AspeSchema(query=Query, mutation=Mutation, extensions=extensions)
+    return AspeSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        hide_suggestions=settings.is_production,
+    )
 
 
 def export_sdl() -> str:

@@ -253,20 +253,25 @@ class Decision:
 
 
 # ------------------------------------------------------------------------ CEOP
-@strawberry.type(description="A step of the CEOP, with its due date.")
+THEME_OF_ITEM = "Its theme; null: none in particular. HEALTH items reach only those who see HEALTH."
+
+
+@strawberry.type(description="A step of the CEOP, with its due date and theme.")
 class Step:
     row: Private[Mapping[str, Any]]
     seen: Private[Seen]
     label: str | None = classified(C.CEOP)
     due_on: date | None = classified(C.CEOP)
+    theme: ThemeEnum | None = classified(C.CEOP, description=THEME_OF_ITEM)  # type: ignore[valid-type]
 
 
-@strawberry.type(description="What one party commits to in the CEOP.")
+@strawberry.type(description="What one party commits to in the CEOP, and in which theme.")
 class Commitment:
     row: Private[Mapping[str, Any]]
     seen: Private[Seen]
     party: PartyEnum | None = classified(C.CEOP)  # type: ignore[valid-type]
     text: str | None = classified(C.CEOP)
+    theme: ThemeEnum | None = classified(C.CEOP, description=THEME_OF_ITEM)  # type: ignore[valid-type]
 
 
 @strawberry.type(description="A signature of the CEOP: who signed, and when.")
@@ -299,11 +304,23 @@ class Ceop:
             drafted_on=day(ceop["drafted_on"]),
             objectives=objectives(ceop["objectives"], seen),
             steps=[
-                Step(row=item, seen=seen, label=item["label"], due_on=day(item.get("due_on")))
+                Step(
+                    row=item,
+                    seen=seen,
+                    label=item["label"],
+                    due_on=day(item.get("due_on")),
+                    theme=enum_or_none(Theme, item.get("theme")),
+                )
                 for item in ceop["steps"]
             ],
             commitments=[
-                Commitment(row=item, seen=seen, party=Party[item["party"]], text=item["text"])
+                Commitment(
+                    row=item,
+                    seen=seen,
+                    party=Party[item["party"]],
+                    text=item["text"],
+                    theme=enum_or_none(Theme, item.get("theme")),
+                )
                 for item in ceop["commitments"]
             ],
             signatures=[
@@ -467,8 +484,9 @@ class RentLedger:
 
 # ------------------------------------------------------------------- documents
 @strawberry.type(
-    description="A document joined to the case; its content is fetched by its SHA-256 "
-    "through the portal, by those who see it here."
+    description="A document joined to the case; its content is downloaded by its id on the "
+    "case (the portal's /dossiers/{caseId}/documents/{id}), by those who see it here: never "
+    "by its SHA-256."
 )
 class Document:
     row: Private[Mapping[str, Any]]
@@ -723,6 +741,9 @@ class Case:
         return Closure.from_row(self.row, self.seen) if ended else None
 
 
-def case_of(row: Row, seen_by: Seen) -> Case:
-    """The case of ``row`` as ``seen_by``'s viewer sees it (with the case's consent)."""
-    return Case(row=row, seen=Seen(seen_by.viewer, consent=bool(row["landlord_consent"])))
+def case_of(row: Row, seen_by: Seen, rights: Row | None = None) -> Case:
+    """The case of ``row`` as ``seen_by``'s viewer sees it, with the consent recorded on
+    ``rights``: the case as it is now (default: ``row`` itself). A past state of the case is
+    shown with today's consent, never with the consent it had then (DESIGN §6)."""
+    consent = bool((row if rights is None else rights)["landlord_consent"])
+    return Case(row=row, seen=Seen(seen_by.viewer, consent=consent))

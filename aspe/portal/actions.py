@@ -228,6 +228,10 @@ def _diagnostic_variables(values: Values, case: Mapping[str, Any]) -> dict[str, 
 
 
 # ------------------------------------------------------------------ CEOP
+HEALTH_ONLY = (
+    "Seuls le référent, la responsable, le ménage et le contrôle les voient : "
+    "ni le SPSLH, ni la commission, ni le bailleur."
+)
 CEOP_FIELDS = (
     *_objective_fields(),
     Field(
@@ -238,13 +242,42 @@ CEOP_FIELDS = (
         help="Une étape par ligne ; une échéance facultative après un point-virgule, "
         "par exemple : « Budget établi ; 30/04/2026 ».",
     ),
+    Field(
+        "etapes_sante",
+        "Étapes liées à la santé",
+        "textarea",
+        required=False,
+        help=f"Même format. {HEALTH_ONLY}",
+    ),
     Field("engagement_menage", "Engagements du ménage", "textarea"),
+    Field(
+        "engagement_menage_sante",
+        "Engagements du ménage liés à la santé",
+        "textarea",
+        required=False,
+        help=HEALTH_ONLY,
+    ),
     Field("engagement_referent", "Engagements du référent", "textarea"),
+    Field(
+        "engagement_referent_sante",
+        "Engagements du référent liés à la santé",
+        "textarea",
+        required=False,
+        help=HEALTH_ONLY,
+    ),
     Field("engagement_bailleur", "Engagements du bailleur", "textarea", required=False),
 )
+COMMITMENT_FIELDS = (
+    ("HOUSEHOLD", "engagement_menage", None),
+    ("HOUSEHOLD", "engagement_menage_sante", "HEALTH"),
+    ("REFERENT", "engagement_referent", None),
+    ("REFERENT", "engagement_referent_sante", "HEALTH"),
+    ("LANDLORD", "engagement_bailleur", None),
+)
+"""Each commitment field: the party it binds and its theme (HEALTH, or none in particular)."""
 
 
-def _steps(text: str) -> tuple[list[dict[str, Any]], str | None]:
+def _steps(text: str, theme: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
     steps = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -258,7 +291,7 @@ def _steps(text: str) -> tuple[list[dict[str, Any]], str | None]:
             due_on = parsed.isoformat()
         if not label.strip():
             return [], f"Ligne {number} : le libellé de l'étape manque."
-        steps.append({"label": label.strip(), "dueOn": due_on})
+        steps.append({"label": label.strip(), "dueOn": due_on, "theme": theme})
     return steps, None
 
 
@@ -266,23 +299,22 @@ def _ceop_check(values: Values) -> dict[str, str]:
     errors = {}
     if not _objectives(values):
         errors["objectifs_HOUSING"] = "Choisissez au moins un objectif, dans un thème au moins."
-    _, step_error = _steps(values.get("etapes", ""))
-    if step_error:
-        errors["etapes"] = step_error
+    for name in ("etapes", "etapes_sante"):
+        _, step_error = _steps(values.get(name, ""))
+        if step_error:
+            errors[name] = step_error
     return errors
 
 
 def _ceop_variables(values: Values, case: Mapping[str, Any]) -> dict[str, Any]:
     commitments = [
-        {"party": party, "text": values[name]}
-        for party, name in (
-            ("HOUSEHOLD", "engagement_menage"),
-            ("REFERENT", "engagement_referent"),
-            ("LANDLORD", "engagement_bailleur"),
-        )
+        {"party": party, "text": values[name], "theme": theme}
+        for party, name, theme in COMMITMENT_FIELDS
         if values.get(name)
     ]
     steps, _ = _steps(values.get("etapes", ""))
+    health_steps, _ = _steps(values.get("etapes_sante", ""), "HEALTH")
+    steps += health_steps
     return {
         "input": {"objectives": _objectives(values), "steps": steps, "commitments": commitments}
     }
@@ -844,6 +876,7 @@ ACTIONS: tuple[Action, ...] = (
         error_fields={
             "DURATION_SHORTER_THAN_PROBATION": "duree",
             "INVALID_INPUT:Durées": "duree",
+            "INVALID_INPUT:durée": "duree",
             "INVALID_INPUT:aide": "aide",
         },
     ),

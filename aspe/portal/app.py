@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
-from aspe.portal import actions, case_page, homes, new_case
+from aspe.portal import actions, case_page, homes, new_case, password
 from aspe.portal.documents import CEOP_QUERY, FPEL_QUERY, ceop_pdf, fpel_request_pdf
 from aspe.portal.gql import (
     GraphQLFailure,
@@ -65,6 +65,11 @@ query Notifications {{
 
 MARK_ALL_READ = "mutation MarkAllRead { markNotificationsRead { unreadCount } }"
 
+LOGOUT = "mutation PortalLogout { logout { id } }"
+
+LOGIN_REFUSALS = {"INVALID_CREDENTIALS": 401, "TOO_MANY_ATTEMPTS": 429, "SERVER_BUSY": 503}
+"""The login's refusals the form shows (the API's French message), with their HTTP status."""
+
 LOGIN_MESSAGES = {
     "expiree": "Votre session a expiré : reconnectez-vous pour continuer.",
     "deconnexion": "Vous êtes déconnecté·e.",
@@ -104,16 +109,21 @@ def portal_router(settings: Settings) -> APIRouter:
                 request, LOGIN, {"email": email.strip(), "password": mot_de_passe}
             )
         except GraphQLFailure as failure:
-            if failure.code != "INVALID_CREDENTIALS":
+            if failure.code not in LOGIN_REFUSALS:
                 raise
             return await _login_form(
-                request, email, suivant, failure=failure.message, status_code=401
+                request,
+                email,
+                suivant,
+                failure=failure.message,
+                status_code=LOGIN_REFUSALS[failure.code],
             )
         replace_session(request, new_session(data["login"]["token"]))
         return redirect(safe_next(suivant))
 
     @router.post("/deconnexion", include_in_schema=False)
     async def logout(request: Request) -> Response:
+        await _sign_out(request)
         return forget(request, redirect("/connexion?motif=deconnexion"))
 
     @router.get("/", include_in_schema=False)
@@ -167,6 +177,8 @@ def portal_router(settings: Settings) -> APIRouter:
             raise PageNotFound("Document introuvable", "Aucun CEOP n'a encore été rédigé.")
         return _pdf(ceop_pdf(case), f"ceop-{case_id[:8]}.pdf")
 
+    password.register(router)
+
     # The case page, its documents and /evenements: last, so that the download route
     # /dossiers/{id}/documents/{document_id} never shadows the PDFs above.
     case_page.register(router)
@@ -191,6 +203,17 @@ def _pdf(content: bytes, filename: str) -> Response:
             "Cache-Control": "no-store",
         },
     )
+
+
+async def _sign_out(request: Request) -> None:
+    """End the session's token on the server too, so a copy of the cookie is worth nothing
+    after the person logged out (a session already ended has nothing left to end)."""
+    if not load_session(request).logged_in:
+        return
+    try:
+        await execute(request, LOGOUT)
+    except (LoginRequired, SessionExpired):
+        return
 
 
 async def _logged_in(request: Request) -> bool:

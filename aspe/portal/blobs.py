@@ -1,8 +1,10 @@
 """Uploaded documents' contents: a folder, one file per SHA-256 of the content.
 
 The content is stored first (``BlobStore.put``), then joined to the case by the
-``attachDocument`` mutation with its hash, run as the viewer (``ATTACH_DOCUMENT``): the domain
-decides who may join a document; the store only refuses what no one may upload (too large,
+``attachDocument`` mutation with its hash and the upload's receipt (``receipt_for``: a hash
+alone joins nothing), run as the viewer (``ATTACH_DOCUMENT``): the domain decides who may join
+a document, and keeps a content's first kind on every case; the store only refuses what no
+one may upload (too large,
 a type ``ASPE_UPLOAD_MEDIA_TYPES`` does not list, content that is not what its type says),
 with ``INVALID_INPUT`` and a French message. The same content uploaded twice is stored once.
 
@@ -19,9 +21,12 @@ from collections.abc import AsyncIterable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from aspe.domain.errors import InvalidInput, NotFound
+from aspe.files import PRIVATE_FILE, private_folder
 from aspe.graphql.inputs import MEDIA_TYPE_LABELS, check_document
+from aspe.graphql.receipts import Upload, issue_receipt
 from aspe.settings import Settings
 
 CHUNK = 64 * 1024
@@ -42,7 +47,8 @@ mutation AttachDocument($caseId: ID!, $input: AttachDocumentInput!, $key: String
 }
 """
 """Joins a stored blob to a case; variables: ``caseId``, ``input`` (``kind``, ``filename``,
-``mediaType``, ``size``, ``sha256``), optionally ``key`` (an idempotency key)."""
+``mediaType``, ``size``, ``sha256``, ``uploadReceipt``), optionally ``key`` (an idempotency
+key)."""
 
 DOCUMENTS_QUERY = """
 query CaseDocuments($id: ID!) {
@@ -65,7 +71,8 @@ class StoredBlob:
 class BlobStore:
     """Contents by SHA-256 under ``settings.blob_path`` (``ASPE_BLOB_DIR``), in folders of
     the hash's first two digits. Files are written to a temporary name and renamed, so a
-    reader never sees half a file, and two writers of the same content both succeed."""
+    reader never sees half a file, and two writers of the same content both succeed.
+    Folders are ``0700`` and files ``0600`` (``aspe.files``)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -111,7 +118,7 @@ class BlobStore:
 
     def _writer(self, media_type: str) -> _Writer:
         media = check_document(self.settings, media_type, 1)
-        self.root.mkdir(parents=True, exist_ok=True)
+        private_folder(self.root)
         return _Writer(self, media)
 
 
@@ -124,6 +131,7 @@ class _Writer:
         self.size = 0
         self.head = b""
         handle, name = tempfile.mkstemp(prefix=".upload-", dir=store.root)
+        os.fchmod(handle, PRIVATE_FILE)  # mkstemp's 0600 already; said, not assumed
         self.file = os.fdopen(handle, "wb")
         self.temporary: Path | None = Path(name)
 
@@ -145,7 +153,7 @@ class _Writer:
         target = self.store.path_of(digest)
         created = not target.is_file()
         if created:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(target.parent)
             assert self.temporary is not None
             os.replace(self.temporary, target)
             self.temporary = None
@@ -166,10 +174,21 @@ def _digest(sha256: str) -> str:
     return digest
 
 
+def receipt_for(settings: Settings, uploader: UUID, blob: StoredBlob) -> str:
+    """The upload receipt of ``blob``, just stored for the account ``uploader``: what
+    ``attachDocument`` takes as proof that this account holds this content."""
+    return issue_receipt(settings, Upload.of(uploader, blob.sha256, blob.media_type, blob.size))
+
+
 def attach_variables(
-    case_id: str, kind: str, filename: str, blob: StoredBlob, key: str | None = None
+    case_id: str,
+    kind: str,
+    filename: str,
+    blob: StoredBlob,
+    receipt: str,
+    key: str | None = None,
 ) -> dict[str, Any]:
-    """The variables of ``ATTACH_DOCUMENT`` for a blob just stored."""
+    """The variables of ``ATTACH_DOCUMENT`` for a blob just stored, with its ``receipt``."""
     return {
         "caseId": case_id,
         "input": {
@@ -178,6 +197,7 @@ def attach_variables(
             "mediaType": blob.media_type,
             "size": blob.size,
             "sha256": blob.sha256,
+            "uploadReceipt": receipt,
         },
         "key": key,
     }

@@ -8,7 +8,8 @@ visit note nor a HEALTH objective, a role without ``EVENT_METADATA`` no timeline
 Documents: an upload (``POST /dossiers/{id}/documents``, multipart) is stored in the
 ``BlobStore`` first (too large, a type not accepted, content not what its type says: refused
 in French, nothing stored), then joined to the case by the ``attachDocument`` mutation run
-as the viewer (the domain decides who may). A download (``GET /dossiers/{id}/documents/
+as the viewer with the receipt of the viewer's upload (the domain decides who may, and keeps
+the kind a content was first joined under). A download (``GET /dossiers/{id}/documents/
 {document_id}``) is served when the case, as ``DOCUMENTS_QUERY`` returns it to the viewer,
 lists the document: absent and hidden both answer 404.
 
@@ -33,6 +34,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.responses import Response, StreamingResponse
+from starlette.routing import compile_path
 
 from aspe.domain.errors import DomainError
 from aspe.graphql.inputs import MEDIA_TYPE_LABELS
@@ -48,10 +50,17 @@ from aspe.portal.blobs import (
     DOCUMENTS_QUERY,
     BlobStore,
     attach_variables,
+    receipt_for,
     visible_document,
 )
 from aspe.portal.charts import cadence_chart, data_table
-from aspe.portal.gql import GraphQLFailure, LoginRequired, SessionExpired, execute
+from aspe.portal.gql import (
+    GraphQLFailure,
+    LoginRequired,
+    SessionExpired,
+    execute,
+    session_viewer,
+)
 from aspe.portal.pages import (
     CHROME,
     ROLES,
@@ -64,6 +73,10 @@ from aspe.portal.pages import (
 )
 
 CASE_ID_LENGTH = 36
+UPLOAD_ROUTE = "/dossiers/{case_id}/documents"
+UPLOAD_PATH = compile_path(UPLOAD_ROUTE)[0]
+"""The upload form's path: the one route whose body may hold a document (``aspe.api`` gives
+it ``ASPE_UPLOAD_MAX_BYTES`` more than the body-size limit of every other route)."""
 POLL_SECONDS = 5.0
 """How often a live-updates stream asks the API again (per open page)."""
 STREAM_SECONDS = 120
@@ -93,8 +106,8 @@ query CasePage($id: ID!) {{
     ceop {{
       version draftedOn signedOn transmittedOn
       objectives {{ id theme label action progress progressNote }}
-      steps {{ label dueOn }}
-      commitments {{ party text }}
+      steps {{ label dueOn theme }}
+      commitments {{ party text theme }}
       signatures {{ signatory signedOn }}
     }}
     visits {{ id plannedAt occurredOn state kind themes householdPresent note missedReason }}
@@ -385,14 +398,17 @@ async def upload_document(request: Request, case_id: str) -> Response:
         return await _upload_refused(request, case_id, "Choisissez le fichier à joindre.")
     if kind not in DOCUMENT_KINDS:
         return await _upload_refused(request, case_id, "Choisissez la nature du document.")
-    store = BlobStore(request.app.state.settings)
+    settings = request.app.state.settings
     try:
-        blob = await store.put_stream(_chunks(upload), _media_type(upload))
+        blob = await BlobStore(settings).put_stream(_chunks(upload), _media_type(upload))
     except DomainError as refusal:
         return await _upload_refused(request, case_id, refusal.message)
+    receipt = receipt_for(settings, (await session_viewer(request)).id, blob)
     try:
         await execute(
-            request, ATTACH_DOCUMENT, attach_variables(case_id, kind, upload.filename, blob)
+            request,
+            ATTACH_DOCUMENT,
+            attach_variables(case_id, kind, upload.filename, blob, receipt),
         )
     except GraphQLFailure as failure:
         if failure.code == "NOT_FOUND":
@@ -518,7 +534,7 @@ def register(router: APIRouter) -> None:
     async def case_page(request: Request, case_id: str) -> Response:
         return await show_case(request, case_id)
 
-    @router.post("/dossiers/{case_id}/documents", include_in_schema=False)
+    @router.post(UPLOAD_ROUTE, include_in_schema=False)
     async def case_upload(request: Request, case_id: str) -> Response:
         return await upload_document(request, case_id)
 

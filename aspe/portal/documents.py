@@ -71,8 +71,8 @@ query Ceop($id: ID!) {
       signedOn
       transmittedOn
       objectives { theme label action progress }
-      steps { label dueOn }
-      commitments { party text }
+      steps { label dueOn theme }
+      commitments { party text theme }
       signatures { signatory signedOn }
     }
   }
@@ -363,14 +363,18 @@ def ceop_pdf(case: Mapping[str, Any]) -> bytes:
         pdf.paragraph("Aucune étape précisée.")
     for step in steps:
         due = step.get("dueOn")
-        pdf.bullet(
-            f"{step.get('label') or '—'}" + (f" (échéance : {french_date(due)})" if due else "")
-        )
+        details = [f"thème : {_theme(step['theme']).lower()}"] if step.get("theme") else []
+        details += [f"échéance : {french_date(due)}"] if due else []
+        pdf.bullet(f"{step.get('label') or '—'}" + (f" ({', '.join(details)})" if details else ""))
 
     pdf.section("Le rôle et les engagements de chacun")
     by_party: dict[str, list[str]] = {}
     for commitment in ceop.get("commitments") or ():
-        by_party.setdefault(commitment.get("party") or "", []).append(commitment.get("text") or "—")
+        theme = commitment.get("theme")
+        text = (commitment.get("text") or "—") + (
+            f" (thème : {_theme(theme).lower()})" if theme else ""
+        )
+        by_party.setdefault(commitment.get("party") or "", []).append(text)
     for party in Party:
         if party.name in by_party:
             pdf.paragraph(PARTY_LABELS[party], bold=True)

@@ -81,11 +81,17 @@ def schema_of(request: Request) -> strawberry.Schema:
 
 
 async def session_viewer(request: Request) -> Viewer:
-    """The viewer of the session's token, checked now (its expiry by the app's clock)."""
+    """The viewer of the session's token, checked now (its expiry by the app's clock, its
+    account in the store) — once per request: a page runs several operations, and each
+    check loads the account."""
     session = load_session(request)
     if session.token is None:
         raise LoginRequired()
-    viewer = await viewer_for_token(request.app.state, session.token)
+    checked: tuple[str, Viewer | ApiError] | None = getattr(request.state, "aspe_viewer", None)
+    if checked is None or checked[0] != session.token:
+        checked = (session.token, await viewer_for_token(request.app.state, session.token))
+        request.state.aspe_viewer = checked
+    viewer = checked[1]
     if isinstance(viewer, ApiError):
         raise SessionExpired()
     return viewer
@@ -109,7 +115,7 @@ async def execute_anonymously(
 async def run(
     request: Request, query: str, variables: dict[str, Any] | None, viewer: Viewer | None
 ) -> dict[str, Any]:
-    context = context_for(request.app.state, viewer)
+    context = context_for(request.app.state, viewer, request)
     result = await schema_of(request).execute(
         query, variable_values=variables or {}, context_value=context
     )

@@ -4,7 +4,9 @@ The cookie is signed with ``ASPE_SECRET_KEY`` (itsdangerous), HttpOnly, SameSite
 in production (``ASPE_SESSION_COOKIE_SECURE``), and lives ``ASPE_SESSION_MAX_AGE_MINUTES``.
 It holds no identity of its own: the viewer is whatever the API's token says, checked on
 every page by ``aspe.portal.gql`` exactly as ``/graphql`` checks a bearer token, so the
-session ends when the token expires.
+session ends when the token expires, and as soon as its account is deactivated, changes
+its password or logs out (``/deconnexion`` runs ``logout``: a copy of the cookie is worth
+nothing after it).
 
 Every visitor, logged in or not, has a per-session CSRF token; every form carries it as
 ``csrf_token`` and every POST is refused (403) without it (``check_csrf``). Logging in starts
@@ -52,7 +54,7 @@ def new_session(token: str | None = None) -> PortalSession:
 
 
 def _serializer(settings: Settings) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.secret_key.get_secret_value(), salt=_SALT)
+    return URLSafeTimedSerializer(settings.signing_key(), salt=_SALT)
 
 
 def _settings(request: Request) -> Settings:

@@ -24,7 +24,17 @@ from aspe.application import AspeApplication
 from aspe.domain.case import STATUS_AFTER, Case
 from aspe.domain.household import Household
 from aspe.domain.values import ConsentScope, ObjectiveProgress
-from aspe.projections.readmodel import ReadModel, cents, findings, handles, names, objectives, text
+from aspe.projections.readmodel import (
+    ReadModel,
+    cents,
+    commitments,
+    findings,
+    handles,
+    names,
+    objectives,
+    steps,
+    text,
+)
 from aspe.projections.tables import BOOL, INT, JSON, TEXT, Row, Table
 from aspe.projections.time_travel import replay
 from aspe.projections.view import Changes, TableView
@@ -292,8 +302,8 @@ class CaseFile(ReadModel):
             "version": event.version,
             "drafted_on": text(event.drafted_on),
             "objectives": [_with_progress(changes, case_id, item) for item in items],
-            "steps": [{"label": step.label, "due_on": text(step.due_on)} for step in event.steps],
-            "commitments": [{"party": c.party.name, "text": c.text} for c in event.commitments],
+            "steps": steps(event.steps),
+            "commitments": commitments(event.commitments),
             "required_signatories": names(event.required_signatories),
             "signatures": {},
             "signed_on": None,

@@ -126,6 +126,10 @@ class Directory(ReadModel):
             }
         )
 
+    @handles(Household.CredentialsReplaced)
+    def household_credentials(self, event: Any, changes: Changes) -> None:
+        changes.accounts.update(str(event.originator_id), email=event.email)
+
     @handles(Case.Opened)
     def case_opened(self, event: Any, changes: Changes) -> None:
         household = changes.households.get(str(event.household_id)) or {}

@@ -29,6 +29,31 @@ class ProjectionTimeout(DomainError):
         )
 
 
+class ReadModelFailed(DomainError):
+    """A reader waited for its own write to reach a read model that has stopped on an
+    event it could not apply: waiting longer would not help.
+
+    The write is stored; the read model resumes once the cause is fixed and its runner
+    restarted (``aspe projections status`` shows where and why it stopped).
+    """
+
+    code = "READ_MODEL_FAILED"
+    default_message = (
+        "Votre modification est enregistrée, mais l'affichage est momentanément arrêté "
+        "sur une erreur ; l'équipe technique en est avertie."
+    )
+
+    def __init__(self, name: str, position: int, error: str) -> None:
+        super().__init__()
+        self.name, self.position, self.error = name, position, error
+
+    def __str__(self) -> str:
+        return (
+            f"{self.message} (projection {self.name} stopped at position {self.position}: "
+            f"{self.error})"
+        )
+
+
 class UnknownProjection(DomainError):
     code = "UNKNOWN_PROJECTION"
     default_message = "Vue inconnue."
@@ -37,4 +62,8 @@ class UnknownProjection(DomainError):
         super().__init__(f"Vue inconnue : {name}. Vues : {', '.join(known)}.")
 
 
-READ_SIDE_ERRORS: tuple[type[DomainError], ...] = (ProjectionTimeout, UnknownProjection)
+READ_SIDE_ERRORS: tuple[type[DomainError], ...] = (
+    ProjectionTimeout,
+    ReadModelFailed,
+    UnknownProjection,
+)

@@ -119,8 +119,7 @@ def _build_store(settings: Settings) -> TableView:
         datastore = InfrastructureFactory.construct(env).datastore
         view = PostgresTableView(datastore, STORE_NAME, (DELIVERIES, INBOX))
     else:
-        path = settings.sqlite_path(STORE_NAME)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path = settings.private_sqlite_path(STORE_NAME)
         view = SQLiteTableView(SQLiteDatastore(str(path)), STORE_NAME, (DELIVERIES, INBOX))
     view.create_tables()
     return view

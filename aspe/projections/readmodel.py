@@ -19,7 +19,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
 from aspe.domain.rules import DEFAULT_RULES, RuleParameters
-from aspe.domain.values import Finding, Objective
+from aspe.domain.values import Commitment, Finding, Objective, Step, Theme
 from aspe.projections.tables import Table
 from aspe.projections.view import Changes, TableView
 
@@ -44,6 +44,9 @@ class ReadModel(Projection[TableView]):
     handlers: ClassVar[dict[type, Handler]] = {}
     uses_rules: ClassVar[bool] = False
     """Rows depend on the rule parameters: a change of settings rebuilds the read model."""
+    retried_by_its_runner: ClassVar[bool] = False
+    """Its batches fail for outside reasons that pass (the notifier's Redis) and its runner
+    tries them again: a failure is raised to it instead of stopping the read model."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -105,3 +108,30 @@ def objectives(items: Sequence[Objective]) -> list[dict[str, Any]]:
         {"id": item.id, "theme": item.theme.name, "label": item.label, "action": item.action}
         for item in items
     ]
+
+
+def _theme(theme: Theme | None) -> str | None:
+    return None if theme is None else theme.name
+
+
+def steps(items: Sequence[Step]) -> list[dict[str, Any]]:
+    """CEOP steps as JSON rows, each with its theme (``authorization`` filters HEALTH ones);
+    the caller passes only those its audience may see."""
+    return [
+        {"label": item.label, "due_on": text(item.due_on), "theme": _theme(item.theme)}
+        for item in items
+    ]
+
+
+def commitments(items: Sequence[Commitment]) -> list[dict[str, Any]]:
+    """CEOP commitments as JSON rows, each with its theme; the caller passes only those its
+    audience may see."""
+    return [
+        {"party": item.party.name, "text": item.text, "theme": _theme(item.theme)} for item in items
+    ]
+
+
+def not_health(items: Sequence[Any]) -> list[Any]:
+    """The items (steps, commitments) of a theme other than HEALTH, for a read model whose
+    audience does not see HEALTH items (DESIGN §6)."""
+    return [item for item in items if item.theme is not Theme.HEALTH]

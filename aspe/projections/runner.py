@@ -10,28 +10,57 @@ Following new events uses the store's subscription (PostgreSQL LISTEN/NOTIFY, th
 the library's ``ApplicationSubscription``). The SQLite recorder has none, so there a
 ``PollingSubscription`` looks again after a short interval, or at once when this process
 stored events (``AspeApplication.new_events``).
+
+A read model that cannot apply an event (a bug in its handler, a value its database
+refuses) stops alone at that event: the events before it are applied, its position stays
+just before it, the failure is recorded in its own store and logged, and the other read
+models go on. Nothing is skipped: the next start of a runner tries the event again, which
+heals a fixed bug and stops at the same place otherwise. Errors of the connection itself
+(the database is down) still stop the runner, as before: they are not the read model's.
 """
 
 from __future__ import annotations
 
 import bisect
 import gc
+import logging
 import queue
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
-from eventsourcing.persistence import ListenNotifySubscription, Notification, Tracking
+import psycopg
+from eventsourcing.persistence import (
+    InterfaceError,
+    ListenNotifySubscription,
+    Notification,
+    OperationalError,
+    Tracking,
+)
 from eventsourcing.projection import ApplicationSubscription
+from eventsourcing.utils import get_topic
 
 from aspe.application import AspeApplication
-from aspe.projections.errors import ProjectionTimeout, UnknownProjection
+from aspe.projections.errors import ProjectionTimeout, ReadModelFailed, UnknownProjection
 from aspe.projections.readmodel import ReadModel
-from aspe.projections.view import APPLICATION_NAME, PositionMoved
+from aspe.projections.view import APPLICATION_NAME, Failure, PositionMoved
+
+log = logging.getLogger("aspe.projections")
 
 FOLLOW_BATCH = 1_000
+
+CONNECTION_ERRORS: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    sqlite3.OperationalError,
+)
+"""The database is unreachable or busy: the runner stops (and is restarted), the read
+model is not at fault."""
 
 Progress = Callable[[int], None]
 
@@ -42,6 +71,8 @@ class ProjectionStatus:
     position: int
     head: int
     rebuilding: bool
+    failure: Failure | None = None
+    """The event the read model stopped on, if it did."""
 
     @property
     def lag(self) -> int:
@@ -104,6 +135,8 @@ class Projector:
         self.rebuild_batch_size = rebuild_batch_size
         self.poll_interval = poll_interval
         self.wait_timeout = wait_timeout
+        self.failed: dict[str, Failure] = {}
+        """Read models stopped by this projector: it gives them nothing more until restarted."""
 
     def close(self) -> None:
         """Close the read models' stores (not the application, which the caller owns)."""
@@ -131,16 +164,32 @@ class Projector:
                 position=model.view.max_tracking_id(APPLICATION_NAME) or 0,
                 head=head,
                 rebuilding=model.view.is_rebuilding,
+                failure=model.view.failure(),
             )
             for model in self.read_models.values()
         ]
 
     def wait(self, name: str, position: int, timeout: float | None = None) -> None:
         """Read-your-writes: return once ``name`` holds ``position``, or raise after ``timeout``
-        (default: the ``read_your_writes_timeout`` setting)."""
+        (default: the ``read_your_writes_timeout`` setting); raise ``ReadModelFailed`` as
+        soon as the read model is seen stopped on an event at or before ``position``."""
         timeout = self.wait_timeout if timeout is None else timeout
-        if not self.model(name).view.wait_for(position, timeout):
-            raise ProjectionTimeout(name, position, timeout)
+        view = self.model(name).view
+
+        def stopped_before() -> Failure | None:
+            failure = view.failure()
+            return failure if failure is not None and failure.position <= position else None
+
+        if view.wait_for(position, timeout, given_up=lambda: stopped_before() is not None):
+            return
+        failure = stopped_before()
+        if failure is not None:
+            raise ReadModelFailed(name, failure.position, f"{failure.error}: {failure.message}")
+        raise ProjectionTimeout(name, position, timeout)
+
+    def healthy(self, models: Sequence[ReadModel]) -> list[ReadModel]:
+        """``models`` but those this projector has stopped."""
+        return [model for model in models if model.name not in self.failed]
 
     # ---------------------------------------------------------------- preparing
     def prepare(self) -> None:
@@ -161,7 +210,8 @@ class Projector:
 
         A rebuild that was interrupted is resumed from its position, not started over.
         ``progress(done, total)`` returns the callback told of each batch. Returns whether
-        the rebuild reached the head (False if ``stop`` was set first).
+        the rebuild reached the head (False if ``stop`` was set first). A read model that
+        stops on an event stays marked as rebuilding, at that event (``failed``).
         """
         models = self.select(names)
         for model in models:
@@ -177,7 +227,7 @@ class Projector:
             )
         if stop is not None and stop.is_set():
             return False
-        self._finish_rebuilds(models)
+        self._finish_rebuilds(self.healthy(models))
         return True
 
     # ------------------------------------------------------------------ catching up
@@ -189,12 +239,19 @@ class Projector:
         stop: threading.Event | None = None,
         batch_size: int | None = None,
     ) -> int:
-        """Apply every stored event after the laggiest model's position; return the last."""
-        models = list(models or self.read_models.values())
+        """Apply every stored event after the laggiest model's position; return the last.
+
+        Read models stopped on an error are left where they are."""
+        models = self.healthy(list(models or self.read_models.values()))
+        if not models:
+            return 0
         limit = batch_size or self.batch_size
         position = min(model.view.position or 0 for model in models)
         recorder, mapper = self.app.recorder, self.app.mapper
         while not (stop and stop.is_set()):
+            models = self.healthy(models)
+            if not models:
+                break
             notifications = recorder.select_notifications(
                 start=position, limit=limit, stop=until, inclusive_of_start=False
             )
@@ -220,17 +277,65 @@ class Projector:
 
         ``previous`` is the position just before this batch: a model found behind it (its
         tables were reset by a rebuild elsewhere) first catches up to it, so none skips.
+        A model that cannot apply one of the events stops there, alone (``_stop``).
         """
-        tracking = Tracking(APPLICATION_NAME, positions[-1])
-        for model in models:
+        for model in self.healthy(models):
             if (model.view.position or 0) < previous:
                 self.catch_up([model], until=previous)
             already = model.view.position or 0
-            if already >= positions[-1]:
+            if already >= positions[-1] or model.name in self.failed:
                 continue
             start = bisect.bisect_right(positions, already)
             with suppress(PositionMoved):  # another runner got there first: it holds them
-                model.process_batch(events[start:], tracking)
+                self._apply_to(model, positions[start:], events[start:])
+
+    def _apply_to(self, model: ReadModel, positions: Sequence[int], events: Sequence[Any]) -> None:
+        failed = self._apply_or_find_failure(model, positions, events)
+        if failed is not None:
+            offset, error = failed
+            self._stop(model, positions[offset], events[offset], error)
+
+    def _apply_or_find_failure(
+        self, model: ReadModel, positions: Sequence[int], events: Sequence[Any]
+    ) -> tuple[int, Exception] | None:
+        """Apply ``events`` in one batch; if it fails, apply them in halves, and so on, until
+        the event that fails alone is found: its offset and error (``None``: all applied).
+
+        Every failed attempt is rolled back, so the read model ends just before that event.
+        """
+        try:
+            model.process_batch(events, Tracking(APPLICATION_NAME, positions[-1]))
+            return None
+        except PositionMoved:
+            raise
+        except CONNECTION_ERRORS:
+            raise
+        except Exception as error:
+            if model.retried_by_its_runner:
+                raise
+            if len(events) == 1:
+                return 0, error
+        half = len(events) // 2
+        first = self._apply_or_find_failure(model, positions[:half], events[:half])
+        if first is not None:
+            return first
+        second = self._apply_or_find_failure(model, positions[half:], events[half:])
+        return None if second is None else (half + second[0], second[1])
+
+    def _stop(self, model: ReadModel, position: int, event: Any, error: Exception) -> None:
+        """Stop ``model`` at the event it could not apply: recorded, logged, given no more."""
+        failure = Failure.of(position, get_topic(type(event)), error)
+        self.failed[model.name] = failure
+        model.view.record_failure(failure)
+        log.error(
+            "read model %s stopped at position %s (%s): %s: %s; the other read models go on",
+            model.name,
+            position,
+            failure.topic,
+            failure.error,
+            failure.message,
+            exc_info=error,
+        )
 
     # ------------------------------------------------------------------- following
     def follow(self, stop: threading.Event, ready: threading.Event | None = None) -> None:
@@ -238,7 +343,7 @@ class Projector:
         self.prepare()
         self.catch_up(stop=stop)
         models = list(self.read_models.values())
-        start = min(model.view.position or 0 for model in models)
+        start = min((model.view.position or 0 for model in self.healthy(models)), default=0)
         with self._pumped(start, stop) as events:
             if ready is not None:
                 ready.set()

@@ -13,8 +13,18 @@ from typing import Any
 
 from aspe.domain.case import STATUS_AFTER, Case
 from aspe.domain.household import Household
-from aspe.domain.values import Commitment, Status, Step
-from aspe.projections.readmodel import ReadModel, cents, findings, handles, objectives, text
+from aspe.domain.values import Status
+from aspe.projections.readmodel import (
+    ReadModel,
+    cents,
+    commitments,
+    findings,
+    handles,
+    not_health,
+    objectives,
+    steps,
+    text,
+)
 from aspe.projections.tables import BOOL, INT, JSON, TEXT, Row, Table
 from aspe.projections.view import Changes, TableView
 
@@ -191,8 +201,8 @@ class SpslhRegister(ReadModel):
                 "version": event.version,
                 "drafted_on": text(event.drafted_on),
                 "objectives": objectives(event.objectives),
-                "steps": [_step(step) for step in event.steps],
-                "commitments": [_commitment(c) for c in event.commitments],
+                "steps": steps(not_health(event.steps)),
+                "commitments": commitments(not_health(event.commitments)),
             }
         )
 
@@ -244,14 +254,6 @@ def _update(changes: Changes, event: Any, **values: Any) -> None:
     if status is not None:
         values["status"] = status.name
     changes.requests.update(str(event.originator_id), **values)
-
-
-def _step(step: Step) -> dict[str, Any]:
-    return {"label": step.label, "due_on": text(step.due_on)}
-
-
-def _commitment(commitment: Commitment) -> dict[str, Any]:
-    return {"party": commitment.party.name, "text": commitment.text}
 
 
 # ------------------------------------------------------------------------ read side

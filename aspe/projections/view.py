@@ -10,11 +10,13 @@ reads the database only for rows it has not seen in this process.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +39,38 @@ APPLICATION_NAME = "aspe"
 MAX_CACHED_ROWS = 300_000
 SET_BASED_UPSERT_ROWS = 100
 META = Table("meta", {"key": TEXT, "value": TEXT}, key=("key",))
+FAILURE = "failure"
+"""The meta row recording where the read model stopped on an error (absent: it did not)."""
+MAX_ERROR_MESSAGE = 500
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Where a read model stopped: the event it could not apply, and why.
+
+    Kept in the read model's own ``meta`` table: it lives and dies with the read model's
+    rows (a reset drops it, a rebuild records it again if the cause remains), any process
+    reads it (``aspe projections status``, a mutation's read-your-writes wait), and the next
+    batch committed past it deletes it.
+    """
+
+    position: int
+    topic: str
+    error: str
+    message: str
+    at: str
+
+    @classmethod
+    def of(cls, position: int, topic: str, error: BaseException) -> Failure:
+        message = " ".join(str(error).split())[:MAX_ERROR_MESSAGE]  # one line, bounded
+        return cls(position, topic, type(error).__name__, message, datetime.now(UTC).isoformat())
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)  # control characters escaped
+
+    @classmethod
+    def from_json(cls, value: str) -> Failure:
+        return cls(**json.loads(value))
 
 
 class PositionMoved(IntegrityError):
@@ -242,10 +276,7 @@ class TableView(TrackingRecorder):
         with self.transaction(commit=True) as cursor:
             self._tracked_position(cursor)  # one runner at a time builds the indexes
             self._create_indexes(cursor)
-            cursor.execute(
-                f"DELETE FROM {self.name_of(META)} WHERE key = {self.dialect.placeholder}",
-                ("rebuild_started_at",),
-            )
+            self._delete_meta(cursor, "rebuild_started_at")
 
     def _is_rebuilding(self, cursor: Any) -> bool:
         cursor.execute(
@@ -270,6 +301,22 @@ class TableView(TrackingRecorder):
     def _put_meta(self, cursor: Any, key: str, value: str) -> None:
         cursor.execute(self.dialect.upsert(META, self.name_of(META)), (key, value))
 
+    def _delete_meta(self, cursor: Any, key: str) -> None:
+        cursor.execute(
+            f"DELETE FROM {self.name_of(META)} WHERE key = {self.dialect.placeholder}", (key,)
+        )
+
+    # -------------------------------------------------------------------- failure
+    def record_failure(self, failure: Failure) -> None:
+        """Record, durably and on its own, the event this read model stopped on."""
+        with self.transaction(commit=True) as cursor:
+            self._put_meta(cursor, FAILURE, failure.to_json())
+
+    def failure(self) -> Failure | None:
+        """The event this read model stopped on, as committed (by any process)."""
+        value = self.meta(FAILURE)
+        return None if value is None else Failure.from_json(value)
+
     # ---------------------------------------------------------------------- writes
     def begin(self) -> Changes:
         return Changes(
@@ -290,6 +337,7 @@ class TableView(TrackingRecorder):
                 for rows in changes:
                     self._write(cursor, rows)
                 self._insert_tracking(cursor, tracking)
+                self._delete_meta(cursor, FAILURE)  # past the event it stopped on, if any
         except IntegrityError as error:
             self._forget()
             if self.position != expected:  # the other runner's rows collided with ours
@@ -435,13 +483,16 @@ class TableView(TrackingRecorder):
             return table
         return META if table == META.name else self._by_name[table]
 
-    def wait_for(self, position: int, timeout: float) -> bool:
-        """Whether the view reaches ``position`` within ``timeout`` seconds (polls briefly)."""
+    def wait_for(
+        self, position: int, timeout: float, given_up: Callable[[], bool] = lambda: False
+    ) -> bool:
+        """Whether the view reaches ``position`` within ``timeout`` seconds (polls briefly);
+        ``False`` at once when ``given_up()`` says it never will (it stopped on an error)."""
         deadline = time.monotonic() + timeout
         interval = 0.005
         while not self.has_tracking_id(APPLICATION_NAME, position):
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            if remaining <= 0 or given_up():
                 return False
             time.sleep(min(interval, remaining))
             interval = min(interval * 2, 0.1)

@@ -44,6 +44,7 @@ from celery import Celery, Task, shared_task
 from eventsourcing.persistence import PersistenceError
 from kombu.exceptions import OperationalError
 
+from aspe.files import private_folder, write_private
 from aspe.projections.inbox import (
     DELIVERIES,
     add_notification,
@@ -340,12 +341,13 @@ def outbox(settings: Settings) -> Path:
 
 
 def write_eml(folder: Path, email: EmailMessage) -> Path:
-    """Write the e-mail under its Message-ID, whole or not at all (rename is atomic)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write the e-mail under its Message-ID, whole or not at all (rename is atomic),
+    readable by its owner only (``0600`` in a ``0700`` folder)."""
+    private_folder(folder)
     name = str(email["Message-ID"]).strip("<>").split("@")[0]
     path = folder / f"{name}.eml"
     partial = folder / f".{name}.eml.partial"
-    partial.write_bytes(email.as_bytes())
+    write_private(partial, email.as_bytes())
     partial.replace(path)
     return path
 

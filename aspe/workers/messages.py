@@ -26,10 +26,14 @@ class Recipient:
     account_id: UUID
     name: str
     email: str | None = None
+    email_only: bool = False
+    """An address the account had before (told of its replacement): no inbox of its own."""
 
     @property
     def channels(self) -> tuple[Channel, ...]:
         """Every account has an inbox; e-mail needs an address."""
+        if self.email_only:
+            return (Channel.EMAIL,) if self.email else ()
         return (Channel.EMAIL, Channel.INBOX) if self.email else (Channel.INBOX,)
 
 

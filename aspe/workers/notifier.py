@@ -38,8 +38,8 @@ from aspe.projections.tables import INT, TEXT, Table
 from aspe.projections.view import APPLICATION_NAME, TableView
 from aspe.settings import Settings
 from aspe.workers.messages import Message
-from aspe.workers.recipients import AddressBook
-from aspe.workers.texts import Facts, Lens, compose
+from aspe.workers.recipients import ACCOUNT_EVENTS, AddressBook, Reader
+from aspe.workers.texts import ACCOUNT_COMPOSERS, Facts, Lens, compose
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,8 @@ def messages_for(event: Any, book: AddressBook) -> list[Message]:
     readers = book.readers_of(event)
     if not readers:
         return []
+    if type(event) in ACCOUNT_EVENTS:
+        return [account_message(event, reader) for reader in readers]
     case = book.case(str(event.originator_id))
     assert case is not None  # readers_of found readers of it
     facts = Facts(
@@ -82,6 +84,14 @@ def messages_for(event: Any, book: AddressBook) -> list[Message]:
                 )
             )
     return messages
+
+
+def account_message(event: Any, reader: Reader) -> Message:
+    """What an account event tells its holder (at an address it had before: by e-mail)."""
+    recipient = reader.recipient
+    subject, body = ACCOUNT_COMPOSERS[type(event)](event, recipient.name)
+    at = ":adresse-precedente" if recipient.email_only else ""
+    return Message(f"{event_key(event)}:{recipient.account_id}{at}", recipient, subject, body)
 
 
 def default_dispatch(messages: Sequence[Message]) -> None:
@@ -109,6 +119,7 @@ class Notifier(Directory):
 
     name = "notifier"
     tables = (*Directory.tables, START)
+    retried_by_its_runner = True  # a dispatch fails while Redis is down: NotifierRunner retries
 
     def __init__(
         self,

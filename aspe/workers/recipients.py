@@ -9,7 +9,7 @@ on, the commission of a request from its registration on, another association ne
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 from uuid import UUID
@@ -17,6 +17,7 @@ from uuid import UUID
 from aspe.authorization import Viewer, may_see_case
 from aspe.domain.actors import Role
 from aspe.domain.case import Case
+from aspe.domain.household import Household
 from aspe.projections import directory
 from aspe.projections.tables import Row
 from aspe.projections.view import Changes, TableView
@@ -42,6 +43,14 @@ def case_event(name: str) -> type:
     return event_class
 
 
+def household_event(name: str) -> type:
+    """A ``Household`` event class (made at run time by the library's ``@event``)."""
+    event_class: type = getattr(Household, name)
+    return event_class
+
+
+CREDENTIALS_REPLACED = household_event("CredentialsReplaced")
+
 WHO_IS_TOLD: Mapping[type, tuple[Audience, ...]] = {
     case_event(name): audiences
     for name, audiences in (
@@ -56,9 +65,14 @@ WHO_IS_TOLD: Mapping[type, tuple[Audience, ...]] = {
         ("MeasureStopped", ALL_PARTIES),
         ("MeasureCompleted", ALL_PARTIES),
     )
-}
+} | {CREDENTIALS_REPLACED: (A.HOUSEHOLD,)}
 """The events that concern someone, and whom. The landlord hears of the commission's
-decisions only when a measure is granted or stopped; what each is told is ``texts``'."""
+decisions only when a measure is granted or stopped; what each is told is ``texts``'.
+A household whose login was replaced is told, at its new address and its previous one:
+if someone else asked for it, the household learns it where it used to be reached."""
+
+ACCOUNT_EVENTS = frozenset({CREDENTIALS_REPLACED})
+"""Events of an account rather than of a case: told to the account's holder only."""
 
 
 @dataclass(frozen=True)
@@ -139,8 +153,21 @@ class AddressBook:
                     yield referent
             yield from self.with_role(Role.ASSOCIATION_MANAGER, case["association_id"])
 
+    def holders_of(self, event: Any) -> list[Reader]:
+        """The holder of the account an account event is about, and its previous address."""
+        holder = self.account(str(event.originator_id))
+        if holder is None:
+            return []
+        previous = getattr(event, "previous_email", None)
+        if not previous or previous == holder.recipient.email:
+            return [holder]
+        at_previous = replace(holder.recipient, email=previous, email_only=True)
+        return [holder, replace(holder, recipient=at_previous)]
+
     def readers_of(self, event: Any) -> list[Reader]:
         """Whom ``event`` concerns, once each, among those who may see its case."""
+        if type(event) in ACCOUNT_EVENTS:
+            return self.holders_of(event)
         audiences = WHO_IS_TOLD.get(type(event), ())
         case = self.case(str(event.originator_id)) if audiences else None
         if case is None:

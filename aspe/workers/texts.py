@@ -18,7 +18,7 @@ from typing import Any
 from aspe.application.history import MEASURE_LABELS, STOP_LABELS
 from aspe.authorization import Category, allows
 from aspe.domain.actors import Role
-from aspe.workers.recipients import case_event
+from aspe.workers.recipients import CREDENTIALS_REPLACED, case_event
 
 C = Category
 MONTHS = (
@@ -211,6 +211,32 @@ COMPOSERS: Mapping[type, Compose] = {
         ("MeasureStopped", stopped),
         ("MeasureCompleted", completed),
     )
+}
+
+
+# ------------------------------------------------------------------ accounts
+ACCOUNT_SIGNATURE = (
+    "Si vous n'avez pas demandé ce changement, prévenez sans attendre l'association qui "
+    "vous accompagne.\n\n"
+    "— Plateforme ASPE (message automatique, merci de ne pas y répondre)"
+)
+
+
+def credentials_replaced(event: Any, name: str) -> tuple[str, str]:
+    """To a household whose login was replaced, at its new address and its previous one."""
+    lines = [
+        f"Bonjour {name}," if name else "Bonjour,",
+        f"Les identifiants de connexion du compte ASPE de votre ménage ont été remplacés le "
+        f"{french_date(event.timestamp.date())} par l'association qui vous accompagne.",
+        f"Vous vous connectez désormais avec l'adresse {event.email} et le nouveau mot de "
+        "passe que l'association vous a remis. Les sessions ouvertes auparavant sont fermées.",
+        ACCOUNT_SIGNATURE,
+    ]
+    return "Vos identifiants de connexion ont été remplacés", "\n\n".join(lines)
+
+
+ACCOUNT_COMPOSERS: Mapping[type, Callable[[Any, str], tuple[str, str]]] = {
+    CREDENTIALS_REPLACED: credentials_replaced,
 }
 
 

@@ -157,9 +157,14 @@ def browser() -> Iterator[Browser]:
             launched.close()
 
 
+CSP_REFUSAL = "Content Security Policy"
+"""What chromium's console says when the page's Content-Security-Policy refuses something."""
+
+
 @pytest.fixture
 def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
-    """A fresh page (no cookies) whose relative URLs go to the live server, in French."""
+    """A fresh page (no cookies) whose relative URLs go to the live server, in French; a
+    test fails if chromium reports anything the pages' Content-Security-Policy refused."""
     context = browser.new_context(
         base_url=live_server.url,
         locale="fr-FR",
@@ -167,10 +172,25 @@ def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
         viewport={"width": 1280, "height": 800},
     )
     opened = context.new_page()
+    refused = csp_refusals(opened)
     try:
         yield opened
     finally:
         context.close()
+    assert refused == [], "the Content-Security-Policy refused:\n" + "\n".join(refused)
+
+
+def csp_refusals(page: Page) -> list[str]:
+    """A list that fills with what the page's Content-Security-Policy refuses, as chromium's
+    console reports it (a test asserts it stayed empty)."""
+    refused: list[str] = []
+
+    def on_console(message: Any) -> None:
+        if CSP_REFUSAL in message.text:
+            refused.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
+    return refused
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -187,7 +207,9 @@ def accessibility_violations(page: Page) -> list[dict[str, Any]]:
     if not AXE.is_file():
         _missing(f"axe-core at {AXE.relative_to(ROOT)}")
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE))
+        # Evaluated by the driver, not added as a <script> tag: the pages'
+        # Content-Security-Policy refuses inline scripts.
+        page.evaluate(AXE.read_text(encoding="utf-8"))
     results: dict[str, Any] = page.evaluate(
         "async () => await axe.run(document, {resultTypes: ['violations']})"
     )

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.browser.conftest import LiveServer, check_accessibility, screenshot
+from tests.browser.conftest import LiveServer, check_accessibility, csp_refusals, screenshot
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
@@ -71,6 +71,7 @@ def logged_in(browser: Browser, live_server: LiveServer, role: str) -> Iterator[
     )
     try:
         page = context.new_page()
+        refused = csp_refusals(page)
         page.goto("/connexion")
         form = page.locator("form", has=page.locator("input[name=mot_de_passe]"))
         form.locator("input[name=email]").fill(live_server.email_of(role))
@@ -80,6 +81,7 @@ def logged_in(browser: Browser, live_server: LiveServer, role: str) -> Iterator[
         yield page
     finally:
         context.close()
+    assert refused == [], "the Content-Security-Policy refused:\n" + "\n".join(refused)
 
 
 def action_form(page: Page, title: str) -> Locator:
@@ -277,9 +279,9 @@ def test_a_new_case_goes_through_the_portal_one_role_after_another(
         form = action_form(referent, "Rédiger le CEOP")
         form.get_by_label(HEALTH_OBJECTIVE).check()
         form.locator(f"input[type=checkbox][value={BUDGET_OBJECTIVE_VALUE}]").check()
-        form.get_by_label("Étapes").fill(STEP)
-        form.get_by_label("Engagements du ménage").fill(HOUSEHOLD_COMMITMENT)
-        form.get_by_label("Engagements du référent").fill(REFERENT_COMMITMENT)
+        form.get_by_label("Étapes (facultatif)", exact=True).fill(STEP)
+        form.get_by_label("Engagements du ménage", exact=True).fill(HOUSEHOLD_COMMITMENT)
+        form.get_by_label("Engagements du référent", exact=True).fill(REFERENT_COMMITMENT)
         submit(referent, form, "Enregistrer", "redaction_ceop")
 
         # then the CEOP, version 1, awaits its signatures, its objectives grouped by theme

@@ -276,8 +276,8 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
         ),
         "signedOn": Row.CEOP_SIGNATURE_DATE,
     },
-    "Step": dict.fromkeys(("label", "dueOn"), Row.CEOP),
-    "Commitment": dict.fromkeys(("party", "text"), Row.CEOP),
+    "Step": dict.fromkeys(("label", "dueOn", "theme"), Row.CEOP),
+    "Commitment": dict.fromkeys(("party", "text", "theme"), Row.CEOP),
     "Signature": dict.fromkeys(("signatory", "signedOn"), Row.CEOP),
     "Visit": {
         **dict.fromkeys(("id", "plannedAt", "occurredOn", "state"), Row.VISIT_DATES),

@@ -83,10 +83,15 @@ OBJECTIVES = (
     Objective("obj-landlord", Theme.MEDIATION, "Renouer avec le bailleur", "MEDIATION_LANDLORD"),
     Objective("obj-health", Theme.HEALTH, f"{HEALTH_MARKER} objectif : reprendre un suivi"),
 )
-STEPS = (Step("Budget établi", DAY_ZERO + timedelta(days=30)), Step("Plan d'apurement signé"))
+STEPS = (
+    Step("Budget établi", DAY_ZERO + timedelta(days=30), Theme.BUDGET),
+    Step("Plan d'apurement signé", theme=Theme.BUDGET),
+    Step(f"{HEALTH_MARKER} étape : rendez-vous au CMP", theme=Theme.HEALTH),
+)
 COMMITMENTS = (
-    Commitment(Party.HOUSEHOLD, "Payer le loyer courant"),
-    Commitment(Party.REFERENT, "Visiter le ménage chaque semaine"),
+    Commitment(Party.HOUSEHOLD, "Payer le loyer courant", Theme.BUDGET),
+    Commitment(Party.REFERENT, "Visiter le ménage chaque semaine", Theme.HOUSING),
+    Commitment(Party.HOUSEHOLD, f"{HEALTH_MARKER} engagement : suivre le traitement", Theme.HEALTH),
 )
 
 

@@ -31,6 +31,7 @@ from tests.gql.conftest import LOGIN, Api
 AUDIENCE = "aspe"
 KEY_ID = "stub-key-1"
 ME = "{ me { role email } }"
+ABSENT = object()
 
 
 def new_key() -> rsa.RSAPrivateKey:
@@ -45,10 +46,12 @@ class Issuer:
     key: rsa.RSAPrivateKey
 
     def token(self, key: rsa.RSAPrivateKey | None = None, **claims: Any) -> str:
-        """A token of this issuer (signed with ``key``, by default its own)."""
+        """A token of this issuer (signed with ``key``, by default its own); a claim given
+        as ``ABSENT`` is left out."""
         now = datetime.now(UTC)
         body = {"iss": self.url, "aud": AUDIENCE, "iat": now, "exp": now + timedelta(minutes=5)}
-        body |= {"sub": "agent-42", **claims}
+        body |= {"sub": "agent-42", "email_verified": True, **claims}
+        body = {name: value for name, value in body.items() if value is not ABSENT}
         return jwt.encode(body, key or self.key, algorithm="RS256", headers={"kid": KEY_ID})
 
 
@@ -159,6 +162,22 @@ def test_a_token_for_an_unknown_email_is_refused(
     token = issuer.token(email="inconnu@aspe.test")
 
     assert refusal(bearer(token)) == "INVALID_TOKEN"
+
+
+@pytest.mark.parametrize("verified", [False, "true", None, ABSENT])
+def test_a_token_whose_email_the_issuer_did_not_verify_is_refused(
+    issuer: Issuer, bearer: Callable[[str], dict[str, Any]], world: Any, verified: Any
+) -> None:
+    """Only the JSON value true: some issuers let anyone put any address on an account."""
+    token = issuer.token(email=world.referent.email, email_verified=verified)
+
+    assert refusal(bearer(token)) == "INVALID_TOKEN"
+
+
+def test_a_token_without_audience_is_refused(
+    issuer: Issuer, bearer: Callable[[str], dict[str, Any]], world: Any
+) -> None:
+    assert refusal(bearer(issuer.token(email=world.referent.email, aud=ABSENT))) == "INVALID_TOKEN"
 
 
 def test_a_token_without_email_is_refused(

@@ -19,6 +19,7 @@ from aspe.portal.blobs import (
     DOCUMENTS_QUERY,
     BlobStore,
     attach_variables,
+    receipt_for,
     visible_document,
 )
 from aspe.scenarios import DEFAULT_PASSWORD, Account
@@ -125,15 +126,25 @@ def api(client: TestClient, world: Any) -> Any:
 
 
 def test_a_stored_document_joined_to_a_case_records_its_sha256_and_shows_to_whom_it_may(
-    world, story, store, api
+    world, story, store, api, client
 ):
     case_id = story().walk_to(Status.ACTIVE)
     lease, certificate = store.put(PDF, "application/pdf"), store.put(PNG, "image/png")
 
     referent = api(world.referent)
-    referent.data(ATTACH_DOCUMENT, attach_variables(str(case_id), "LEASE", "bail.pdf", lease))
+    uploader = world.referent.actor.id
+    signer = client.app.state.settings  # receipts are the app's: signed with its key
+    lease_receipt = receipt_for(signer, uploader, lease)
+    certificate_receipt = receipt_for(signer, uploader, certificate)
+    referent.data(
+        ATTACH_DOCUMENT,
+        attach_variables(str(case_id), "LEASE", "bail.pdf", lease, lease_receipt),
+    )
     joined = referent.data(
-        ATTACH_DOCUMENT, attach_variables(str(case_id), "MEDICAL", "certificat.png", certificate)
+        ATTACH_DOCUMENT,
+        attach_variables(
+            str(case_id), "MEDICAL", "certificat.png", certificate, certificate_receipt
+        ),
     )["attachDocument"]["documents"]
 
     assert world.last_event(case_id).sha256 == certificate.sha256

@@ -125,7 +125,8 @@ def test_a_case_page_s_stream_starts_with_the_unread_count_too(
 
     stream = anyio.run(first_event, portal, "/evenements", f"dossier={case_id}", cookie_of(browser))
 
-    assert f'new EventSource("/evenements?dossier={case_id}")' in page
+    assert f'<script src="/static/dossier.js" data-flux="/evenements?dossier={case_id}"' in page
+    assert "new EventSource" in browser.page("/static/dossier.js")
     assert 'id="mise-a-jour"' in page
     assert "Recharger la page" in page
     assert stream.events[0] == ("non-lues", {"unreadCount": 0})

@@ -46,7 +46,9 @@ def test_the_login_page_labels_its_fields_and_sets_a_protected_session_cookie(
 
 
 def test_the_session_cookie_is_secure_in_production() -> None:
-    production = Settings(env=Environment.PRODUCTION, secret_key="a-real-secret-for-this-test")
+    production = Settings(
+        env=Environment.PRODUCTION, secret_key="a-real-secret-for-this-test-of-32-bytes"
+    )
     assert production.secure_cookies
     assert not Settings(env=Environment.TEST).secure_cookies
     forced = Settings(env=Environment.TEST, session_cookie_secure=True)

@@ -189,8 +189,8 @@ def test_a_drafted_ceop_is_a_version_awaiting_its_signatures(story, project):
         ("NOT_STARTED", None)
     }
     assert ceop["steps"] == [
-        {"label": "Budget établi", "due_on": None},
-        {"label": "Plan d'apurement signé", "due_on": None},
+        {"label": "Budget établi", "due_on": None, "theme": None},
+        {"label": "Plan d'apurement signé", "due_on": None, "theme": None},
     ]
     assert [c["party"] for c in ceop["commitments"]] == ["HOUSEHOLD", "REFERENT"]
     assert ceop["required_signatories"] == ["HOUSEHOLD", "REFERENT"]

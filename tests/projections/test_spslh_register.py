@@ -1,7 +1,8 @@
 """SPSLH register: requests from their submission on, decisions, measure dates, CEOPs received."""
 
-from aspe.domain.values import Status, StopReason, Theme
+from aspe.domain.values import Commitment, Party, Status, Step, StopReason, Theme
 from aspe.projections.spslh_register import ceops_received, register, request
+from aspe.scenarios import STANDARD_COMMITMENTS, STANDARD_OBJECTIVES
 
 
 def ours(world, rows):
@@ -130,3 +131,26 @@ def test_a_stopped_measure_shows_its_stop_and_final_report_but_no_free_text(worl
     assert row["stop_reason"] == StopReason.HOUSEHOLD_MOVED.name
     assert (row["final_report_on"], row["household_still_housed"]) == ("2026-03-02", True)
     assert not {"Relogé", "Ménage relogé chez un parent"} & set(map(str, row.values()))
+
+
+def test_a_transmitted_ceop_is_received_without_its_health_steps_and_commitments(
+    world, story, project
+):
+    given = story()
+    case_id = given.walk_to(Status.GRANTED)
+    steps = [Step("Budget établi"), Step("Rendez-vous au CMP", theme=Theme.HEALTH)]
+    commitments = [
+        *STANDARD_COMMITMENTS,
+        Commitment(Party.HOUSEHOLD, "Reprendre le traitement", Theme.HEALTH),
+    ]
+    with world.acting(world.referent):
+        world.app.draft_ceop(case_id, STANDARD_OBJECTIVES, steps, commitments)
+    given.sign_ceop()
+    with world.acting(world.referent):
+        world.app.transmit_ceop(case_id)
+
+    (ceop,) = ceops_received(project("spslh_register"), str(case_id))
+
+    assert ceop["steps"] == [{"label": "Budget établi", "due_on": None, "theme": None}]
+    assert "Reprendre le traitement" not in {item["text"] for item in ceop["commitments"]}
+    assert len(ceop["commitments"]) == len(STANDARD_COMMITMENTS)

@@ -42,3 +42,43 @@ def test_a_household_account_logs_in_with_its_own_email(world):
 def test_an_invalid_email_is_refused(world, refused):
     with world.acting(ADMIN), refused.expect("INVALID_INPUT"):
         world.app.register_staff(world.association.id, Role.REFERENT, "Ana", "ana@localhost", "h")
+
+
+def test_a_replaced_household_login_frees_its_old_address(world, refused):
+    household_id = world.new_household()
+    old, new = unique_email(), unique_email()
+    with world.acting(world.referent):
+        world.app.open_household_account(household_id, old, "h")
+
+    with world.acting(world.manager):
+        world.app.replace_household_credentials(household_id, new, "h2")
+
+    assert world.app.account_for_email(old) is None
+    assert world.app.account_for_email(new) == (household_id, Role.HOUSEHOLD)
+    with world.acting(ADMIN):
+        staff = world.app.register_staff(world.association.id, Role.REFERENT, "Ana", old, "h")
+    assert world.app.account_for_email(old) == (staff.id, Role.REFERENT)
+
+
+def test_a_household_login_cannot_be_replaced_by_another_accounts_address(world, refused):
+    household_id = world.new_household()
+    with world.acting(world.referent):
+        world.app.open_household_account(household_id, unique_email(), "h")
+
+    with world.acting(world.manager), refused.expect("EMAIL_ALREADY_USED"):
+        world.app.replace_household_credentials(household_id, world.referent.email, "h2")
+
+
+def test_a_household_without_an_account_has_no_login_to_replace(world, refused):
+    household_id = world.new_household()
+
+    with world.acting(world.manager), refused.expect("INVALID_INPUT"):
+        world.app.replace_household_credentials(household_id, unique_email(), "h")
+
+
+def test_deactivating_an_account_twice_is_already_done(world, refused):
+    with world.acting(world.manager):
+        world.app.deactivate_account(world.referent.actor.id)
+
+    with world.acting(world.manager), refused.expect("ALREADY_DONE"):
+        world.app.deactivate_account(world.referent.actor.id)

@@ -9,6 +9,8 @@ from aspe.scenarios import household_actor
 
 LEASE = hashlib.sha256(b"bail").hexdigest()
 CERTIFICATE = hashlib.sha256(b"certificat").hexdigest()
+PAYSLIP = hashlib.sha256(b"attestation caf").hexdigest()
+NOTE = hashlib.sha256(b"note").hexdigest()
 
 
 def test_the_referent_joins_a_document_and_the_event_records_its_hash_who_and_when(world, story):
@@ -46,7 +48,7 @@ def test_the_household_joins_a_document_to_its_own_open_case(world, story):
 
     with world.acting(household_actor(given.household_id)):
         world.app.attach_document(
-            case_id, DocumentKind.RESOURCES, "caf.png", "image/png", 10, LEASE
+            case_id, DocumentKind.RESOURCES, "caf.png", "image/png", 10, PAYSLIP
         )
 
     assert world.last_event(case_id).actor_role is Role.HOUSEHOLD
@@ -80,13 +82,9 @@ def test_the_household_may_not_join_a_document_once_the_measure_has_ended(world,
         world.app.stop_measure(case_id, StopReason.HOUSEHOLD_MOVED)
 
     with world.acting(household_actor(given.household_id)), refused.expect("INVALID_TRANSITION"):
-        world.app.attach_document(
-            case_id, DocumentKind.OTHER, "a.pdf", "application/pdf", 10, LEASE
-        )
+        world.app.attach_document(case_id, DocumentKind.OTHER, "a.pdf", "application/pdf", 10, NOTE)
     with world.acting(world.referent):
-        world.app.attach_document(
-            case_id, DocumentKind.OTHER, "a.pdf", "application/pdf", 10, LEASE
-        )
+        world.app.attach_document(case_id, DocumentKind.OTHER, "a.pdf", "application/pdf", 10, NOTE)
 
 
 def test_the_same_content_is_joined_once_per_case(world, story, refused):
@@ -100,6 +98,24 @@ def test_the_same_content_is_joined_once_per_case(world, story, refused):
         world.app.attach_document(
             case_id, DocumentKind.OTHER, "copie.pdf", "application/pdf", 9, LEASE.upper()
         )
+
+
+def test_a_content_keeps_the_kind_it_was_first_joined_under_on_every_case(world, story, refused):
+    first, second = story().walk_to(Status.DIAGNOSTIC), story().walk_to(Status.DIAGNOSTIC)
+    with world.acting(world.referent):
+        world.app.attach_document(
+            first, DocumentKind.MEDICAL, "certificat.pdf", "application/pdf", 9, CERTIFICATE
+        )
+
+    with world.acting(world.referent), refused.expect("DOCUMENT_KIND_FIXED"):
+        world.app.attach_document(
+            second, DocumentKind.OTHER, "autre.pdf", "application/pdf", 9, CERTIFICATE.upper()
+        )
+    with world.acting(world.referent):
+        world.app.attach_document(
+            second, DocumentKind.MEDICAL, "certificat.pdf", "application/pdf", 9, CERTIFICATE
+        )
+    assert type(world.last_event(second)).__name__ == "DocumentAttached"
 
 
 def test_a_malformed_description_is_refused(world, story, refused):
