@@ -15,6 +15,7 @@ from enum import Enum
 from typing import Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import typer
 import uvicorn
@@ -22,6 +23,7 @@ from pydantic import SecretStr
 from rich.markup import escape
 from rich.table import Table
 
+from aspe import french
 from aspe.api import create_app
 from aspe.application import AspeApplication
 from aspe.application.history import ROLE_LABELS, HistoryLine, case_history, case_state
@@ -100,7 +102,7 @@ def demo(
                 "already holds events; the demo would duplicate its accounts"
             )
         started = time.perf_counter()
-        report = load_demo(application, datetime.now(UTC).date())
+        report = load_demo(application, settings.rules.day_of(datetime.now(UTC)))
     _print_report(report, time.perf_counter() - started)
 
 
@@ -124,7 +126,8 @@ def _print_report(report: DemoReport, seconds: float) -> None:
         statuses.add_row(status.value, str(count))
     out.print(statuses)
     out.print(
-        f"{report.events} événements du {report.first_day:%d/%m/%Y} au {report.last_day:%d/%m/%Y}"
+        f"{report.events} événements du {french.day(report.first_day)} au "
+        f"{french.day(report.last_day)}"
         f", {report.households} ménages, {report.organisations} organisations, "
         f"{report.staff} comptes du personnel, {report.alerts} alertes — chargé en {seconds:.1f} s"
     )
@@ -157,12 +160,13 @@ def history(
 ) -> None:
     """Affiche l'histoire d'un dossier / show a case's history."""
     identifier = _parse_case_id(case_id)
-    with _opened(_settings()) as application:
+    settings = _settings()
+    with _opened(settings) as application:
         try:
             lines = case_history(application, identifier)
         except NotFound:
             _fail(f"dossier introuvable / case not found: {case_id}")
-    _out().print(_history_table(identifier, lines))
+    _out().print(_history_table(identifier, lines, settings.zone))
 
 
 def _parse_case_id(text: str) -> UUID:
@@ -172,13 +176,13 @@ def _parse_case_id(text: str) -> UUID:
         _fail(f"identifiant de dossier invalide / malformed case id: {text!r}")
 
 
-def _history_table(case_id: UUID, lines: list[HistoryLine]) -> Table:
+def _history_table(case_id: UUID, lines: list[HistoryLine], zone: ZoneInfo) -> Table:
     table = Table(title=f"Dossier {case_id}")
-    for column in ("Heure (UTC)", "Acteur", "Rôle", "Événement", "Résumé"):
+    for column in (f"Heure ({zone.key})", "Acteur", "Rôle", "Événement", "Résumé"):
         table.add_column(column)
     for line in lines:
         table.add_row(
-            f"{line.at.astimezone(UTC):%Y-%m-%d %H:%M}",
+            french.moment(line.at, zone),
             escape(line.actor),
             ROLE_LABELS[line.role],
             line.event,
@@ -212,10 +216,12 @@ def show(
 ) -> None:
     """Affiche l'état d'un dossier, maintenant ou à un instant passé / show a case's state."""
     identifier = _parse_case_id(case_id)
-    with _opened(_settings()) as application:
+    settings = _settings()
+    with _opened(settings) as application:
         try:
             if as_of_decision:
-                _out().print(_agenda_table(agenda_item_at_decision(application, identifier)))
+                agenda = agenda_item_at_decision(application, identifier)
+                _out().print(_agenda_table(agenda, settings.zone))
                 return
             case = (
                 application.case_as_of(identifier, as_of)
@@ -224,7 +230,8 @@ def show(
             )
         except NotFound as error:
             _fail(f"{error.message} / not found: {case_id}")
-    title = f"Dossier {identifier}" + (f" au {as_of:%Y-%m-%d %H:%M} UTC" if as_of else "")
+    then = None if as_of is None else french.moment(as_of, settings.zone)
+    title = f"Dossier {identifier}" + (f" au {then} ({settings.zone.key})" if then else "")
     _out().print(_case_table(title, case_state(case)))
 
 
@@ -237,10 +244,10 @@ def _case_table(title: str, state: list[tuple[str, str]]) -> Table:
     return table
 
 
-def _agenda_table(agenda: AgendaAtDecision) -> Table:
+def _agenda_table(agenda: AgendaAtDecision, zone: ZoneInfo) -> Table:
     title = (
         f"Ordre du jour de la commission au moment de sa décision ({agenda.decision}, "
-        f"{agenda.decided_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC)"
+        f"{french.moment(agenda.decided_at, zone)}, {zone.key})"
     )
     item = agenda.item or {}
     return _case_table(title, [(key, _cell(value)) for key, value in item.items()])

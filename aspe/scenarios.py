@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 from aspe.application import AspeApplication
 from aspe.application.passwords import hash_password
 from aspe.domain.actors import SYSTEM_ACTOR, Actor, Role, acting_as
+from aspe.domain.local_time import day_of
 from aspe.domain.values import (
     Address,
     AidRequest,
@@ -56,7 +57,8 @@ class Clock:
         self.now = datetime.combine(day, at, tzinfo=UTC)
 
     def today(self) -> date:
-        return self.now.date()
+        """The date in Paris, as the rules count it."""
+        return day_of(self.now)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -244,7 +245,9 @@ class Settings(BaseSettings):
         default="aspe", description="the Celery queue of ASPE's tasks (one per deployment)"
     )
     timezone: str = Field(
-        default="Europe/Paris", description="Celery's timezone (the clocks' times of day)"
+        default="Europe/Paris",
+        description="the people's time zone: every time shown, what day it is in every rule, "
+        "the clocks' times of day",
     )
 
     @model_validator(mode="after")
@@ -255,6 +258,16 @@ class Settings(BaseSettings):
             raise ValueError("ASPE_SECRET_KEY must be set outside development")
         if len(self.secret_key.get_secret_value().encode()) < MIN_SECRET_KEY_BYTES:
             raise ValueError(f"ASPE_SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes long")
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_an_unknown_time_zone(self) -> Settings:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(
+                f"ASPE_TIMEZONE: unknown time zone {self.timezone!r} (e.g. Europe/Paris)"
+            ) from error
         return self
 
     @model_validator(mode="after")
@@ -283,7 +296,13 @@ class Settings(BaseSettings):
             silent_days_before_alert=self.silent_days_before_alert,
             reminder_days_before_end=self.reminder_days_before_end,
             previous_referent_access_days=self.previous_referent_access_days,
+            time_zone=self.timezone,
         )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """``ASPE_TIMEZONE``: where every time shown is read, and what day it is."""
+        return ZoneInfo(self.timezone)
 
     @property
     def bounds(self) -> InputBounds:

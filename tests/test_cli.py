@@ -15,6 +15,7 @@ from uuid import UUID
 import pytest
 from typer.testing import CliRunner
 
+from aspe import french
 from aspe.application.history import case_history
 from aspe.bootstrap import build_application
 from aspe.cli import app
@@ -183,7 +184,7 @@ def test_a_visit_summary_keeps_its_date_and_kind_but_not_its_note_nor_health(wor
 
     assert visit.event == "VisitRecorded"
     assert visit.actor == world.referent.name
-    assert world.clock.today().strftime("%d/%m/%Y") in visit.summary
+    assert french.day(world.clock.today()) in visit.summary
     assert "domicile" in visit.summary
     assert note not in visit.summary
     assert "santé" not in visit.summary

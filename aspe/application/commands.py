@@ -126,6 +126,7 @@ def command(
                 causation_id=context.causation_id or uuid4(),
                 clock=context.clock,
                 bounds=app.bounds,
+                zone=app.rules.zone,
             ):
                 return method(app, *args, **kwargs)
         except DomainError:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime, tzinfo
 from typing import Any, cast
 from uuid import UUID
 
+from aspe import french
 from aspe.application.service import NOT_FOUND_MESSAGES, AspeApplication
 from aspe.domain.actors import Role
 from aspe.domain.audited import AuditedAggregate
@@ -110,7 +110,7 @@ def case_history(app: AspeApplication, case_id: UUID) -> list[HistoryLine]:
     events = cast(list[AuditedAggregate.Event], list(app.repository.event_store.get(case_id)))
     if not events or not isinstance(events[0], CASE_OPENED):
         raise NotFound(NOT_FOUND_MESSAGES[Case])
-    reading = _CaseReading(_ActorNames(app))
+    reading = _CaseReading(_ActorNames(app), app.rules.zone)
     return [
         HistoryLine(
             at=event.timestamp,
@@ -128,8 +128,8 @@ def case_state(case: Case) -> list[tuple[str, str]]:
 
     Time travel prints it for ``app.case_as_of``; an empty value means "not yet".
     """
-    day = _optional(_day)
-    euros = _optional(_euros)
+    day = _optional(french.day)
+    euros = _optional(french.amount)
     measure = _optional(MEASURE_LABELS.__getitem__)
     return [
         ("Statut", case.status.label),
@@ -192,15 +192,6 @@ class _ActorNames:
         return person.name if isinstance(person, Household) else person.full_name
 
 
-def _day(value: date) -> str:
-    return value.strftime("%d/%m/%Y")
-
-
-def _euros(amount: Decimal) -> str:
-    grouped = f"{amount:,.2f}".replace(",", "\u202f").replace(".", ",")
-    return f"{grouped} €"
-
-
 def _themes(themes: Iterable[Theme]) -> str:
     """The themes of an intervention, HEALTH left out (it is a health item in itself)."""
     labels = [THEME_LABELS[theme] for theme in themes if theme is not Theme.HEALTH]
@@ -216,6 +207,8 @@ class _CaseReading:
     """What summarising one event needs: names, and what earlier events of the case said."""
 
     names: _ActorNames
+    zone: tzinfo
+    """Where the people are: the time of an instant is read there."""
     landlord_id: UUID | None = None
     general_objectives: dict[str, Objective] = field(default_factory=dict)
 
@@ -226,13 +219,13 @@ class _CaseReading:
 
 def _opened(event: Any, reading: _CaseReading) -> str:
     reading.landlord_id = event.landlord_id
-    return f"Dossier ouvert le {_day(event.opened_on)} : diagnostic en cours"
+    return f"Dossier ouvert le {french.day(event.opened_on)} : diagnostic en cours"
 
 
 def _referent_assigned(event: Any, reading: _CaseReading) -> str:
     new = reading.names.of(event.referent_id, Role.REFERENT)
     previous = reading.names.of(event.previous_referent_id, Role.REFERENT)
-    until = _day(event.previous_access_until)
+    until = french.day(event.previous_access_until)
     return f"Référent : {new} remplace {previous} (accès conservé jusqu'au {until})"
 
 
@@ -254,23 +247,24 @@ def _consent_withdrawn(event: Any, reading: _CaseReading) -> str:
 def _request_submitted(event: Any, reading: _CaseReading) -> str:
     aid = event.aid_request
     return (
-        f"Demande transmise : aide FPEL {_euros(aid.amount_requested)}, "
-        f"dette locative {_euros(aid.rent_arrears)}, loyer {_euros(aid.monthly_rent)}, "
+        f"Demande transmise : aide FPEL {french.amount(aid.amount_requested)}, "
+        f"dette locative {french.amount(aid.rent_arrears)}, "
+        f"loyer {french.amount(aid.monthly_rent)}, "
         f"mesure {MEASURE_LABELS[event.proposed_measure]} proposée pour "
         f"{event.proposed_duration_months} mois"
     )
 
 
 def _request_registered(event: Any, reading: _CaseReading) -> str:
-    return f"Demande enregistrée pour la séance du {_day(event.commission_session_on)}"
+    return f"Demande enregistrée pour la séance du {french.day(event.commission_session_on)}"
 
 
 def _request_adjourned(event: Any, reading: _CaseReading) -> str:
-    return f"Demande ajournée par la commission le {_day(event.adjourned_on)}"
+    return f"Demande ajournée par la commission le {french.day(event.adjourned_on)}"
 
 
 def _request_rejected(event: Any, reading: _CaseReading) -> str:
-    return f"Demande rejetée par la commission le {_day(event.rejected_on)}"
+    return f"Demande rejetée par la commission le {french.day(event.rejected_on)}"
 
 
 def _measure_granted(event: Any, reading: _CaseReading) -> str:
@@ -278,12 +272,12 @@ def _measure_granted(event: Any, reading: _CaseReading) -> str:
         f"Mesure {MEASURE_LABELS[event.measure_type]} accordée "
         f"(proposée : {MEASURE_LABELS[event.proposed_measure]}) pour "
         f"{event.duration_months} mois, mise à l'épreuve {event.probation_months} mois, "
-        f"aide {_euros(event.aid_granted)}"
+        f"aide {french.amount(event.aid_granted)}"
     )
 
 
 def _decision_notified(event: Any, reading: _CaseReading) -> str:
-    return f"Décision notifiée le {_day(event.notified_on)}"
+    return f"Décision notifiée le {french.day(event.notified_on)}"
 
 
 def _ceop_version(event: Any, reading: _CaseReading) -> str:
@@ -302,18 +296,18 @@ def _ceop_version(event: Any, reading: _CaseReading) -> str:
 
 def _ceop_signature_recorded(event: Any, reading: _CaseReading) -> str:
     who = SIGNATORY_LABELS[event.signatory]
-    return f"CEOP version {event.version} signé par le {who} le {_day(event.signed_on)}"
+    return f"CEOP version {event.version} signé par le {who} le {french.day(event.signed_on)}"
 
 
 def _ceop_signed(event: Any, reading: _CaseReading) -> str:
     return (
         f"CEOP version {event.version} signé par toutes les parties : mesure du "
-        f"{_day(event.starts_on)} au {_day(event.ends_on)}"
+        f"{french.day(event.starts_on)} au {french.day(event.ends_on)}"
     )
 
 
 def _ceop_transmitted(event: Any, reading: _CaseReading) -> str:
-    return f"CEOP version {event.version} transmis au SPSLH le {_day(event.transmitted_on)}"
+    return f"CEOP version {event.version} transmis au SPSLH le {french.day(event.transmitted_on)}"
 
 
 def _objective_progress_recorded(event: Any, reading: _CaseReading) -> str:
@@ -329,14 +323,14 @@ def _objective_progress_recorded(event: Any, reading: _CaseReading) -> str:
 
 
 def _visit_scheduled(event: Any, reading: _CaseReading) -> str:
-    planned = event.planned_at.strftime("%d/%m/%Y à %H:%M UTC")
+    planned = french.moment(event.planned_at, reading.zone)
     return f"Rendez-vous {VISIT_LABELS[event.kind]} programmé le {planned}"
 
 
 def _visit_recorded(event: Any, reading: _CaseReading) -> str:
     presence = "ménage présent" if event.household_present else "ménage absent"
     return (
-        f"Visite {VISIT_LABELS[event.kind]} le {_day(event.occurred_on)}, {presence}"
+        f"Visite {VISIT_LABELS[event.kind]} le {french.day(event.occurred_on)}, {presence}"
         f"{_themes(event.themes)}"
     )
 
@@ -348,7 +342,7 @@ def _visit_missed(event: Any, reading: _CaseReading) -> str:
 def _contact_recorded(event: Any, reading: _CaseReading) -> str:
     origin = "du ménage" if event.initiated_by_household else "du référent"
     return (
-        f"Contact ({CHANNEL_LABELS[event.channel]}) le {_day(event.occurred_on)}, "
+        f"Contact ({CHANNEL_LABELS[event.channel]}) le {french.day(event.occurred_on)}, "
         f"à l'initiative {origin}{_themes(event.themes)}"
     )
 
@@ -356,15 +350,15 @@ def _contact_recorded(event: Any, reading: _CaseReading) -> str:
 def _alert_clock_suspended(event: Any, reading: _CaseReading) -> str:
     period = event.period
     return (
-        f"Décompte de non-collaboration suspendu du {_day(period.starts_on)} "
-        f"au {_day(period.ends_on)}"
+        f"Décompte de non-collaboration suspendu du {french.day(period.starts_on)} "
+        f"au {french.day(period.ends_on)}"
     )
 
 
 def _non_collaboration_alert_raised(event: Any, reading: _CaseReading) -> str:
     return (
         f"Alerte de non-collaboration : {event.silent_days} jours sans rencontre ni "
-        f"contact depuis le {_day(event.silent_since)}"
+        f"contact depuis le {french.day(event.silent_since)}"
     )
 
 
@@ -373,53 +367,55 @@ def _concertation_held(event: Any, reading: _CaseReading) -> str:
     with_landlord = any(p.organisation_id == reading.landlord_id for p in event.participants)
     landlord = ", dont le bailleur" if with_landlord else ""
     participants = _plural(len(event.participants), "participant")
-    return f"Concertation le {_day(event.held_on)} avec {participants}{landlord}"
+    return f"Concertation le {french.day(event.held_on)} avec {participants}{landlord}"
 
 
 def _commission_invitation_issued(event: Any, reading: _CaseReading) -> str:
-    return f"Référent invité à la séance de la commission du {_day(event.session_on)}"
+    return f"Référent invité à la séance de la commission du {french.day(event.session_on)}"
 
 
 def _debt_recorded(event: Any, reading: _CaseReading) -> str:
     creditor = "le bailleur" if event.creditor_is_landlord else "un autre créancier"
-    return f"Dette enregistrée : {_euros(event.amount)} envers {creditor}"
+    return f"Dette enregistrée : {french.amount(event.amount)} envers {creditor}"
 
 
 def _repayment_plan_agreed(event: Any, reading: _CaseReading) -> str:
     return (
         f"Plan d'apurement : {_plural(event.months, 'échéance')} de "
-        f"{_euros(event.monthly_amount)} à partir du {_day(event.first_due_on)}"
+        f"{french.amount(event.monthly_amount)} à partir du {french.day(event.first_due_on)}"
     )
 
 
 def _rent_payment_reported(event: Any, reading: _CaseReading) -> str:
     return (
-        f"Loyer de {event.month.strftime('%m/%Y')} : {_euros(event.amount_due)} dus, "
-        f"{_euros(event.amount_paid)} payés"
+        f"Loyer de {french.month(event.month)} : {french.amount(event.amount_due)} dus, "
+        f"{french.amount(event.amount_paid)} payés"
     )
 
 
 def _measure_extended(event: Any, reading: _CaseReading) -> str:
-    return f"Mesure prolongée de {event.additional_months} mois, jusqu'au {_day(event.ends_on)}"
+    return (
+        f"Mesure prolongée de {event.additional_months} mois, jusqu'au {french.day(event.ends_on)}"
+    )
 
 
 def _measure_stopped(event: Any, reading: _CaseReading) -> str:
-    return f"Arrêt de la mesure le {_day(event.stopped_on)} : {STOP_LABELS[event.reason]}"
+    return f"Arrêt de la mesure le {french.day(event.stopped_on)} : {STOP_LABELS[event.reason]}"
 
 
 def _measure_completed(event: Any, reading: _CaseReading) -> str:
-    return f"Mesure arrivée à son terme le {_day(event.completed_on)}"
+    return f"Mesure arrivée à son terme le {french.day(event.completed_on)}"
 
 
 def _document_attached(event: Any, reading: _CaseReading) -> str:
     """Neither name nor kind: either may tell a medical document (a HEALTH item), and showing
     every kind but that one would tell it by elimination."""
-    return f"Document joint le {_day(event.attached_on)} ({event.size} octets)"
+    return f"Document joint le {french.day(event.attached_on)} ({event.size} octets)"
 
 
 def _final_report_submitted(event: Any, reading: _CaseReading) -> str:
     housed = "maintenu" if event.household_still_housed else "non maintenu"
-    return f"Bilan remis le {_day(event.submitted_on)} : ménage {housed} dans son logement"
+    return f"Bilan remis le {french.day(event.submitted_on)} : ménage {housed} dans son logement"
 
 
 SUMMARIES: dict[str, Callable[[Any, _CaseReading], str]] = {

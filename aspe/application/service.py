@@ -18,6 +18,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
+from aspe import french
 from aspe.application.commands import (
     Created,
     PendingCommand,
@@ -327,7 +328,8 @@ class AspeApplication(Application[UUID]):
             version = event.originator_version
         if version is None:
             self.get_case(case_id)  # NotFound if there is no such case at all
-            raise NotFound(f"Le dossier n'existait pas encore le {instant:%d/%m/%Y à %H:%M} UTC.")
+            then = french.moment(instant, self.rules.zone)
+            raise NotFound(f"Le dossier n'existait pas encore le {then}.")
         return self.get_case(case_id, version)
 
     def _case_and_household(self, case_id: UUID) -> tuple[Case, Household]:

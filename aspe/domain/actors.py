@@ -10,12 +10,13 @@ import contextvars
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from enum import Enum
 from uuid import UUID, uuid4
 
 from aspe.domain.bounds import DEFAULT_BOUNDS, InputBounds
 from aspe.domain.errors import NoActor
+from aspe.domain.local_time import PARIS, day_of
 
 
 class Role(Enum):
@@ -55,20 +56,22 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class CommandContext:
-    """What every event of one command carries: actor, correlation, causation, clock; and
-    the bounds its values must stay within."""
+    """What every event of one command carries: actor, correlation, causation, clock; the
+    bounds its values must stay within; and where the people are, for what day it is."""
 
     actor: Actor
     correlation_id: UUID = field(default_factory=uuid4)
     causation_id: UUID | None = None
     clock: Callable[[], datetime] = utc_now
     bounds: InputBounds = DEFAULT_BOUNDS
+    zone: tzinfo = PARIS
 
     def now(self) -> datetime:
         return self.clock()
 
     def today(self) -> date:
-        return self.clock().date()
+        """The date where the people are (``ASPE_TIMEZONE``), not the UTC date."""
+        return day_of(self.clock(), self.zone)
 
 
 _current: contextvars.ContextVar[CommandContext | None] = contextvars.ContextVar(
@@ -84,11 +87,13 @@ def acting_as(
     causation_id: UUID | None = None,
     clock: Callable[[], datetime] | None = None,
     bounds: InputBounds | None = None,
+    zone: tzinfo | None = None,
 ) -> Iterator[CommandContext]:
     """Run the commands of the block on behalf of ``actor``.
 
-    Nested blocks inherit the outer correlation id, clock and bounds unless given new ones,
-    so a command caused by another (a detector's alert, say) stays in the same conversation.
+    Nested blocks inherit the outer correlation id, clock, bounds and zone unless given new
+    ones, so a command caused by another (a detector's alert, say) stays in the same
+    conversation.
     """
     outer = _current.get()
     context = CommandContext(
@@ -97,6 +102,7 @@ def acting_as(
         causation_id=causation_id,
         clock=clock or (outer.clock if outer else utc_now),
         bounds=bounds or (outer.bounds if outer else DEFAULT_BOUNDS),
+        zone=zone or (outer.zone if outer else PARIS),
     )
     token = _current.set(context)
     try:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import calendar
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from aspe.domain.local_time import day_of
 from aspe.domain.values import MeasureType, Period
 
 ONE_DAY = timedelta(days=1)
@@ -34,6 +36,16 @@ class RuleParameters:
     silent_days_before_alert: int = 14
     reminder_days_before_end: int = 30
     previous_referent_access_days: int = 30
+    time_zone: str = "Europe/Paris"
+    """Where the people are: "today" in every rule is the date there (``ASPE_TIMEZONE``)."""
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def day_of(self, instant: datetime) -> date:
+        """The day ``instant`` falls on where the people are."""
+        return day_of(instant, self.zone)
 
     def cadence(self, measure_type: MeasureType) -> WeeklyCadence:
         if measure_type is MeasureType.SIMPLE:

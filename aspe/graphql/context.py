@@ -41,4 +41,5 @@ class Context(BaseContext):
         self.loaders = Loaders(self.projector, self.today)
 
     def today(self) -> date:
-        return self.clock().date()
+        """The date where the people are (``ASPE_TIMEZONE``)."""
+        return self.settings.rules.day_of(self.clock())

@@ -20,7 +20,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from starlette.responses import Response
 
+from aspe import french
 from aspe.domain.catalogue import ACTIONS as CATALOGUE
 from aspe.portal.gql import GraphQLFailure, execute
 from aspe.portal.pages import (
@@ -50,6 +51,8 @@ Kind = Literal[
 ]  # fmt: skip
 Values = dict[str, Any]
 """A form's values as typed: ``str`` for one field, ``list[str]`` for ``checkboxes``."""
+Options = tuple[tuple[str, str], ...]
+"""A choice field's options: ``(value, French label)``."""
 
 CASE_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 ASSOCIATION = frozenset({"REFERENT", "ASSOCIATION_MANAGER"})
@@ -110,8 +113,9 @@ class Action:
     intro: str | None = None
     shown: Callable[[Mapping[str, Any], str], bool] = lambda case, role: True
     """A display hint on top of role and status (a CEOP to sign, a visit planned…)."""
-    options: Callable[[Mapping[str, Any]], dict[str, tuple[tuple[str, str], ...]]] | None = None
-    """Options that come from the case (its planned visits, its debts…), by field name."""
+    options: Callable[[Mapping[str, Any], tzinfo], dict[str, Options]] | None = None
+    """Options that come from the case (its planned visits, its debts…), by field name; the
+    time zone is the people's, for the times an option shows."""
     error_fields: Mapping[str, str] = field(default_factory=dict)
     """Where an API error goes: its code, or ``CODE:part of its message``, → a field."""
     check: Callable[[Values], dict[str, str]] | None = None
@@ -339,28 +343,25 @@ def _ceop_objectives(case: Mapping[str, Any]) -> dict[str, tuple[tuple[str, str]
 
 
 # ---------------------------------------------------------------- visits
-def _planned(case: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-    visits = [visit for visit in case.get("visits") or () if visit.get("state") == "PLANNED"]
+def _planned_visits(case: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [visit for visit in case.get("visits") or () if visit.get("state") == "PLANNED"]
+
+
+def _planned(case: Mapping[str, Any], zone: tzinfo) -> tuple[tuple[str, str], ...]:
+    """The planned visits to choose from, each at its time where the people are."""
     return tuple(
         (
             str(visit["id"]),
-            f"{_planned_at(visit.get('plannedAt'))} — {VISIT_KINDS.get(str(visit.get('kind')))}",
+            f"{french.moment(visit.get('plannedAt'), zone)} — "
+            f"{VISIT_KINDS.get(str(visit.get('kind')))}",
         )
-        for visit in visits
+        for visit in _planned_visits(case)
     )
-
-
-def _planned_at(value: Any) -> str:
-    try:
-        moment = datetime.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    return f"{moment:%d/%m/%Y} à {moment:%H} h {moment:%M}"
 
 
 def _debts(case: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(
-        (str(debt["id"]), f"{debt.get('creditor')} — {debt.get('amount')} €")
+        (str(debt["id"]), f"{debt.get('creditor')} — {french.amount(debt.get('amount'))}")
         for debt in case.get("debts") or ()
         if not debt.get("plan")
     )
@@ -509,7 +510,7 @@ ACTIONS: tuple[Action, ...] = (
         frozenset({"ASSOCIATION_MANAGER"}),
         OPEN,
         submit="Confier le dossier",
-        options=lambda case: {"referent": _referents(case)},
+        options=lambda case, zone: {"referent": _referents(case)},
         error_fields={
             "INVALID_INPUT": "referent",
             "NOT_QUALIFIED": "referent",
@@ -589,7 +590,7 @@ ACTIONS: tuple[Action, ...] = (
         },
         ASSOCIATION,
         frozenset({"ACTIVE"}),
-        options=_ceop_objectives,
+        options=lambda case, zone: _ceop_objectives(case),
         shown=lambda case, role: bool(_ceop_objectives(case)["objectif"]),
         error_fields={"INVALID_INPUT": "objectif"},
     ),
@@ -628,7 +629,7 @@ ACTIONS: tuple[Action, ...] = (
         _visit_variables,
         ASSOCIATION,
         frozenset({"ACTIVE"}),
-        options=lambda case: {"rendez_vous": _planned(case)},
+        options=lambda case, zone: {"rendez_vous": _planned(case, zone)},
         error_fields={
             "INVALID_INPUT:rendez-vous": "rendez_vous",
             "INVALID_INPUT:date": "date",
@@ -645,8 +646,8 @@ ACTIONS: tuple[Action, ...] = (
         lambda values, case: {"visitId": values["rendez_vous"], "reason": values.get("motif", "")},
         ASSOCIATION,
         frozenset({"ACTIVE"}),
-        options=lambda case: {"rendez_vous": _planned(case)},
-        shown=lambda case, role: bool(_planned(case)),
+        options=lambda case, zone: {"rendez_vous": _planned(case, zone)},
+        shown=lambda case, role: bool(_planned_visits(case)),
         error_fields={"INVALID_INPUT": "rendez_vous"},
     ),
     Action(
@@ -744,7 +745,7 @@ ACTIONS: tuple[Action, ...] = (
         },
         ASSOCIATION,
         frozenset({"GRANTED", "ACTIVE"}),
-        options=lambda case: {"dette": _debts(case)},
+        options=lambda case, zone: {"dette": _debts(case)},
         shown=lambda case, role: bool(_debts(case)),
         error_fields={
             "INVALID_INPUT:dette": "dette",
@@ -971,21 +972,21 @@ BY_NAME: dict[str, Action] = {action.name: action for action in ACTIONS}
 
 
 # ------------------------------------------------------------------ forms
-def _with_options(action: Action, case: Mapping[str, Any]) -> tuple[Field, ...]:
+def _with_options(action: Action, case: Mapping[str, Any], zone: tzinfo) -> tuple[Field, ...]:
     if action.options is None:
         return action.fields
-    options = action.options(case)
+    options = action.options(case, zone)
     return tuple(
         replace(item, options=options[item.name]) if item.name in options else item
         for item in action.fields
     )
 
 
-def form_of(action: Action, case: Mapping[str, Any], **state: Any) -> ActionForm:
+def form_of(action: Action, case: Mapping[str, Any], zone: tzinfo, **state: Any) -> ActionForm:
     return ActionForm(
         name=action.name,
         title=action.title,
-        fields=_with_options(action, case),
+        fields=_with_options(action, case, zone),
         submit=action.submit,
         intro=action.intro,
         **state,
@@ -1000,11 +1001,12 @@ def offered(action: Action, case: Mapping[str, Any], role: str) -> bool:
 
 
 def actions_for(
-    case: Mapping[str, Any], role: str, failed: ActionForm | None = None
+    case: Mapping[str, Any], role: str, zone: tzinfo, failed: ActionForm | None = None
 ) -> list[ActionForm]:
     """The forms the case page offers ``role`` now; ``failed`` (a refused or invalid post)
-    takes its action's place, or comes first when the page would not offer it."""
-    forms = [form_of(action, case) for action in ACTIONS if offered(action, case, role)]
+    takes its action's place, or comes first when the page would not offer it. Times are
+    shown in ``zone`` (``ASPE_TIMEZONE``)."""
+    forms = [form_of(action, case, zone) for action in ACTIONS if offered(action, case, role)]
     if failed is None:
         return forms
     if any(form.name == failed.name for form in forms):
@@ -1161,11 +1163,12 @@ async def perform(request: Request, case_id: str, name: str) -> Response:
     if data["case"] is None:
         raise case_not_found()
     case = with_root_fields(data["case"], data)
-    fields = _with_options(action, case)
+    zone = request.app.state.settings.zone
+    fields = _with_options(action, case, zone)
     raw = await read_form(request, fields)
-    values, errors = clean(action, fields, raw, ZoneInfo(request.app.state.settings.timezone))
+    values, errors = clean(action, fields, raw, zone)
     if errors:
-        failed = form_of(action, case, values=raw, errors=errors)
+        failed = form_of(action, case, zone, values=raw, errors=errors)
         return await _refused(request, case_id, failed)
     variables = {"caseId": case_id, **action.variables(values, case)}
     form = await request.form()
@@ -1178,7 +1181,7 @@ async def perform(request: Request, case_id: str, name: str) -> Response:
         if failure.code == "INTERNAL_ERROR":
             raise
         placed, general = place_errors(action, fields, failure)
-        failed = form_of(action, case, values=raw, errors=placed, general_error=general)
+        failed = form_of(action, case, zone, values=raw, errors=placed, general_error=general)
         return await _refused(request, case_id, failed)
     return redirect(f"/dossiers/{case_id}?fait={name}#{name}")
 

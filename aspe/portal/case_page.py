@@ -36,6 +36,7 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import compile_path
 
+from aspe import french
 from aspe.domain.errors import DomainError
 from aspe.graphql.inputs import MEDIA_TYPE_LABELS
 from aspe.portal.actions import (
@@ -67,7 +68,6 @@ from aspe.portal.pages import (
     THEMES,
     PageNotFound,
     case_not_found,
-    date_fr,
     redirect,
     render,
 )
@@ -245,7 +245,9 @@ async def show_case(
     role = str((data.get("me") or {}).get("role") or "")
     context = case_context(case, data.get("auditTrail"), role, str(request.url.path))
     context.update(
-        actions=_actions(with_root_fields(case, data), role, failed),
+        actions=actions_for(
+            with_root_fields(case, data), role, request.app.state.settings.zone, failed
+        ),
         failed=failed,
         upload_error=upload_error,
         notice=_confirmation(request),
@@ -333,7 +335,7 @@ def _organisation(role: str, organisation_id: Any, case: Mapping[str, Any]) -> s
 def _cadence_table(weeks: Sequence[Mapping[str, Any]]) -> Any:
     rows = [
         (
-            f"{week.get('isoWeek')} (lundi {date_fr(week.get('monday'))})",
+            f"{week.get('isoWeek')} (lundi {french.day(week.get('monday'))})",
             week.get("visits"),
             week.get("requiredVisits"),
             week.get("homeVisits"),
@@ -348,12 +350,6 @@ def _cadence_table(weeks: Sequence[Mapping[str, Any]]) -> Any:
         rows,
         ident="tableau-cadence",
     )
-
-
-def _actions(case: Mapping[str, Any], role: str, failed: Any | None) -> list[Any]:
-    """The action forms offered to ``role``, ``failed`` in place of the blank form of the
-    same name."""
-    return list(actions_for(case, role, failed))
 
 
 def _confirmation(request: Request) -> str | None:

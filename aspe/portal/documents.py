@@ -13,13 +13,12 @@ with its licence (the Bitstream Vera licence; DejaVu's changes are public domain
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
 
+from aspe import french
 from aspe.application.history import MEASURE_LABELS, PROGRESS_LABELS, THEME_LABELS
 from aspe.domain.catalogue import ACTIONS
 from aspe.domain.values import MeasureType, ObjectiveProgress, Party, Signatory, Theme
@@ -28,7 +27,6 @@ FONTS = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVu"
 NOT_SHOWN = "non communiqué"
 PENDING = "en attente"
-NBSP = "\u00a0"
 
 FPEL_QUERY = """
 query FpelRequest($id: ID!) {
@@ -96,26 +94,9 @@ THEME_TITLES = {theme: label.capitalize() for theme, label in THEME_LABELS.items
 
 
 # ------------------------------------------------------------------ formatting
-def french_date(value: str | None) -> str:
-    """``2026-03-01`` as « 01/03/2026 »; ``None`` as « — »."""
-    if not value:
-        return "—"
-    try:
-        return date.fromisoformat(value).strftime("%d/%m/%Y")
-    except ValueError:
-        return value
-
-
 def euros(value: Any) -> str:
-    """``"2400.00"`` as « 2 400,00 € » (non-breaking spaces); ``None``: not communicated."""
-    if value is None:
-        return NOT_SHOWN
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
-    whole, cents = f"{amount:,.2f}".split(".")
-    return whole.replace(",", NBSP) + f",{cents}{NBSP}€"
+    """An amount; ``None`` (not shown to this reader): « non communiqué »."""
+    return NOT_SHOWN if value is None else french.amount(value)
 
 
 def _label(labels: Mapping[Any, str], enum: Any, name: str | None) -> str:
@@ -136,7 +117,7 @@ def _measure(name: str | None) -> str:
 
 
 def _months(value: int | None) -> str:
-    return NOT_SHOWN if value is None else f"{value} mois"
+    return NOT_SHOWN if value is None else french.months(value)
 
 
 # ---------------------------------------------------------------------- layout
@@ -249,7 +230,7 @@ def fpel_request_pdf(case: Mapping[str, Any]) -> bytes:
         "Imprimé type établi lors du diagnostic, transmis au Service des Politiques Sociales "
         "du Logement et de l'Habitat (SPSLH) et examiné par la commission FPEL.",
     )
-    pdf.field("Dossier ouvert le", french_date(case.get("openedOn")))
+    pdf.field("Dossier ouvert le", french.day(case.get("openedOn")))
     _household(pdf, case.get("household"))
 
     request = case.get("request")
@@ -260,14 +241,14 @@ def fpel_request_pdf(case: Mapping[str, Any]) -> bytes:
         pdf.field("Loyer mensuel", euros(request.get("monthlyRent")))
         pdf.field("Dette locative", euros(request.get("rentArrears")))
         pdf.field("Aide financière demandée", euros(request.get("aidRequested")))
-        pdf.field("Demande transmise le", french_date(request.get("submittedOn")))
+        pdf.field("Demande transmise le", french.day(request.get("submittedOn")))
 
     diagnostic = case.get("diagnostic")
     pdf.section("Le diagnostic : difficultés rencontrées, par thème")
     if diagnostic is None:
         pdf.paragraph("Diagnostic non communiqué ou non encore réalisé.")
     else:
-        pdf.field("Réalisé le", french_date(diagnostic.get("recordedOn")))
+        pdf.field("Réalisé le", french.day(diagnostic.get("recordedOn")))
         for theme, findings in _by_theme(diagnostic.get("findings") or ()).items():
             pdf.paragraph(_theme(theme), bold=True)
             for finding in findings:
@@ -292,11 +273,11 @@ def fpel_request_pdf(case: Mapping[str, Any]) -> bytes:
 
     if request is not None and request.get("registeredOn"):
         pdf.section("Enregistrement et décision")
-        pdf.field("Enregistrée par le SPSLH le", french_date(request.get("registeredOn")))
-        pdf.field("Séance de la commission", french_date(request.get("commissionSessionOn")))
+        pdf.field("Enregistrée par le SPSLH le", french.day(request.get("registeredOn")))
+        pdf.field("Séance de la commission", french.day(request.get("commissionSessionOn")))
         decision = case.get("decision")
         if decision is not None:
-            pdf.field("Décision du", french_date(decision.get("decidedOn")))
+            pdf.field("Décision du", french.day(decision.get("decidedOn")))
             pdf.field("Mesure accordée", _measure(decision.get("measureType")))
             pdf.field("Durée", _months(decision.get("durationMonths")))
             pdf.field("Mise à l'épreuve", _months(decision.get("probationMonths")))
@@ -325,7 +306,7 @@ def ceop_pdf(case: Mapping[str, Any]) -> bytes:
     pdf.title_block(
         "Contrat d'Engagement et d'Objectifs Partagés (CEOP)",
         f"Version {version if version is not None else '—'} — rédigée le "
-        f"{french_date(ceop.get('draftedOn'))}. Ce contrat définit les objectifs de "
+        f"{french.day(ceop.get('draftedOn'))}. Ce contrat définit les objectifs de "
         "l'accompagnement, ses étapes, le rôle et les engagements de chacun ; il est "
         "adressé au SPSLH.",
     )
@@ -339,8 +320,8 @@ def ceop_pdf(case: Mapping[str, Any]) -> bytes:
     else:
         pdf.field("Type", _measure(decision.get("measureType")))
         pdf.field("Durée", _months(decision.get("durationMonths")))
-        pdf.field("Début (signature du CEOP)", french_date(decision.get("startsOn")))
-        pdf.field("Fin prévue", french_date(decision.get("endsOn")))
+        pdf.field("Début (signature du CEOP)", french.day(decision.get("startsOn")))
+        pdf.field("Fin prévue", french.day(decision.get("endsOn")))
 
     if not ceop:
         pdf.section("Le contrat")
@@ -364,7 +345,7 @@ def ceop_pdf(case: Mapping[str, Any]) -> bytes:
     for step in steps:
         due = step.get("dueOn")
         details = [f"thème : {_theme(step['theme']).lower()}"] if step.get("theme") else []
-        details += [f"échéance : {french_date(due)}"] if due else []
+        details += [f"échéance : {french.day(due)}"] if due else []
         pdf.bullet(f"{step.get('label') or '—'}" + (f" ({', '.join(details)})" if details else ""))
 
     pdf.section("Le rôle et les engagements de chacun")
@@ -389,10 +370,10 @@ def ceop_pdf(case: Mapping[str, Any]) -> bytes:
         if signatory is Signatory.HOUSEHOLD and household_name:
             title = f"{title} ({household_name})"
         on = signed.get(signatory.name)
-        pdf.field(title, f"signé le {french_date(on)}" if on else PENDING)
+        pdf.field(title, f"signé le {french.day(on)}" if on else PENDING)
     pdf.field(
-        "Contrat signé le", french_date(ceop.get("signedOn")) if ceop.get("signedOn") else PENDING
+        "Contrat signé le", french.day(ceop.get("signedOn")) if ceop.get("signedOn") else PENDING
     )
     if ceop.get("transmittedOn"):
-        pdf.field("Transmis au SPSLH le", french_date(ceop.get("transmittedOn")))
+        pdf.field("Transmis au SPSLH le", french.day(ceop.get("transmittedOn")))
     return pdf.bytes()

@@ -19,6 +19,7 @@ from aspe.portal.actions import ActionForm
 from aspe.portal.gql import execute
 from aspe.portal.new_case import DIRECTORY_FIELDS, new_case_form
 from aspe.portal.pages import CHROME, redirect, render
+from aspe.settings import Settings
 
 Data = dict[str, Any]
 
@@ -161,8 +162,10 @@ def nodes(connection: Data | None) -> list[Data]:
 
 
 def today_of(request: Request) -> date:
+    """The date where the people are (``ASPE_TIMEZONE``)."""
     now: datetime = request.app.state.clock()
-    return now.date()
+    settings: Settings = request.app.state.settings
+    return settings.rules.day_of(now)
 
 
 def _monday(day: date) -> date:

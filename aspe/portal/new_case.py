@@ -14,7 +14,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from starlette.responses import Response
@@ -151,7 +150,7 @@ async def create(request: Request) -> Response:
         raise Forbidden("Seule l'équipe d'une association enregistre un nouveau ménage.")
     fields = fields_for(role, directory)
     raw = await read_form(request, fields)
-    values, errors = clean(ACTION, fields, raw, ZoneInfo(request.app.state.settings.timezone))
+    values, errors = clean(ACTION, fields, raw, request.app.state.settings.zone)
     key = (await request.form()).get("cle")
     key = key if isinstance(key, str) and re.fullmatch(r"[0-9a-f]{32}", key) else None
     state: dict[str, Any] = {"values": raw, **({"idempotency_key": key} if key else {})}

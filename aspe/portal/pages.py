@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine, Mapping
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from starlette.responses import RedirectResponse, Response
 
+from aspe import french
 from aspe.portal.gql import GraphQLFailure, LoginRequired, SessionExpired, execute
 from aspe.portal.session import CSRF_FIELD, CsrfRefused, forget, load_session, store
+from aspe.settings import Settings
 
 log = logging.getLogger("aspe.portal")
 
@@ -109,20 +112,6 @@ STOP_REASONS = {
 }
 VISIT_KINDS = {"HOME": "À domicile", "OFFICE": "Au bureau", "OTHER": "Autre lieu"}
 VISIT_STATES = {"PLANNED": "Prévue", "DONE": "Réalisée", "MISSED": "Manquée"}
-MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
 
 
 def _label(table: Mapping[str, str]) -> Callable[[Any], str]:
@@ -134,52 +123,26 @@ def _label(table: Mapping[str, str]) -> Callable[[Any], str]:
     return label
 
 
-def date_fr(value: Any, long: bool = False) -> str:
-    """``2026-03-02`` → ``02/03/2026`` (``long``: ``2 mars 2026``); ``—`` when unknown."""
-    if value in (None, ""):
-        return "—"
-    try:
-        day = (
-            value
-            if isinstance(value, date)
-            else datetime.fromisoformat(str(value)).date()
-            if "T" in str(value)
-            else date.fromisoformat(str(value))
-        )
-    except ValueError:
-        return str(value)
-    if isinstance(day, datetime):
-        day = day.date()
-    if long:
-        return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-    return day.strftime("%d/%m/%Y")
-
-
-def datetime_fr(value: Any) -> str:
-    """``2026-03-02T10:00:00+00:00`` → ``02/03/2026 à 10 h 00`` (as stored, UTC)."""
-    if value in (None, ""):
-        return "—"
-    try:
-        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    return f"{moment:%d/%m/%Y} à {moment:%H} h {moment:%M}"
-
-
-def euros(value: Any) -> str:
-    """``1800.00`` → ``1 800,00 €`` (narrow no-break spaces, as French typography wants)."""
-    if value in (None, ""):
-        return "—"
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
-    text = f"{amount:,.2f}".replace(",", "\u202f").replace(".", ",")
-    return f"{text}\u00a0€"
+def _zone(context: Context) -> ZoneInfo:
+    """``ASPE_TIMEZONE``, from the settings of the app that renders the page."""
+    settings: Settings = context["request"].app.state.settings
+    return settings.zone
 
 
 def short_id(value: Any) -> str:
     return str(value or "")[:8]
+
+
+@pass_context
+def date_fr(context: Context, value: Any) -> str:
+    """A day as ``aspe.french`` writes it (an instant: its day where the people are)."""
+    return french.day(value, _zone(context))
+
+
+@pass_context
+def datetime_fr(context: Context, value: Any) -> str:
+    """An instant as ``aspe.french`` writes it, in ``ASPE_TIMEZONE``: the store keeps UTC."""
+    return french.moment(value, _zone(context))
 
 
 TEMPLATES.env.filters.update(
@@ -194,7 +157,7 @@ TEMPLATES.env.filters.update(
     etat_visite=_label(VISIT_STATES),
     date_fr=date_fr,
     datetime_fr=datetime_fr,
-    euros=euros,
+    euros=french.amount,
     short_id=short_id,
 )
 TEMPLATES.env.globals.update(CSRF_FIELD=CSRF_FIELD)

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from markupsafe import Markup
 
+from aspe import french
 from aspe.domain.values import Status
 from aspe.portal.charts import Series, bar_chart, data_table, line_chart
 
@@ -57,34 +58,6 @@ STOP_REASON_LABELS = {
     "EVICTION": "expulsion",
     "OTHER": "autre motif",
 }
-MONTH_NAMES = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-MONTH_ABBREVIATIONS = (
-    "janv.",
-    "févr.",
-    "mars",
-    "avr.",
-    "mai",
-    "juin",
-    "juil.",
-    "août",
-    "sept.",
-    "oct.",
-    "nov.",
-    "déc.",
-)
 CSV_HEADER = ("rubrique", "libellé", "mois", "indicateur", "valeur")
 
 Value = int | float | None
@@ -330,13 +303,11 @@ def _measure_label(key: str) -> str:
 
 
 def month_label(month: str, *, short: bool = False) -> str:
-    """``2026-03`` as ``mars 2026`` (``short``: ``mars``)."""
-    year, _, number = month.partition("-")
-    if not number.isdigit() or not 1 <= int(number) <= 12:
-        return month
-    if short:
-        return MONTH_ABBREVIATIONS[int(number) - 1]
-    return f"{MONTH_NAMES[int(number) - 1]} {year}"
+    """``2026-03`` as ``mars 2026`` (``short``: ``mars``, for a chart's axis)."""
+    number = month.partition("-")[2]
+    if short and number.isdigit() and 1 <= int(number) <= 12:
+        return french.month_abbreviation(int(number))
+    return french.month(month)
 
 
 def _statistics_of(result: Mapping[str, Any]) -> Mapping[str, Any] | None:

@@ -147,7 +147,11 @@ LISTS = (
 
 
 class CaseFile(ReadModel):
+    """Days this model derives from instants (an invitation's, an extension's) are days
+    where the people are, so a change of time zone rebuilds it (``uses_rules``)."""
+
     name = "case_file"
+    uses_rules = True
     tables = (HOUSEHOLDS, CASES, OBJECTIVE_PROGRESS)
 
     # ------------------------------------------------------------------ household
@@ -438,7 +442,7 @@ class CaseFile(ReadModel):
         """The event carries no date of issue: it is the day it was stored."""
         invitation = {
             "session_on": text(event.session_on),
-            "issued_on": text(event.timestamp.date()),
+            "issued_on": text(self.rules.day_of(event.timestamp)),
         }
         _append(changes, event, "invitations", invitation)
 
@@ -502,7 +506,7 @@ class CaseFile(ReadModel):
         if case is None:
             return
         extension = {
-            "on": text(event.timestamp.date()),
+            "on": text(self.rules.day_of(event.timestamp)),
             "additional_months": event.additional_months,
             "reason": event.reason,
         }
@@ -622,4 +626,4 @@ def case_file_as_of(app: AspeApplication, case_id: UUID, instant: datetime) -> R
     household_events = [
         event for event in app.events.get(events[0].household_id) if event.timestamp <= instant
     ]
-    return replay(CaseFile, [*household_events, *events]).get(CASES.name, str(case_id))
+    return replay(CaseFile, [*household_events, *events], app.rules).get(CASES.name, str(case_id))

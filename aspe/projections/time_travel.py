@@ -19,6 +19,7 @@ from eventsourcing.persistence import Tracking
 from aspe.application import AspeApplication
 from aspe.domain.case import Case
 from aspe.domain.errors import NotFound
+from aspe.domain.rules import RuleParameters
 from aspe.projections.commission_agenda import CommissionAgenda
 from aspe.projections.readmodel import ReadModel
 from aspe.projections.tables import Row
@@ -48,7 +49,7 @@ def agenda_item_at_decision(app: AspeApplication, case_id: UUID) -> AgendaAtDeci
         for event in app.events.get(events[0].household_id)
         if event.timestamp <= decision.timestamp
     ]
-    agenda = replay(CommissionAgenda, [*household_events, *events[: decisions[-1]]])
+    agenda = replay(CommissionAgenda, [*household_events, *events[: decisions[-1]]], app.rules)
     return AgendaAtDecision(
         decision=type(decision).__name__,
         decided_at=decision.timestamp,
@@ -56,10 +57,11 @@ def agenda_item_at_decision(app: AspeApplication, case_id: UUID) -> AgendaAtDeci
     )
 
 
-def replay(read_model: type[ReadModel], events: list[Any]) -> MemoryView:
+def replay(read_model: type[ReadModel], events: list[Any], rules: RuleParameters) -> MemoryView:
     """``events`` applied in time order by ``read_model`` to tables in memory (a stable sort:
-    events stored at the same instant keep the order they are given in)."""
+    events stored at the same instant keep the order they are given in), with the
+    deployment's rules (its time zone among them) as the live read model has them."""
     view = MemoryView(read_model.name, read_model.tables)
-    model = read_model(cast(TableView, view))
+    model = read_model(cast(TableView, view), rules=rules)
     model.process_batch(sorted(events, key=lambda e: e.timestamp), Tracking(APPLICATION_NAME, 0))
     return view

@@ -29,6 +29,7 @@ from uuid import UUID
 
 from celery import Task, shared_task
 
+from aspe import french
 from aspe.application import AspeApplication
 from aspe.application.history import MEASURE_LABELS
 from aspe.bootstrap import build_application, build_projector
@@ -144,7 +145,7 @@ class Clocks:
         date, so the new end is reminded again.
         """
         view = self._view(AssociationCaseload.name)
-        today = self.now().date()
+        today = self._today()
         horizon = today + timedelta(days=self.settings.reminder_days_before_end)
         recipient_of, messages = self._recipients(), []
         for row in _running_measures(view):
@@ -158,7 +159,7 @@ class Clocks:
         """One message per referent listing their measures below cadence last ISO week."""
         compliance = self._view(WeeklyVisitCompliance.name)
         caseload = self._view(AssociationCaseload.name)
-        monday = _last_week(self.now().date())
+        monday = _last_week(self._today())
         below: dict[str, list[tuple[Row, WeekCompliance]]] = defaultdict(list)
         for case_id in _measures_running_in(compliance, monday):
             week = _week_of(compliance, case_id, monday)
@@ -174,7 +175,12 @@ class Clocks:
 
     # ------------------------------------------------------------- plumbing
     def _as_system(self) -> AbstractContextManager[CommandContext]:
-        return acting_as(SYSTEM_ACTOR, clock=self.now)
+        return acting_as(SYSTEM_ACTOR, clock=self.now, zone=self.app.rules.zone)
+
+    def _today(self) -> date:
+        """The date where the people are: a clock that runs at 00:30 in Paris is on the
+        Paris day, though it is still the day before in UTC."""
+        return self.app.rules.day_of(self.now())
 
     def _recipients(self) -> Callable[[str | None], Recipient | None]:
         """Who an account is (name, e-mail), from the directory; None when unknown."""
@@ -252,11 +258,11 @@ def _reminder(row: Row, recipient: Recipient, days_left: int) -> Message:
     return Message(
         key=f"reminder:{row['case_id']}:{row['ends_on']}:{recipient.account_id}",
         recipient=recipient,
-        subject=f"Fin de mesure le {ends_on:%d/%m/%Y} : {household}",
+        subject=f"Fin de mesure le {french.day(ends_on)} : {household}",
         body=(
             f"Bonjour {recipient.name},\n\n"
             f"La mesure d'accompagnement {measure} de {household} prend fin le "
-            f"{ends_on:%d/%m/%Y}, dans {days_left} jour{'s' if days_left > 1 else ''}.\n"
+            f"{french.day(ends_on)}, dans {french.days(days_left)}.\n"
             "Pensez à préparer le bilan de fin de mesure avec le ménage.\n\n"
             f"Dossier : {row['case_id']}\n"
         ),
@@ -272,12 +278,12 @@ def _digest(week: str, recipient: Recipient, measures: list[tuple[Row, WeekCompl
         key=f"digest:{week}:{recipient.account_id}",
         recipient=recipient,
         subject=(
-            f"Semaine du {monday:%d/%m/%Y} : {count} mesure{'s' if count > 1 else ''} "
+            f"Semaine du {french.day(monday)} : {count} mesure{'s' if count > 1 else ''} "
             "en dessous du rythme de visites"
         ),
         body=(
             f"Bonjour {recipient.name},\n\n"
-            f"La semaine du {monday:%d/%m/%Y} ({week}), ces mesures que vous suivez n'ont pas "
+            f"La semaine du {french.day(monday)} ({week}), ces mesures que vous suivez n'ont pas "
             "eu le nombre de visites requis :\n\n" + "\n".join(lines) + "\n"
         ),
     )

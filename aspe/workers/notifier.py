@@ -25,6 +25,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import tzinfo
 from typing import Any
 
 from eventsourcing.persistence import Tracking
@@ -53,14 +54,14 @@ def event_key(event: Any) -> str:
     return f"{event.originator_id}.{event.originator_version}"
 
 
-def messages_for(event: Any, book: AddressBook) -> list[Message]:
+def messages_for(event: Any, book: AddressBook, zone: tzinfo) -> list[Message]:
     """The messages ``event`` makes: one per reader it concerns, each with what that reader
-    may see."""
+    may see; a day taken from an instant is the day in ``zone``, the people's."""
     readers = book.readers_of(event)
     if not readers:
         return []
     if type(event) in ACCOUNT_EVENTS:
-        return [account_message(event, reader) for reader in readers]
+        return [account_message(event, reader, zone) for reader in readers]
     case = book.case(str(event.originator_id))
     assert case is not None  # readers_of found readers of it
     facts = Facts(
@@ -86,10 +87,10 @@ def messages_for(event: Any, book: AddressBook) -> list[Message]:
     return messages
 
 
-def account_message(event: Any, reader: Reader) -> Message:
+def account_message(event: Any, reader: Reader, zone: tzinfo) -> Message:
     """What an account event tells its holder (at an address it had before: by e-mail)."""
     recipient = reader.recipient
-    subject, body = ACCOUNT_COMPOSERS[type(event)](event, recipient.name)
+    subject, body = ACCOUNT_COMPOSERS[type(event)](event, recipient.name, zone)
     at = ":adresse-precedente" if recipient.email_only else ""
     return Message(f"{event_key(event)}:{recipient.account_id}{at}", recipient, subject, body)
 
@@ -151,7 +152,7 @@ class Notifier(Directory):
         for event in events:
             self.apply((event,), changes)
             if not quiet:
-                messages.extend(messages_for(event, book))
+                messages.extend(messages_for(event, book, self.rules.zone))
         if messages:
             self.dispatch(messages)
         self.view.commit(changes, tracking)

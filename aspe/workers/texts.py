@@ -11,20 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
+from datetime import tzinfo
 from typing import Any
 
+from aspe import french
 from aspe.application.history import MEASURE_LABELS, STOP_LABELS
 from aspe.authorization import Category, allows
 from aspe.domain.actors import Role
 from aspe.workers.recipients import CREDENTIALS_REPLACED, case_event
 
 C = Category
-MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
 SIGNATURE = (
     "Le détail est à consulter sur la plateforme ASPE.\n\n"
     "— Plateforme ASPE (message automatique, merci de ne pas y répondre)"
@@ -60,19 +56,6 @@ Lines = list[str | None]
 Compose = Callable[[Any, Lens, Facts], tuple[str, Lines]]
 
 
-def french_date(day: date) -> str:
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-def euros(amount: Decimal) -> str:
-    whole, cents = f"{amount:,.2f}".split(".")
-    return f"{whole.replace(',', ' ')},{cents} €"
-
-
-def months(count: int) -> str:
-    return f"{count} mois"
-
-
 def who(lens: Lens, facts: Facts) -> str:
     """The household as this reader may name it."""
     if lens.role is Role.HOUSEHOLD:
@@ -94,21 +77,21 @@ def submitted(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     by = f" par {facts.association_name}" if facts.association_name else ""
     return "Nouvelle demande d'accompagnement ASPE", [
         f"Une demande d'accompagnement ASPE a été transmise le "
-        f"{french_date(event.submitted_on)}{by} pour {who(lens, facts)}.",
+        f"{french.day(event.submitted_on)}{by} pour {who(lens, facts)}.",
         only(
             lens,
             C.REQUEST,
             f"Mesure proposée : {MEASURE_LABELS[event.proposed_measure]}, "
-            f"{months(event.proposed_duration_months)}. "
-            f"Aide FPEL demandée : {euros(aid.amount_requested)}.",
+            f"{french.months(event.proposed_duration_months)}. "
+            f"Aide FPEL demandée : {french.amount(aid.amount_requested)}.",
         ),
-        only(lens, C.RENT_ARREARS, f"Dette locative : {euros(aid.rent_arrears)}."),
+        only(lens, C.RENT_ARREARS, f"Dette locative : {french.amount(aid.rent_arrears)}."),
         "Elle attend son inscription à l'ordre du jour de la commission FPEL.",
     ]
 
 
 def registered(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
-    session = french_date(event.commission_session_on)
+    session = french.day(event.commission_session_on)
     return f"Demande inscrite à la séance du {session}", [
         f"La demande d'accompagnement ASPE concernant {who(lens, facts)} est inscrite à "
         f"l'ordre du jour de la séance de la commission FPEL du {session}.",
@@ -118,22 +101,22 @@ def registered(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
 # ------------------------------------------------------------------ decisions
 def granted(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     return "Décision de la commission : mesure ASPE accordée", [
-        f"La commission FPEL a accordé le {french_date(event.decided_on)} une mesure ASPE "
+        f"La commission FPEL a accordé le {french.day(event.decided_on)} une mesure ASPE "
         f"{MEASURE_LABELS[event.measure_type]} pour {who(lens, facts)}, "
-        f"d'une durée de {months(event.duration_months)}.",
+        f"d'une durée de {french.months(event.duration_months)}.",
         "Elle commencera le jour de la signature du contrat d'engagement (CEOP).",
         only(
             lens,
             C.DECISION_TERMS,
-            f"Durée de mise à l'épreuve : {months(event.probation_months)}. "
-            f"Aide FPEL accordée : {euros(event.aid_granted)}.",
+            f"Durée de mise à l'épreuve : {french.months(event.probation_months)}. "
+            f"Aide FPEL accordée : {french.amount(event.aid_granted)}.",
         ),
     ]
 
 
 def rejected(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     return "Décision de la commission : demande refusée", [
-        f"La commission FPEL a refusé le {french_date(event.rejected_on)} la demande "
+        f"La commission FPEL a refusé le {french.day(event.rejected_on)} la demande "
         f"d'accompagnement ASPE concernant {who(lens, facts)}.",
         only(lens, C.REQUEST, f"Motif : {event.reason}"),
     ]
@@ -141,7 +124,7 @@ def rejected(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
 
 def adjourned(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     return "Décision de la commission : demande ajournée", [
-        f"La commission FPEL a ajourné le {french_date(event.adjourned_on)} la demande "
+        f"La commission FPEL a ajourné le {french.day(event.adjourned_on)} la demande "
         f"d'accompagnement ASPE concernant {who(lens, facts)}.",
         only(lens, C.REQUEST, f"Motif : {event.reason}"),
     ]
@@ -149,8 +132,8 @@ def adjourned(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
 
 def extended(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     return "Décision de la commission : mesure prolongée", [
-        f"La commission FPEL a prolongé de {months(event.additional_months)} la mesure ASPE "
-        f"de {who(lens, facts)}. Elle se terminera le {french_date(event.ends_on)}.",
+        f"La commission FPEL a prolongé de {french.months(event.additional_months)} la mesure ASPE "
+        f"de {who(lens, facts)}. Elle se terminera le {french.day(event.ends_on)}.",
         only(lens, C.REQUEST, f"Motif : {event.reason}"),
     ]
 
@@ -161,8 +144,8 @@ def ceop_signed(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     what = "Le CEOP" if first else f"La version {event.version} du CEOP"
     return "CEOP signé" if first else "Avenant au CEOP signé", [
         f"{what} de {who(lens, facts)} a été signé{'' if first else 'e'} par toutes les parties.",
-        only(lens, C.CEOP_SIGNATURE_DATE, f"Date de signature : {french_date(event.signed_on)}."),
-        f"La mesure court du {french_date(event.starts_on)} au {french_date(event.ends_on)}.",
+        only(lens, C.CEOP_SIGNATURE_DATE, f"Date de signature : {french.day(event.signed_on)}."),
+        f"La mesure court du {french.day(event.starts_on)} au {french.day(event.ends_on)}.",
         only(lens, C.CEOP, "Le contrat est adressé au SPSLH (objectifs, étapes, engagements)."),
     ]
 
@@ -173,8 +156,8 @@ def alert_raised(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
             lens,
             C.ALERTS,
             f"Alerte de non-collaboration pour {who(lens, facts)} : aucune rencontre ni "
-            f"aucun contact depuis le {french_date(event.silent_since)} "
-            f"({event.silent_days} jours sans nouvelles au {french_date(event.raised_on)}).",
+            f"aucun contact depuis le {french.day(event.silent_since)} "
+            f"({event.silent_days} jours sans nouvelles au {french.day(event.raised_on)}).",
         ),
         only(lens, C.ALERTS, "La commission FPEL peut décider de l'arrêt de la mesure."),
     ]
@@ -182,7 +165,7 @@ def alert_raised(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
 
 def stopped(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     return "Arrêt de la mesure ASPE", [
-        f"La commission FPEL a arrêté le {french_date(event.stopped_on)} la mesure ASPE "
+        f"La commission FPEL a arrêté le {french.day(event.stopped_on)} la mesure ASPE "
         f"de {who(lens, facts)}.",
         only(lens, C.STOP_REASON, f"Motif : {STOP_LABELS[event.reason]}."),
         only(lens, C.STOP, f"Précisions : {event.details}" if event.details else ""),
@@ -192,7 +175,7 @@ def stopped(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
 def completed(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     return "Fin de la mesure ASPE", [
         f"La mesure ASPE de {who(lens, facts)} s'est terminée le "
-        f"{french_date(event.completed_on)}, au terme de la durée fixée par la commission.",
+        f"{french.day(event.completed_on)}, au terme de la durée fixée par la commission.",
         only(lens, C.STOP, "Le référent remettra son bilan de fin de mesure."),
     ]
 
@@ -222,12 +205,12 @@ ACCOUNT_SIGNATURE = (
 )
 
 
-def credentials_replaced(event: Any, name: str) -> tuple[str, str]:
+def credentials_replaced(event: Any, name: str, zone: tzinfo) -> tuple[str, str]:
     """To a household whose login was replaced, at its new address and its previous one."""
     lines = [
         f"Bonjour {name}," if name else "Bonjour,",
         f"Les identifiants de connexion du compte ASPE de votre ménage ont été remplacés le "
-        f"{french_date(event.timestamp.date())} par l'association qui vous accompagne.",
+        f"{french.day(event.timestamp, zone)} par l'association qui vous accompagne.",
         f"Vous vous connectez désormais avec l'adresse {event.email} et le nouveau mot de "
         "passe que l'association vous a remis. Les sessions ouvertes auparavant sont fermées.",
         ACCOUNT_SIGNATURE,
@@ -235,7 +218,7 @@ def credentials_replaced(event: Any, name: str) -> tuple[str, str]:
     return "Vos identifiants de connexion ont été remplacés", "\n\n".join(lines)
 
 
-ACCOUNT_COMPOSERS: Mapping[type, Callable[[Any, str], tuple[str, str]]] = {
+ACCOUNT_COMPOSERS: Mapping[type, Callable[[Any, str, tzinfo], tuple[str, str]]] = {
     CREDENTIALS_REPLACED: credentials_replaced,
 }
 

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from aspe import french
 from tests.browser.conftest import LiveServer, check_accessibility, csp_refusals, screenshot
 
 if TYPE_CHECKING:
@@ -133,7 +134,8 @@ def pdf_text(path: Path) -> str:
 
 
 def fr(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
+    """A day as every page and PDF writes it."""
+    return french.day(day)
 
 
 # ----------------------------------------------------------------------------- journey

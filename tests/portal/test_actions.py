@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from graphql import parse, validate
 
+from aspe import french
 from aspe.domain.values import Status
 from aspe.graphql.schema import build_schema
 from aspe.portal.actions import ACTIONS, BY_NAME
@@ -257,6 +258,26 @@ def test_the_referent_records_a_visit_and_a_debt_on_an_active_measure(
     assert [(d["creditor"], float(d["amount"]), d["owedToLandlord"]) for d in case["debts"]] == [
         ("EDF", 350.2, False)
     ]
+
+
+def test_a_visit_booked_at_ten_in_paris_is_shown_at_ten_everywhere(
+    story: Callable[..., CaseStory], logged_in: LoggedIn, case_via_api: Any, world: Any
+) -> None:
+    # given an active measure, its referent and its household
+    case_id = story().walk_to(Status.ACTIVE)
+    referent = logged_in(world.referent)
+    day = world.clock.today() + timedelta(days=3)
+    # when the referent books a visit at 10:00 on the form ("Heure de Paris")
+    booked = act(referent, case_id, "rendez_vous", {"quand": f"{day}T10:00", "type": "HOME"})
+    # then the store keeps the instant in UTC (09:00 in winter)…
+    done(booked, case_id, "rendez_vous")
+    (visit,) = case_via_api(world.referent, case_id, "visits { plannedAt }")["visits"]
+    assert visit["plannedAt"].startswith(f"{day}T09:00:00")
+    # …and the case page and the visit form show it at 10 h 00, as booked
+    shown = f"{french.day(day)} à 10 h 00"
+    page = referent.page(f"/dossiers/{case_id}")
+    assert shown in page
+    assert "09 h 00" not in page
 
 
 # ------------------------------------------------------------ SPSLH, commission

@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
+from aspe import french
 from aspe.api import create_app
 from aspe.domain.values import Status
 from aspe.portal.documents import CEOP_QUERY, FPEL_QUERY, ceop_pdf, euros, fpel_request_pdf
@@ -120,7 +121,7 @@ def test_the_ceop_shows_objectives_steps_commitments_signatures_and_version(worl
     for commitment in STANDARD_COMMITMENTS:
         assert commitment.text in text
     assert "Le rôle et les engagements de chacun" in text
-    assert f"signé le {world.clock.today():%d/%m/%Y}" in text
+    assert f"signé le {french.day(world.clock.today())}" in text
     assert "en attente" not in text
 
 
@@ -146,5 +147,5 @@ def test_the_spslh_s_ceop_has_no_health_objective(world, story, case_as):
 
 
 def test_amounts_are_written_the_french_way():
-    assert euros("2400.00") == "2\u00a0400,00\u00a0€"
+    assert euros("2400.00") == "2\u202f400,00\u00a0€"
     assert euros(None) == "non communiqué"

@@ -161,7 +161,7 @@ def test_the_spslh_sees_the_ceops_transmitted(
 
     received = home.split('id="titre-ceop"')[1].split("</section>")[0]
     assert "Famille Lambert" in received
-    assert "transmis le 02/03/2026" in received
+    assert "transmis le 2 mars 2026" in received
 
 
 # ------------------------------------------------------------------- commission
@@ -217,6 +217,7 @@ def test_the_household_sees_its_pathway_objectives_and_next_visit(
     cases.walk("Famille Roussel", Status.ACTIVE)
     email = household_account(cases.households[case_id])
     with world.acting(world.referent):
+        # booked at 15:30 in Paris (14:30 UTC, as the store keeps it)
         world.app.schedule_visit(case_id, datetime(2026, 3, 5, 14, 30, tzinfo=UTC), VisitKind.HOME)
     cases.record_visit(case_id)
 
@@ -226,8 +227,8 @@ def test_the_household_sees_its_pathway_objectives_and_next_visit(
     assert "Mesure en cours" in home
     assert "Établir un budget mensuel" in home
     assert HEALTH_OBJECTIVE in home  # its own health objective: the household may see it
-    assert "05/03/2026 à 14 h 30" in home
-    assert "Ménage : signé le 02/03/2026" in home
+    assert "5 mars 2026 à 15 h 30" in home  # Paris time, not the stored UTC
+    assert "Ménage : signé le 2 mars 2026" in home
     assert VISIT_NOTE not in home
     assert "Famille Roussel" not in home
 
@@ -297,7 +298,7 @@ def test_the_case_page_shows_status_and_dates(
 
     assert "Dossier Famille Lambert" in page
     assert "Inscrite en commission" in page
-    assert "16/03/2026" in page  # the commission's session
+    assert "16 mars 2026" in page  # the commission's session
 
 
 # ------------------------------------------------------------------------ inbox

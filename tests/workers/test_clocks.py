@@ -9,15 +9,17 @@ the store in a thread, as ``aspe projections run`` does, and the clocks wait for
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from uuid import UUID
 
 import pytest
 from celery.schedules import crontab
 
+from aspe import french
 from aspe.application import AspeApplication
 from aspe.bootstrap import build_projector
 from aspe.domain.actors import Role
+from aspe.domain.local_time import PARIS
 from aspe.domain.values import (
     ContactChannel,
     MeasureType,
@@ -235,8 +237,8 @@ def test_the_referent_alone_is_reminded_n_days_before_the_end(world, story, cloc
         referent.actor.id,
         referent.email,
     )
-    assert reminder.subject == f"Fin de mesure le {end:%d/%m/%Y} : Ménage Durand"
-    assert f"prend fin le {end:%d/%m/%Y}, dans 30 jours" in reminder.body
+    assert reminder.subject == f"Fin de mesure le {french.day(end)} : Ménage Durand"
+    assert f"prend fin le {french.day(end)}, dans 30 jours" in reminder.body
     assert reminder.body.startswith("Bonjour Claire Martin,")
 
 
@@ -278,7 +280,7 @@ def test_the_digest_lists_only_the_referents_measures_below_cadence(world, clock
     assert set(digests) == {claire, paul}
     assert digests[claire].key == f"digest:2026-W10:{claire}"
     assert digests[claire].subject == (
-        "Semaine du 02/03/2026 : 2 mesures en dessous du rythme de visites"
+        "Semaine du 2 mars 2026 : 2 mesures en dessous du rythme de visites"
     )
     body = digests[claire].body
     assert "Ménage Bernard (mesure simple" in body
@@ -339,3 +341,35 @@ def test_the_detector_task_runs_on_the_store_of_the_app_that_runs_it(world, stor
 
     assert (raised, again) == ([str(case_id)], [])
     assert count(world, case_id, "NonCollaborationAlertRaised") == 1
+
+
+# ------------------------------------------------------------- the Paris day
+def test_a_measure_ending_today_in_paris_is_completed_at_half_past_midnight(world, story, clocks):
+    # given a measure ending on day E, and 00:30 on E in Paris (still E - 1 in UTC)
+    case_id = story().walk_to(Status.ACTIVE)
+    end = ends_on(world, case_id)
+    world.clock.set_day(end - timedelta(days=1), at=time(23, 30))
+    assert world.clock.now.astimezone(PARIS).date() == end
+
+    # when the clock runs
+    run = clocks.complete_ended_measures()
+
+    # then the measure is completed: its end date has come where the people are
+    assert run.done == [case_id]
+    assert world.app.get_case(case_id).status is Status.COMPLETED
+
+
+def test_the_digest_at_half_past_midnight_on_monday_in_paris_is_about_the_week_just_ended(
+    world, clocks
+):
+    # given a measure without visits in week 10, and 00:30 on the Monday of week 11 in
+    # Paris (still Sunday in UTC)
+    new_case(world, "Ménage Bernard")
+    world.clock.set_day(day(6), at=time(23, 30))
+
+    # when the digest is made
+    (digest,) = clocks.compliance_digests()
+
+    # then it is about week 10, which has just ended in Paris
+    assert digest.subject.startswith("Semaine du 2 mars 2026 :")
+    assert "Ménage Bernard" in digest.body

@@ -18,6 +18,8 @@ from aspe.workers.messages import Message
 from aspe.workers.notifier import NotifierRunner, build_notifier
 
 VISIT_NOTE = "Madame confie des violences conjugales"
+AID_GRANTED = "1\u202f500,00\u00a0€"
+"""The aid the scenario's commission grants, as every text writes an amount."""
 HEALTH_WORDS = ("médical", "santé", STANDARD_FINDINGS[2].difficulty)
 
 
@@ -103,7 +105,7 @@ def test_a_landlord_without_consent_learns_only_the_measure_its_type_and_dates(
     assert "mesure ASPE simple" in landlord
     assert "12 mois" in landlord
     assert "2 mars 2026" in landlord
-    assert "1 500,00 €" not in landlord  # the aid granted
+    assert AID_GRANTED not in landlord  # the aid granted
     assert "mise à l'épreuve" not in landlord
     assert "Durand" not in landlord  # the tenant's name is consent-gated too
     assert "l'un de vos locataires" in landlord
@@ -119,7 +121,7 @@ def test_a_landlord_with_consent_also_learns_the_aid_and_its_tenant(world, story
     case.grant()
 
     landlord = text(to(told(runner, outbox), world.landlord))
-    assert "1 500,00 €" in landlord
+    assert AID_GRANTED in landlord
     assert "Ménage Durand" in landlord
 
 
@@ -131,7 +133,7 @@ def test_the_association_learns_every_term_of_the_decision(world, story, runner,
     case.grant()
 
     referent = text(to(told(runner, outbox), world.referent))
-    assert "Aide FPEL accordée : 1 500,00 €" in referent
+    assert f"Aide FPEL accordée : {AID_GRANTED}" in referent
     assert "mise à l'épreuve : 6 mois" in referent
     assert "Ménage Durand" in referent
 
