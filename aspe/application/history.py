@@ -25,70 +25,21 @@ from aspe.domain.errors import NotFound
 from aspe.domain.household import Household
 from aspe.domain.staff import Staff
 from aspe.domain.values import (
-    ConsentScope,
-    ContactChannel,
-    MeasureType,
     Objective,
-    ObjectiveProgress,
-    Signatory,
-    StopReason,
     Theme,
-    VisitKind,
 )
+from aspe.french import labels
 
-ROLE_LABELS: dict[Role, str] = {
-    Role.REFERENT: "Référent",
-    Role.ASSOCIATION_MANAGER: "Responsable d'association",
-    Role.SPSLH_AGENT: "Agent SPSLH",
-    Role.COMMISSION_MEMBER: "Commission",
-    Role.LANDLORD: "Bailleur",
-    Role.HOUSEHOLD: "Ménage",
-    Role.AUDITOR: "Auditeur",
-    Role.ADMIN: "Administrateur",
-    Role.SYSTEM: "Système",
-}
-THEME_LABELS: dict[Theme, str] = {
-    Theme.HOUSING: "logement",
-    Theme.BUDGET: "budget",
-    Theme.ADMINISTRATIVE: "vie administrative",
-    Theme.MEDIATION: "médiation",
-    Theme.EMPLOYMENT: "emploi",
-    Theme.MOBILITY: "mobilité",
-    Theme.HEALTH: "santé",
-}
-MEASURE_LABELS = {MeasureType.SIMPLE: "simple", MeasureType.REINFORCED: "renforcée"}
-VISIT_LABELS = {
-    VisitKind.HOME: "à domicile",
-    VisitKind.OFFICE: "au bureau",
-    VisitKind.OTHER: "autre lieu",
-}
-CHANNEL_LABELS = {
-    ContactChannel.PHONE: "téléphone",
-    ContactChannel.EMAIL: "courriel",
-    ContactChannel.SMS: "SMS",
-    ContactChannel.LETTER: "courrier",
-    ContactChannel.OTHER: "autre",
-}
-SIGNATORY_LABELS = {
-    Signatory.HOUSEHOLD: "ménage",
-    Signatory.REFERENT: "référent",
-    Signatory.LANDLORD: "bailleur",
-}
-STOP_LABELS = {
-    StopReason.NON_COLLABORATION: "non-collaboration",
-    StopReason.OBJECTIVES_MET: "objectifs atteints",
-    StopReason.HOUSEHOLD_MOVED: "déménagement du ménage",
-    StopReason.HOUSEHOLD_REQUEST: "à la demande du ménage",
-    StopReason.EVICTION: "expulsion",
-    StopReason.OTHER: "autre motif",
-}
-PROGRESS_LABELS = {
-    ObjectiveProgress.NOT_STARTED: "non commencé",
-    ObjectiveProgress.IN_PROGRESS: "en cours",
-    ObjectiveProgress.ACHIEVED: "atteint",
-    ObjectiveProgress.ABANDONED: "abandonné",
-}
-CONSENT_LABELS = {ConsentScope.LANDLORD_DETAIL: "détail du suivi visible par le bailleur"}
+# The words of aspe.french, under the names the history's summaries use.
+ROLE_LABELS = {role: labels.title(role) for role in Role}
+THEME_LABELS = labels.THEMES
+MEASURE_LABELS = labels.MEASURE_TYPES
+VISIT_LABELS = labels.VISIT_KINDS
+CHANNEL_LABELS = labels.CHANNELS
+SIGNATORY_LABELS = labels.SIGNATORIES
+STOP_LABELS = labels.STOP_REASONS
+PROGRESS_LABELS = labels.PROGRESS
+CONSENT_LABELS = labels.CONSENT_SCOPES
 SYSTEM_NAME = "Plateforme ASPE"
 CASE_OPENED: type = Case.Opened  # type: ignore[attr-defined]  # made by eventsourcing's @event
 UNKNOWN_NAME = "Compte inconnu"
@@ -132,7 +83,7 @@ def case_state(case: Case) -> list[tuple[str, str]]:
     euros = _optional(french.amount)
     measure = _optional(MEASURE_LABELS.__getitem__)
     return [
-        ("Statut", case.status.label),
+        ("Statut", labels.label(case.status)),
         ("Version", str(case.version)),
         ("Ménage", str(case.household_id)),
         ("Association", str(case.association_id)),
@@ -296,7 +247,7 @@ def _ceop_version(event: Any, reading: _CaseReading) -> str:
 
 def _ceop_signature_recorded(event: Any, reading: _CaseReading) -> str:
     who = SIGNATORY_LABELS[event.signatory]
-    return f"CEOP version {event.version} signé par le {who} le {french.day(event.signed_on)}"
+    return f"CEOP version {event.version} signé par {who} le {french.day(event.signed_on)}"
 
 
 def _ceop_signed(event: Any, reading: _CaseReading) -> str:

@@ -215,9 +215,7 @@ class Case(AuditedAggregate):
         if not who(self, current_actor()):
             raise NotAuthorised()
         if self.status not in statuses:
-            raise InvalidTransition(
-                f"Cette action n'est pas possible : dossier au stade « {self.status.label} »."
-            )
+            raise InvalidTransition()
 
     @property
     def is_open(self) -> bool:
@@ -837,9 +835,7 @@ class Case(AuditedAggregate):
         keeps its description and content hash; the content itself is stored apart."""
         self._guard(any_of(ASSOCIATION, household_of_case), *Status)
         if current_actor().role is Role.HOUSEHOLD and not self.is_open:
-            raise InvalidTransition(
-                f"Cette action n'est pas possible : dossier au stade « {self.status.label} »."
-            )
+            raise InvalidTransition()
         digest = sha256.strip().lower()
         if len(digest) != 64 or not set(digest) <= SHA256_HEX:
             raise InvalidInput("L'empreinte SHA-256 du document est invalide.")

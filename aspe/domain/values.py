@@ -25,23 +25,6 @@ class Status(Enum):
     STOPPED = "STOPPED"
     COMPLETED = "COMPLETED"
 
-    @property
-    def label(self) -> str:
-        """The status as people read it."""
-        return _STATUS_LABELS[self]
-
-
-_STATUS_LABELS = {
-    Status.DIAGNOSTIC: "diagnostic en cours",
-    Status.SUBMITTED: "demande transmise au SPSLH",
-    Status.REGISTERED: "inscrite à l'ordre du jour de la commission",
-    Status.ADJOURNED: "ajournée",
-    Status.REJECTED: "refusée",
-    Status.GRANTED: "mesure accordée",
-    Status.ACTIVE: "mesure en cours",
-    Status.STOPPED: "mesure arrêtée",
-    Status.COMPLETED: "mesure terminée",
-}
 
 OPEN_STATUSES = frozenset(Status) - {Status.REJECTED, Status.STOPPED, Status.COMPLETED}
 

@@ -30,6 +30,8 @@ from starlette.responses import Response
 
 from aspe import french
 from aspe.domain.catalogue import ACTIONS as CATALOGUE
+from aspe.domain.values import ContactChannel, SuspensionReason
+from aspe.french import labels
 from aspe.portal.gql import GraphQLFailure, execute
 from aspe.portal.pages import (
     CHROME,
@@ -154,18 +156,8 @@ def _choices(table: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
 
 
 YES_NO = (("OUI", "Oui"), ("NON", "Non"))
-CHANNELS = {
-    "PHONE": "Téléphone",
-    "EMAIL": "Courriel",
-    "SMS": "SMS",
-    "LETTER": "Courrier",
-    "OTHER": "Autre",
-}
-SUSPENSION_REASONS = {
-    "HOSPITALISATION": "Hospitalisation",
-    "HOUSEHOLD_AWAY": "Absence du ménage",
-    "OTHER": "Autre motif",
-}
+CHANNELS = labels.titles(ContactChannel)
+SUSPENSION_REASONS = labels.titles(SuspensionReason)
 
 
 def _objective_id(action: str) -> str:

@@ -38,6 +38,8 @@ from starlette.routing import compile_path
 
 from aspe import french
 from aspe.domain.errors import DomainError
+from aspe.domain.values import ContactChannel, DocumentKind, Party
+from aspe.french import labels
 from aspe.graphql.inputs import MEDIA_TYPE_LABELS
 from aspe.portal.actions import (
     ACTIONS_CASE_FIELDS,
@@ -151,52 +153,7 @@ query LiveCase($id: ID!) {
 ATTACHING_ROLES = frozenset({"REFERENT", "ASSOCIATION_MANAGER", "HOUSEHOLD"})
 """Who is offered the upload form (a display hint: the domain decides)."""
 
-DOCUMENT_KINDS = {
-    "FPEL_REQUEST": "Demande FPEL signée",
-    "SIGNED_CEOP": "CEOP signé",
-    "IDENTITY": "Pièce d'identité",
-    "RESOURCES": "Justificatifs de ressources",
-    "LEASE": "Bail",
-    "RENT_STATEMENT": "Décompte de la dette locative",
-    "COURT_PAPER": "Acte de procédure (assignation, jugement…)",
-    "MEDICAL": "Document médical",
-    "OTHER": "Autre document",
-}
-EVENTS = {
-    "Opened": "Dossier ouvert",
-    "ReferentAssigned": "Référent·e désigné·e",
-    "DiagnosticRecorded": "Diagnostic enregistré",
-    "ConsentRecorded": "Consentement du ménage enregistré",
-    "ConsentWithdrawn": "Consentement du ménage retiré",
-    "RequestSubmitted": "Demande déposée au SPSLH",
-    "RequestRegistered": "Demande inscrite en commission",
-    "RequestAdjourned": "Demande ajournée",
-    "RequestRejected": "Demande rejetée",
-    "MeasureGranted": "Mesure accordée par la commission",
-    "DecisionNotified": "Décision notifiée",
-    "CeopDrafted": "CEOP rédigé",
-    "CeopAmended": "CEOP modifié (nouvelle version)",
-    "CeopSignatureRecorded": "Signature du CEOP enregistrée",
-    "CeopSigned": "CEOP signé par toutes les parties",
-    "CeopTransmitted": "CEOP transmis au SPSLH",
-    "ObjectiveProgressRecorded": "Avancement d'un objectif enregistré",
-    "VisitScheduled": "Rendez-vous programmé",
-    "VisitRecorded": "Visite enregistrée",
-    "VisitMissed": "Rendez-vous manqué",
-    "ContactRecorded": "Contact enregistré",
-    "AlertClockSuspended": "Décompte d'alerte suspendu",
-    "NonCollaborationAlertRaised": "Alerte de non-collaboration",
-    "ConcertationHeld": "Concertation tenue",
-    "CommissionInvitationIssued": "Invitation à la commission",
-    "DebtRecorded": "Dette enregistrée",
-    "RepaymentPlanAgreed": "Plan d'apurement convenu",
-    "RentPaymentReported": "Paiement de loyer déclaré",
-    "DocumentAttached": "Document joint",
-    "MeasureExtended": "Mesure prolongée",
-    "MeasureStopped": "Mesure arrêtée",
-    "MeasureCompleted": "Mesure terminée",
-    "FinalReportSubmitted": "Rapport final remis",
-}
+DOCUMENT_KINDS = labels.titles(DocumentKind)
 ORGANISATIONS_BY_ROLE = {
     "SPSLH_AGENT": "SPSLH",
     "COMMISSION_MEMBER": "Commission FPEL",
@@ -206,20 +163,8 @@ ORGANISATIONS_BY_ROLE = {
     "ADMIN": "Plateforme ASPE",
     "SYSTEM": "Plateforme ASPE",
 }
-CHANNELS = {
-    "PHONE": "Téléphone",
-    "EMAIL": "Courriel",
-    "SMS": "SMS",
-    "LETTER": "Courrier",
-    "OTHER": "Autre",
-}
-PARTIES = {
-    "HOUSEHOLD": "Le ménage",
-    "REFERENT": "Le référent de l'association",
-    "LANDLORD": "Le bailleur",
-    "SPSLH": "Le SPSLH",
-    "OTHER": "Autre partenaire",
-}
+CHANNELS = labels.titles(ContactChannel)
+PARTIES = labels.titles(Party)
 UPLOAD_ADDED = "Le document a été joint au dossier."
 
 
@@ -316,7 +261,7 @@ def timeline(trail: Sequence[Mapping[str, Any]], case: Mapping[str, Any]) -> lis
         entries.append(
             {
                 "at": entry.get("occurredAt"),
-                "what": EVENTS.get(str(entry.get("event")), str(entry.get("event") or "—")),
+                "what": labels.event_title("Case", str(entry.get("event"))),
                 "role": ROLES.get(role, role or "—"),
                 "organisation": _organisation(role, entry.get("organisationId"), case),
             }

@@ -13,15 +13,16 @@ with its licence (the Bitstream Vera licence; DejaVu's changes are public domain
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
 
 from aspe import french
-from aspe.application.history import MEASURE_LABELS, PROGRESS_LABELS, THEME_LABELS
 from aspe.domain.catalogue import ACTIONS
 from aspe.domain.values import MeasureType, ObjectiveProgress, Party, Signatory, Theme
+from aspe.french import labels
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVu"
@@ -78,20 +79,6 @@ query Ceop($id: ID!) {
 """
 """What the CEOP shows; variables: ``{"id": case_id}``."""
 
-PARTY_LABELS = {
-    Party.HOUSEHOLD: "Le ménage",
-    Party.REFERENT: "Le référent de l'association",
-    Party.LANDLORD: "Le bailleur",
-    Party.SPSLH: "Le SPSLH",
-    Party.OTHER: "Autre partenaire",
-}
-SIGNATORY_TITLES = {
-    Signatory.HOUSEHOLD: "Le ménage",
-    Signatory.REFERENT: "Le référent de l'association",
-    Signatory.LANDLORD: "Le bailleur",
-}
-THEME_TITLES = {theme: label.capitalize() for theme, label in THEME_LABELS.items()}
-
 
 # ------------------------------------------------------------------ formatting
 def euros(value: Any) -> str:
@@ -99,21 +86,16 @@ def euros(value: Any) -> str:
     return NOT_SHOWN if value is None else french.amount(value)
 
 
-def _label(labels: Mapping[Any, str], enum: Any, name: str | None) -> str:
-    if name is None:
-        return NOT_SHOWN
-    try:
-        return labels[enum[name]]
-    except KeyError:
-        return name
+def _label(enum: type[Enum], name: str | None) -> str:
+    return NOT_SHOWN if name is None else labels.label_of(enum, name)
 
 
 def _theme(name: str | None) -> str:
-    return _label(THEME_TITLES, Theme, name)
+    return NOT_SHOWN if name is None else labels.title_of(Theme, name)
 
 
 def _measure(name: str | None) -> str:
-    return "—" if name is None else f"mesure {_label(MEASURE_LABELS, MeasureType, name)}"
+    return "—" if name is None else f"mesure {_label(MeasureType, name)}"
 
 
 def _months(value: int | None) -> str:
@@ -335,7 +317,7 @@ def ceop_pdf(case: Mapping[str, Any]) -> bytes:
         pdf.paragraph(_theme(theme), bold=True)
         for objective in items:
             progress = objective.get("progress")
-            state = f" — {_label(PROGRESS_LABELS, ObjectiveProgress, progress)}" if progress else ""
+            state = f" — {_label(ObjectiveProgress, progress)}" if progress else ""
             pdf.bullet(f"{_objective_text(objective)}{state}")
 
     pdf.section("Les étapes")
@@ -358,7 +340,7 @@ def ceop_pdf(case: Mapping[str, Any]) -> bytes:
         by_party.setdefault(commitment.get("party") or "", []).append(text)
     for party in Party:
         if party.name in by_party:
-            pdf.paragraph(PARTY_LABELS[party], bold=True)
+            pdf.paragraph(labels.title(party), bold=True)
             for text in by_party[party.name]:
                 pdf.bullet(text)
 
@@ -366,7 +348,7 @@ def ceop_pdf(case: Mapping[str, Any]) -> bytes:
     signed = {item.get("signatory"): item.get("signedOn") for item in ceop.get("signatures") or ()}
     household_name = (household or {}).get("name")
     for signatory in required_signatories(ceop):
-        title = SIGNATORY_TITLES[signatory]
+        title = labels.title(signatory)
         if signatory is Signatory.HOUSEHOLD and household_name:
             title = f"{title} ({household_name})"
         on = signed.get(signatory.name)

@@ -23,6 +23,17 @@ from jinja2.runtime import Context
 from starlette.responses import RedirectResponse, Response
 
 from aspe import french
+from aspe.domain.actors import Role
+from aspe.domain.values import (
+    MeasureType,
+    ObjectiveProgress,
+    Signatory,
+    Status,
+    StopReason,
+    Theme,
+    VisitKind,
+)
+from aspe.french import labels
 from aspe.portal.gql import GraphQLFailure, LoginRequired, SessionExpired, execute
 from aspe.portal.session import CSRF_FIELD, CsrfRefused, forget, load_session, store
 from aspe.settings import Settings
@@ -63,54 +74,15 @@ class Forbidden(Exception):
 
 
 # ------------------------------------------------------------------ labels
-ROLES = {
-    "REFERENT": "Référent·e",
-    "ASSOCIATION_MANAGER": "Responsable d'association",
-    "SPSLH_AGENT": "Agent du SPSLH",
-    "COMMISSION_MEMBER": "Membre de la commission FPEL",
-    "LANDLORD": "Bailleur",
-    "HOUSEHOLD": "Ménage",
-    "AUDITOR": "Auditeur·rice",
-    "ADMIN": "Administrateur·rice",
-    "SYSTEM": "Système",
-}
-STATUSES = {
-    "DIAGNOSTIC": "Diagnostic en cours",
-    "SUBMITTED": "Demande déposée",
-    "REGISTERED": "Inscrite en commission",
-    "ADJOURNED": "Ajournée",
-    "REJECTED": "Rejetée",
-    "GRANTED": "Mesure accordée",
-    "ACTIVE": "Mesure en cours",
-    "STOPPED": "Mesure arrêtée",
-    "COMPLETED": "Mesure terminée",
-}
-MEASURE_TYPES = {"SIMPLE": "simple", "REINFORCED": "renforcée"}
-THEMES = {
-    "HOUSING": "Logement",
-    "BUDGET": "Budget",
-    "ADMINISTRATIVE": "Démarches administratives",
-    "MEDIATION": "Médiation",
-    "EMPLOYMENT": "Emploi",
-    "MOBILITY": "Mobilité",
-    "HEALTH": "Santé",
-}
-PROGRESS = {
-    "NOT_STARTED": "Non commencé",
-    "IN_PROGRESS": "En cours",
-    "ACHIEVED": "Atteint",
-    "ABANDONED": "Abandonné",
-}
-SIGNATORIES = {"HOUSEHOLD": "Ménage", "REFERENT": "Référent·e", "LANDLORD": "Bailleur"}
-STOP_REASONS = {
-    "NON_COLLABORATION": "Absence de collaboration",
-    "OBJECTIVES_MET": "Objectifs atteints",
-    "HOUSEHOLD_MOVED": "Ménage relogé ou parti",
-    "HOUSEHOLD_REQUEST": "À la demande du ménage",
-    "EVICTION": "Expulsion",
-    "OTHER": "Autre motif",
-}
-VISIT_KINDS = {"HOME": "À domicile", "OFFICE": "Au bureau", "OTHER": "Autre lieu"}
+# The API names values ("ACTIVE"); people read them as aspe.french words them.
+ROLES = labels.titles(Role)
+STATUSES = labels.titles(Status)
+MEASURE_TYPES = labels.names(MeasureType)
+THEMES = labels.titles(Theme)
+PROGRESS = labels.titles(ObjectiveProgress)
+SIGNATORIES = labels.titles(Signatory)
+STOP_REASONS = labels.titles(StopReason)
+VISIT_KINDS = labels.titles(VisitKind)
 VISIT_STATES = {"PLANNED": "Prévue", "DONE": "Réalisée", "MISSED": "Manquée"}
 
 

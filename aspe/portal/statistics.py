@@ -18,7 +18,8 @@ from typing import Any, Literal
 from markupsafe import Markup
 
 from aspe import french
-from aspe.domain.values import Status
+from aspe.domain.values import MeasureType, Status, StopReason
+from aspe.french import labels
 from aspe.portal.charts import Series, bar_chart, data_table, line_chart
 
 STATISTICS_QUERY = """
@@ -49,15 +50,8 @@ query PortalStatistics {
 }
 """
 
-MEASURE_LABELS = {"SIMPLE": "mesure simple", "REINFORCED": "mesure renforcée"}
-STOP_REASON_LABELS = {
-    "NON_COLLABORATION": "non-collaboration du ménage",
-    "OBJECTIVES_MET": "objectifs atteints",
-    "HOUSEHOLD_MOVED": "déménagement du ménage",
-    "HOUSEHOLD_REQUEST": "à la demande du ménage",
-    "EVICTION": "expulsion",
-    "OTHER": "autre motif",
-}
+MEASURE_LABELS = {kind.name: f"mesure {labels.label(kind)}" for kind in MeasureType}
+STOP_REASON_LABELS = labels.names(StopReason)
 CSV_HEADER = ("rubrique", "libellé", "mois", "indicateur", "valeur")
 
 Value = int | float | None
@@ -295,7 +289,7 @@ def _rounded(value: float | None) -> float | None:
 
 
 def _status_label(key: str) -> str:
-    return Status[key].label if key in Status.__members__ else key
+    return labels.label_of(Status, key)
 
 
 def _measure_label(key: str) -> str:

@@ -228,7 +228,7 @@ def test_the_household_sees_its_pathway_objectives_and_next_visit(
     assert "Établir un budget mensuel" in home
     assert HEALTH_OBJECTIVE in home  # its own health objective: the household may see it
     assert "5 mars 2026 à 15 h 30" in home  # Paris time, not the stored UTC
-    assert "Ménage : signé le 2 mars 2026" in home
+    assert "Le ménage : signé le 2 mars 2026" in home
     assert VISIT_NOTE not in home
     assert "Famille Roussel" not in home
 

@@ -113,10 +113,10 @@ def test_each_section_has_a_chart_and_the_table_of_its_figures(world, ask):
     page = statistics_page_data(ask(world.manager))
 
     by_status = table_rows(section(page, "par-statut")["table"])
-    assert list(by_status)[:2] == ["diagnostic en cours", "demande transmise au SPSLH"]
+    assert list(by_status)[:2] == ["diagnostic en cours", "demande déposée"]
     assert by_status["mesure en cours"] == ["2"]
     assert by_status["mesure arrêtée"] == ["1"]
-    assert by_status["refusée"] == ["1"]
+    assert by_status["rejetée"] == ["1"]
     assert table_rows(section(page, "par-type")["table"]) == {
         "mesure simple": ["2"],
         "mesure renforcée": ["1"],

@@ -10,7 +10,8 @@ from datetime import timedelta
 import pytest
 
 from aspe.application import AspeApplication
-from aspe.domain.values import ConsentScope, Status, Theme, VisitKind
+from aspe.domain.values import ConsentScope, Status, StopReason, Theme, VisitKind
+from aspe.french import labels
 from aspe.projections.view import APPLICATION_NAME
 from aspe.scenarios import STANDARD_FINDINGS
 from aspe.settings import Settings
@@ -158,10 +159,11 @@ def test_a_stop_tells_the_landlord_its_date_and_the_reason_only_with_consent(
 
     messages = told(runner, outbox)
     landlord, referent = text(to(messages, world.landlord)), text(to(messages, world.referent))
+    reason = labels.label(StopReason.HOUSEHOLD_MOVED)
     assert "arrêté le 2 mars 2026" in landlord
-    assert "déménagement" not in landlord
+    assert reason not in landlord
     assert "Relogé" not in landlord  # the commission's details
-    assert "Motif : déménagement du ménage" in referent
+    assert f"Motif : {reason}" in referent
     assert "Précisions : Relogé" in referent
 
 

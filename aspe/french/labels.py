@@ -1,0 +1,284 @@
+"""Every value a person reads by name, in French: one wording for each.
+
+A label is written as it reads within a sentence (``mesure en cours``); ``title`` gives it
+a capital for a heading, a table cell or a badge (``Mesure en cours``). ``label_of`` reads
+the name the API gives (``"ACTIVE"``). A value without a label fails the suite
+(``tests/french/test_labels.py``): a new enumeration value, or a new event, is not done
+until people can read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import Enum
+from typing import Any
+
+from aspe.domain.actors import Role
+from aspe.domain.values import (
+    AccompanimentKind,
+    ConsentScope,
+    ContactChannel,
+    Diploma,
+    DocumentKind,
+    LandlordCategory,
+    MeasureType,
+    ObjectiveProgress,
+    OrganisationKind,
+    Party,
+    Signatory,
+    Status,
+    StopReason,
+    SuspensionReason,
+    Theme,
+    VisitKind,
+)
+
+UNKNOWN = "—"
+
+ROLES = {
+    Role.REFERENT: "référent·e",
+    Role.ASSOCIATION_MANAGER: "responsable d'association",
+    Role.SPSLH_AGENT: "agent du SPSLH",
+    Role.COMMISSION_MEMBER: "membre de la commission FPEL",
+    Role.LANDLORD: "bailleur",
+    Role.HOUSEHOLD: "ménage",
+    Role.AUDITOR: "auditeur·rice",
+    Role.ADMIN: "administrateur·rice",
+    Role.SYSTEM: "système",
+}
+STATUSES = {
+    Status.DIAGNOSTIC: "diagnostic en cours",
+    Status.SUBMITTED: "demande déposée",
+    Status.REGISTERED: "inscrite en commission",
+    Status.ADJOURNED: "ajournée",
+    Status.REJECTED: "rejetée",
+    Status.GRANTED: "mesure accordée",
+    Status.ACTIVE: "mesure en cours",
+    Status.STOPPED: "mesure arrêtée",
+    Status.COMPLETED: "mesure terminée",
+}
+MEASURE_TYPES = {MeasureType.SIMPLE: "simple", MeasureType.REINFORCED: "renforcée"}
+THEMES = {
+    Theme.HOUSING: "logement",
+    Theme.BUDGET: "budget",
+    Theme.ADMINISTRATIVE: "démarches administratives",
+    Theme.MEDIATION: "médiation",
+    Theme.EMPLOYMENT: "emploi",
+    Theme.MOBILITY: "mobilité",
+    Theme.HEALTH: "santé",
+}
+PROGRESS = {
+    ObjectiveProgress.NOT_STARTED: "non commencé",
+    ObjectiveProgress.IN_PROGRESS: "en cours",
+    ObjectiveProgress.ACHIEVED: "atteint",
+    ObjectiveProgress.ABANDONED: "abandonné",
+}
+SIGNATORIES = {
+    Signatory.HOUSEHOLD: "le ménage",
+    Signatory.REFERENT: "le référent de l'association",
+    Signatory.LANDLORD: "le bailleur",
+}
+PARTIES = {
+    Party.HOUSEHOLD: "le ménage",
+    Party.REFERENT: "le référent de l'association",
+    Party.LANDLORD: "le bailleur",
+    Party.SPSLH: "le SPSLH",
+    Party.OTHER: "autre partenaire",
+}
+STOP_REASONS = {
+    StopReason.NON_COLLABORATION: "absence de collaboration du ménage",
+    StopReason.OBJECTIVES_MET: "objectifs atteints",
+    StopReason.HOUSEHOLD_MOVED: "ménage relogé ou parti",
+    StopReason.HOUSEHOLD_REQUEST: "à la demande du ménage",
+    StopReason.EVICTION: "expulsion",
+    StopReason.OTHER: "autre motif",
+}
+SUSPENSION_REASONS = {
+    SuspensionReason.HOSPITALISATION: "hospitalisation",
+    SuspensionReason.HOUSEHOLD_AWAY: "absence du ménage",
+    SuspensionReason.OTHER: "autre motif",
+}
+VISIT_KINDS = {
+    VisitKind.HOME: "à domicile",
+    VisitKind.OFFICE: "au bureau",
+    VisitKind.OTHER: "autre lieu",
+}
+CHANNELS = {
+    ContactChannel.PHONE: "téléphone",
+    ContactChannel.EMAIL: "courriel",
+    ContactChannel.SMS: "SMS",
+    ContactChannel.LETTER: "courrier",
+    ContactChannel.OTHER: "autre",
+}
+CONSENT_SCOPES = {ConsentScope.LANDLORD_DETAIL: "détail du suivi visible par le bailleur"}
+DOCUMENT_KINDS = {
+    DocumentKind.FPEL_REQUEST: "demande FPEL signée",
+    DocumentKind.SIGNED_CEOP: "CEOP signé",
+    DocumentKind.IDENTITY: "pièce d'identité",
+    DocumentKind.RESOURCES: "justificatifs de ressources",
+    DocumentKind.LEASE: "bail",
+    DocumentKind.RENT_STATEMENT: "décompte de la dette locative",
+    DocumentKind.COURT_PAPER: "acte de procédure (assignation, jugement…)",
+    DocumentKind.MEDICAL: "document médical",
+    DocumentKind.OTHER: "autre document",
+}
+ACCOMPANIMENT_KINDS = {
+    AccompanimentKind.FSL: "accompagnement FSL",
+    AccompanimentKind.ANTI_POVERTY_PLAN: "accompagnement du plan de lutte contre la pauvreté",
+}
+ORGANISATION_KINDS = {
+    OrganisationKind.ASSOCIATION: "association",
+    OrganisationKind.SPSLH: "SPSLH",
+    OrganisationKind.COMMISSION: "commission FPEL",
+    OrganisationKind.LANDLORD: "bailleur",
+    OrganisationKind.PLATFORM: "plateforme ASPE",
+}
+LANDLORD_CATEGORIES = {
+    LandlordCategory.SOCIAL: "bailleur social",
+    LandlordCategory.PRIVATE: "bailleur privé",
+}
+DIPLOMAS = {
+    Diploma.DEASS: "DEASS (assistant·e de service social)",
+    Diploma.DEES: "DEES (éducateur·rice spécialisé·e)",
+    Diploma.DEEJE: "DEEJE (éducateur·rice de jeunes enfants)",
+    Diploma.DEETS: "DEETS (éducateur·rice technique spécialisé·e)",
+    Diploma.DECESF: "DECESF (conseiller·ère en économie sociale familiale)",
+    Diploma.CAFERUIS: "CAFERUIS (responsable d'unité d'intervention sociale)",
+    Diploma.DEIS: "DEIS (ingénierie sociale)",
+    Diploma.DEME: "DEME (moniteur·rice éducateur·rice)",
+    Diploma.DETISF: "DETISF (technicien·ne de l'intervention sociale et familiale)",
+    Diploma.DEAES: "DEAES (accompagnant·e éducatif·ve et social·e)",
+    Diploma.NONE: "aucun diplôme du travail social",
+}
+
+LABELS: Mapping[type[Enum], Mapping[Any, str]] = {
+    Role: ROLES,
+    Status: STATUSES,
+    MeasureType: MEASURE_TYPES,
+    Theme: THEMES,
+    ObjectiveProgress: PROGRESS,
+    Signatory: SIGNATORIES,
+    Party: PARTIES,
+    StopReason: STOP_REASONS,
+    SuspensionReason: SUSPENSION_REASONS,
+    VisitKind: VISIT_KINDS,
+    ContactChannel: CHANNELS,
+    ConsentScope: CONSENT_SCOPES,
+    DocumentKind: DOCUMENT_KINDS,
+    AccompanimentKind: ACCOMPANIMENT_KINDS,
+    OrganisationKind: ORGANISATION_KINDS,
+    LandlordCategory: LANDLORD_CATEGORIES,
+    Diploma: DIPLOMAS,
+}
+"""Every enumeration of the domain, each value with its one wording."""
+
+
+def label(value: Enum) -> str:
+    """``Status.ACTIVE`` → ``mesure en cours``."""
+    return LABELS[type(value)][value]
+
+
+def title(value: Enum) -> str:
+    """``Status.ACTIVE`` → ``Mesure en cours``."""
+    return capitalised(label(value))
+
+
+def label_of(enum: type[Enum], name: object) -> str:
+    """The label of the value the API names ``name`` (``"ACTIVE"``); ``—`` for none; an
+    unknown name is shown as it is rather than hidden."""
+    if name is None or name == "":
+        return UNKNOWN
+    member = enum.__members__.get(str(name))
+    return str(name) if member is None else label(member)
+
+
+def title_of(enum: type[Enum], name: object) -> str:
+    """``label_of`` with a capital."""
+    return capitalised(label_of(enum, name))
+
+
+def choices(enum: type[Enum]) -> tuple[tuple[str, str], ...]:
+    """A select's options: each value's name and its title, in the enumeration's order."""
+    return tuple((member.name, title(member)) for member in enum)
+
+
+def capitalised(text: str) -> str:
+    """The first letter in capital, the rest as written (``SPSLH`` stays ``SPSLH``)."""
+    return text[:1].upper() + text[1:]
+
+
+EVENT_TITLES: Mapping[tuple[str, str], str] = {
+    ("Case", "Created"): "dossier créé",
+    ("Case", "Opened"): "dossier ouvert",
+    ("Case", "ReferentAssigned"): "référent·e désigné·e",
+    ("Case", "DiagnosticRecorded"): "diagnostic enregistré",
+    ("Case", "ConsentRecorded"): "consentement du ménage enregistré",
+    ("Case", "ConsentWithdrawn"): "consentement du ménage retiré",
+    ("Case", "RequestSubmitted"): "demande déposée au SPSLH",
+    ("Case", "RequestRegistered"): "demande inscrite en commission",
+    ("Case", "RequestAdjourned"): "demande ajournée",
+    ("Case", "RequestRejected"): "demande rejetée",
+    ("Case", "MeasureGranted"): "mesure accordée par la commission",
+    ("Case", "DecisionNotified"): "décision notifiée",
+    ("Case", "CeopDrafted"): "CEOP rédigé",
+    ("Case", "CeopAmended"): "CEOP modifié (nouvelle version)",
+    ("Case", "CeopSignatureRecorded"): "signature du CEOP enregistrée",
+    ("Case", "CeopSigned"): "CEOP signé par toutes les parties",
+    ("Case", "CeopTransmitted"): "CEOP transmis au SPSLH",
+    ("Case", "ObjectiveProgressRecorded"): "avancement d'un objectif enregistré",
+    ("Case", "VisitScheduled"): "rendez-vous programmé",
+    ("Case", "VisitRecorded"): "visite enregistrée",
+    ("Case", "VisitMissed"): "rendez-vous manqué",
+    ("Case", "ContactRecorded"): "contact enregistré",
+    ("Case", "AlertClockSuspended"): "décompte d'alerte suspendu",
+    ("Case", "NonCollaborationAlertRaised"): "alerte de non-collaboration",
+    ("Case", "ConcertationHeld"): "concertation tenue",
+    ("Case", "CommissionInvitationIssued"): "invitation à la commission",
+    ("Case", "DebtRecorded"): "dette enregistrée",
+    ("Case", "RepaymentPlanAgreed"): "plan d'apurement convenu",
+    ("Case", "RentPaymentReported"): "paiement de loyer déclaré",
+    ("Case", "DocumentAttached"): "document joint",
+    ("Case", "MeasureExtended"): "mesure prolongée",
+    ("Case", "MeasureStopped"): "mesure arrêtée",
+    ("Case", "MeasureCompleted"): "mesure terminée",
+    ("Case", "FinalReportSubmitted"): "rapport final remis",
+    ("Household", "Created"): "ménage créé",
+    ("Household", "Registered"): "ménage enregistré",
+    ("Household", "AccompanimentRecorded"): "autre accompagnement enregistré",
+    ("Household", "AspeCaseOpened"): "dossier ASPE ouvert pour le ménage",
+    ("Household", "AspeCaseClosed"): "dossier ASPE du ménage clos",
+    ("Household", "AccountOpened"): "compte du ménage ouvert",
+    ("Household", "CredentialsReplaced"): "identifiants du ménage remplacés",
+    ("Household", "AccountDeactivated"): "compte du ménage désactivé",
+    ("Household", "AccountReactivated"): "compte du ménage réactivé",
+    ("Household", "PasswordChanged"): "mot de passe du ménage changé",
+    ("Household", "SignedOut"): "sessions du ménage fermées",
+    ("Staff", "Created"): "compte créé",
+    ("Staff", "Registered"): "membre du personnel enregistré",
+    ("Staff", "QualificationRecorded"): "qualification enregistrée",
+    ("Staff", "AccountDeactivated"): "compte désactivé",
+    ("Staff", "AccountReactivated"): "compte réactivé",
+    ("Staff", "PasswordChanged"): "mot de passe changé",
+    ("Staff", "PasswordReset"): "mot de passe réinitialisé",
+    ("Staff", "SignedOut"): "sessions fermées",
+    ("Organisation", "Created"): "organisation créée",
+    ("Organisation", "Registered"): "organisation enregistrée",
+}
+"""The title of every event of every aggregate, by (aggregate, event) as the audit trail
+names them."""
+
+
+def event_title(aggregate: str, event: str) -> str:
+    """``("Case", "VisitRecorded")`` → ``Visite enregistrée``; an event without a title
+    (which the suite forbids) shows « Événement » rather than its English name."""
+    return capitalised(EVENT_TITLES.get((aggregate, event), "événement"))
+
+
+def titles(enum: type[Enum]) -> dict[str, str]:
+    """``{name: title}`` of every value, for what reads the API's names (the portal)."""
+    return {member.name: title(member) for member in enum}
+
+
+def names(enum: type[Enum]) -> dict[str, str]:
+    """``{name: label}`` of every value, as it reads within a sentence."""
+    return {member.name: label(member) for member in enum}
