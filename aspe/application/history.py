@@ -19,7 +19,7 @@ from aspe import french
 from aspe.application.service import NOT_FOUND_MESSAGES, AspeApplication
 from aspe.domain.actors import Role
 from aspe.domain.audited import AuditedAggregate
-from aspe.domain.case import Case
+from aspe.domain.case import Case, household_took_part
 from aspe.domain.catalogue import ACTIONS
 from aspe.domain.errors import NotFound
 from aspe.domain.household import Household
@@ -292,9 +292,10 @@ def _visit_missed(event: Any, reading: _CaseReading) -> str:
 
 def _contact_recorded(event: Any, reading: _CaseReading) -> str:
     origin = "du ménage" if event.initiated_by_household else "du référent"
+    answer = "" if household_took_part(event) else ", sans réponse du ménage"
     return (
         f"Contact ({CHANNEL_LABELS[event.channel]}) le {french.day(event.occurred_on)}, "
-        f"à l'initiative {origin}{_themes(event.themes)}"
+        f"à l'initiative {origin}{answer}{_themes(event.themes)}"
     )
 
 

@@ -498,9 +498,12 @@ class AspeApplication(Application[UUID]):
         initiated_by_household: bool,
         themes: Sequence[Theme] = (),
         note: str = "",
+        household_took_part: bool = True,
     ) -> int:
         case = self.get_case(case_id)
-        case.record_contact(occurred_on, channel, initiated_by_household, themes, note)
+        case.record_contact(
+            occurred_on, channel, initiated_by_household, themes, note, household_took_part
+        )
         return self.save_command(case)
 
     @command

@@ -680,10 +680,22 @@ class Case(AuditedAggregate):
         initiated_by_household: bool,
         themes: Sequence[Theme] = (),
         note: str = "",
+        household_took_part: bool = True,
     ) -> None:
+        """A contact with the household, or an attempt at one. R7 counts silence "sans
+        rencontres ni contacts du ménage": only a contact the household took part in (a call
+        it answered or made, a reply from it) ends the silence; a letter sent, a message
+        left or an unanswered call is recorded — it shows the association's effort — and
+        the clock runs on."""
         self._guard(ASSOCIATION, S.ACTIVE)
         self._check_during_measure(occurred_on)
-        self._record_contact(occurred_on, channel, initiated_by_household, list(themes), note)
+        if initiated_by_household and not household_took_part:
+            raise InvalidInput(
+                "Un contact à l'initiative du ménage est un contact auquel il a pris part."
+            )
+        self._record_contact(
+            occurred_on, channel, initiated_by_household, list(themes), note, household_took_part
+        )
 
     @event("ContactRecorded")
     def _record_contact(
@@ -693,9 +705,13 @@ class Case(AuditedAggregate):
         initiated_by_household: bool,
         themes: list[Theme],
         note: str,
+        # Contacts stored before R7 was read closely carry no answer: each of them ended
+        # the silence then, and replaying them must give the same clock.
+        household_took_part: bool = True,
     ) -> None:
         self.contacts_recorded += 1
-        self._heard_from_household(occurred_on)
+        if household_took_part:
+            self._heard_from_household(occurred_on)
 
     # --------------------------------------------- non-collaboration (R7)
     def silence_anchor(self) -> date | None:
@@ -960,11 +976,17 @@ Read models derive a case's status from this table rather than a copy of their o
 replays the demo and checks it against the aggregate."""
 
 
+def household_took_part(contact: Any) -> bool:
+    """Whether the household took part in a recorded contact; a contact stored before the
+    record said so counts as one it took part in (it ended the silence then)."""
+    return bool(getattr(contact, "household_took_part", True))
+
+
 def day_heard_from_household(event: object) -> date | None:
     """R7: the day of a meeting with the household (a visit it attended) or of a contact
-    with it, if ``event`` is one; ``None`` otherwise. Silence is counted from such days, by
-    the aggregate and by the read models that watch it."""
-    if isinstance(event, _CONTACT_RECORDED) or (
+    it took part in, if ``event`` is one; ``None`` otherwise. Silence is counted from such
+    days, by the aggregate and by the read models that watch it."""
+    if (isinstance(event, _CONTACT_RECORDED) and household_took_part(event)) or (
         isinstance(event, _VISIT_RECORDED) and event.household_present
     ):
         day: date = event.occurred_on

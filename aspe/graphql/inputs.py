@@ -254,18 +254,23 @@ class RecordContactInput:
     occurred_on: date
     channel: ChannelEnum  # type: ignore[valid-type]
     initiated_by_household: bool
+    household_took_part: bool = strawberry.field(
+        description="The household answered, called or replied (R7: only then does the "
+        "contact end the silence); false for a letter sent, a message left, a call unanswered."
+    )
     themes: list[ThemeEnum] = strawberry.field(default_factory=list)  # type: ignore[valid-type]
     note: str = ""
 
     def to_domain(
         self,
-    ) -> tuple[date, values.ContactChannel, bool, list[values.Theme], str]:
+    ) -> tuple[date, values.ContactChannel, bool, list[values.Theme], str, bool]:
         return (
             self.occurred_on,
             self.channel,
             self.initiated_by_household,
             self.themes,
             self.note,
+            self.household_took_part,
         )
 
 

@@ -357,6 +357,11 @@ class Contact:
     occurred_on: date | None = classified(C.VISIT_DATES)
     channel: ChannelEnum | None = classified(C.VISITS)  # type: ignore[valid-type]
     initiated_by_household: bool | None = classified(C.VISITS)
+    household_took_part: bool | None = classified(
+        C.VISITS,
+        description="Whether the household answered, called or replied: only such a contact "
+        "ends the silence R7 counts.",
+    )
     themes: list[ThemeEnum] = classified(C.VISITS)  # type: ignore[valid-type]
     note: str | None = classified(C.NOTES)
 
@@ -388,6 +393,7 @@ def contacts(items: Sequence[Mapping[str, Any]], seen: Seen) -> list[Contact]:
             occurred_on=day(item["occurred_on"]),
             channel=ContactChannel[item["channel"]],
             initiated_by_household=item["initiated_by_household"],
+            household_took_part=item.get("household_took_part", True),
             themes=[Theme[name] for name in item["themes"] or ()],
             note=item["note"] or None,
         )

@@ -650,6 +650,15 @@ ACTIONS: tuple[Action, ...] = (
             Field("date", "Date du contact", "date"),
             Field("canal", "Moyen", "select", options=_choices(CHANNELS)),
             Field("initiative_menage", "À l'initiative du ménage", "checkbox", required=False),
+            Field(
+                "menage_a_pris_part",
+                "Le ménage a pris part au contact",
+                "checkbox",
+                required=False,
+                help="Il a décroché, appelé ou répondu. Un courrier envoyé, un message laissé "
+                "ou un appel sans réponse est enregistré, mais ne remet pas à zéro le "
+                "décompte de non-collaboration.",
+            ),
             THEME_CHECKBOXES,
             Field("note", "Note", "textarea", required=False),
         ),
@@ -658,13 +667,17 @@ ACTIONS: tuple[Action, ...] = (
                 "occurredOn": values["date"],
                 "channel": values["canal"],
                 "initiatedByHousehold": values.get("initiative_menage", False),
+                "householdTookPart": values.get("menage_a_pris_part", False),
                 "themes": values.get("themes", []),
                 "note": values.get("note", ""),
             }
         },
         ASSOCIATION,
         frozenset({"ACTIVE"}),
-        error_fields={"INVALID_INPUT:date": "date"},
+        error_fields={
+            "INVALID_INPUT:date": "date",
+            "INVALID_INPUT:initiative": "menage_a_pris_part",
+        },
     ),
     Action(
         "concertation",

@@ -113,7 +113,7 @@ query CasePage($id: ID!) {{
       signatures {{ signatory signedOn }}
     }}
     visits {{ id plannedAt occurredOn state kind themes householdPresent note missedReason }}
-    contacts {{ occurredOn channel initiatedByHousehold themes note }}
+    contacts {{ occurredOn channel initiatedByHousehold householdTookPart themes note }}
     visitsDone contactsCount silentDays
     weeklyCompliance {{
       isoWeek monday requiredVisits requiredHomeVisits visits homeVisits compliant

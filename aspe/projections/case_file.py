@@ -21,7 +21,7 @@ from typing import Any
 from uuid import UUID
 
 from aspe.application import AspeApplication
-from aspe.domain.case import STATUS_AFTER, Case
+from aspe.domain.case import STATUS_AFTER, Case, household_took_part
 from aspe.domain.household import Household
 from aspe.domain.values import ConsentScope, ObjectiveProgress
 from aspe.projections.readmodel import (
@@ -397,6 +397,7 @@ class CaseFile(ReadModel):
             "occurred_on": text(event.occurred_on),
             "channel": event.channel.name,
             "initiated_by_household": event.initiated_by_household,
+            "household_took_part": household_took_part(event),
             "themes": names(event.themes),
             "note": event.note,
         }

@@ -423,10 +423,11 @@ def test_an_action_done_is_confirmed_in_french_on_the_case_page(
         # given the referent on an active measure's page
         referent.goto(f"/dossiers/{case_id}")
 
-        # when she records a phone call with the household
+        # when she records a phone call the household answered
         form = action_form(referent, "Enregistrer un contact avec le ménage")
         form.get_by_label("Date du contact").fill(today.isoformat())
         form.get_by_label("Moyen").select_option("PHONE")
+        form.get_by_label("Le ménage a pris part au contact").check()
         submit(referent, form, "Enregistrer", "contact")
 
         # then the page says, in French, that it is recorded

@@ -286,7 +286,9 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
     },
     "Contact": {
         "occurredOn": Row.VISIT_DATES,
-        **dict.fromkeys(("channel", "initiatedByHousehold", "themes"), Row.VISIT_DETAILS),
+        **dict.fromkeys(
+            ("channel", "initiatedByHousehold", "householdTookPart", "themes"), Row.VISIT_DETAILS
+        ),
         "note": Row.NOTES,
     },
     "WeekCompliance": dict.fromkeys(

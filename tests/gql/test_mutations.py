@@ -342,7 +342,12 @@ def test_a_mutation_resent_with_its_idempotency_key_runs_once(
 ) -> None:
     referent = login(world.referent)
     case_id = walked(Status.ACTIVE)
-    contact = {"occurredOn": today(world), "channel": "PHONE", "initiatedByHousehold": True}
+    contact = {
+        "occurredOn": today(world),
+        "channel": "PHONE",
+        "initiatedByHousehold": True,
+        "householdTookPart": True,
+    }
     variables = {"case": case_id, "input": contact, "key": f"contact-{uuid4().hex}"}
     first = referent.data(RECORD_CONTACT, variables)["recordContact"]
     head = world.app.head()

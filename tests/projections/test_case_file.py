@@ -351,6 +351,7 @@ def test_a_contact_is_listed_with_its_note(world, story, project):
             "occurred_on": "2026-03-02",
             "channel": "PHONE",
             "initiated_by_household": True,
+            "household_took_part": True,
             "themes": ["HEALTH"],
             "note": "Hospitalisé",
         }

@@ -131,6 +131,47 @@ def test_R7_a_visit_without_the_household_does_not_end_the_silence(world, story)
     assert world.app.get_case(case_id).is_alert_due(day(15))
 
 
+@pytest.mark.parametrize(
+    "channel", [ContactChannel.LETTER, ContactChannel.PHONE, ContactChannel.SMS]
+)
+def test_R7_a_contact_the_household_took_no_part_in_does_not_end_the_silence(world, story, channel):
+    # given an active measure, and on day 7 a letter sent, a message left or a call
+    # unanswered: recorded, but without the household
+    case_id = story().walk_to(Status.ACTIVE)
+    world.clock.set_day(day(7))
+    with world.acting(world.referent):
+        world.app.record_contact(
+            case_id, day(7), channel, False, [Theme.BUDGET], "Sans réponse", False
+        )
+
+    # then the effort is on the record, and the clock runs on from the measure's start
+    case = world.app.get_case(case_id)
+    assert world.last_event(case_id).household_took_part is False
+    assert case.silence_anchor() == START
+    assert case.is_alert_due(day(15))
+
+
+def test_R7_a_call_the_household_answered_ends_the_silence(world, story):
+    # given an active measure and, on day 7, a call the household answered
+    case_id = story().walk_to(Status.ACTIVE)
+    world.clock.set_day(day(7))
+    with world.acting(world.referent):
+        world.app.record_contact(case_id, day(7), ContactChannel.PHONE, False, (), "", True)
+
+    # then the silence starts again from day 7
+    case = world.app.get_case(case_id)
+    assert case.silence_anchor() == day(7)
+    assert not case.is_alert_due(day(15))
+
+
+def test_R7_a_contact_the_household_made_without_taking_part_is_refused(world, story, refused):
+    case_id = story().walk_to(Status.ACTIVE)
+    world.clock.set_day(day(7))
+
+    with world.acting(world.referent), refused.expect("INVALID_INPUT"):
+        world.app.record_contact(case_id, day(7), ContactChannel.PHONE, True, (), "", False)
+
+
 def test_R7_a_suspended_clock_does_not_count_its_days(world, story, refused):
     case_id = story().walk_to(Status.ACTIVE)
     with world.acting(world.referent):

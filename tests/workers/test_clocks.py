@@ -373,3 +373,18 @@ def test_the_digest_at_half_past_midnight_on_monday_in_paris_is_about_the_week_j
     # then it is about week 10, which has just ended in Paris
     assert digest.subject.startswith("Semaine du 2 mars 2026 :")
     assert "Ménage Bernard" in digest.body
+
+
+def test_a_letter_left_unanswered_does_not_hold_off_the_alert(world, story, clocks):
+    # given an active measure whose only contact is a letter the household did not answer
+    case_id = story().walk_to(Status.ACTIVE)
+    on(world, day(7))
+    with world.acting(world.referent):
+        world.app.record_contact(case_id, day(7), ContactChannel.LETTER, False, (), "", False)
+    on(world, day(15))
+
+    # when the detector runs on day 15
+    run = clocks.detect_non_collaboration()
+
+    # then the 14 silent days since the start raise the alert (R7: "sans contacts du ménage")
+    assert run.done == [case_id]
