@@ -411,6 +411,10 @@ class WeekCompliance:
     required_home_visits: int | None = classified(C.VISIT_COUNTS)
     visits: int | None = classified(C.VISIT_COUNTS)
     home_visits: int | None = classified(C.VISIT_COUNTS)
+    attempted_visits: int | None = classified(
+        C.VISIT_COUNTS,
+        description="Visits with nobody home that week: shown, not counted as held (R4).",
+    )
     compliant: bool | None = classified(C.VISIT_COUNTS)
 
 
@@ -657,6 +661,7 @@ class Case:
                 required_home_visits=week.required_home_visits,
                 visits=week.visits,
                 home_visits=week.home_visits,
+                attempted_visits=week.attempted_visits,
                 compliant=week.compliant,
             )
             for week in weeks

@@ -116,7 +116,7 @@ query CasePage($id: ID!) {{
     contacts {{ occurredOn channel initiatedByHousehold householdTookPart themes note }}
     visitsDone contactsCount silentDays
     weeklyCompliance {{
-      isoWeek monday requiredVisits requiredHomeVisits visits homeVisits compliant
+      isoWeek monday requiredVisits requiredHomeVisits visits homeVisits attemptedVisits compliant
     }}
     alerts {{ raisedOn silentDays }}
     documents {{ id kind filename mediaType size sha256 attachedOn }}
@@ -285,13 +285,22 @@ def _cadence_table(weeks: Sequence[Mapping[str, Any]]) -> Any:
             week.get("requiredVisits"),
             week.get("homeVisits"),
             week.get("requiredHomeVisits"),
+            week.get("attemptedVisits"),
             "conforme" if week.get("compliant") else "insuffisant",
         )
         for week in weeks
     ]
     return data_table(
         "Visites par semaine de la mesure",
-        ("Semaine", "Visites", "Requises", "À domicile", "À domicile requises", "Cadence"),
+        (
+            "Semaine",
+            "Visites tenues",
+            "Requises",
+            "À domicile",
+            "À domicile requises",
+            "Tentées (personne)",
+            "Cadence",
+        ),
         rows,
         ident="tableau-cadence",
     )

@@ -44,10 +44,17 @@ MEASURES = Table(
 )
 WEEKS = Table(
     "weeks",
-    {"case_id": TEXT, "iso_week": TEXT, "visits": INT, "home_visits": INT},
+    {
+        "case_id": TEXT,
+        "iso_week": TEXT,
+        "visits": INT,
+        "home_visits": INT,
+        "attempted_visits": INT,
+    },
     key=("case_id", "iso_week"),
 )
-"""Visits made per measure and ISO week (``2026-W10``); a week without visits has no row."""
+"""Visits held per measure and ISO week (``2026-W10``), and those attempted (nobody home);
+a week without visits has no row."""
 
 
 def iso_week(day: date) -> str:
@@ -118,14 +125,19 @@ class WeeklyVisitCompliance(ReadModel):
 
     @handles(Case.VisitRecorded)
     def visited(self, event: Any, changes: Changes) -> None:
-        """Every recorded visit counts, the household present or not; a missed one does not."""
+        """R4 counts visits *held*: the household was there. A visit with nobody home is an
+        attempt, shown beside them and not counted; a missed appointment is neither."""
         key = (str(event.originator_id), iso_week(event.occurred_on))
         week = changes.weeks.get(*key) or {
             "case_id": key[0],
             "iso_week": key[1],
             "visits": 0,
             "home_visits": 0,
+            "attempted_visits": 0,
         }
+        if not event.household_present:
+            changes.weeks.put({**week, "attempted_visits": week["attempted_visits"] + 1})
+            return
         at_home = 1 if event.kind is VisitKind.HOME else 0
         changes.weeks.put(
             {**week, "visits": week["visits"] + 1, "home_visits": week["home_visits"] + at_home}
@@ -144,6 +156,8 @@ class WeekCompliance:
     visits: int
     home_visits: int
     compliant: bool
+    attempted_visits: int = 0
+    """Visits with nobody home: the association's effort, not counted as held."""
 
     @property
     def other_visits(self) -> int:
@@ -188,4 +202,5 @@ def _week(measure: Row, monday: date, done: Row | None) -> WeekCompliance:
         visits=visits,
         home_visits=home_visits,
         compliant=visits >= required and home_visits >= required_home,
+        attempted_visits=done["attempted_visits"] if done else 0,
     )

@@ -299,6 +299,7 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
             "requiredHomeVisits",
             "visits",
             "homeVisits",
+            "attemptedVisits",
             "compliant",
         ),
         Row.VISIT_COUNTS,

@@ -19,10 +19,12 @@ def day(n: int) -> date:
     return START + timedelta(days=n)
 
 
-def visit(world, case_id, on: date, kind=VisitKind.HOME, note: str = "") -> None:
+def visit(
+    world, case_id, on: date, kind=VisitKind.HOME, note: str = "", present: bool = True
+) -> None:
     world.clock.set_day(on)
     with world.acting(world.referent):
-        world.app.record_visit(case_id, on, kind, [Theme.HOUSING], note)
+        world.app.record_visit(case_id, on, kind, [Theme.HOUSING], note, present)
 
 
 def summary(weeks) -> list[tuple]:
@@ -42,6 +44,24 @@ def test_a_simple_measure_is_compliant_in_the_weeks_with_a_home_visit(world, sto
         ("2026-W12", 0, 0, False),
     ]
     assert {(w.required_visits, w.required_home_visits) for w in weeks} == {(1, 1)}
+
+
+def test_a_visit_with_nobody_home_is_shown_as_attempted_not_counted_as_held(world, story, project):
+    # given a simple measure (one home visit a week) and, in week 10, two home visits
+    # with nobody home; in week 11, one held
+    case_id = story().walk_to(Status.ACTIVE)
+    visit(world, case_id, day(1), note="Porte close", present=False)
+    visit(world, case_id, day(3), note="Porte close", present=False)
+    visit(world, case_id, day(8))
+
+    # when the weeks are read
+    weeks = weekly_compliance(project("visit_compliance"), case_id, until=day(9))
+
+    # then week 10 is below cadence, its two attempts shown beside it (R4 counts visits held)
+    assert [(w.iso_week, w.visits, w.attempted_visits, w.compliant) for w in weeks] == [
+        ("2026-W10", 0, 2, False),
+        ("2026-W11", 1, 0, True),
+    ]
 
 
 def test_a_reinforced_measure_needs_three_visits_of_which_two_at_home(world, story, project):
