@@ -14,6 +14,7 @@ from strawberry.fastapi import BaseContext
 
 from aspe.application import AspeApplication
 from aspe.authorization import Viewer
+from aspe.domain.local_time import day_of
 from aspe.graphql.errors import ApiError
 from aspe.graphql.loaders import Loaders
 from aspe.graphql.throttle import LoginThrottle
@@ -42,4 +43,4 @@ class Context(BaseContext):
 
     def today(self) -> date:
         """The date where the people are (``ASPE_TIMEZONE``)."""
-        return self.settings.rules.day_of(self.clock())
+        return day_of(self.clock(), self.settings.zone)

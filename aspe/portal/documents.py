@@ -148,10 +148,27 @@ class _Document(FPDF):
         self.ln(2)
 
     def field(self, label: str, value: str) -> None:
+        """A label and its value side by side, kept on one page. The colon stays with the
+        label's last word (a no-break space, as French typography wants); the next field
+        starts below the taller of the two."""
+        text, value = f"{label}\u00a0:", value or "—"
+        value_width = self.epw - 60
+        height = 6 * max(self._lines(text, 60, bold=True), self._lines(value, value_width))
+        if self.will_page_break(height):
+            self.add_page()
+        top = self.get_y()
         self.set_font(FONT, "B", 10)
-        self.multi_cell(60, 6, f"{label} :", new_x="RIGHT", new_y="TOP")
+        self.multi_cell(60, 6, text, align="L")
+        self.set_xy(self.l_margin + 60, top)
         self.set_font(FONT, "", 10)
-        self.multi_cell(0, 6, value or "—", new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(value_width, 6, value, align="L")
+        self.set_xy(self.l_margin, top + height)
+
+    def _lines(self, text: str, width: float, bold: bool = False) -> int:
+        """How many lines ``text`` takes in a cell ``width`` wide."""
+        self.set_font(FONT, "B" if bold else "", 10)
+        lines = self.multi_cell(width, 6, text, align="L", dry_run=True, output="LINES")
+        return len(lines) if isinstance(lines, list) else 1
 
     def paragraph(self, text: str, bold: bool = False) -> None:
         self.set_font(FONT, "B" if bold else "", 10)

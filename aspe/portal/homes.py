@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import Request
 from starlette.responses import Response
 
+from aspe.domain.local_time import day_of
 from aspe.portal.actions import ActionForm
 from aspe.portal.gql import execute
 from aspe.portal.new_case import DIRECTORY_FIELDS, new_case_form
@@ -165,7 +166,7 @@ def today_of(request: Request) -> date:
     """The date where the people are (``ASPE_TIMEZONE``)."""
     now: datetime = request.app.state.clock()
     settings: Settings = request.app.state.settings
-    return settings.rules.day_of(now)
+    return day_of(now, settings.zone)
 
 
 def _monday(day: date) -> date:
