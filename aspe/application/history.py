@@ -314,6 +314,17 @@ def _non_collaboration_alert_raised(event: Any, reading: _CaseReading) -> str:
     )
 
 
+def _combination_conflict_raised(event: Any, reading: _CaseReading) -> str:
+    return (
+        f"Cumul avec un {labels.label(event.kind)} à partir du "
+        f"{french.day(event.starts_on)}, pendant la mesure"
+    )
+
+
+def _combination_conflict_settled(event: Any, reading: _CaseReading) -> str:
+    return "La commission décide de poursuivre la mesure malgré le cumul"
+
+
 def _concertation_held(event: Any, reading: _CaseReading) -> str:
     """Counts the participants (their labels may name people) and says if the landlord was in."""
     with_landlord = any(p.organisation_id == reading.landlord_id for p in event.participants)
@@ -394,6 +405,8 @@ SUMMARIES: dict[str, Callable[[Any, _CaseReading], str]] = {
     "ContactRecorded": _contact_recorded,
     "AlertClockSuspended": _alert_clock_suspended,
     "NonCollaborationAlertRaised": _non_collaboration_alert_raised,
+    "CombinationConflictRaised": _combination_conflict_raised,
+    "CombinationConflictSettled": _combination_conflict_settled,
     "ConcertationHeld": _concertation_held,
     "CommissionInvitationIssued": _commission_invitation_issued,
     "DebtRecorded": _debt_recorded,

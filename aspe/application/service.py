@@ -287,7 +287,13 @@ class AspeApplication(Application[UUID]):
     ) -> int:
         household = self.load(Household, household_id)
         household.record_accompaniment(kind, starts_on, ends_on)
-        return self.save_command(household)
+        if household.open_case_id is None:
+            return self.save_command(household)
+        # R9: during a granted measure, the fact raises a conflict on the case, in the
+        # same save.
+        case = self.get_case(household.open_case_id)
+        case.note_accompaniment(kind, starts_on, ends_on)
+        return self.save_command(household, case)
 
     @command
     def open_household_account(self, household_id: UUID, email: str, password_hash: str) -> int:
@@ -595,6 +601,12 @@ class AspeApplication(Application[UUID]):
             return [DocumentContent.first_attached(sha256, kind)]
         content.check_kind(kind)
         return []
+
+    @command
+    def settle_combination_conflict(self, case_id: UUID, decision: str) -> int:
+        case = self.get_case(case_id)
+        case.settle_combination_conflict(decision)
+        return self.save_command(case)
 
     @command
     def extend_measure(self, case_id: UUID, additional_months: int, reason: str) -> int:

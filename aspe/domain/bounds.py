@@ -32,17 +32,20 @@ class InputBounds:
     def latest_date(self, today: date) -> date:
         return _years_from(today, self.date_window_future_years)
 
-    def check_measure_months(self, months: int, what: str) -> None:
+    def check_measure_months(self, months: int, what: str, *, field: str | None = None) -> None:
         """A measure (or the duration proposed for it) never runs past the bound."""
         if months > self.max_measure_months:
-            raise InvalidInput(f"{what} ne peut dépasser {self.max_measure_months} mois.")
+            raise InvalidInput(
+                f"{what} ne peut dépasser {self.max_measure_months} mois.", field=field
+            )
 
     def check_suspension(self, starts_on: date, ends_on: date) -> None:
         """R7's clock is stopped for a bounded period only: it cannot be switched off."""
         if (ends_on - starts_on).days + 1 > self.max_suspension_days:
             raise InvalidInput(
                 f"La fin de la suspension est trop lointaine : une suspension dure au plus "
-                f"{self.max_suspension_days} jours."
+                f"{self.max_suspension_days} jours.",
+                field="ends_on",
             )
 
 

@@ -19,30 +19,21 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import event
 
-from aspe.domain.actors import ASSOCIATION_ROLES, Role, current_actor, current_context
+from aspe.domain.actors import ASSOCIATION_ROLES, Actor, Role, current_actor, current_context
 from aspe.domain.audited import AuditedAggregate
-from aspe.domain.case_policy import (
-    Policy,
-    any_of,
-    association_manager,
-    case_referent_or_manager,
-    commission,
-    household_of_case,
-    landlord_of_case,
-    spslh,
-    system,
+from aspe.domain.availability import (
+    CEOP_SIGNERS,
+    CaseCommand,
+    Situation,
+    available_commands,
+    refusal,
 )
 from aspe.domain.catalogue import theme_of_action
 from aspe.domain.errors import (
     AlertNotDue,
     AlreadyDone,
-    CeopNotDrafted,
-    DecisionNotNotified,
-    DiagnosticMissing,
     DurationShorterThanProbation,
     InvalidInput,
-    InvalidTransition,
-    MeasureNotEnded,
     NotAuthorised,
     NotEligible,
     NotQualified,
@@ -61,6 +52,7 @@ from aspe.domain.rules import (
 from aspe.domain.staff import Staff
 from aspe.domain.values import (
     OPEN_STATUSES,
+    AccompanimentKind,
     AidRequest,
     Commitment,
     ConsentScope,
@@ -82,16 +74,8 @@ from aspe.domain.values import (
     VisitKind,
 )
 
-S = Status
+C = CaseCommand
 _Themed = TypeVar("_Themed", Finding, Objective)
-ASSOCIATION: Policy = case_referent_or_manager
-CEOP_SIGNERS: dict[Signatory, Policy] = {
-    Signatory.REFERENT: case_referent_or_manager,
-    Signatory.HOUSEHOLD: any_of(household_of_case, case_referent_or_manager),
-    Signatory.LANDLORD: any_of(landlord_of_case, case_referent_or_manager),
-}
-"""Who may record each party's signature: the party itself, or the association for a
-signature given on paper."""
 
 
 def _split_health(items: Sequence[_Themed]) -> tuple[list[_Themed], list[_Themed]]:
@@ -103,17 +87,19 @@ def _split_health(items: Sequence[_Themed]) -> tuple[list[_Themed], list[_Themed
 def _check_objectives(objectives: Sequence[Objective]) -> None:
     """R11: an objective names a catalogue action of its own theme, or is free text."""
     for objective in objectives:
-        require_text(objective.label, "objectif")
+        require_text(objective.label, "objectif", field="objectives")
         if (
             objective.action is not None
             and theme_of_action(objective.action) is not objective.theme
         ):
-            raise InvalidInput(f"L'action « {objective.action} » n'appartient pas à ce thème.")
+            raise InvalidInput(
+                f"L'action « {objective.action} » n'appartient pas à ce thème.", field="objectives"
+            )
 
 
-def _check_amount(amount: Decimal, what: str, *, positive: bool = False) -> None:
+def _check_amount(amount: Decimal, what: str, field: str, *, positive: bool = False) -> None:
     if amount < 0 or (positive and amount == 0):
-        raise InvalidInput(f"Le montant {what} est invalide.")
+        raise InvalidInput(f"Le montant {what} est invalide.", field=field)
 
 
 SHA256_HEX = frozenset("0123456789abcdef")
@@ -122,9 +108,11 @@ MAX_FILENAME_LENGTH = 200
 
 def _document_filename(filename: str) -> str:
     """The file's own name, without any folder a browser may have sent with it."""
-    name = require_text(filename.replace("\\", "/").rsplit("/", 1)[-1], "nom du fichier")
+    name = require_text(
+        filename.replace("\\", "/").rsplit("/", 1)[-1], "nom du fichier", field="filename"
+    )
     if len(name) > MAX_FILENAME_LENGTH or any(ord(char) < 32 for char in name):
-        raise InvalidInput("Le nom du fichier est invalide.")
+        raise InvalidInput("Le nom du fichier est invalide.", field="filename")
     return name
 
 
@@ -132,6 +120,8 @@ class Case(AuditedAggregate):
     document_hashes: Sequence[str] = ()
     """The SHA-256 of each document joined to the case (a class default: cases stored
     before documents existed, and their snapshots, have none)."""
+    open_combination_conflicts: int = 0
+    """R9 conflicts raised and not yet settled (a class default, as above)."""
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -210,12 +200,22 @@ class Case(AuditedAggregate):
         self.final_report_on: date | None = None
 
     # ---------------------------------------------------------------- guards
-    def _guard(self, who: Policy, *statuses: Status) -> None:
-        """Authorisation first (it reveals nothing), then the status machine."""
-        if not who(self, current_actor()):
-            raise NotAuthorised()
-        if self.status not in statuses:
-            raise InvalidTransition()
+    def _guard(self, command: CaseCommand, rules: RuleParameters = DEFAULT_RULES) -> None:
+        """The command's entry in ``AVAILABILITY``: who, in which status, once what is done
+        (authorisation first: it reveals nothing of the case)."""
+        error = refusal(self, command, self._situation(current_actor(), rules))
+        if error is not None:
+            raise error
+
+    @staticmethod
+    def _situation(actor: Actor, rules: RuleParameters) -> Situation:
+        return Situation(actor, current_context().today(), rules)
+
+    def available_commands(
+        self, actor: Actor, today: date, rules: RuleParameters = DEFAULT_RULES
+    ) -> list[CaseCommand]:
+        """What ``actor`` may run on this case on ``today``, before any input is given."""
+        return available_commands(self, Situation(actor, today, rules))
 
     @property
     def is_open(self) -> bool:
@@ -224,10 +224,10 @@ class Case(AuditedAggregate):
     # ---------------------------------------------------------- referent (R10)
     def assign_referent(self, referent: Staff, rules: RuleParameters = DEFAULT_RULES) -> None:
         """Handover: the previous referent keeps read access for a configured number of days."""
-        self._guard(association_manager, *OPEN_STATUSES)
+        self._guard(C.ASSIGN_REFERENT)
         _check_referent(referent, self.association_id)
         if referent.id == self.referent_id:
-            raise AlreadyDone("Ce référent est déjà en charge du dossier.")
+            raise AlreadyDone("Ce référent est déjà en charge du dossier.", field="referent_id")
         today = current_context().today()
         until = date.fromordinal(today.toordinal() + rules.previous_referent_access_days)
         self._assign_referent(referent.id, self.referent_id, until)
@@ -244,11 +244,11 @@ class Case(AuditedAggregate):
     def record_diagnostic(
         self, findings: Sequence[Finding], objectives: Sequence[Objective]
     ) -> None:
-        self._guard(ASSOCIATION, S.DIAGNOSTIC)
+        self._guard(C.RECORD_DIAGNOSTIC)
         if not findings:
-            raise InvalidInput("Le diagnostic analyse au moins une difficulté.")
+            raise InvalidInput("Le diagnostic analyse au moins une difficulté.", field="findings")
         for finding in findings:
-            require_text(finding.difficulty, "difficulté")
+            require_text(finding.difficulty, "difficulté", field="findings")
         _check_objectives(objectives)
         general_findings, health_findings = _split_health(findings)
         general_objectives, health_objectives = _split_health(objectives)
@@ -275,7 +275,7 @@ class Case(AuditedAggregate):
 
     # ---------------------------------------------------------------- consent
     def record_consent(self, scope: ConsentScope) -> None:
-        self._guard(any_of(ASSOCIATION, household_of_case), *Status)
+        self._guard(C.RECORD_CONSENT)
         if scope in self.consents:
             raise AlreadyDone("Ce consentement est déjà enregistré.")
         self._record_consent(scope, current_context().today())
@@ -285,7 +285,7 @@ class Case(AuditedAggregate):
         self.consents.append(scope)
 
     def withdraw_consent(self, scope: ConsentScope) -> None:
-        self._guard(any_of(ASSOCIATION, household_of_case), *Status)
+        self._guard(C.WITHDRAW_CONSENT)
         if scope not in self.consents:
             raise AlreadyDone("Ce consentement n'est pas enregistré.")
         self._withdraw_consent(scope, current_context().today())
@@ -305,16 +305,19 @@ class Case(AuditedAggregate):
         proposed_duration_months: int,
         household: Household,
     ) -> None:
-        self._guard(ASSOCIATION, S.DIAGNOSTIC)
+        self._guard(C.SUBMIT_REQUEST)
         self._check_eligible(aid_request)
         assert aid_request is not None  # narrowed by the check above
-        if self.diagnosed_on is None:
-            raise DiagnosticMissing()
         if proposed_duration_months < 1:
-            raise InvalidInput("La durée proposée est d'au moins un mois.")
-        current_context().bounds.check_measure_months(proposed_duration_months, "La durée proposée")
+            raise InvalidInput(
+                "La durée proposée est d'au moins un mois.", field="proposed_duration_months"
+            )
+        current_context().bounds.check_measure_months(
+            proposed_duration_months, "La durée proposée", field="proposed_duration_months"
+        )
         today = current_context().today()
-        household.check_no_other_accompaniment(today)
+        # R9: the period the measure would cover, were it to start today.
+        household.check_no_accompaniment_during(today, add_months(today, proposed_duration_months))
         self._submit_request(aid_request, proposed_measure, proposed_duration_months, today)
 
     @staticmethod
@@ -322,9 +325,16 @@ class Case(AuditedAggregate):
         """R1: only households that filed an FPEL aid request are eligible."""
         if aid_request is None:
             raise NotEligible()
-        _check_amount(aid_request.amount_requested, "de l'aide demandée", positive=True)
-        _check_amount(aid_request.rent_arrears, "de la dette locative")
-        _check_amount(aid_request.monthly_rent, "du loyer", positive=True)
+        _check_amount(
+            aid_request.amount_requested,
+            "de l'aide demandée",
+            "aid_request.amount_requested",
+            positive=True,
+        )
+        _check_amount(aid_request.rent_arrears, "de la dette locative", "aid_request.rent_arrears")
+        _check_amount(
+            aid_request.monthly_rent, "du loyer", "aid_request.monthly_rent", positive=True
+        )
 
     @event("RequestSubmitted")
     def _submit_request(
@@ -341,9 +351,12 @@ class Case(AuditedAggregate):
 
     def register_request(self, commission_session_on: date) -> None:
         """The SPSLH registers the request on a commission session's agenda."""
-        self._guard(spslh, S.SUBMITTED, S.ADJOURNED)
+        self._guard(C.REGISTER_REQUEST)
         if commission_session_on < current_context().today():
-            raise InvalidInput("La séance de la commission ne peut pas être passée.")
+            raise InvalidInput(
+                "La séance de la commission ne peut pas être passée.",
+                field="commission_session_on",
+            )
         self._register_request(commission_session_on, current_context().today())
 
     @event("RequestRegistered")
@@ -352,16 +365,20 @@ class Case(AuditedAggregate):
         self.status = Status.REGISTERED
 
     def adjourn_request(self, reason: str) -> None:
-        self._guard(commission, S.REGISTERED)
-        self._adjourn_request(require_text(reason, "motif"), current_context().today())
+        self._guard(C.ADJOURN_REQUEST)
+        self._adjourn_request(
+            require_text(reason, "motif", field="reason"), current_context().today()
+        )
 
     @event("RequestAdjourned")
     def _adjourn_request(self, reason: str, adjourned_on: date) -> None:
         self.status = Status.ADJOURNED
 
     def reject_request(self, reason: str, household: Household) -> None:
-        self._guard(commission, S.REGISTERED)
-        self._reject_request(require_text(reason, "motif"), current_context().today())
+        self._guard(C.REJECT_REQUEST)
+        self._reject_request(
+            require_text(reason, "motif", field="reason"), current_context().today()
+        )
         household.release_case(self.id)
 
     @event("RequestRejected")
@@ -378,14 +395,16 @@ class Case(AuditedAggregate):
         aid_granted: Decimal,
         household: Household,
     ) -> None:
-        self._guard(commission, S.REGISTERED)
+        self._guard(C.GRANT_MEASURE)
         if probation_months < 0 or duration_months < 1:
-            raise InvalidInput("Durées invalides.")
-        current_context().bounds.check_measure_months(duration_months, "La durée de la mesure")
+            raise InvalidInput("Durées invalides.", field="duration_months")
+        current_context().bounds.check_measure_months(
+            duration_months, "La durée de la mesure", field="duration_months"
+        )
         self.check_duration_covers_probation(duration_months, probation_months)
-        _check_amount(aid_granted, "de l'aide accordée")
+        _check_amount(aid_granted, "de l'aide accordée", "aid_granted")
         today = current_context().today()
-        household.check_no_other_accompaniment(today)
+        household.check_no_accompaniment_during(today, add_months(today, duration_months))
         assert self.proposed_measure is not None  # set by submit_request
         self._grant_measure(
             proposed_measure=self.proposed_measure,
@@ -421,9 +440,7 @@ class Case(AuditedAggregate):
 
     def notify_decision(self) -> None:
         """R2: the commission's decision is notified (to the household and association)."""
-        self._guard(any_of(commission, spslh), S.GRANTED, S.REJECTED)
-        if self.decision_notified_on is not None:
-            raise AlreadyDone("La décision a déjà été notifiée.")
+        self._guard(C.NOTIFY_DECISION)
         self._notify_decision(current_context().today())
 
     @event("DecisionNotified")
@@ -438,9 +455,7 @@ class Case(AuditedAggregate):
         commitments: Sequence[Commitment],
     ) -> None:
         """The first CEOP (or a redraft before it is signed): the measure is not active yet."""
-        self._guard(ASSOCIATION, S.GRANTED)
-        if self.decision_notified_on is None:
-            raise DecisionNotNotified()
+        self._guard(C.DRAFT_CEOP)
         self._trigger_ceop_version(self._draft_ceop, objectives, steps, commitments)
 
     def amend_ceop(
@@ -450,7 +465,7 @@ class Case(AuditedAggregate):
         commitments: Sequence[Commitment],
     ) -> None:
         """A new version of a signed CEOP, with its own signatures; the measure's dates stay."""
-        self._guard(ASSOCIATION, S.ACTIVE)
+        self._guard(C.AMEND_CEOP)
         self._trigger_ceop_version(self._amend_ceop, objectives, steps, commitments)
 
     def _trigger_ceop_version(
@@ -461,13 +476,15 @@ class Case(AuditedAggregate):
         commitments: Sequence[Commitment],
     ) -> None:
         if not objectives:
-            raise InvalidInput("Le CEOP définit au moins un objectif.")
+            raise InvalidInput("Le CEOP définit au moins un objectif.", field="objectives")
         _check_objectives(objectives)
         for step in steps:
-            require_text(step.label, "étape")
+            require_text(step.label, "étape", field="steps")
         parties = {commitment.party for commitment in commitments}
         if not {Party.HOUSEHOLD, Party.REFERENT} <= parties:
-            raise InvalidInput("Le CEOP précise les engagements du ménage et du référent.")
+            raise InvalidInput(
+                "Le CEOP précise les engagements du ménage et du référent.", field="commitments"
+            )
         required = [Signatory.HOUSEHOLD, Signatory.REFERENT]
         if Party.LANDLORD in parties:
             required.append(Signatory.LANDLORD)
@@ -539,18 +556,18 @@ class Case(AuditedAggregate):
         R6: a first CEOP signed starts the measure that very day (the day the last required
         signature is given); it ends ``duration_months`` later.
         """
-        self._guard(CEOP_SIGNERS[signatory], S.GRANTED, S.ACTIVE)
-        if self.ceop_version == 0:
-            raise CeopNotDrafted()
-        if not self.ceop_awaiting_signatures:
-            raise AlreadyDone("Cette version du CEOP est déjà signée.")
+        self._guard(C.RECORD_CEOP_SIGNATURE)
+        if not CEOP_SIGNERS[signatory](self, current_actor()):
+            raise NotAuthorised()
         if signatory not in self.ceop_required:
             raise SignatureNotRequired()
         if signatory.value in self.ceop_signatures:
-            raise AlreadyDone("Cette partie a déjà signé cette version du CEOP.")
-        require_not_future(signed_on, "de signature")
+            raise AlreadyDone("Cette partie a déjà signé cette version du CEOP.", field="signatory")
+        require_not_future(signed_on, "de signature", field="signed_on")
         if self.ceop_drafted_on is not None and signed_on < self.ceop_drafted_on:
-            raise InvalidInput("La signature ne peut précéder la rédaction de cette version.")
+            raise InvalidInput(
+                "La signature ne peut précéder la rédaction de cette version.", field="signed_on"
+            )
         self._record_ceop_signature(self.ceop_version, signatory, signed_on)
         if all(s.value in self.ceop_signatures for s in self.ceop_required):
             self._sign_ceop_version()
@@ -575,9 +592,7 @@ class Case(AuditedAggregate):
 
     def transmit_ceop(self) -> None:
         """R8: the signed CEOP is sent to the SPSLH."""
-        self._guard(ASSOCIATION, S.ACTIVE)
-        if self.ceop_transmitted_version >= self.ceop_signed_version:
-            raise AlreadyDone("Cette version du CEOP a déjà été transmise au SPSLH.")
+        self._guard(C.TRANSMIT_CEOP)
         self._transmit_ceop(self.ceop_signed_version, current_context().today())
 
     @event("CeopTransmitted")
@@ -587,9 +602,9 @@ class Case(AuditedAggregate):
     def record_objective_progress(
         self, objective_id: str, progress: ObjectiveProgress, note: str = ""
     ) -> None:
-        self._guard(ASSOCIATION, S.ACTIVE)
+        self._guard(C.RECORD_OBJECTIVE_PROGRESS)
         if objective_id not in {objective.id for objective in self.ceop_objectives}:
-            raise InvalidInput("Cet objectif ne figure pas au CEOP.")
+            raise InvalidInput("Cet objectif ne figure pas au CEOP.", field="objective_id")
         self._record_objective_progress(
             objective_id, progress, current_context().today(), note.strip()
         )
@@ -602,16 +617,20 @@ class Case(AuditedAggregate):
 
     # ---------------------------------------------- visits and contacts (R4, R7)
     def schedule_visit(self, planned_at: datetime, kind: VisitKind) -> str:
-        self._guard(ASSOCIATION, S.ACTIVE)
+        self._guard(C.SCHEDULE_VISIT)
         if planned_at.tzinfo is None:
-            raise InvalidInput("L'heure du rendez-vous doit préciser son fuseau horaire.")
+            raise InvalidInput(
+                "L'heure du rendez-vous doit préciser son fuseau horaire.", field="planned_at"
+            )
         try:
             # Stored in UTC: a zone's name does not survive the store, so a live and a
             # replayed case would otherwise differ (by an hour, a week later, across a change
             # of time).
             planned_utc = planned_at.astimezone(UTC)
         except OverflowError:
-            raise InvalidInput("La date du rendez-vous est hors des dates possibles.") from None
+            raise InvalidInput(
+                "La date du rendez-vous est hors des dates possibles.", field="planned_at"
+            ) from None
         visit_id = uuid4().hex
         self._schedule_visit(visit_id, planned_utc, kind)
         return visit_id
@@ -630,19 +649,19 @@ class Case(AuditedAggregate):
         visit_id: str | None = None,
     ) -> None:
         """A visit (at home or elsewhere). It counts as a meeting when the household was there."""
-        self._guard(ASSOCIATION, S.ACTIVE)
+        self._guard(C.RECORD_VISIT)
         self._check_during_measure(occurred_on)
         if visit_id is not None and visit_id not in self.scheduled_visits:
-            raise InvalidInput("Ce rendez-vous n'est pas programmé.")
+            raise InvalidInput("Ce rendez-vous n'est pas programmé.", field="visit_id")
         self._record_visit(
             visit_id or uuid4().hex, occurred_on, kind, list(themes), household_present, note
         )
 
     def _check_during_measure(self, day: date) -> None:
-        require_not_future(day, "de l'intervention")
+        require_not_future(day, "de l'intervention", field="occurred_on")
         assert self.starts_on is not None  # ACTIVE cases have started
         if day < self.starts_on:
-            raise InvalidInput("La date précède le début de la mesure.")
+            raise InvalidInput("La date précède le début de la mesure.", field="occurred_on")
 
     @event("VisitRecorded")
     def _record_visit(
@@ -664,9 +683,9 @@ class Case(AuditedAggregate):
             self.last_contact_on = on
 
     def record_missed_visit(self, visit_id: str, reason: str = "") -> None:
-        self._guard(ASSOCIATION, S.ACTIVE)
+        self._guard(C.RECORD_MISSED_VISIT)
         if visit_id not in self.scheduled_visits:
-            raise InvalidInput("Ce rendez-vous n'est pas programmé.")
+            raise InvalidInput("Ce rendez-vous n'est pas programmé.", field="visit_id")
         self._record_missed_visit(visit_id, reason.strip())
 
     @event("VisitMissed")
@@ -687,7 +706,7 @@ class Case(AuditedAggregate):
         it answered or made, a reply from it) ends the silence; a letter sent, a message
         left or an unanswered call is recorded — it shows the association's effort — and
         the clock runs on."""
-        self._guard(ASSOCIATION, S.ACTIVE)
+        self._guard(C.RECORD_CONTACT)
         self._check_during_measure(occurred_on)
         if initiated_by_household and not household_took_part:
             raise InvalidInput(
@@ -732,9 +751,9 @@ class Case(AuditedAggregate):
         self, starts_on: date, ends_on: date, reason: SuspensionReason, details: str = ""
     ) -> None:
         """The referent stops the clock for a stated reason and period (hospitalisation…)."""
-        self._guard(ASSOCIATION, S.ACTIVE)
+        self._guard(C.SUSPEND_ALERT_CLOCK)
         if ends_on < starts_on:
-            raise InvalidInput("La fin de la suspension précède son début.")
+            raise InvalidInput("La fin de la suspension précède son début.", field="ends_on")
         current_context().bounds.check_suspension(starts_on, ends_on)
         self._suspend_alert_clock(Period(starts_on, ends_on), reason, details.strip())
 
@@ -746,8 +765,8 @@ class Case(AuditedAggregate):
         self, as_of: date, rules: RuleParameters = DEFAULT_RULES
     ) -> None:
         """R7: the association alerts the commission (or the platform's detector does)."""
-        self._guard(any_of(ASSOCIATION, system), S.ACTIVE)
-        require_not_future(as_of, "de constat")
+        self._guard(C.RAISE_NON_COLLABORATION_ALERT, rules)
+        require_not_future(as_of, "de constat", field="as_of")
         if not self.is_alert_due(as_of, rules):
             raise AlertNotDue()
         anchor = self.silence_anchor()
@@ -766,12 +785,18 @@ class Case(AuditedAggregate):
         participants: Sequence[Participant],
         outcome: str = "",
     ) -> None:
-        self._guard(ASSOCIATION, S.GRANTED, S.ACTIVE)
-        require_not_future(held_on, "de la concertation")
+        self._guard(C.HOLD_CONCERTATION)
+        require_not_future(held_on, "de la concertation", field="held_on")
         if not participants:
-            raise InvalidInput("Une concertation réunit au moins un autre intervenant.")
+            raise InvalidInput(
+                "Une concertation réunit au moins un autre intervenant.", field="participants"
+            )
         self._hold_concertation(
-            uuid4().hex, held_on, require_text(subject, "objet"), list(participants), outcome
+            uuid4().hex,
+            held_on,
+            require_text(subject, "objet", field="subject"),
+            list(participants),
+            outcome,
         )
 
     @event("ConcertationHeld")
@@ -787,11 +812,16 @@ class Case(AuditedAggregate):
 
     def issue_commission_invitation(self, session_on: date, invitee_id: UUID) -> None:
         """R12: the referent attends the commission on invitation."""
-        self._guard(any_of(commission, spslh), S.REGISTERED, S.ADJOURNED, S.GRANTED, S.ACTIVE)
+        self._guard(C.ISSUE_COMMISSION_INVITATION)
         if session_on < current_context().today():
-            raise InvalidInput("La séance de la commission ne peut pas être passée.")
+            raise InvalidInput(
+                "La séance de la commission ne peut pas être passée.", field="session_on"
+            )
         if invitee_id != self.referent_id:
-            raise InvalidInput("Seul le référent du dossier peut être invité à la commission.")
+            raise InvalidInput(
+                "Seul le référent du dossier peut être invité à la commission.",
+                field="invitee_id",
+            )
         self._issue_commission_invitation(session_on, invitee_id)
 
     @event("CommissionInvitationIssued")
@@ -800,11 +830,14 @@ class Case(AuditedAggregate):
 
     # ------------------------------------------------------------ debts and rent
     def record_debt(self, creditor: str, amount: Decimal, creditor_is_landlord: bool) -> str:
-        self._guard(ASSOCIATION, *OPEN_STATUSES)
-        _check_amount(amount, "de la dette", positive=True)
+        self._guard(C.RECORD_DEBT)
+        _check_amount(amount, "de la dette", "amount", positive=True)
         debt_id = uuid4().hex
         self._record_debt(
-            debt_id, require_text(creditor, "créancier"), amount, creditor_is_landlord
+            debt_id,
+            require_text(creditor, "créancier", field="creditor"),
+            amount,
+            creditor_is_landlord,
         )
         return debt_id
 
@@ -817,12 +850,12 @@ class Case(AuditedAggregate):
     def agree_repayment_plan(
         self, debt_id: str, monthly_amount: Decimal, first_due_on: date, months: int
     ) -> None:
-        self._guard(ASSOCIATION, S.GRANTED, S.ACTIVE)
+        self._guard(C.AGREE_REPAYMENT_PLAN)
         if debt_id not in self.debts:
-            raise InvalidInput("Cette dette n'est pas enregistrée.")
-        _check_amount(monthly_amount, "de l'échéance", positive=True)
+            raise InvalidInput("Cette dette n'est pas enregistrée.", field="debt_id")
+        _check_amount(monthly_amount, "de l'échéance", "monthly_amount", positive=True)
         if months < 1:
-            raise InvalidInput("Un plan d'apurement compte au moins une échéance.")
+            raise InvalidInput("Un plan d'apurement compte au moins une échéance.", field="months")
         self._agree_repayment_plan(debt_id, monthly_amount, first_due_on, months)
 
     @event("RepaymentPlanAgreed")
@@ -833,10 +866,10 @@ class Case(AuditedAggregate):
 
     def report_rent_payment(self, month: date, amount_due: Decimal, amount_paid: Decimal) -> None:
         """The landlord reports a month's rent: due, paid (the ledger shows resumption)."""
-        self._guard(landlord_of_case, S.GRANTED, S.ACTIVE)
-        _check_amount(amount_due, "du loyer dû", positive=True)
-        _check_amount(amount_paid, "du loyer payé")
-        require_not_future(month.replace(day=1), "du mois")
+        self._guard(C.REPORT_RENT_PAYMENT)
+        _check_amount(amount_due, "du loyer dû", "amount_due", positive=True)
+        _check_amount(amount_paid, "du loyer payé", "amount_paid")
+        require_not_future(month.replace(day=1), "du mois", field="month")
         self._report_rent_payment(month.replace(day=1), amount_due, amount_paid)
 
     @event("RentPaymentReported")
@@ -849,15 +882,13 @@ class Case(AuditedAggregate):
     ) -> str:
         """The association, or the household on its own case, joins a document: the event
         keeps its description and content hash; the content itself is stored apart."""
-        self._guard(any_of(ASSOCIATION, household_of_case), *Status)
-        if current_actor().role is Role.HOUSEHOLD and not self.is_open:
-            raise InvalidTransition()
+        self._guard(C.ATTACH_DOCUMENT)
         digest = sha256.strip().lower()
         if len(digest) != 64 or not set(digest) <= SHA256_HEX:
-            raise InvalidInput("L'empreinte SHA-256 du document est invalide.")
+            raise InvalidInput("L'empreinte SHA-256 du document est invalide.", field="sha256")
         if size < 1:
-            raise InvalidInput("Le document est vide.")
-        media = require_text(media_type, "type du document").lower()
+            raise InvalidInput("Le document est vide.", field="size")
+        media = require_text(media_type, "type du document", field="media_type").lower()
         if digest in self.document_hashes:
             raise AlreadyDone("Ce document est déjà joint au dossier.")
         document_id = uuid4().hex
@@ -885,20 +916,73 @@ class Case(AuditedAggregate):
     ) -> None:
         self.document_hashes = [*self.document_hashes, sha256]
 
+    # ------------------------------------------- combination during the measure (R9)
+    def note_accompaniment(
+        self, kind: AccompanimentKind, starts_on: date, ends_on: date | None
+    ) -> None:
+        """R9, once the measure is granted: an FSL or anti-poverty-plan accompaniment the
+        household is reported to have is a fact, recorded on the household by the body
+        that reports it (the household's own command decides who may). If it overlaps the
+        measure's period, the case raises a conflict that the commission and the
+        association see, and that the commission settles: it stops the measure, or decides,
+        with its reasons, that it goes on. Before the grant, the request and the grant are
+        refused instead (``submit_request``, ``grant_measure``)."""
+        period = self._measure_period()
+        if period is None:
+            return
+        measure_starts, measure_ends = period
+        if starts_on > measure_ends or (ends_on is not None and ends_on < measure_starts):
+            return
+        today = current_context().today()
+        self._raise_combination_conflict(uuid4().hex, kind, starts_on, ends_on, today)
+
+    def _measure_period(self) -> tuple[date, date] | None:
+        """From its start (its decision, before the CEOP is signed) to its end (planned)."""
+        if self.status not in (Status.GRANTED, Status.ACTIVE):
+            return None
+        starts_on = self.starts_on or self.decided_on
+        assert starts_on is not None  # set by the grant
+        assert self.duration_months is not None  # likewise
+        return starts_on, self.ends_on or add_months(starts_on, self.duration_months)
+
+    @event("CombinationConflictRaised")
+    def _raise_combination_conflict(
+        self,
+        conflict_id: str,
+        kind: AccompanimentKind,
+        starts_on: date,
+        ends_on: date | None,
+        raised_on: date,
+    ) -> None:
+        self.open_combination_conflicts += 1
+
+    def settle_combination_conflict(self, decision: str) -> None:
+        """R9: the commission decides, with its reasons, that the measure goes on despite
+        the accompaniment (to stop it instead, it stops the measure)."""
+        self._guard(C.SETTLE_COMBINATION_CONFLICT)
+        reasons = require_text(decision, "motif de la décision", field="decision")
+        self._settle_combination_conflict(reasons, current_context().today())
+
+    @event("CombinationConflictSettled")
+    def _settle_combination_conflict(self, decision: str, settled_on: date) -> None:
+        self.open_combination_conflicts = 0
+
     # -------------------------------------------------------- end of measure (R6, R7)
     def extend_measure(self, additional_months: int, reason: str) -> None:
-        self._guard(commission, S.ACTIVE)
+        self._guard(C.EXTEND_MEASURE)
         if additional_months < 1:
-            raise InvalidInput("La prolongation est d'au moins un mois.")
+            raise InvalidInput("La prolongation est d'au moins un mois.", field="additional_months")
         assert self.ends_on is not None  # ACTIVE cases have an end date
         assert self.duration_months is not None  # and a duration
         current_context().bounds.check_measure_months(
-            self.duration_months + additional_months, "Avec la prolongation, la mesure"
+            self.duration_months + additional_months,
+            "Avec la prolongation, la mesure",
+            field="additional_months",
         )
         self._extend_measure(
             additional_months,
             add_months(self.ends_on, additional_months),
-            require_text(reason, "motif"),
+            require_text(reason, "motif", field="reason"),
         )
 
     @event("MeasureExtended")
@@ -909,7 +993,7 @@ class Case(AuditedAggregate):
 
     def stop_measure(self, reason: StopReason, details: str, household: Household) -> None:
         """R7: only the commission stops a measure."""
-        self._guard(commission, S.GRANTED, S.ACTIVE)
+        self._guard(C.STOP_MEASURE)
         self._stop_measure(reason, details.strip(), current_context().today())
         household.release_case(self.id)
 
@@ -920,11 +1004,8 @@ class Case(AuditedAggregate):
         self.status = Status.STOPPED
 
     def complete_measure(self, household: Household) -> None:
-        self._guard(any_of(system, commission), S.ACTIVE)
-        today = current_context().today()
+        self._guard(C.COMPLETE_MEASURE)
         assert self.ends_on is not None  # ACTIVE cases have an end date
-        if today < self.ends_on:
-            raise MeasureNotEnded()
         self._complete_measure(self.ends_on)
         household.release_case(self.id)
 
@@ -934,11 +1015,11 @@ class Case(AuditedAggregate):
         self.status = Status.COMPLETED
 
     def submit_final_report(self, household_still_housed: bool, summary: str) -> None:
-        self._guard(ASSOCIATION, S.STOPPED, S.COMPLETED)
-        if self.final_report_on is not None:
-            raise AlreadyDone("Le bilan a déjà été remis.")
+        self._guard(C.SUBMIT_FINAL_REPORT)
         self._submit_final_report(
-            household_still_housed, require_text(summary, "bilan"), current_context().today()
+            household_still_housed,
+            require_text(summary, "bilan", field="summary"),
+            current_context().today(),
         )
 
     @event("FinalReportSubmitted")
@@ -951,7 +1032,10 @@ class Case(AuditedAggregate):
 def _check_referent(referent: Staff, association_id: UUID | None) -> None:
     """R10: the referent is a qualified social worker of the association holding the case."""
     if referent.organisation_id != association_id or referent.role not in ASSOCIATION_ROLES:
-        raise InvalidInput("Le référent doit appartenir à l'association qui suit le dossier.")
+        raise InvalidInput(
+            "Le référent doit appartenir à l'association qui suit le dossier.",
+            field="referent_id",
+        )
     if not referent.is_qualified_referent:
         raise NotQualified()
 

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
-    """A command was refused. ``code`` is stable; ``message`` is French, for people."""
+    """A command was refused. ``code`` is stable; ``message`` is French, for people;
+    ``field``, when the refusal is about one value, names the command's parameter that
+    carried it (``aid_request.amount_requested`` for a value inside another), so that a
+    form can show the message next to the field it concerns."""
 
     code: str = "DOMAIN_ERROR"
     default_message: str = "La commande a été refusée."
+    default_field: str | None = None
 
-    def __init__(self, message: str | None = None) -> None:
+    def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
         self.message = message or self.default_message
+        self.field = field or self.default_field
         super().__init__(self.message)
 
 
@@ -53,6 +58,7 @@ class NotEligible(DomainError):
     """R1: only households that filed an FPEL aid request are eligible."""
 
     code = "NOT_ELIGIBLE"
+    default_field = "aid_request"
     default_message = "Le ménage doit avoir déposé une demande d'aide au FPEL."
 
 
@@ -67,6 +73,7 @@ class DurationShorterThanProbation(DomainError):
     """R5: the measure's duration is never shorter than the aid's probation period."""
 
     code = "DURATION_SHORTER_THAN_PROBATION"
+    default_field = "duration_months"
     default_message = (
         "La durée de la mesure ne peut être inférieure à la durée de mise à l'épreuve."
     )
@@ -85,6 +92,7 @@ class NotQualified(DomainError):
     """R10: the referent is a qualified social worker, diploma level III or higher."""
 
     code = "NOT_QUALIFIED"
+    default_field = "referent_id"
     default_message = "Le référent doit être un travailleur social diplômé de niveau III."
 
 
@@ -110,6 +118,7 @@ class AlreadyDone(DomainError):
 
 class SignatureNotRequired(DomainError):
     code = "SIGNATURE_NOT_REQUIRED"
+    default_field = "signatory"
     default_message = "Cette signature n'est pas requise pour cette version du CEOP."
 
 

@@ -13,13 +13,13 @@ def require_role(*roles: Role) -> None:
         raise NotAuthorised()
 
 
-def require_not_future(day: date, what: str) -> None:
+def require_not_future(day: date, what: str, *, field: str | None = None) -> None:
     if day > current_context().today():
-        raise InvalidInput(f"La date {what} ne peut pas être dans le futur.")
+        raise InvalidInput(f"La date {what} ne peut pas être dans le futur.", field=field)
 
 
-def require_text(value: str, what: str) -> str:
+def require_text(value: str, what: str, *, field: str | None = None) -> str:
     text = value.strip()
     if not text:
-        raise InvalidInput(f"Le champ « {what} » est obligatoire.")
+        raise InvalidInput(f"Le champ « {what} » est obligatoire.", field=field)
     return text

@@ -48,13 +48,13 @@ class Household(AuditedAggregate):
     ) -> Household:
         require_role(*ASSOCIATION_ROLES, Role.ADMIN)
         if members < 1:
-            raise InvalidInput("Le ménage compte au moins une personne.")
+            raise InvalidInput("Le ménage compte au moins une personne.", field="members")
         actor = current_actor()
         return cls(
             landlord_id=landlord_id,
             registered_by=actor.organisation_id,
             address=address,
-            name=require_text(name, "nom"),
+            name=require_text(name, "nom", field="name"),
             contact=contact.strip(),
             members=members,
         )
@@ -105,21 +105,27 @@ class Household(AuditedAggregate):
         if actor.role in ASSOCIATION_ROLES and actor.organisation_id != self.registered_by:
             raise NotFound(HOUSEHOLD_NOT_FOUND)
 
-    def active_accompaniment(self, on: date) -> AccompanimentKind | None:
-        for kind, (starts_on, ends_on) in self.accompaniments.items():
-            if starts_on is not None and starts_on <= on and (ends_on is None or on <= ends_on):
+    def accompaniment_during(self, starts_on: date, ends_on: date) -> AccompanimentKind | None:
+        """The FSL or anti-poverty-plan accompaniment whose period overlaps ``starts_on`` to
+        ``ends_on`` (both included), if any: one that starts later in the period overlaps
+        it too. An accompaniment without an end runs on."""
+        for kind, (begins, ends) in self.accompaniments.items():
+            if begins is not None and begins <= ends_on and (ends is None or starts_on <= ends):
                 return AccompanimentKind(kind)
         return None
 
-    def check_no_other_accompaniment(self, on: date) -> None:
-        """R9: an ASPE measure is never combined with FSL or the anti-poverty plan."""
-        kind = self.active_accompaniment(on)
+    def check_no_accompaniment_during(self, starts_on: date, ends_on: date) -> None:
+        """R9: an ASPE measure is never combined with FSL or the anti-poverty plan, that is,
+        their periods never overlap."""
+        kind = self.accompaniment_during(starts_on, ends_on)
         if kind is AccompanimentKind.FSL:
-            raise CombinationForbidden("Le ménage bénéficie déjà d'un accompagnement FSL.")
+            raise CombinationForbidden(
+                "Le ménage bénéficie d'un accompagnement FSL pendant la période de la mesure."
+            )
         if kind is AccompanimentKind.ANTI_POVERTY_PLAN:
             raise CombinationForbidden(
-                "Le ménage bénéficie déjà d'un accompagnement du Plan national de lutte "
-                "contre la pauvreté."
+                "Le ménage bénéficie d'un accompagnement du Plan national de lutte contre la "
+                "pauvreté pendant la période de la mesure."
             )
 
     def claim_for_case(self, case_id: UUID) -> None:

@@ -72,40 +72,47 @@ def check_values(values: Mapping[str, Any], bounds: InputBounds, today: date) ->
     """Refuse (``InvalidInput``) the first value that is not clean, naming its field."""
     window = _Window(bounds.earliest_date(today), bounds.latest_date(today))
     for name, value in values.items():
-        _check(value, name, bounds, window)
+        # The event's attribute is the command's parameter of the same name: the refusal
+        # names it (``field``), so that a form shows it next to the field that carried it.
+        _check(value, name, name, bounds, window)
 
 
-def check_text(text: str, field: str, bounds: InputBounds) -> None:
-    """A text of at most ``max_text_length`` characters, none of them a control character."""
+def check_text(text: str, field: str, bounds: InputBounds, path: str | None = None) -> None:
+    """A text of at most ``max_text_length`` characters, none of them a control character.
+    ``field`` names it for people; ``path``, the parameter that carried it."""
     if len(text) > bounds.max_text_length:
-        raise InvalidInput(f"{_the_field(field)} dépasse {bounds.max_text_length} caractères.")
+        raise InvalidInput(
+            f"{_the_field(field)} dépasse {bounds.max_text_length} caractères.", field=path
+        )
     if FORBIDDEN_CHARACTERS.search(text):
-        raise InvalidInput(f"{_the_field(field)} contient un caractère non autorisé.")
+        raise InvalidInput(f"{_the_field(field)} contient un caractère non autorisé.", field=path)
 
 
-def _check(value: Any, field: str, bounds: InputBounds, window: _Window) -> None:
+def _check(value: Any, field: str, path: str, bounds: InputBounds, window: _Window) -> None:
     if isinstance(value, str):
-        check_text(value, field, bounds)
+        check_text(value, field, bounds, path)
     elif isinstance(value, date):  # a datetime too: its calendar day
-        _check_date(value.date() if isinstance(value, datetime) else value, field, window)
+        _check_date(value.date() if isinstance(value, datetime) else value, field, path, window)
     elif is_dataclass(value) and not isinstance(value, type):
         owner = type(value).__name__
         for item in fields(value):
-            _check(getattr(value, item.name), f"{owner}.{item.name}", bounds, window)
+            label, inner = f"{owner}.{item.name}", f"{path}.{item.name}"
+            _check(getattr(value, item.name), label, inner, bounds, window)
     elif isinstance(value, list | tuple | set | frozenset):
         for item in value:
-            _check(item, field, bounds, window)
+            _check(item, field, path, bounds, window)
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            _check(key, field, bounds, window)
-            _check(item, field, bounds, window)
+            _check(key, field, path, bounds, window)
+            _check(item, field, path, bounds, window)
 
 
-def _check_date(day: date, field: str, window: _Window) -> None:
+def _check_date(day: date, field: str, path: str, window: _Window) -> None:
     if not window.holds(day):
         raise InvalidInput(
             f"{_the_field(field)} est hors des dates plausibles "
-            f"(du {window.earliest:%d/%m/%Y} au {window.latest:%d/%m/%Y})."
+            f"(du {window.earliest:%d/%m/%Y} au {window.latest:%d/%m/%Y}).",
+            field=path,
         )
 
 

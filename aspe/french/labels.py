@@ -14,6 +14,7 @@ from enum import Enum
 from typing import Any
 
 from aspe.domain.actors import Role
+from aspe.domain.availability import CaseCommand
 from aspe.domain.values import (
     AccompanimentKind,
     ConsentScope,
@@ -151,8 +152,44 @@ DIPLOMAS = {
     Diploma.NONE: "aucun diplôme du travail social",
 }
 
+COMMANDS = {
+    CaseCommand.ASSIGN_REFERENT: "confier le dossier à un autre référent",
+    CaseCommand.RECORD_DIAGNOSTIC: "enregistrer le diagnostic",
+    CaseCommand.RECORD_CONSENT: "enregistrer le consentement du ménage",
+    CaseCommand.WITHDRAW_CONSENT: "retirer le consentement du ménage",
+    CaseCommand.SUBMIT_REQUEST: "déposer la demande au FPEL",
+    CaseCommand.REGISTER_REQUEST: "inscrire la demande en commission",
+    CaseCommand.ADJOURN_REQUEST: "ajourner la demande",
+    CaseCommand.REJECT_REQUEST: "rejeter la demande",
+    CaseCommand.GRANT_MEASURE: "accorder la mesure",
+    CaseCommand.NOTIFY_DECISION: "notifier la décision",
+    CaseCommand.DRAFT_CEOP: "rédiger le CEOP",
+    CaseCommand.AMEND_CEOP: "modifier le CEOP (avenant)",
+    CaseCommand.RECORD_CEOP_SIGNATURE: "signer le CEOP",
+    CaseCommand.TRANSMIT_CEOP: "transmettre le CEOP signé au SPSLH",
+    CaseCommand.RECORD_OBJECTIVE_PROGRESS: "noter la progression d'un objectif",
+    CaseCommand.SCHEDULE_VISIT: "programmer une visite",
+    CaseCommand.RECORD_VISIT: "enregistrer une visite réalisée",
+    CaseCommand.RECORD_MISSED_VISIT: "enregistrer une visite manquée",
+    CaseCommand.RECORD_CONTACT: "enregistrer un contact avec le ménage",
+    CaseCommand.SUSPEND_ALERT_CLOCK: "suspendre le décompte des jours sans nouvelles",
+    CaseCommand.RAISE_NON_COLLABORATION_ALERT: "signaler une absence de collaboration",
+    CaseCommand.HOLD_CONCERTATION: "enregistrer une concertation",
+    CaseCommand.ISSUE_COMMISSION_INVITATION: "inviter le référent à une séance",
+    CaseCommand.RECORD_DEBT: "enregistrer une dette du ménage",
+    CaseCommand.AGREE_REPAYMENT_PLAN: "enregistrer un plan d'apurement",
+    CaseCommand.REPORT_RENT_PAYMENT: "déclarer un loyer",
+    CaseCommand.ATTACH_DOCUMENT: "joindre un document",
+    CaseCommand.EXTEND_MEASURE: "prolonger la mesure",
+    CaseCommand.SETTLE_COMBINATION_CONFLICT: "décider de poursuivre la mesure malgré un cumul",
+    CaseCommand.STOP_MEASURE: "arrêter la mesure",
+    CaseCommand.COMPLETE_MEASURE: "clore la mesure arrivée à son terme",
+    CaseCommand.SUBMIT_FINAL_REPORT: "remettre le bilan de fin de mesure",
+}
+
 LABELS: Mapping[type[Enum], Mapping[Any, str]] = {
     Role: ROLES,
+    CaseCommand: COMMANDS,
     Status: STATUSES,
     MeasureType: MEASURE_TYPES,
     Theme: THEMES,
@@ -232,6 +269,8 @@ EVENT_TITLES: Mapping[tuple[str, str], str] = {
     ("Case", "ContactRecorded"): "contact enregistré",
     ("Case", "AlertClockSuspended"): "décompte d'alerte suspendu",
     ("Case", "NonCollaborationAlertRaised"): "alerte de non-collaboration",
+    ("Case", "CombinationConflictRaised"): "cumul d'accompagnements signalé",
+    ("Case", "CombinationConflictSettled"): "poursuite de la mesure malgré un cumul",
     ("Case", "ConcertationHeld"): "concertation tenue",
     ("Case", "CommissionInvitationIssued"): "invitation à la commission",
     ("Case", "DebtRecorded"): "dette enregistrée",

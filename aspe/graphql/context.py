@@ -9,14 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from uuid import UUID
 
 from strawberry.fastapi import BaseContext
 
 from aspe.application import AspeApplication
 from aspe.authorization import Viewer
+from aspe.domain.actors import Actor
+from aspe.domain.availability import signatories_pending_for
+from aspe.domain.errors import NotFound
 from aspe.domain.local_time import day_of
 from aspe.graphql.errors import ApiError
-from aspe.graphql.loaders import Loaders
+from aspe.graphql.loaders import CommandsNow, Loaders
 from aspe.graphql.throttle import LoginThrottle
 from aspe.projections.runner import Projector
 from aspe.settings import Settings
@@ -39,8 +43,25 @@ class Context(BaseContext):
 
     def __post_init__(self) -> None:
         super().__init__()
-        self.loaders = Loaders(self.projector, self.today)
+        self.loaders = Loaders(self.projector, self.today, self._commands_now)
 
     def today(self) -> date:
         """The date where the people are (``ASPE_TIMEZONE``)."""
         return day_of(self.clock(), self.settings.zone)
+
+    def _commands_now(self, case_id: str) -> CommandsNow:
+        """What the viewer may run on the case today: the domain's availability table read
+        on the case as its events make it (not on a read model's copy of its state)."""
+        viewer = self.viewer
+        if viewer is None:
+            return CommandsNow()
+        actor = Actor(id=viewer.id, role=viewer.role, organisation_id=viewer.organisation_id)
+        try:
+            case = self.application.get_case(UUID(case_id))
+        except NotFound:
+            return CommandsNow()
+        today, rules = self.today(), self.application.rules
+        return CommandsNow(
+            commands=tuple(case.available_commands(actor, today, rules)),
+            signatories=tuple(signatories_pending_for(case, actor)),
+        )

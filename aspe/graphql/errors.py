@@ -14,6 +14,7 @@ from uuid import uuid4
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.utils.str_converters import to_camel_case
 
 from aspe.application.passwords import HashingBusy
 from aspe.domain.errors import DomainError
@@ -128,6 +129,8 @@ def client_error(error: GraphQLError, hide_suggestions: bool = False) -> GraphQL
     if original is None:
         message = without_suggestions(error.message) if hide_suggestions else error.message
         return _rewritten(error, message, {"code": INVALID_QUERY, **(error.extensions or {})})
+    if isinstance(original, DomainError) and original.field is not None:
+        return _with_code(error, original.message, original.code, field=api_field(original.field))
     if isinstance(original, DomainError | ApiError | ProjectionTimeout):
         return _with_code(error, original.message, original.code)
     if isinstance(original, GraphQLError):
@@ -135,6 +138,12 @@ def client_error(error: GraphQLError, hide_suggestions: bool = False) -> GraphQL
     error_id = uuid4().hex
     log.error("unexpected error %s", error_id, exc_info=original)
     return _with_code(error, INTERNAL_MESSAGE, INTERNAL_ERROR, errorId=error_id)
+
+
+def api_field(parameter: str) -> str:
+    """The domain's parameter path as the API's input names it: ``aid_request.monthly_rent``
+    → ``aidRequest.monthlyRent`` (strawberry's own camel-casing of the same names)."""
+    return ".".join(to_camel_case(part) for part in parameter.split("."))
 
 
 def _with_code(error: GraphQLError, message: str, code: str, **extra: str) -> GraphQLError:

@@ -23,6 +23,7 @@ from aspe.domain.errors import InvalidInput
 from aspe.domain.hygiene import FORBIDDEN_CHARACTERS
 from aspe.graphql.receipts import Upload, check_receipt
 from aspe.graphql.types import (
+    AccompanimentKindEnum,
     ChannelEnum,
     DocumentKindEnum,
     MeasureTypeEnum,
@@ -36,7 +37,6 @@ from aspe.graphql.types import (
 from aspe.settings import Settings
 
 ConsentScopeEnum = strawberry.enum(values.ConsentScope, name="ConsentScope")
-AccompanimentKindEnum = strawberry.enum(values.AccompanimentKind, name="AccompanimentKind")
 OrganisationKindEnum = strawberry.enum(values.OrganisationKind, name="OrganisationKind")
 LandlordCategoryEnum = strawberry.enum(values.LandlordCategory, name="LandlordCategory")
 DiplomaEnum = strawberry.enum(values.Diploma, name="Diploma")
@@ -46,12 +46,13 @@ MAX_AMOUNT = Decimal("1000000000")
 MIN_PASSWORD_LENGTH = 8
 
 
-def uuid_of(value: str, what: str) -> UUID:
-    """The id ``value`` names, or ``INVALID_INPUT`` naming ``what`` it should identify."""
+def uuid_of(value: str, what: str, field: str | None = None) -> UUID:
+    """The id ``value`` names, or ``INVALID_INPUT`` naming ``what`` it should identify (and
+    the ``field`` of the input that carried it)."""
     try:
         return UUID(str(value))
     except ValueError:
-        raise InvalidInput(f"L'identifiant {what} est invalide.") from None
+        raise InvalidInput(f"L'identifiant {what} est invalide.", field=field) from None
 
 
 def optional_uuid(value: str | None, what: str) -> UUID | None:
@@ -394,7 +395,7 @@ class HouseholdInput:
     members: int
 
     def to_domain(self) -> tuple[UUID, values.Address, str, str, int]:
-        landlord = uuid_of(self.landlord_id, "de bailleur")
+        landlord = uuid_of(self.landlord_id, "de bailleur", "landlord_id")
         return landlord, self.address.to_domain(), self.name, self.contact, self.members
 
 

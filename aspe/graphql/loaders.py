@@ -7,12 +7,15 @@ loop never waits on a database.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from strawberry.dataloader import DataLoader
 
+from aspe.domain.availability import CaseCommand
+from aspe.domain.values import Signatory
 from aspe.projections import contact_silence, open_alerts, rent_ledger, visit_compliance
 from aspe.projections.case_file import case_files
 from aspe.projections.rent_ledger import Ledger, MonthReport, ledger_of
@@ -32,12 +35,30 @@ def _batched(batch: Callable[[list[K]], dict[K, V]], missing: V) -> DataLoader[K
     return DataLoader(load_fn=load)
 
 
+@dataclass(frozen=True)
+class CommandsNow:
+    """What the viewer may run on one case now: the commands, and the CEOP signatures it
+    may record (its own, or any pending one for the association)."""
+
+    commands: tuple[CaseCommand, ...] = ()
+    signatories: tuple[Signatory, ...] = ()
+
+
 class Loaders:
     """The loaders of one request (a DataLoader caches for its request only)."""
 
-    def __init__(self, projector: Projector, today: Callable[[], date]) -> None:
+    def __init__(
+        self,
+        projector: Projector,
+        today: Callable[[], date],
+        commands_now: Callable[[str], CommandsNow] = lambda case_id: CommandsNow(),
+    ) -> None:
         self.projector = projector
         self.today = today
+        self.commands_now: DataLoader[str, CommandsNow] = _batched(
+            lambda case_ids: {case_id: commands_now(case_id) for case_id in case_ids},
+            CommandsNow(),
+        )
         self.case_file: DataLoader[str, Row | None] = _batched(self._case_files, None)
         self.ledger: DataLoader[str, Ledger] = _batched(self._ledgers, ledger_of([]))
         self.compliance: DataLoader[str, list[WeekCompliance]] = _batched(self._compliance, [])

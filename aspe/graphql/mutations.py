@@ -173,7 +173,7 @@ class CaseMutations:
             info,
             lambda app: app.open_case(
                 uuid_of(household_id, "de ménage"),
-                uuid_of(referent_id, "de référent"),
+                uuid_of(referent_id, "de référent", "referent_id"),
                 **once(idempotency_key),
             ),
         )
@@ -190,7 +190,7 @@ class CaseMutations:
             info,
             case_id,
             lambda app, case: app.assign_referent(
-                case, uuid_of(referent_id, "de référent"), **once(idempotency_key)
+                case, uuid_of(referent_id, "de référent", "referent_id"), **once(idempotency_key)
             ),
         )
 
@@ -436,7 +436,10 @@ class CaseMutations:
             info,
             case_id,
             lambda app, case: app.record_missed_visit(
-                case, uuid_of(visit_id, "de rendez-vous"), reason, **once(idempotency_key)
+                case,
+                uuid_of(visit_id, "de rendez-vous", "visit_id"),
+                reason,
+                **once(idempotency_key),
             ),
         )
 
@@ -602,6 +605,26 @@ class CaseMutations:
             case_id,
             lambda app, case: app.extend_measure(
                 case, additional_months, reason, **once(idempotency_key)
+            ),
+        )
+
+    @classified(
+        C.ENTRY,
+        description="R9: the commission decides, with its reasons, that the measure goes on "
+        "despite the accompaniment reported during it (to stop it, stopMeasure).",
+    )
+    async def settle_combination_conflict(
+        self,
+        info: Info,
+        case_id: strawberry.ID,
+        decision: str,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Case:
+        return await run_case_command(
+            info,
+            case_id,
+            lambda app, case: app.settle_combination_conflict(
+                case, decision, **once(idempotency_key)
             ),
         )
 

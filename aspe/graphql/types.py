@@ -20,7 +20,9 @@ from strawberry.types import Info
 
 from aspe.authorization import C
 from aspe.domain.actors import Role as DomainRole
+from aspe.domain.availability import CaseCommand
 from aspe.domain.values import (
+    AccompanimentKind,
     ContactChannel,
     DocumentKind,
     MeasureType,
@@ -49,6 +51,12 @@ StopReasonEnum = strawberry.enum(StopReason, name="StopReason")
 SuspensionReasonEnum = strawberry.enum(SuspensionReason, name="SuspensionReason")
 ProgressEnum = strawberry.enum(ObjectiveProgress, name="ObjectiveProgress")
 DocumentKindEnum = strawberry.enum(DocumentKind, name="DocumentKind")
+AccompanimentKindEnum = strawberry.enum(AccompanimentKind, name="AccompanimentKind")
+CaseCommandEnum = strawberry.enum(
+    CaseCommand,
+    name="CaseCommand",
+    description="A command on a case; its mutation has the same name in camelCase.",
+)
 
 
 def day(value: str | None) -> date | None:
@@ -536,6 +544,22 @@ class Alert:
     silent_days: int | None = classified(C.ALERTS)
 
 
+@strawberry.type(
+    description="R9: an FSL or anti-poverty-plan accompaniment reported during the measure "
+    "and overlapping it; the commission stops the measure or decides, with its reasons, that "
+    "it goes on."
+)
+class CombinationConflict:
+    row: Private[Mapping[str, Any]]
+    seen: Private[Seen]
+    kind: AccompanimentKindEnum | None = classified(C.ALERTS)  # type: ignore[valid-type]
+    starts_on: date | None = classified(C.ALERTS)
+    ends_on: date | None = classified(C.ALERTS, description="None: it runs on.")
+    raised_on: date | None = classified(C.ALERTS)
+    settled_on: date | None = classified(C.ALERTS, description="None: awaiting a decision.")
+    decision: str | None = classified(C.ALERTS, description="The commission's reasons.")
+
+
 @strawberry.type(description="A suspension of the alert clock (hospitalisation, absence…).")
 class Suspension:
     row: Private[Mapping[str, Any]]
@@ -594,6 +618,25 @@ class Case:
     @classified(C.CASE, description="Whether the household lets the landlord see more.")
     def landlord_consent(self) -> bool | None:
         return bool(self.row["landlord_consent"])
+
+    @classified(
+        C.CASE,
+        description="The commands the viewer may run on the case now, before giving any "
+        "input: who may run each, in which statuses, once what is done (a decision notified, "
+        "an alert due…). A command not listed is refused; one listed may still be refused "
+        "for its input.",
+    )
+    async def available_commands(self, info: Info) -> list[CaseCommandEnum]:  # type: ignore[valid-type]
+        return list((await info.context.loaders.commands_now.load(self.row["case_id"])).commands)
+
+    @classified(
+        C.CASE,
+        description="The CEOP signatures the viewer may record now: its own, or for the "
+        "association any required one not given yet (signed on paper).",
+    )
+    async def ceop_signatures_to_record(self, info: Info) -> list[SignatoryEnum]:  # type: ignore[valid-type]
+        loaded = await info.context.loaders.commands_now.load(self.row["case_id"])
+        return list(loaded.signatories)
 
     @classified(C.STAFFING)
     def association_id(self) -> strawberry.ID | None:
@@ -721,6 +764,22 @@ class Case:
                 silent_days=item.get("silent_days"),
             )
             for item in self.row["alerts"] or ()
+        ]
+
+    @classified(C.ALERTS, description="R9 conflicts raised on this case, oldest first.")
+    def combination_conflicts(self) -> list[CombinationConflict]:
+        return [
+            CombinationConflict(
+                row=item,
+                seen=self.seen,
+                kind=AccompanimentKind[item["kind"]],
+                starts_on=day(item["starts_on"]),
+                ends_on=day(item["ends_on"]),
+                raised_on=day(item["raised_on"]),
+                settled_on=day(item["settled_on"]),
+                decision=item["decision"],
+            )
+            for item in self.row["combination_conflicts"] or ()
         ]
 
     @classified(C.ALERTS, description="Days without news of the household, as of today.")

@@ -2,9 +2,11 @@
 
 An ``Action`` names its French title, its fields (``Field``: name, French label, kind, options,
 required, help), the GraphQL mutation it runs and how the form's cleaned values become that
-mutation's variables. ``roles`` and ``statuses`` (and ``shown``) only decide whether the form
-is *offered* on the page: the API decides whether the command runs, and a refusal is shown
-next to the form (``perform``), nothing stored.
+mutation's variables, and the domain command it runs (``command``). The page offers a form
+exactly when the API lists its command in the case's ``availableCommands`` (the domain's
+availability table, for this viewer, now): the portal never re-decides who may act or when.
+A refusal is shown next to the field the API names in ``extensions.field`` (``Field.api``),
+or at the form's top, nothing stored.
 
 ``actions_for(case, role)`` lists the forms the page shows; the partial ``actions.html``
 renders them (variables ``case``, ``actions``, ``csrf_token``). ``perform`` is the POST
@@ -29,8 +31,9 @@ from fastapi import Request
 from starlette.responses import Response
 
 from aspe import french
+from aspe.domain.availability import CaseCommand
 from aspe.domain.catalogue import ACTIONS as CATALOGUE
-from aspe.domain.values import ContactChannel, SuspensionReason
+from aspe.domain.values import ContactChannel, SuspensionReason, Theme
 from aspe.french import labels
 from aspe.portal.gql import GraphQLFailure, execute
 from aspe.portal.pages import (
@@ -58,13 +61,11 @@ Options = tuple[tuple[str, str], ...]
 
 CASE_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 ASSOCIATION = frozenset({"REFERENT", "ASSOCIATION_MANAGER"})
-OPEN = frozenset({"DIAGNOSTIC", "SUBMITTED", "REGISTERED", "ADJOURNED", "GRANTED", "ACTIVE"})
 REQUIRED = "Renseignez ce champ."
 
 ACTIONS_CASE_FIELDS = """
-    id status landlordConsent referentId
-    decision { notifiedOn }
-    ceop { version signedOn objectives { id theme label } signatures { signatory } }
+    id status referentId availableCommands ceopSignaturesToRecord
+    ceop { objectives { id theme label } }
     visits { id plannedAt kind state }
     debts { id creditor amount plan { months } }
 """
@@ -98,6 +99,9 @@ class Field:
     options: tuple[tuple[str, str], ...] = ()
     """``(value, French label)`` of a ``select`` or ``checkboxes``."""
     minimum: int | None = None
+    api: str | None = None
+    """The input the field feeds, as the API names it in ``extensions.field``
+    (``aidRequest.monthlyRent``): the API's refusals about it are shown next to it."""
 
 
 @dataclass(frozen=True)
@@ -109,17 +113,17 @@ class Action:
     fields: tuple[Field, ...]
     variables: Callable[[Values, Mapping[str, Any]], dict[str, Any]]
     """Cleaned values and the case → the mutation's variables (``caseId`` added)."""
-    roles: frozenset[str]
-    statuses: frozenset[str]
+    command: CaseCommand | None
+    """The domain command the form runs: offered exactly when the API lists it for the
+    viewer in the case's ``availableCommands`` (``None``: a form outside a case)."""
     submit: str = "Enregistrer"
     intro: str | None = None
-    shown: Callable[[Mapping[str, Any], str], bool] = lambda case, role: True
-    """A display hint on top of role and status (a CEOP to sign, a visit planned…)."""
+    audience: frozenset[str] | None = None
+    """For a command with one face per party (a CEOP signature): the roles this face speaks
+    to. It chooses the words the viewer reads, never whether the command is offered."""
     options: Callable[[Mapping[str, Any], tzinfo], dict[str, Options]] | None = None
     """Options that come from the case (its planned visits, its debts…), by field name; the
     time zone is the people's, for the times an option shows."""
-    error_fields: Mapping[str, str] = field(default_factory=dict)
-    """Where an API error goes: its code, or ``CODE:part of its message``, → a field."""
     check: Callable[[Values], dict[str, str]] | None = None
     """Checks across fields, after each field was cleaned: errors by field."""
 
@@ -172,6 +176,8 @@ def _objective_fields() -> tuple[Field, ...]:
             "checkboxes",
             required=False,
             options=tuple(actions.items()),
+            # The API names the objectives as a whole: its refusal goes to the first theme.
+            api="objectives" if theme is Theme.HOUSING else None,
         )
         for theme, actions in CATALOGUE.items()
     )
@@ -201,17 +207,12 @@ DIAGNOSTIC_FIELDS = (
             "textarea",
             required=False,
             help="Laissez vide si ce thème ne pose pas de difficulté.",
+            api="findings" if theme == Theme.HOUSING.value else None,
         )
         for theme, label in THEMES.items()
     )
     + _objective_fields()
 )
-
-
-def _diagnostic_check(values: Values) -> dict[str, str]:
-    if any(values.get(f"difficulte_{theme}") for theme in THEMES):
-        return {}
-    return {"difficulte_HOUSING": "Décrivez au moins une difficulté, dans un thème au moins."}
 
 
 def _diagnostic_variables(values: Values, case: Mapping[str, Any]) -> dict[str, Any]:
@@ -237,6 +238,7 @@ CEOP_FIELDS = (
         required=False,
         help="Une étape par ligne ; une échéance facultative après un point-virgule, "
         "par exemple : « Budget établi ; 30/04/2026 ».",
+        api="steps",
     ),
     Field(
         "etapes_sante",
@@ -245,7 +247,7 @@ CEOP_FIELDS = (
         required=False,
         help=f"Même format. {HEALTH_ONLY}",
     ),
-    Field("engagement_menage", "Engagements du ménage", "textarea"),
+    Field("engagement_menage", "Engagements du ménage", "textarea", api="commitments"),
     Field(
         "engagement_menage_sante",
         "Engagements du ménage liés à la santé",
@@ -292,9 +294,8 @@ def _steps(text: str, theme: str | None = None) -> tuple[list[dict[str, Any]], s
 
 
 def _ceop_check(values: Values) -> dict[str, str]:
+    """The steps are typed one a line: a line the form cannot read is the form's to say."""
     errors = {}
-    if not _objectives(values):
-        errors["objectifs_HOUSING"] = "Choisissez au moins un objectif, dans un thème au moins."
     for name in ("etapes", "etapes_sante"):
         _, step_error = _steps(values.get(name, ""))
         if step_error:
@@ -316,12 +317,12 @@ def _ceop_variables(values: Values, case: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _ceop_awaiting(case: Mapping[str, Any], signatory: str | None = None) -> bool:
-    ceop = case.get("ceop")
-    if not ceop or ceop.get("signedOn"):
-        return False
-    signed = {item.get("signatory") for item in ceop.get("signatures") or ()}
-    return signatory is None or signatory not in signed
+def _signatories(case: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The signatures the viewer may record now, as the API lists them."""
+    return tuple(
+        (signatory, SIGNATORIES.get(signatory, signatory))
+        for signatory in case.get("ceopSignaturesToRecord") or ()
+    )
 
 
 def _ceop_objectives(case: Mapping[str, Any]) -> dict[str, tuple[tuple[str, str], ...]]:
@@ -383,31 +384,14 @@ def _visit_variables(values: Values, case: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _suspension_check(values: Values) -> dict[str, str]:
-    if values.get("debut") and values.get("fin") and values["fin"] < values["debut"]:
-        return {"fin": "La fin de la suspension ne peut précéder son début."}
-    return {}
-
-
-def _grant_check(values: Values) -> dict[str, str]:
-    duration, probation = values.get("duree"), values.get("mise_a_l_epreuve")
-    if duration is not None and probation is not None and duration < probation:
-        return {
-            "duree": "La durée de la mesure ne peut être inférieure à la durée de mise à "
-            "l'épreuve (R5)."
-        }
-    return {}
-
-
 THEME_CHECKBOXES = Field(
     "themes", "Thèmes abordés", "checkboxes", required=False, options=_choices(THEMES)
 )
-SESSION_FIELD = Field("seance", "Date de la séance de la commission", "date")
-REASON_FIELD = Field("motif", "Motif", "textarea")
-
-
-def _not_notified(case: Mapping[str, Any], role: str) -> bool:
-    return not (case.get("decision") or {}).get("notifiedOn")
+SESSION_LABEL = "Date de la séance de la commission"
+REASON_FIELD = Field("motif", "Motif", "textarea", api="reason")
+NOTE_FIELD = Field("note", "Note", "textarea", required=False, api="note")
+SIGNATURE_DATE = Field("date", "Date de la signature", "date", api="signedOn")
+C = CaseCommand
 
 
 ACTIONS: tuple[Action, ...] = (
@@ -418,11 +402,8 @@ ACTIONS: tuple[Action, ...] = (
         _mutation("recordDiagnostic", findings="[FindingInput!]!", objectives="[ObjectiveInput!]!"),
         DIAGNOSTIC_FIELDS,
         _diagnostic_variables,
-        ASSOCIATION,
-        frozenset({"DIAGNOSTIC"}),
+        C.RECORD_DIAGNOSTIC,
         intro="Les difficultés par thème, et les objectifs proposés pris au catalogue.",
-        check=_diagnostic_check,
-        error_fields={"INVALID_INPUT:difficult": "difficulte_HOUSING"},
     ),
     Action(
         "consentement",
@@ -437,9 +418,7 @@ ACTIONS: tuple[Action, ...] = (
             ),
         ),
         lambda values, case: {"scope": "LANDLORD_DETAIL"},
-        ASSOCIATION | {"HOUSEHOLD"},
-        frozenset({"DIAGNOSTIC", "SUBMITTED", "REGISTERED", "ADJOURNED", "GRANTED", "ACTIVE"}),
-        shown=lambda case, role: not case.get("landlordConsent"),
+        C.RECORD_CONSENT,
     ),
     Action(
         "retrait_consentement",
@@ -447,22 +426,37 @@ ACTIONS: tuple[Action, ...] = (
         _mutation("withdrawConsent", scope="ConsentScope!"),
         (),
         lambda values, case: {"scope": "LANDLORD_DETAIL"},
-        ASSOCIATION | {"HOUSEHOLD"},
-        OPEN,
+        C.WITHDRAW_CONSENT,
         submit="Retirer le consentement",
         intro="Le bailleur ne verra plus le détail de l'accompagnement.",
-        shown=lambda case, role: bool(case.get("landlordConsent")),
     ),
     Action(
         "demande",
         "Déposer la demande au FPEL",
         _mutation("submitRequest", input="SubmitRequestInput!"),
         (
-            Field("aide_demandee", "Montant de l'aide demandée (€)", "money"),
-            Field("dette_locative", "Dette locative (€)", "money"),
-            Field("loyer", "Loyer mensuel (€)", "money"),
-            Field("mesure_proposee", "Mesure proposée", "select", options=_choices(MEASURE_TYPES)),
-            Field("duree_proposee", "Durée proposée (mois)", "number", minimum=1),
+            Field(
+                "aide_demandee",
+                "Montant de l'aide demandée (€)",
+                "money",
+                api="aidRequest.amountRequested",
+            ),
+            Field("dette_locative", "Dette locative (€)", "money", api="aidRequest.rentArrears"),
+            Field("loyer", "Loyer mensuel (€)", "money", api="aidRequest.monthlyRent"),
+            Field(
+                "mesure_proposee",
+                "Mesure proposée",
+                "select",
+                options=_choices(MEASURE_TYPES),
+                api="proposedMeasure",
+            ),
+            Field(
+                "duree_proposee",
+                "Durée proposée (mois)",
+                "number",
+                minimum=1,
+                api="proposedDurationMonths",
+            ),
         ),
         lambda values, case: {
             "input": {
@@ -475,16 +469,8 @@ ACTIONS: tuple[Action, ...] = (
                 "proposedDurationMonths": values["duree_proposee"],
             }
         },
-        ASSOCIATION,
-        frozenset({"DIAGNOSTIC"}),
+        C.SUBMIT_REQUEST,
         submit="Déposer la demande",
-        error_fields={
-            "INVALID_INPUT:aide": "aide_demandee",
-            "INVALID_INPUT:dette": "dette_locative",
-            "INVALID_INPUT:loyer": "loyer",
-            "INVALID_INPUT:durée": "duree_proposee",
-            "NOT_ELIGIBLE": "aide_demandee",
-        },
     ),
     Action(
         "referent",
@@ -496,19 +482,13 @@ ACTIONS: tuple[Action, ...] = (
                 "Nouveau ou nouvelle référent·e",
                 "select",
                 help="Les référent·es de l'association titulaires d'un diplôme de niveau III.",
+                api="referentId",
             ),
         ),
         lambda values, case: {"referentId": values["referent"]},
-        frozenset({"ASSOCIATION_MANAGER"}),
-        OPEN,
+        C.ASSIGN_REFERENT,
         submit="Confier le dossier",
         options=lambda case, zone: {"referent": _referents(case)},
-        error_fields={
-            "INVALID_INPUT": "referent",
-            "NOT_QUALIFIED": "referent",
-            "ALREADY_DONE": "referent",
-            "NOT_FOUND": "referent",
-        },
     ),
     Action(
         "redaction_ceop",
@@ -516,11 +496,9 @@ ACTIONS: tuple[Action, ...] = (
         _mutation("draftCeop", input="CeopInput!"),
         CEOP_FIELDS,
         _ceop_variables,
-        ASSOCIATION,
-        frozenset({"GRANTED"}),
+        C.DRAFT_CEOP,
         intro="Objectifs du catalogue par thème, étapes et engagements de chaque partie.",
         check=_ceop_check,
-        error_fields={"INVALID_INPUT:engagements": "engagement_menage"},
     ),
     Action(
         "avenant_ceop",
@@ -528,30 +506,23 @@ ACTIONS: tuple[Action, ...] = (
         _mutation("amendCeop", input="CeopInput!"),
         CEOP_FIELDS,
         _ceop_variables,
-        ASSOCIATION,
-        frozenset({"ACTIVE"}),
+        C.AMEND_CEOP,
         intro="Une nouvelle version du CEOP, à signer à nouveau par chaque partie.",
         check=_ceop_check,
-        error_fields={"INVALID_INPUT:engagements": "engagement_menage"},
     ),
     Action(
         "signature_ceop",
         "Enregistrer une signature du CEOP",
         _mutation("recordCeopSignature", signatory="Signatory!", signedOn="Date!"),
         (
-            Field("signataire", "Signataire", "select", options=_choices(SIGNATORIES)),
-            Field("date", "Date de la signature", "date"),
+            Field("signataire", "Signataire", "select", api="signatory"),
+            SIGNATURE_DATE,
         ),
         lambda values, case: {"signatory": values["signataire"], "signedOn": values["date"]},
-        ASSOCIATION,
-        frozenset({"GRANTED", "ACTIVE"}),
+        C.RECORD_CEOP_SIGNATURE,
         intro="Pour une signature donnée sur papier, ou la vôtre.",
-        shown=lambda case, role: _ceop_awaiting(case),
-        error_fields={
-            "SIGNATURE_NOT_REQUIRED": "signataire",
-            "ALREADY_DONE": "signataire",
-            "INVALID_INPUT": "date",
-        },
+        audience=ASSOCIATION,
+        options=lambda case, zone: {"signataire": _signatories(case)},
     ),
     Action(
         "transmission_ceop",
@@ -559,19 +530,19 @@ ACTIONS: tuple[Action, ...] = (
         _mutation("transmitCeop"),
         (),
         lambda values, case: {},
-        ASSOCIATION,
-        frozenset({"ACTIVE"}),
+        C.TRANSMIT_CEOP,
         submit="Transmettre",
-        shown=lambda case, role: bool((case.get("ceop") or {}).get("signedOn")),
     ),
     Action(
         "progression",
         "Noter la progression d'un objectif",
         _mutation("recordObjectiveProgress", input="ObjectiveProgressInput!"),
         (
-            Field("objectif", "Objectif", "select"),
-            Field("progression", "Progression", "select", options=_choices(PROGRESS)),
-            Field("note", "Commentaire", "textarea", required=False),
+            Field("objectif", "Objectif", "select", api="objectiveId"),
+            Field(
+                "progression", "Progression", "select", options=_choices(PROGRESS), api="progress"
+            ),
+            Field("note", "Commentaire", "textarea", required=False, api="note"),
         ),
         lambda values, case: {
             "input": {
@@ -580,32 +551,27 @@ ACTIONS: tuple[Action, ...] = (
                 "note": values.get("note", ""),
             }
         },
-        ASSOCIATION,
-        frozenset({"ACTIVE"}),
+        C.RECORD_OBJECTIVE_PROGRESS,
         options=lambda case, zone: _ceop_objectives(case),
-        shown=lambda case, role: bool(_ceop_objectives(case)["objectif"]),
-        error_fields={"INVALID_INPUT": "objectif"},
     ),
     Action(
         "rendez_vous",
         "Programmer une visite",
         _mutation("scheduleVisit", plannedAt="DateTime!", kind="VisitKind!"),
         (
-            Field("quand", "Date et heure", "datetime", help="Heure de Paris."),
-            Field("type", "Lieu", "select", options=_choices(VISIT_KINDS)),
+            Field("quand", "Date et heure", "datetime", help="Heure de Paris.", api="plannedAt"),
+            Field("type", "Lieu", "select", options=_choices(VISIT_KINDS), api="kind"),
         ),
         lambda values, case: {"plannedAt": values["quand"], "kind": values["type"]},
-        ASSOCIATION,
-        frozenset({"ACTIVE"}),
+        C.SCHEDULE_VISIT,
         submit="Programmer",
-        error_fields={"INVALID_INPUT": "quand"},
     ),
     Action(
         "visite",
         "Enregistrer une visite réalisée",
         _mutation("recordVisit", input="RecordVisitInput!"),
         (
-            Field("date", "Date de la visite", "date"),
+            Field("date", "Date de la visite", "date", api="occurredOn"),
             Field("type", "Lieu", "select", options=_choices(VISIT_KINDS)),
             Field(
                 "rendez_vous",
@@ -613,41 +579,34 @@ ACTIONS: tuple[Action, ...] = (
                 "select",
                 required=False,
                 help="Facultatif : le rendez-vous que cette visite honore.",
+                api="visitId",
             ),
             THEME_CHECKBOXES,
             Field("menage_present", "Le ménage était présent", "checkbox", required=False),
-            Field("note", "Note de visite", "textarea", required=False),
+            Field("note", "Note de visite", "textarea", required=False, api="note"),
         ),
         _visit_variables,
-        ASSOCIATION,
-        frozenset({"ACTIVE"}),
+        C.RECORD_VISIT,
         options=lambda case, zone: {"rendez_vous": _planned(case, zone)},
-        error_fields={
-            "INVALID_INPUT:rendez-vous": "rendez_vous",
-            "INVALID_INPUT:date": "date",
-        },
     ),
     Action(
         "visite_manquee",
         "Enregistrer une visite manquée",
         _mutation("recordMissedVisit", visitId="ID!", reason="String!"),
         (
-            Field("rendez_vous", "Rendez-vous programmé", "select"),
-            Field("motif", "Motif", "textarea", required=False),
+            Field("rendez_vous", "Rendez-vous programmé", "select", api="visitId"),
+            Field("motif", "Motif", "textarea", required=False, api="reason"),
         ),
         lambda values, case: {"visitId": values["rendez_vous"], "reason": values.get("motif", "")},
-        ASSOCIATION,
-        frozenset({"ACTIVE"}),
+        C.RECORD_MISSED_VISIT,
         options=lambda case, zone: {"rendez_vous": _planned(case, zone)},
-        shown=lambda case, role: bool(_planned_visits(case)),
-        error_fields={"INVALID_INPUT": "rendez_vous"},
     ),
     Action(
         "contact",
         "Enregistrer un contact avec le ménage",
         _mutation("recordContact", input="RecordContactInput!"),
         (
-            Field("date", "Date du contact", "date"),
+            Field("date", "Date du contact", "date", api="occurredOn"),
             Field("canal", "Moyen", "select", options=_choices(CHANNELS)),
             Field("initiative_menage", "À l'initiative du ménage", "checkbox", required=False),
             Field(
@@ -658,9 +617,10 @@ ACTIONS: tuple[Action, ...] = (
                 help="Il a décroché, appelé ou répondu. Un courrier envoyé, un message laissé "
                 "ou un appel sans réponse est enregistré, mais ne remet pas à zéro le "
                 "décompte de non-collaboration.",
+                api="householdTookPart",
             ),
             THEME_CHECKBOXES,
-            Field("note", "Note", "textarea", required=False),
+            NOTE_FIELD,
         ),
         lambda values, case: {
             "input": {
@@ -672,27 +632,23 @@ ACTIONS: tuple[Action, ...] = (
                 "note": values.get("note", ""),
             }
         },
-        ASSOCIATION,
-        frozenset({"ACTIVE"}),
-        error_fields={
-            "INVALID_INPUT:date": "date",
-            "INVALID_INPUT:initiative": "menage_a_pris_part",
-        },
+        C.RECORD_CONTACT,
     ),
     Action(
         "concertation",
         "Enregistrer une concertation",
         _mutation("holdConcertation", input="ConcertationInput!"),
         (
-            Field("date", "Date de la concertation", "date"),
-            Field("objet", "Objet"),
+            Field("date", "Date de la concertation", "date", api="heldOn"),
+            Field("objet", "Objet", api="subject"),
             Field(
                 "participants",
                 "Participants",
                 "textarea",
                 help="Un participant par ligne (par exemple : « CCAS de Villeurbanne »).",
+                api="participants",
             ),
-            Field("resultat", "Conclusions", "textarea", required=False),
+            Field("resultat", "Conclusions", "textarea", required=False, api="outcome"),
         ),
         lambda values, case: {
             "input": {
@@ -706,17 +662,15 @@ ACTIONS: tuple[Action, ...] = (
                 "outcome": values.get("resultat", ""),
             }
         },
-        ASSOCIATION,
-        frozenset({"GRANTED", "ACTIVE"}),
-        error_fields={"INVALID_INPUT:intervenant": "participants", "INVALID_INPUT": "date"},
+        C.HOLD_CONCERTATION,
     ),
     Action(
         "dette",
         "Enregistrer une dette du ménage",
         _mutation("recordDebt", input="DebtInput!"),
         (
-            Field("creancier", "Créancier"),
-            Field("montant", "Montant (€)", "money"),
+            Field("creancier", "Créancier", api="creditor"),
+            Field("montant", "Montant (€)", "money", api="amount"),
             Field("due_au_bailleur", "Dette due au bailleur", "checkbox", required=False),
         ),
         lambda values, case: {
@@ -726,19 +680,17 @@ ACTIONS: tuple[Action, ...] = (
                 "creditorIsLandlord": values.get("due_au_bailleur", False),
             }
         },
-        ASSOCIATION,
-        OPEN,
-        error_fields={"INVALID_INPUT:montant": "montant", "INVALID_INPUT": "creancier"},
+        C.RECORD_DEBT,
     ),
     Action(
         "plan_apurement",
         "Enregistrer un plan d'apurement",
         _mutation("agreeRepaymentPlan", input="RepaymentPlanInput!"),
         (
-            Field("dette", "Dette", "select"),
-            Field("mensualite", "Mensualité (€)", "money"),
-            Field("premiere_echeance", "Première échéance", "date"),
-            Field("mois", "Nombre d'échéances (mois)", "number", minimum=1),
+            Field("dette", "Dette", "select", api="debtId"),
+            Field("mensualite", "Mensualité (€)", "money", api="monthlyAmount"),
+            Field("premiere_echeance", "Première échéance", "date", api="firstDueOn"),
+            Field("mois", "Nombre d'échéances (mois)", "number", minimum=1, api="months"),
         ),
         lambda values, case: {
             "input": {
@@ -748,25 +700,18 @@ ACTIONS: tuple[Action, ...] = (
                 "months": values["mois"],
             }
         },
-        ASSOCIATION,
-        frozenset({"GRANTED", "ACTIVE"}),
+        C.AGREE_REPAYMENT_PLAN,
         options=lambda case, zone: {"dette": _debts(case)},
-        shown=lambda case, role: bool(_debts(case)),
-        error_fields={
-            "INVALID_INPUT:dette": "dette",
-            "INVALID_INPUT:échéance": "mois",
-            "INVALID_INPUT:montant": "mensualite",
-        },
     ),
     Action(
         "suspension",
         "Suspendre le décompte des jours sans nouvelles",
         _mutation("suspendAlertClock", input="SuspensionInput!"),
         (
-            Field("debut", "Début", "date"),
-            Field("fin", "Fin", "date"),
-            Field("motif", "Motif", "select", options=_choices(SUSPENSION_REASONS)),
-            Field("precisions", "Précisions", "textarea", required=False),
+            Field("debut", "Début", "date", api="startsOn"),
+            Field("fin", "Fin", "date", api="endsOn"),
+            Field("motif", "Motif", "select", options=_choices(SUSPENSION_REASONS), api="reason"),
+            Field("precisions", "Précisions", "textarea", required=False, api="details"),
         ),
         lambda values, case: {
             "input": {
@@ -776,12 +721,9 @@ ACTIONS: tuple[Action, ...] = (
                 "details": values.get("precisions", ""),
             }
         },
-        ASSOCIATION,
-        frozenset({"ACTIVE"}),
+        C.SUSPEND_ALERT_CLOCK,
         submit="Suspendre",
         intro="Hospitalisation, absence… : ces jours ne comptent pas pour l'alerte (R7).",
-        check=_suspension_check,
-        error_fields={"INVALID_INPUT": "fin"},
     ),
     Action(
         "alerte",
@@ -789,8 +731,7 @@ ACTIONS: tuple[Action, ...] = (
         _mutation("raiseNonCollaborationAlert"),
         (),
         lambda values, case: {},
-        ASSOCIATION,
-        frozenset({"ACTIVE"}),
+        C.RAISE_NON_COLLABORATION_ALERT,
         submit="Alerter la commission",
         intro="Alerte la commission, qui peut décider l'arrêt de la mesure (R7).",
     ),
@@ -805,14 +746,13 @@ ACTIONS: tuple[Action, ...] = (
                 "select",
                 options=YES_NO,
             ),
-            Field("synthese", "Synthèse", "textarea"),
+            Field("synthese", "Synthèse", "textarea", api="summary"),
         ),
         lambda values, case: {
             "householdStillHoused": values["toujours_loge"] == "OUI",
             "summary": values["synthese"],
         },
-        ASSOCIATION,
-        frozenset({"STOPPED", "COMPLETED"}),
+        C.SUBMIT_FINAL_REPORT,
         submit="Remettre le bilan",
     ),
     # ------------------------------------------------------------ SPSLH
@@ -820,23 +760,19 @@ ACTIONS: tuple[Action, ...] = (
         "inscription",
         "Inscrire la demande en commission",
         _mutation("registerRequest", commissionSessionOn="Date!"),
-        (SESSION_FIELD,),
+        (Field("seance", SESSION_LABEL, "date", api="commissionSessionOn"),),
         lambda values, case: {"commissionSessionOn": values["seance"]},
-        frozenset({"SPSLH_AGENT"}),
-        frozenset({"SUBMITTED", "ADJOURNED"}),
+        C.REGISTER_REQUEST,
         submit="Inscrire",
-        error_fields={"INVALID_INPUT": "seance"},
     ),
     Action(
         "convocation",
         "Inviter le référent à une séance",
         _mutation("issueCommissionInvitation", sessionOn="Date!"),
-        (SESSION_FIELD,),
+        (Field("seance", SESSION_LABEL, "date", api="sessionOn"),),
         lambda values, case: {"sessionOn": values["seance"]},
-        frozenset({"SPSLH_AGENT", "COMMISSION_MEMBER"}),
-        frozenset({"REGISTERED", "ADJOURNED", "GRANTED", "ACTIVE"}),
+        C.ISSUE_COMMISSION_INVITATION,
         submit="Inviter",
-        error_fields={"INVALID_INPUT": "seance"},
     ),
     Action(
         "notification",
@@ -844,11 +780,9 @@ ACTIONS: tuple[Action, ...] = (
         _mutation("notifyDecision"),
         (),
         lambda values, case: {},
-        frozenset({"SPSLH_AGENT", "COMMISSION_MEMBER"}),
-        frozenset({"GRANTED", "REJECTED"}),
+        C.NOTIFY_DECISION,
         submit="Notifier la décision",
         intro="Au ménage et à l'association.",
-        shown=_not_notified,
     ),
     # -------------------------------------------------------- commission
     Action(
@@ -856,16 +790,23 @@ ACTIONS: tuple[Action, ...] = (
         "Accorder la mesure",
         _mutation("grantMeasure", input="GrantMeasureInput!"),
         (
-            Field("mesure", "Type de mesure", "select", options=_choices(MEASURE_TYPES)),
-            Field("duree", "Durée de la mesure (mois)", "number", minimum=1),
+            Field(
+                "mesure",
+                "Type de mesure",
+                "select",
+                options=_choices(MEASURE_TYPES),
+                api="measureType",
+            ),
+            Field("duree", "Durée de la mesure (mois)", "number", minimum=1, api="durationMonths"),
             Field(
                 "mise_a_l_epreuve",
                 "Durée de mise à l'épreuve (mois)",
                 "number",
                 minimum=0,
                 help="La durée de la mesure ne peut lui être inférieure (R5).",
+                api="probationMonths",
             ),
-            Field("aide", "Aide accordée (€)", "money"),
+            Field("aide", "Aide accordée (€)", "money", api="aidGranted"),
         ),
         lambda values, case: {
             "input": {
@@ -875,16 +816,8 @@ ACTIONS: tuple[Action, ...] = (
                 "aidGranted": values["aide"],
             }
         },
-        frozenset({"COMMISSION_MEMBER"}),
-        frozenset({"REGISTERED"}),
+        C.GRANT_MEASURE,
         submit="Accorder",
-        check=_grant_check,
-        error_fields={
-            "DURATION_SHORTER_THAN_PROBATION": "duree",
-            "INVALID_INPUT:Durées": "duree",
-            "INVALID_INPUT:durée": "duree",
-            "INVALID_INPUT:aide": "aide",
-        },
     ),
     Action(
         "ajournement",
@@ -892,10 +825,8 @@ ACTIONS: tuple[Action, ...] = (
         _mutation("adjournRequest", reason="String!"),
         (REASON_FIELD,),
         lambda values, case: {"reason": values["motif"]},
-        frozenset({"COMMISSION_MEMBER"}),
-        frozenset({"REGISTERED"}),
+        C.ADJOURN_REQUEST,
         submit="Ajourner",
-        error_fields={"INVALID_INPUT": "motif"},
     ),
     Action(
         "rejet",
@@ -903,21 +834,31 @@ ACTIONS: tuple[Action, ...] = (
         _mutation("rejectRequest", reason="String!"),
         (REASON_FIELD,),
         lambda values, case: {"reason": values["motif"]},
-        frozenset({"COMMISSION_MEMBER"}),
-        frozenset({"REGISTERED"}),
+        C.REJECT_REQUEST,
         submit="Rejeter",
-        error_fields={"INVALID_INPUT": "motif"},
     ),
     Action(
         "prolongation",
         "Prolonger la mesure",
         _mutation("extendMeasure", additionalMonths="Int!", reason="String!"),
-        (Field("mois", "Prolongation (mois)", "number", minimum=1), REASON_FIELD),
+        (
+            Field("mois", "Prolongation (mois)", "number", minimum=1, api="additionalMonths"),
+            REASON_FIELD,
+        ),
         lambda values, case: {"additionalMonths": values["mois"], "reason": values["motif"]},
-        frozenset({"COMMISSION_MEMBER"}),
-        frozenset({"ACTIVE"}),
+        C.EXTEND_MEASURE,
         submit="Prolonger",
-        error_fields={"INVALID_INPUT:prolongation": "mois", "INVALID_INPUT": "motif"},
+    ),
+    Action(
+        "poursuite",
+        "Poursuivre la mesure malgré le cumul",
+        _mutation("settleCombinationConflict", decision="String!"),
+        (Field("motif", "Motifs de la décision", "textarea", api="decision"),),
+        lambda values, case: {"decision": values["motif"]},
+        C.SETTLE_COMBINATION_CONFLICT,
+        submit="Poursuivre la mesure",
+        intro="Un accompagnement FSL ou du plan de lutte contre la pauvreté chevauche la "
+        "mesure, qui ne peut lui être cumulée (R9) : arrêtez-la, ou motivez sa poursuite.",
     ),
     Action(
         "arret",
@@ -925,11 +866,10 @@ ACTIONS: tuple[Action, ...] = (
         _mutation("stopMeasure", reason="StopReason!", details="String!"),
         (
             Field("motif", "Motif de l'arrêt", "select", options=_choices(STOP_REASONS)),
-            Field("precisions", "Précisions", "textarea", required=False),
+            Field("precisions", "Précisions", "textarea", required=False, api="details"),
         ),
         lambda values, case: {"reason": values["motif"], "details": values.get("precisions", "")},
-        frozenset({"COMMISSION_MEMBER"}),
-        frozenset({"GRANTED", "ACTIVE"}),
+        C.STOP_MEASURE,
         submit="Arrêter la mesure",
     ),
     # ---------------------------------------------------------- landlord
@@ -938,9 +878,15 @@ ACTIONS: tuple[Action, ...] = (
         "Déclarer un loyer",
         _mutation("reportRentPayment", input="RentPaymentInput!"),
         (
-            Field("mois", "Mois", "month", help="Au format AAAA-MM, par exemple 2026-03."),
-            Field("du", "Montant dû (€)", "money"),
-            Field("paye", "Montant payé (€)", "money"),
+            Field(
+                "mois",
+                "Mois",
+                "month",
+                help="Au format AAAA-MM, par exemple 2026-03.",
+                api="month",
+            ),
+            Field("du", "Montant dû (€)", "money", api="amountDue"),
+            Field("paye", "Montant payé (€)", "money", api="amountPaid"),
         ),
         lambda values, case: {
             "input": {
@@ -949,28 +895,44 @@ ACTIONS: tuple[Action, ...] = (
                 "amountPaid": values["paye"],
             }
         },
-        frozenset({"LANDLORD"}),
-        frozenset({"GRANTED", "ACTIVE"}),
+        C.REPORT_RENT_PAYMENT,
         submit="Déclarer",
-        error_fields={
-            "INVALID_INPUT:dû": "du",
-            "INVALID_INPUT:pay": "paye",
-            "INVALID_INPUT": "mois",
-        },
     ),
     # --------------------------------------------------------- household
     Action(
         "signature_menage",
         "Signer le CEOP",
         _mutation("recordCeopSignature", signatory="Signatory!", signedOn="Date!"),
-        (Field("date", "Date de la signature", "date"),),
+        (SIGNATURE_DATE,),
         lambda values, case: {"signatory": "HOUSEHOLD", "signedOn": values["date"]},
-        frozenset({"HOUSEHOLD"}),
-        frozenset({"GRANTED", "ACTIVE"}),
+        C.RECORD_CEOP_SIGNATURE,
         submit="Signer",
         intro="En signant, vous acceptez les objectifs et engagements du contrat.",
-        shown=lambda case, role: _ceop_awaiting(case, "HOUSEHOLD"),
-        error_fields={"INVALID_INPUT": "date"},
+        audience=frozenset({"HOUSEHOLD"}),
+    ),
+    # ----------------------------------------------- landlord's part of the CEOP
+    Action(
+        "signature_bailleur",
+        "Signer le CEOP",
+        _mutation("recordCeopSignature", signatory="Signatory!", signedOn="Date!"),
+        (SIGNATURE_DATE,),
+        lambda values, case: {"signatory": "LANDLORD", "signedOn": values["date"]},
+        C.RECORD_CEOP_SIGNATURE,
+        submit="Signer",
+        intro="Le contrat comporte des engagements du bailleur : votre signature est requise.",
+        audience=frozenset({"LANDLORD"}),
+    ),
+    # ------------------------------------------------ commission, at the term
+    Action(
+        "cloture",
+        "Clore la mesure arrivée à son terme",
+        _mutation("completeMeasure"),
+        (),
+        lambda values, case: {},
+        C.COMPLETE_MEASURE,
+        submit="Clore la mesure",
+        intro="La plateforme clôt chaque mesure le jour de son terme ; vous pouvez la clore "
+        "vous-même si ce n'est pas encore fait.",
     ),
 )
 BY_NAME: dict[str, Action] = {action.name: action for action in ACTIONS}
@@ -999,9 +961,12 @@ def form_of(action: Action, case: Mapping[str, Any], zone: tzinfo, **state: Any)
 
 
 def offered(action: Action, case: Mapping[str, Any], role: str) -> bool:
-    """Whether the page offers the form: a display hint only, the API decides."""
+    """Whether the page offers ``action``: the API lists its command for this viewer, and
+    this face of the command speaks to the viewer's role."""
     return (
-        role in action.roles and case.get("status") in action.statuses and action.shown(case, role)
+        action.command is not None
+        and action.command.name in (case.get("availableCommands") or ())
+        and (action.audience is None or role in action.audience)
     )
 
 
@@ -1120,28 +1085,27 @@ def clean(
 
 
 def place_errors(
-    action: Action, fields: Sequence[Field], failure: GraphQLFailure
+    fields: Sequence[Field], failure: GraphQLFailure
 ) -> tuple[dict[str, str], str | None]:
-    """The API's errors next to the field they concern, or at the form's top."""
-    names = {item.name for item in fields}
+    """The API's errors next to the field they concern (``extensions.field``: the field that
+    feeds that input, or the first that feeds a part of it), or at the form's top."""
     errors: dict[str, str] = {}
     general: list[str] = []
     for error in failure.errors:
-        target = next(
-            (
-                name
-                for key, name in action.error_fields.items()
-                if ":" in key
-                and key.split(":", 1)[0] == error.code
-                and key.split(":", 1)[1].lower() in error.message.lower()
-            ),
-            action.error_fields.get(error.code),
-        )
-        if target in names and target not in errors:
+        target = _field_for(fields, error.field)
+        if target is not None and target not in errors:
             errors[target] = error.message
         else:
             general.append(error.message)
     return errors, " ".join(general) or None
+
+
+def _field_for(fields: Sequence[Field], api_field: str | None) -> str | None:
+    if api_field is None:
+        return None
+    exact = next((item.name for item in fields if item.api == api_field), None)
+    inside = (item.name for item in fields if (item.api or "").startswith(f"{api_field}."))
+    return exact or next(inside, None)
 
 
 async def read_form(request: Request, fields: Sequence[Field]) -> Values:
@@ -1185,7 +1149,7 @@ async def perform(request: Request, case_id: str, name: str) -> Response:
     except GraphQLFailure as failure:
         if failure.code == "INTERNAL_ERROR":
             raise
-        placed, general = place_errors(action, fields, failure)
+        placed, general = place_errors(fields, failure)
         failed = form_of(action, case, zone, values=raw, errors=placed, general_error=general)
         return await _refused(request, case_id, failed)
     return redirect(f"/dossiers/{case_id}?fait={name}#{name}")

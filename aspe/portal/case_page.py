@@ -119,6 +119,7 @@ query CasePage($id: ID!) {{
       isoWeek monday requiredVisits requiredHomeVisits visits homeVisits attemptedVisits compliant
     }}
     alerts {{ raisedOn silentDays }}
+    combinationConflicts {{ kind startsOn endsOn raisedOn settledOn decision }}
     documents {{ id kind filename mediaType size sha256 attachedOn }}
     closure {{
       stoppedOn stopReason stopDetails completedOn finalReportOn householdStillHoused
@@ -143,6 +144,7 @@ query LiveCase($id: ID!) {
     contacts { occurredOn }
     documents { id }
     alerts { raisedOn }
+    combinationConflicts { raisedOn settledOn }
     closure { stoppedOn completedOn finalReportOn }
   }
   auditTrail(caseId: $id) { version }
@@ -150,8 +152,8 @@ query LiveCase($id: ID!) {
 """
 """What the live stream compares from one poll to the next."""
 
-ATTACHING_ROLES = frozenset({"REFERENT", "ASSOCIATION_MANAGER", "HOUSEHOLD"})
-"""Who is offered the upload form (a display hint: the domain decides)."""
+ATTACH = "ATTACH_DOCUMENT"
+"""The command the upload form runs: offered when the API lists it for the viewer."""
 
 DOCUMENT_KINDS = labels.titles(DocumentKind)
 ORGANISATIONS_BY_ROLE = {
@@ -227,7 +229,7 @@ def case_context(
         "contacts": contacts,
         "contact_notes": any(contact.get("note") is not None for contact in contacts),
         "documents": case.get("documents") or [],
-        "may_attach": role in ATTACHING_ROLES,
+        "may_attach": ATTACH in (case.get("availableCommands") or ()),
         "document_kinds": DOCUMENT_KINDS,
         "accepted_types": ", ".join(MEDIA_TYPE_LABELS.values()),
         "channels": CHANNELS,
@@ -327,15 +329,16 @@ async def upload_document(request: Request, case_id: str) -> Response:
     """Store the uploaded file, then join it to the case as the viewer; back to the page."""
     if not _is_case_id(case_id):
         raise case_not_found()
-    # Before anything is written: the viewer must see the case, and be of a role that may
-    # join documents at all (the domain decides the rest once the content is stored).
+    # Before anything is written: the viewer must see the case, and the API must list the
+    # command for it now (the domain decides again once the content is stored).
     seen = await execute(
-        request, f"query CanAttach($id: ID!) {{ {CHROME} case(id: $id) {{ id }} }}", {"id": case_id}
+        request,
+        f"query CanAttach($id: ID!) {{ {CHROME} case(id: $id) {{ id availableCommands }} }}",
+        {"id": case_id},
     )
     if seen.get("case") is None:
         raise case_not_found()
-    role = str((seen.get("me") or {}).get("role") or "")
-    if role not in ATTACHING_ROLES:
+    if ATTACH not in (seen["case"].get("availableCommands") or ()):
         return await show_case(
             request,
             case_id,

@@ -41,12 +41,8 @@ class ApiErrorInfo:
     message: str
     path: tuple[str | int, ...] = ()
     error_id: str | None = None
-
-    @property
-    def field(self) -> str | None:
-        """The last named step of the error's path (a mutation's or an argument's name)."""
-        names = [step for step in self.path if isinstance(step, str)]
-        return names[-1] if names else None
+    field: str | None = None
+    """The input the refusal is about (``extensions.field``: ``aidRequest.monthlyRent``)."""
 
 
 class GraphQLFailure(Exception):
@@ -135,4 +131,5 @@ def _info(error: Any) -> ApiErrorInfo:
         message=str(error.message),
         path=tuple(error.path or ()),
         error_id=extensions.get("errorId"),
+        field=extensions.get("field"),
     )

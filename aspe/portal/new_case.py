@@ -53,19 +53,20 @@ mutation OpenCase($householdId: ID!, $referentId: ID!, $idempotencyKey: String) 
 """
 
 HOUSEHOLD_FIELDS = (
-    Field("nom", "Nom du ménage", help="Par exemple : Ménage Durand."),
-    Field("rue", "Adresse (numéro et rue)"),
-    Field("code_postal", "Code postal"),
-    Field("commune", "Commune"),
-    Field("contact", "Coordonnées", help="Téléphone ou courriel du ménage."),
-    Field("membres", "Nombre de personnes au foyer", "number", minimum=1),
-    Field("bailleur", "Bailleur", "select"),
+    Field("nom", "Nom du ménage", help="Par exemple : Ménage Durand.", api="name"),
+    Field("rue", "Adresse (numéro et rue)", api="address.street"),
+    Field("code_postal", "Code postal", api="address.postcode"),
+    Field("commune", "Commune", api="address.city"),
+    Field("contact", "Coordonnées", help="Téléphone ou courriel du ménage.", api="contact"),
+    Field("membres", "Nombre de personnes au foyer", "number", minimum=1, api="members"),
+    Field("bailleur", "Bailleur", "select", api="landlordId"),
 )
 REFERENT_FIELD = Field(
     "referent",
     "Référent·e du dossier",
     "select",
     help="Un·e référent·e de l'association, titulaire d'un diplôme de niveau III (R10).",
+    api="referentId",
 )
 
 
@@ -93,18 +94,9 @@ ACTION = Action(
             "landlordId": values["bailleur"],
         }
     },
-    STAFF,
-    frozenset(),
+    None,
     submit="Enregistrer le ménage et ouvrir son dossier",
     intro="Le dossier s'ouvre au stade du diagnostic ; vous arrivez ensuite sur sa page.",
-    error_fields={
-        "INVALID_INPUT:nom": "nom",
-        "INVALID_INPUT:personne": "membres",
-        "INVALID_INPUT:postal": "code_postal",
-        "INVALID_INPUT:bailleur": "bailleur",
-        "INVALID_INPUT:référent": "referent",
-        "NOT_QUALIFIED": "referent",
-    },
     check=_check,
 )
 
@@ -176,7 +168,7 @@ async def create(request: Request) -> Response:
     except GraphQLFailure as failure:
         if failure.code == "INTERNAL_ERROR":
             raise
-        placed, general = place_errors(ACTION, fields, failure)
+        placed, general = place_errors(fields, failure)
         return await _refused(
             request, role, directory, errors=placed, general_error=general, **state
         )

@@ -25,6 +25,7 @@ from starlette.responses import RedirectResponse, Response
 from aspe import french
 from aspe.domain.actors import Role
 from aspe.domain.values import (
+    AccompanimentKind,
     MeasureType,
     ObjectiveProgress,
     Signatory,
@@ -83,6 +84,7 @@ PROGRESS = labels.titles(ObjectiveProgress)
 SIGNATORIES = labels.titles(Signatory)
 STOP_REASONS = labels.titles(StopReason)
 VISIT_KINDS = labels.titles(VisitKind)
+ACCOMPANIMENT_KINDS = labels.titles(AccompanimentKind)
 VISIT_STATES = {"PLANNED": "Prévue", "DONE": "Réalisée", "MISSED": "Manquée"}
 
 
@@ -126,6 +128,7 @@ TEMPLATES.env.filters.update(
     signataire=_label(SIGNATORIES),
     motif_arret=_label(STOP_REASONS),
     type_visite=_label(VISIT_KINDS),
+    accompagnement=_label(ACCOMPANIMENT_KINDS),
     etat_visite=_label(VISIT_STATES),
     date_fr=date_fr,
     datetime_fr=datetime_fr,

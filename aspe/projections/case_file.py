@@ -106,6 +106,7 @@ CASES = Table(
         "invitations": JSON,
         "suspensions": JSON,
         "alerts": JSON,
+        "combination_conflicts": JSON,
         "stopped_on": TEXT,
         "stop_reason": TEXT,
         "stop_details": TEXT,
@@ -142,6 +143,7 @@ LISTS = (
     "invitations",
     "suspensions",
     "alerts",
+    "combination_conflicts",
     "documents",
 )
 
@@ -518,6 +520,32 @@ class CaseFile(ReadModel):
             duration_months=(case["duration_months"] or 0) + event.additional_months,
             ends_on=text(event.ends_on),
         )
+
+    # ------------------------------------------------- combination conflicts (R9)
+    @handles(Case.CombinationConflictRaised)
+    def combination_conflict_raised(self, event: Any, changes: Changes) -> None:
+        conflict = {
+            "conflict_id": event.conflict_id,
+            "kind": event.kind.name,
+            "starts_on": text(event.starts_on),
+            "ends_on": text(event.ends_on),
+            "raised_on": text(event.raised_on),
+            "settled_on": None,
+            "decision": None,
+        }
+        _append(changes, event, "combination_conflicts", conflict)
+
+    @handles(Case.CombinationConflictSettled)
+    def combination_conflict_settled(self, event: Any, changes: Changes) -> None:
+        case = changes.cases.get(str(event.originator_id))
+        if case is None:
+            return
+        settled = {"settled_on": text(event.settled_on), "decision": event.decision}
+        conflicts = [
+            conflict if conflict["settled_on"] else {**conflict, **settled}
+            for conflict in case["combination_conflicts"]
+        ]
+        _touch(changes, event, combination_conflicts=conflicts)
 
     @handles(Case.MeasureStopped)
     def stopped(self, event: Any, changes: Changes) -> None:

@@ -62,6 +62,7 @@ WHO_IS_TOLD: Mapping[type, tuple[Audience, ...]] = {
         ("MeasureExtended", (A.ASSOCIATION, A.HOUSEHOLD)),
         ("CeopSigned", (A.SPSLH,)),
         ("NonCollaborationAlertRaised", (A.COMMISSION, A.SPSLH, A.ASSOCIATION_MANAGERS)),
+        ("CombinationConflictRaised", (A.COMMISSION, A.ASSOCIATION)),
         ("MeasureStopped", ALL_PARTIES),
         ("MeasureCompleted", ALL_PARTIES),
     )

@@ -18,6 +18,7 @@ from aspe import french
 from aspe.application.history import MEASURE_LABELS, STOP_LABELS
 from aspe.authorization import Category, allows
 from aspe.domain.actors import Role
+from aspe.french import labels
 from aspe.workers.recipients import CREDENTIALS_REPLACED, case_event
 
 C = Category
@@ -163,6 +164,25 @@ def alert_raised(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     ]
 
 
+def combination_conflict(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
+    until = f" au {french.day(event.ends_on)}" if event.ends_on else ""
+    return "Cumul d'accompagnements pendant une mesure ASPE", [
+        only(
+            lens,
+            C.ALERTS,
+            f"Un {labels.label(event.kind)} de {who(lens, facts)} est signalé "
+            f"du {french.day(event.starts_on)}{until}, pendant sa mesure ASPE, qui ne peut "
+            "lui être cumulée (R9).",
+        ),
+        only(
+            lens,
+            C.ALERTS,
+            "La commission FPEL arrête la mesure, ou décide de la poursuivre en motivant "
+            "sa décision.",
+        ),
+    ]
+
+
 def stopped(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     return "Arrêt de la mesure ASPE", [
         f"La commission FPEL a arrêté le {french.day(event.stopped_on)} la mesure ASPE "
@@ -191,6 +211,7 @@ COMPOSERS: Mapping[type, Compose] = {
         ("MeasureExtended", extended),
         ("CeopSigned", ceop_signed),
         ("NonCollaborationAlertRaised", alert_raised),
+        ("CombinationConflictRaised", combination_conflict),
         ("MeasureStopped", stopped),
         ("MeasureCompleted", completed),
     )

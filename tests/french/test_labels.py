@@ -9,6 +9,7 @@ import pytest
 
 from aspe.domain import values
 from aspe.domain.actors import Role
+from aspe.domain.availability import CaseCommand
 from aspe.domain.case import Case
 from aspe.domain.household import Household
 from aspe.domain.organisation import Organisation
@@ -16,7 +17,7 @@ from aspe.domain.staff import Staff
 from aspe.domain.values import Status, Theme
 from aspe.french import labels
 
-DOMAIN_ENUMS = [Role] + [
+DOMAIN_ENUMS = [Role, CaseCommand] + [
     enum
     for _, enum in inspect.getmembers(values, inspect.isclass)
     if issubclass(enum, Enum) and enum.__module__ == values.__name__

@@ -189,6 +189,9 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
         "status": Row.EXISTENCE,
         "openedOn": Row.EXISTENCE,
         "landlordConsent": Row.EXISTENCE,
+        # Computed for the viewer itself: what it may do, never what another party may.
+        "availableCommands": Row.EXISTENCE,
+        "ceopSignaturesToRecord": Row.EXISTENCE,
         "associationId": Row.IN_CHARGE,
         "referentId": Row.IN_CHARGE,
         "household": STRUCTURE,
@@ -208,6 +211,7 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
         "alerts": Row.ALERTS,
         "silentDays": Row.ALERTS,
         "suspensions": Row.ALERTS,
+        "combinationConflicts": Row.ALERTS,
         "closure": STRUCTURE,
         "documents": Row.DOCUMENTS,
     },
@@ -312,6 +316,11 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
     "RentLedger": dict.fromkeys(("months", "totalDue", "totalPaid", "resumedOn"), Row.RENT),
     "RentMonth": dict.fromkeys(("month", "amountDue", "amountPaid"), Row.RENT),
     "Alert": dict.fromkeys(("raisedOn", "silentDays"), Row.ALERTS),
+    # R9: the commission and the association settle it; never the landlord's nor the
+    # household's to read (it names another social accompaniment).
+    "CombinationConflict": dict.fromkeys(
+        ("kind", "startsOn", "endsOn", "raisedOn", "settledOn", "decision"), Row.ALERTS
+    ),
     "Suspension": {
         **dict.fromkeys(("startsOn", "endsOn", "reason"), Row.ALERTS),
         "details": Row.NOTES,

@@ -28,6 +28,7 @@ from aspe.application import AspeApplication
 from aspe.bootstrap import build_application
 from aspe.domain.actors import Actor, Role
 from aspe.domain.values import (
+    AccompanimentKind,
     AidRequest,
     Commitment,
     ConsentScope,
@@ -238,6 +239,23 @@ class RichCase:
                 app.report_rent_payment(case_id, month, Decimal("620.00"), Decimal(paid))
         self._schedule(DAY_ZERO + timedelta(days=30))
         self.missed_visit = self._schedule(NEXT_DAY)
+        self._combination_settled(commission)
+
+    def _combination_settled(self, commission: Account) -> None:
+        """R9: an FSL accompaniment reported during the measure, and the commission's
+        reasoned decision that the measure goes on."""
+        app, case_id, household_id = self.app, self.id, self.story.household_id
+        starts_on = DAY_ZERO + timedelta(days=60)
+        self._as(
+            self.world.departement.spslh_agent,
+            lambda: app.record_accompaniment(
+                household_id, AccompanimentKind.FSL, starts_on, starts_on + timedelta(days=90)
+            ),
+        )
+        self._as(
+            commission,
+            lambda: app.settle_combination_conflict(case_id, "Le FSL ne porte que sur l'énergie"),
+        )
 
     def _debts(self, referent: Account) -> None:
         app, case_id = self.app, self.id

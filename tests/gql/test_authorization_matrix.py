@@ -80,6 +80,8 @@ WITNESSES: Mapping[str, frozenset[str]] = {
         STOPPED | {"completed"},
     ),
     **dict.fromkeys(("Request.rejectedOn", "Request.rejectionReason"), frozenset({"rejected"})),
+    # What the viewer itself may do now: empty for many viewers of any case, by nature.
+    **dict.fromkeys(("Case.availableCommands", "Case.ceopSignaturesToRecord"), frozenset()),
 }
 """The cases built to hold a value in a field (every other field: the rich cases)."""
 NOT_HELD_UNDER: Mapping[str, frozenset[str]] = {

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from graphql import parse, validate
 
 from aspe import french
-from aspe.domain.values import Status
+from aspe.domain.values import AccompanimentKind, Status
 from aspe.graphql.schema import build_schema
 from aspe.portal.actions import ACTIONS, BY_NAME
 from aspe.scenarios import DEFAULT_PASSWORD, Account, CaseStory
@@ -281,6 +281,112 @@ def test_a_visit_booked_at_ten_in_paris_is_shown_at_ten_everywhere(
 
 
 # ------------------------------------------------------------ SPSLH, commission
+def test_the_landlord_signs_the_ceop_that_binds_it_from_its_case_page(
+    story: Callable[..., CaseStory], logged_in: LoggedIn, case_via_api: Any, world: Any
+) -> None:
+    # given a granted case whose CEOP commits the landlord too
+    case_id = story().walk_to(Status.GRANTED)
+    referent = logged_in(world.referent)
+    response = act(
+        referent,
+        case_id,
+        "redaction_ceop",
+        {
+            "objectifs_BUDGET": ["BUDGET_PLAN"],
+            "engagement_menage": "Payer le loyer courant",
+            "engagement_referent": "Visiter le ménage chaque semaine",
+            "engagement_bailleur": "Suspendre la procédure d'expulsion",
+        },
+    )
+    done(response, case_id, "redaction_ceop")
+    # when the landlord opens the case page, then it is offered its signature, and signs
+    landlord = logged_in(world.landlord)
+    page = landlord.page(f"/dossiers/{case_id}")
+    assert f'action="/dossiers/{case_id}/actions/signature_bailleur"' in page
+    today = world.clock.today().isoformat()
+    done(
+        act(landlord, case_id, "signature_bailleur", {"date": today}), case_id, "signature_bailleur"
+    )
+    # then its signature is recorded, and the form is no longer offered to it
+    signatures = case_via_api(world.referent, case_id, "ceop { signatures { signatory } }")
+    assert {"signatory": "LANDLORD"} in signatures["ceop"]["signatures"]
+    page = landlord.page(f"/dossiers/{case_id}")
+    assert "actions/signature_bailleur" not in page
+
+
+def test_an_action_the_domain_would_refuse_is_not_offered(
+    story: Callable[..., CaseStory], logged_in: LoggedIn, world: Any
+) -> None:
+    # given an active case whose CEOP the referent has transmitted, silent for a day only
+    case_id = story().walk_to(Status.ACTIVE)
+    referent = logged_in(world.referent)
+    page = referent.page(f"/dossiers/{case_id}")
+    assert "actions/transmission_ceop" in page
+    done(act(referent, case_id, "transmission_ceop", {}), case_id, "transmission_ceop")
+    # when the referent opens the page again
+    page = referent.page(f"/dossiers/{case_id}")
+    # then neither a second transmission nor an alert before its time is offered
+    assert "actions/transmission_ceop" not in page
+    assert "actions/alerte" not in page
+    assert "actions/visite" in page
+
+
+def test_the_commission_sees_a_combination_and_decides_that_the_measure_goes_on(
+    story: Callable[..., CaseStory], logged_in: LoggedIn, case_via_api: Any, world: Any
+) -> None:
+    # given an active measure, and an FSL accompaniment the SPSLH reports during it
+    given = story()
+    case_id = given.walk_to(Status.ACTIVE)
+    with world.acting(world.spslh):
+        world.app.record_accompaniment(
+            given.household_id, AccompanimentKind.FSL, world.clock.today()
+        )
+    # when the referent and the commission open the case page
+    referent_page = logged_in(world.referent).page(f"/dossiers/{case_id}")
+    commission = logged_in(world.commission)
+    page = commission.page(f"/dossiers/{case_id}")
+    # then both read the conflict; only the commission is offered to settle it
+    for html in (referent_page, page):
+        assert "Cumul d'accompagnements (R9)" in unescape(html)
+    assert "actions/poursuite" not in referent_page
+    assert f'action="/dossiers/{case_id}/actions/poursuite"' in page
+    # when the commission decides, with its reasons, that the measure goes on
+    reasons = "Le FSL ne porte que sur l'énergie"
+    done(act(commission, case_id, "poursuite", {"motif": reasons}), case_id, "poursuite")
+    # then the decision is recorded, and no longer offered
+    conflicts = case_via_api(world.commission, case_id, "combinationConflicts { decision }")
+    assert conflicts["combinationConflicts"] == [{"decision": reasons}]
+    assert "actions/poursuite" not in commission.page(f"/dossiers/{case_id}")
+
+
+def test_a_refused_amount_inside_the_request_is_shown_next_to_its_own_field(
+    story: Callable[..., CaseStory], logged_in: LoggedIn, world: Any
+) -> None:
+    # given a case whose diagnostic is recorded, and its referent
+    given = story()
+    case_id = given.walk_to(Status.DIAGNOSTIC)
+    given.diagnose()
+    head = world.app.head()
+    referent = logged_in(world.referent)
+    # when the referent files the request with a rent of nothing
+    response = act(
+        referent,
+        case_id,
+        "demande",
+        {
+            "aide_demandee": "1800",
+            "dette_locative": "2400",
+            "loyer": "0",
+            "mesure_proposee": "SIMPLE",
+            "duree_proposee": "12",
+        },
+    )
+    # then the domain's refusal (extensions.field aidRequest.monthlyRent) is next to the rent
+    assert response.status_code == 422
+    assert "Le montant du loyer est invalide." in field_error(response.text, "demande", "loyer")
+    assert world.app.head() == head
+
+
 def test_a_refusal_of_the_api_is_shown_next_to_the_field_it_concerns(
     story: Callable[..., CaseStory], logged_in: LoggedIn, world: Any
 ) -> None:

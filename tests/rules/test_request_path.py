@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 
+from aspe.domain.availability import CaseCommand as C
+from aspe.domain.household import Household
 from aspe.domain.values import (
     AccompanimentKind,
     AidRequest,
@@ -173,6 +175,112 @@ def test_R9_an_anti_poverty_plan_accompaniment_forbids_the_grant(world, story, r
 
     with world.acting(world.commission), refused.expect("COMBINATION_FORBIDDEN"):
         world.app.grant_measure(case_id, MeasureType.SIMPLE, 12, 6, Decimal("1000"))
+
+
+def test_R9_an_accompaniment_starting_later_within_the_measure_forbids_the_request(
+    world, story, refused
+):
+    given = story()
+    case_id = given.walk_to(Status.DIAGNOSTIC)
+    given.diagnose()
+    in_five_months = world.clock.today() + timedelta(days=150)
+    with world.acting(world.spslh):
+        world.app.record_accompaniment(given.household_id, AccompanimentKind.FSL, in_five_months)
+
+    with world.acting(world.referent), refused.expect("COMBINATION_FORBIDDEN"):
+        world.app.submit_request(case_id, AID, MeasureType.SIMPLE, 12)
+
+
+def test_R9_an_accompaniment_starting_after_the_measure_does_not_forbid_the_request(world, story):
+    given = story()
+    case_id = given.walk_to(Status.DIAGNOSTIC)
+    given.diagnose()
+    in_a_year_and_a_month = world.clock.today() + timedelta(days=400)
+    with world.acting(world.spslh):
+        world.app.record_accompaniment(
+            given.household_id, AccompanimentKind.FSL, in_a_year_and_a_month
+        )
+    with world.acting(world.referent):
+        world.app.submit_request(case_id, AID, MeasureType.SIMPLE, 12)
+
+    assert world.app.get_case(case_id).status is Status.SUBMITTED
+
+
+def test_R9_an_accompaniment_starting_within_the_granted_duration_forbids_the_grant(
+    world, story, refused
+):
+    given = story()
+    case_id = given.walk_to(Status.REGISTERED)
+    in_seven_months = world.clock.today() + timedelta(days=210)
+    with world.acting(world.spslh):
+        world.app.record_accompaniment(
+            given.household_id, AccompanimentKind.ANTI_POVERTY_PLAN, in_seven_months
+        )
+
+    # Six months end before it starts; twelve would overlap it.
+    with world.acting(world.commission), refused.expect("COMBINATION_FORBIDDEN"):
+        world.app.grant_measure(case_id, MeasureType.SIMPLE, 12, 6, Decimal("1000"))
+    with world.acting(world.commission):
+        world.app.grant_measure(case_id, MeasureType.SIMPLE, 6, 6, Decimal("1000"))
+    assert world.app.get_case(case_id).status is Status.GRANTED
+
+
+def test_R9_an_accompaniment_reported_during_the_measure_is_recorded_and_raises_a_conflict(
+    world, story
+):
+    given = story()
+    case_id = given.walk_to(Status.ACTIVE)
+    next_month = world.clock.today() + timedelta(days=30)
+
+    with world.acting(world.spslh):
+        world.app.record_accompaniment(given.household_id, AccompanimentKind.FSL, next_month)
+
+    household = world.app.load(Household, given.household_id)
+    case = world.app.get_case(case_id)
+    assert household.accompaniment_during(next_month, next_month) is AccompanimentKind.FSL
+    assert case.status is Status.ACTIVE
+    assert case.open_combination_conflicts == 1
+    raised = world.last_event(case_id)
+    assert type(raised).__name__ == "CombinationConflictRaised"
+    assert raised.correlation_id == world.last_event(given.household_id).correlation_id
+
+
+def test_R9_an_accompaniment_that_ended_before_the_measure_raises_no_conflict(world, story):
+    given = story()
+    case_id = given.walk_to(Status.ACTIVE)
+    last_year = world.clock.today() - timedelta(days=365)
+
+    with world.acting(world.spslh):
+        world.app.record_accompaniment(
+            given.household_id, AccompanimentKind.FSL, last_year, last_year + timedelta(days=30)
+        )
+
+    assert world.app.get_case(case_id).open_combination_conflicts == 0
+
+
+def test_R9_the_commission_settles_a_conflict_with_its_reasons(world, story, refused):
+    given = story()
+    case_id = given.walk_to(Status.ACTIVE)
+    with world.acting(world.spslh):
+        world.app.record_accompaniment(
+            given.household_id, AccompanimentKind.FSL, world.clock.today()
+        )
+    commission = world.commission.actor
+    today = world.clock.today()
+    assert C.SETTLE_COMBINATION_CONFLICT in world.app.get_case(case_id).available_commands(
+        commission, today
+    )
+
+    with world.acting(world.referent), refused.expect("NOT_AUTHORISED"):
+        world.app.settle_combination_conflict(case_id, "Nous poursuivons")
+    with world.acting(world.commission), refused.expect("INVALID_INPUT"):
+        world.app.settle_combination_conflict(case_id, "  ")
+    with world.acting(world.commission):
+        world.app.settle_combination_conflict(case_id, "Le FSL ne porte que sur l'énergie")
+
+    case = world.app.get_case(case_id)
+    assert case.open_combination_conflicts == 0
+    assert C.SETTLE_COMBINATION_CONFLICT not in case.available_commands(commission, today)
 
 
 def test_R9_an_ended_fsl_accompaniment_does_not_forbid_the_request(world, story):

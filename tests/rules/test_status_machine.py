@@ -15,6 +15,7 @@ from uuid import UUID
 import pytest
 
 from aspe.domain.actors import SYSTEM_ACTOR
+from aspe.domain.availability import CaseCommand
 from aspe.domain.case import Case
 from aspe.domain.errors import DomainError
 from aspe.domain.household import Household
@@ -177,6 +178,11 @@ TABLE: dict[str, tuple[str, Command, set[Status]]] = {
         {S.GRANTED, S.ACTIVE},
     ),
     "extend_measure": ("commission", lambda c, w: c.extend_measure(3, "Motif"), {S.ACTIVE}),
+    "settle_combination_conflict": (
+        "commission",
+        lambda c, w: c.settle_combination_conflict("La mesure protège le logement"),
+        {S.GRANTED, S.ACTIVE},
+    ),
     "stop_measure": (
         "commission",
         lambda c, w: c.stop_measure(StopReason.OTHER, "", household(w, c)),
@@ -236,10 +242,13 @@ def test_the_table_covers_every_public_command_of_the_case():
         name
         for name, member in vars(Case).items()
         if callable(member) and name[0].islower() and name != "open"
-    } - {"has_consent", "silence_anchor", "silent_days", "is_alert_due"}
+    } - {"has_consent", "silence_anchor", "silent_days", "is_alert_due", "available_commands"}
     commands -= {"check_duration_covers_probation"}
+    # A consequence of the household's command (R9), not a command of its own.
+    commands -= {"note_accompaniment"}
 
     assert commands == set(TABLE)
+    assert commands == {command.value for command in CaseCommand}, "and the availability table"
 
 
 @pytest.mark.parametrize("command", sorted(TABLE))
