@@ -646,6 +646,13 @@ class Case:
     def referent_id(self) -> strawberry.ID | None:
         return strawberry.ID(self.row["referent_id"])
 
+    @classified(
+        C.STAFFING,
+        description="The household's id: what recordAccompaniment (R9) names it by.",
+    )
+    def household_id(self) -> strawberry.ID | None:
+        return strawberry.ID(self.row["household_id"])
+
     @classified(C.CASE)
     def household(self) -> Household | None:
         return Household.from_row(self.row, self.seen)

@@ -194,6 +194,7 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
         "ceopSignaturesToRecord": Row.EXISTENCE,
         "associationId": Row.IN_CHARGE,
         "referentId": Row.IN_CHARGE,
+        "householdId": Row.IN_CHARGE,
         "household": STRUCTURE,
         "diagnostic": Row.DIAGNOSTIC,
         "request": STRUCTURE,

@@ -24,6 +24,12 @@ query C($id: ID!) {
   }
 }
 """
+HOUSEHOLD_OF = "query H($id: ID!) { case(id: $id) { householdId } }"
+RECORD_ACCOMPANIMENT = """
+mutation R($household: ID!, $input: AccompanimentInput!) {
+  recordAccompaniment(householdId: $household, input: $input) { id }
+}
+"""
 SETTLE = """
 mutation S($id: ID!, $decision: String!) {
   settleCombinationConflict(caseId: $id, decision: $decision) {
@@ -45,12 +51,17 @@ def settled(client: TestClient, world: Any) -> Callable[[], None]:
 def test_a_conflict_is_shown_to_the_commission_and_the_association_and_settled(
     login: Login, world: Any, story: Any, settled: Callable[[], None]
 ) -> None:
-    # Given an active measure, and an FSL accompaniment reported a month into it
+    # Given an active measure, and the SPSLH reporting an FSL accompaniment a month into it
     given = story()
     case_id = str(given.walk_to(Status.ACTIVE))
+    settled()
     starts_on = world.clock.today() + timedelta(days=30)
-    with world.acting(world.spslh):
-        world.app.record_accompaniment(given.household_id, AccompanimentKind.FSL, starts_on)
+    spslh = login(world.spslh)
+    household = spslh.data(HOUSEHOLD_OF, {"id": case_id})["case"]["householdId"]
+    spslh.data(
+        RECORD_ACCOMPANIMENT,
+        {"household": household, "input": {"kind": "FSL", "startsOn": starts_on.isoformat()}},
+    )
     settled()
 
     # When the commission and the referent read the case
