@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from aspe.application import AspeApplication
 from aspe.application.passwords import limit_concurrent_hashing
-from aspe.bootstrap import build_application, build_projector
+from aspe.bootstrap import build_application, build_notifier, build_projector
 from aspe.domain.actors import utc_now
 from aspe.graphql.identity import Authenticator
 from aspe.graphql.router import graphql_router
@@ -31,13 +31,13 @@ from aspe.graphql.schema import build_schema
 from aspe.graphql.throttle import login_throttle
 from aspe.portal.app import portal_router, portal_static
 from aspe.portal.case_page import UPLOAD_PATH
-from aspe.projections.inbox import close_store
 from aspe.projections.runner import BackgroundFollower
 from aspe.settings import Settings
 from aspe.uploads import UPLOADS_ROUTE
 from aspe.uploads import router as uploads_router
 from aspe.web import BodySizeLimit, SecurityHeaders, internal_error, security_headers
-from aspe.workers.notifier import BackgroundNotifier, NotifierRunner, build_notifier
+from aspe.workers.inbox import close_store
+from aspe.workers.notifier import BackgroundNotifier, NotifierRunner
 
 
 def get_application(request: Request) -> AspeApplication:

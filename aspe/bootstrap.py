@@ -1,6 +1,9 @@
-"""The composition root: builds the application and its read models from ``Settings``.
+"""The composition root: builds the application, its read models and the notifier from
+``Settings``.
 
-Nothing connects at import.
+Each process's entry point (``aspe serve``, ``aspe projections run``, ``aspe notifier run``,
+the CLI's commands) builds what it runs here, once, and hands each part what it needs;
+the parts themselves never build an application. Nothing connects at import.
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ from aspe.projections.errors import UnknownProjection
 from aspe.projections.runner import Projector
 from aspe.projections.view import PostgresTableView, SQLiteTableView, TableView
 from aspe.settings import Settings
+from aspe.workers.app import AspeCelery
+from aspe.workers.clocks import CLOCK_READ_MODELS, Clocks
+from aspe.workers.notifier import Dispatch, Notifier, dispatch_for
 
 
 def build_application(settings: Settings | None = None) -> AspeApplication:
@@ -84,3 +90,32 @@ def build_views(settings: Settings, classes: Sequence[type[ReadModel]]) -> list[
 def _salt(settings: Settings, read_model: type[ReadModel]) -> str:
     """What a read model's rows depend on besides events: the rules, for those using them."""
     return repr(settings.rules) if read_model.uses_rules else ""
+
+
+def build_notifier(
+    settings: Settings, app: AspeApplication, dispatch: Dispatch | None = None
+) -> Projector:
+    """A projector running the notifier alone, over ``app``'s events; it dispatches
+    through a Celery app configured from ``settings`` unless told otherwise."""
+    (view,) = build_views(settings, [Notifier])
+    return Projector(
+        app,
+        [Notifier(view, rules=settings.rules, dispatch=dispatch or dispatch_for(settings))],
+        batch_size=settings.projection_batch_size,
+        poll_interval=settings.projection_poll_interval,
+    )
+
+
+def build_clocks(settings: Settings) -> Clocks:
+    """The four clocks over the store ``settings`` name, with the read models they read."""
+    app = build_application(settings)
+    projector = build_projector(settings, CLOCK_READ_MODELS, app=app)
+    if settings.runs_projections_in_process:
+        projector.prepare()
+    return Clocks(app, projector, settings)
+
+
+def build_celery(settings: Settings | None = None) -> AspeCelery:
+    """The Celery app of a worker or beat process (``aspe worker``, ``aspe beat``): its
+    clock tasks build their clocks once per process with ``build_clocks``."""
+    return AspeCelery(settings, clocks=build_clocks)

@@ -40,9 +40,9 @@ from rich.console import Console
 from rich.table import Table
 
 from aspe.application import AspeApplication
+from aspe.demo.scenarios import Account, CaseStory, Clock, Departement
 from aspe.domain.actors import acting_as
 from aspe.domain.values import ContactChannel, LandlordCategory, Status, Theme, VisitKind
-from aspe.scenarios import Account, CaseStory, Clock, Departement
 from aspe.settings import Settings
 
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"

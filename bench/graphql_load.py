@@ -55,11 +55,11 @@ import replay  # noqa: E402
 
 from aspe.application import AspeApplication  # noqa: E402
 from aspe.bootstrap import build_application, build_projector  # noqa: E402
+from aspe.demo.scenarios import DEFAULT_PASSWORD, Clock, Departement  # noqa: E402
 from aspe.domain.staff import Staff  # noqa: E402
 from aspe.domain.values import LandlordCategory  # noqa: E402
 from aspe.graphql.queries import cursor_of  # noqa: E402
 from aspe.projections.case_file import CASES  # noqa: E402
-from aspe.scenarios import DEFAULT_PASSWORD, Clock, Departement  # noqa: E402
 
 P99_TARGETS = {16: 0.100, 64: 0.250}
 """Clients → GraphQL p99 target (seconds)."""

@@ -5,7 +5,7 @@ redis-py ``LPUSH``/``BRPOP`` of the same e-mails in the same run.
 In a schema of its own in PostgreSQL (dropped at the end unless ``--keep``) and a Redis
 database of its own (``--redis-db``, which must be empty; flushed at the end):
 
-1. **The store.** A département through the application (``aspe.scenarios``): one
+1. **The store.** A département through the application (``aspe.demo.scenarios``): one
    association with ``REFERENTS`` referents and no manager, ``LANDLORDS`` landlords with one
    staff account each, and ``--decisions`` households, each with a portal account (an
    e-mail address) and a case walked to ``REGISTERED``. A grant then tells exactly three
@@ -77,6 +77,15 @@ import replay  # noqa: E402
 
 from aspe.application.passwords import hash_password  # noqa: E402
 from aspe.bootstrap import build_application  # noqa: E402
+from aspe.demo.scenarios import (  # noqa: E402
+    ADMIN,
+    DEFAULT_PASSWORD,
+    STANDARD_FINDINGS,
+    STANDARD_OBJECTIVES,
+    Clock,
+    Departement,
+    Person,
+)
 from aspe.domain.actors import Role, acting_as  # noqa: E402
 from aspe.domain.values import (  # noqa: E402
     Address,
@@ -85,15 +94,6 @@ from aspe.domain.values import (  # noqa: E402
     LandlordCategory,
     MeasureType,
     OrganisationKind,
-)
-from aspe.scenarios import (  # noqa: E402
-    ADMIN,
-    DEFAULT_PASSWORD,
-    STANDARD_FINDINGS,
-    STANDARD_OBJECTIVES,
-    Clock,
-    Departement,
-    Person,
 )
 
 RATE_TARGET = 100.0
@@ -321,11 +321,15 @@ def aspe_env(store: replay.Store, redis_url: str, smtp_url: str) -> dict[str, st
 def notifier_child(env: dict[str, str], ready: Any, stop: Any) -> None:
     """``run_notifier`` (what ``aspe notifier run`` runs) in a spawned process."""
     os.environ.update(env)
+    from aspe.bootstrap import build_application, build_notifier
     from aspe.settings import Settings
     from aspe.workers.notifier import run_notifier
 
+    settings = Settings()
+    app = build_application(settings)
+    projector = build_notifier(settings, app)
     inner_stop, inner_ready = threading.Event(), threading.Event()
-    thread = threading.Thread(target=run_notifier, args=(Settings(), inner_stop, inner_ready))
+    thread = threading.Thread(target=run_notifier, args=(projector, inner_stop, inner_ready))
     thread.start()
     while not inner_ready.wait(0.2):
         if not thread.is_alive():

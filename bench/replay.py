@@ -3,7 +3,7 @@ the lag of the read models behind the commands, on PostgreSQL.
 
 In a schema of its own (dropped at the end unless ``--keep``):
 
-1. generate a realistic store: a département through the application (``aspe.scenarios``),
+1. generate a realistic store: a département through the application (``aspe.demo.scenarios``),
    then ``--cases`` cases driven as domain objects in memory on a simulated clock, opened
    over the years, each from diagnostic to its decision, CEOP and weekly visits, contacts,
    rent reports…, until about ``--events`` events in all; their events are written through
@@ -47,6 +47,18 @@ from rich.table import Table
 
 from aspe.application import AspeApplication
 from aspe.bootstrap import build_application, build_projector
+from aspe.demo.scenarios import (
+    STANDARD_COMMITMENTS,
+    STANDARD_FINDINGS,
+    STANDARD_OBJECTIVES,
+    STANDARD_STEPS,
+    Account,
+    Association,
+    CaseStory,
+    Clock,
+    Departement,
+    household_actor,
+)
 from aspe.domain.actors import SYSTEM_ACTOR, Actor, acting_as
 from aspe.domain.case import Case
 from aspe.domain.household import Household
@@ -69,18 +81,6 @@ from aspe.domain.values import (
     SuspensionReason,
     Theme,
     VisitKind,
-)
-from aspe.scenarios import (
-    STANDARD_COMMITMENTS,
-    STANDARD_FINDINGS,
-    STANDARD_OBJECTIVES,
-    STANDARD_STEPS,
-    Account,
-    Association,
-    CaseStory,
-    Clock,
-    Departement,
-    household_actor,
 )
 from aspe.settings import Settings
 

@@ -37,13 +37,13 @@ from rich.table import Table
 
 from aspe.api import create_app
 from aspe.bootstrap import build_application
+from aspe.demo.scenarios import DEFAULT_PASSWORD, Clock, Departement
 from aspe.graphql.identity import (
     authenticate,
     local_claims,
     sign_token,
     viewer_from_local_token,
 )
-from aspe.scenarios import DEFAULT_PASSWORD, Clock, Departement
 from aspe.settings import Settings
 
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"

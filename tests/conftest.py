@@ -21,12 +21,19 @@ import pytest
 from aspe.application import AspeApplication
 from aspe.application.passwords import hash_password
 from aspe.bootstrap import build_application
+from aspe.demo.scenarios import (
+    DEFAULT_PASSWORD,
+    Account,
+    Association,
+    CaseStory,
+    Clock,
+    Departement,
+)
 from aspe.domain.actors import Actor
 from aspe.domain.errors import DomainError
 from aspe.domain.values import LandlordCategory
-from aspe.projections.inbox import close_stores
-from aspe.scenarios import DEFAULT_PASSWORD, Account, Association, CaseStory, Clock, Departement
 from aspe.settings import Environment, Settings
+from aspe.workers.inbox import close_stores
 
 POSTGRES_URL = os.environ.get("ASPE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("ASPE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 
 from aspe.api import create_app
 from aspe.application import AspeApplication
+from aspe.demo.scenarios import ADMIN
 from aspe.domain.actors import acting_as
 from aspe.domain.values import OrganisationKind
-from aspe.scenarios import ADMIN
 from aspe.settings import Settings
 
 START_TIMEOUT = 30.0

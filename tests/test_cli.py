@@ -20,9 +20,9 @@ from aspe.application.history import case_history
 from aspe.bootstrap import build_application
 from aspe.cli import app
 from aspe.demo import LOGINS, VISIT_NOTES
+from aspe.demo.scenarios import DEFAULT_PASSWORD, CaseStory
 from aspe.domain.errors import NotFound
 from aspe.domain.values import Status, Theme, VisitKind
-from aspe.scenarios import DEFAULT_PASSWORD, CaseStory
 from aspe.settings import Settings
 
 runner = CliRunner()

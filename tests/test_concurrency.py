@@ -22,12 +22,12 @@ from eventsourcing.utils import get_topic
 
 from aspe.application import AspeApplication
 from aspe.bootstrap import build_application
+from aspe.demo.scenarios import CaseStory
 from aspe.domain.actors import Actor
 from aspe.domain.case import Case
 from aspe.domain.errors import CombinationForbidden, ConcurrentUpdate
 from aspe.domain.household import Household
 from aspe.domain.values import ContactChannel, Status, Theme
-from aspe.scenarios import CaseStory
 from aspe.settings import Settings
 
 RACERS = 8

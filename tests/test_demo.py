@@ -17,12 +17,12 @@ from aspe.application import AspeApplication
 from aspe.application.passwords import verify_password
 from aspe.bootstrap import build_application
 from aspe.demo import DemoReport, load_demo
+from aspe.demo.scenarios import DEFAULT_PASSWORD
 from aspe.domain.actors import Role
 from aspe.domain.household import Household
 from aspe.domain.organisation import Organisation
 from aspe.domain.staff import Staff
 from aspe.domain.values import OrganisationKind, Status
-from aspe.scenarios import DEFAULT_PASSWORD
 from aspe.settings import Environment, Settings
 
 TODAY = date(2026, 3, 5)

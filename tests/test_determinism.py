@@ -26,6 +26,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from aspe.application import AspeApplication
+from aspe.demo.scenarios import CaseStory, household_actor
 from aspe.domain.actors import SYSTEM_ACTOR, Actor, acting_as
 from aspe.domain.audited import AuditedAggregate
 from aspe.domain.case import Case
@@ -52,7 +53,6 @@ from aspe.domain.values import (
     Theme,
     VisitKind,
 )
-from aspe.scenarios import CaseStory, household_actor
 
 MAX_COMMANDS = 130
 """Long enough for some sequences to cross one or two automatic snapshots."""

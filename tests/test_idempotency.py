@@ -20,11 +20,11 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from aspe.application import AspeApplication, Created
+from aspe.demo.scenarios import CaseStory
 from aspe.domain.case import Case
 from aspe.domain.errors import InvalidInput
 from aspe.domain.household import Household
 from aspe.domain.values import Address, ContactChannel, Status, Theme, VisitKind
-from aspe.scenarios import CaseStory
 from aspe.settings import Settings
 
 SENDS = 100

@@ -17,8 +17,8 @@ from aspe.authorization import C
 from aspe.domain.errors import InvalidInput
 from aspe.graphql.permissions import classified
 from aspe.graphql.reading import viewer_of
-from aspe.projections import inbox
 from aspe.settings import Settings
+from aspe.workers import inbox
 
 
 @strawberry.type(description="A notification of the viewer's inbox.")

@@ -13,12 +13,20 @@ tests make their own with ``create_app(settings)``.
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from celery import Celery
 
 from aspe.settings import Settings
 from aspe.workers.schedule import beat_schedule
+
+if TYPE_CHECKING:
+    from aspe.workers.clocks import Clocks
+
+ClocksFactory = Callable[[Settings], "Clocks"]
+"""Builds the clocks over the store ``Settings`` name: ``bootstrap.build_clocks``."""
 
 EMAIL_TASK = "aspe.notifications.deliver_email"
 INBOX_TASK = "aspe.notifications.deliver_to_inbox"
@@ -31,9 +39,29 @@ REQUEUE_EVERY = 60.0
 class AspeCelery(Celery):  # type: ignore[misc]
     """A Celery app that knows the ``Settings`` it was configured from."""
 
-    def __init__(self, settings: Settings | None = None, **options: Any) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        clocks: ClocksFactory | None = None,
+        **options: Any,
+    ) -> None:
         super().__init__("aspe", include=list(TASK_MODULES), **options)
         self._aspe_settings = settings
+        self._build_clocks = clocks
+        self._clocks: tuple[int, Clocks] | None = None
+
+    def clocks(self) -> Clocks:
+        """This process's clocks, built once by the factory the process's entry point gave
+        (``bootstrap.build_celery``) and kept for every clock task after: once per worker
+        process, since a worker's pool forks after the app is made."""
+        if self._build_clocks is None:
+            raise RuntimeError(
+                "Ce worker n'a pas d'horloges : démarrez-le avec `aspe worker` / this worker "
+                "has no clocks: start it with `aspe worker`."
+            )
+        if self._clocks is None or self._clocks[0] != os.getpid():
+            self._clocks = (os.getpid(), self._build_clocks(self.settings))
+        return self._clocks[1]
 
     @property
     def settings(self) -> Settings:

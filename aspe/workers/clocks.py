@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -32,7 +32,6 @@ from celery import Task, shared_task
 from aspe import french
 from aspe.application import AspeApplication
 from aspe.application.history import MEASURE_LABELS
-from aspe.bootstrap import build_application, build_projector
 from aspe.domain.actors import SYSTEM_ACTOR, CommandContext, acting_as, utc_now
 from aspe.domain.errors import ConcurrentUpdate, DomainError
 from aspe.domain.values import MeasureType, Status
@@ -52,7 +51,7 @@ from aspe.projections.visit_compliance import (
     weekly_compliance,
 )
 from aspe.settings import Settings
-from aspe.workers.app import settings_of
+from aspe.workers.app import AspeCelery
 from aspe.workers.delivery import dispatch
 from aspe.workers.messages import Message, Recipient
 from aspe.workers.recipients import reader
@@ -308,20 +307,12 @@ def _measure_label(measure_type: str | None) -> str:
 
 
 # -------------------------------------------------------------------- Celery tasks
-@contextmanager
-def open_clocks(settings: Settings | None = None) -> Iterator[Clocks]:
-    """The clocks over the store ``settings`` name, closed afterwards (one per run: the
-    clocks run a few times a day)."""
-    settings = settings or Settings()
-    app = build_application(settings)
-    projector = build_projector(settings, CLOCK_READ_MODELS, app=app)
-    try:
-        if settings.runs_projections_in_process:
-            projector.prepare()
-        yield Clocks(app, projector, settings)
-    finally:
-        projector.close()
-        app.close()
+def clocks_of(task: Task) -> Clocks:
+    """The clocks of the worker process running ``task``: built once, by its entry point."""
+    celery = task.app
+    if not isinstance(celery, AspeCelery):
+        raise TypeError("the clock tasks run on an AspeCelery app")
+    return celery.clocks()
 
 
 RETRIED = (ConcurrentUpdate, ProjectionTimeout)
@@ -348,31 +339,27 @@ def clock_task(name: str) -> Callable[[ClockTask], Any]:
 
 @clock_task(DETECTOR_TASK)
 def detect_non_collaboration(task: Task) -> list[str]:
-    with open_clocks(settings_of(task.app)) as clocks:
-        run = clocks.detect_non_collaboration()
+    run = clocks_of(task).detect_non_collaboration()
     run.check_complete()
     return [str(case_id) for case_id in run.done]
 
 
 @clock_task(COMPLETION_TASK)
 def complete_ended_measures(task: Task) -> list[str]:
-    with open_clocks(settings_of(task.app)) as clocks:
-        run = clocks.complete_ended_measures()
+    run = clocks_of(task).complete_ended_measures()
     run.check_complete()
     return [str(case_id) for case_id in run.done]
 
 
 @clock_task(REMINDER_TASK)
 def remind_measure_ends(task: Task) -> list[str]:
-    with open_clocks(settings_of(task.app)) as clocks:
-        messages = clocks.measure_end_reminders()
+    messages = clocks_of(task).measure_end_reminders()
     dispatch(messages, app=task.app)
     return [message.key for message in messages]
 
 
 @clock_task(DIGEST_TASK)
 def send_compliance_digests(task: Task) -> list[str]:
-    with open_clocks(settings_of(task.app)) as clocks:
-        messages = clocks.compliance_digests()
+    messages = clocks_of(task).compliance_digests()
     dispatch(messages, app=task.app)
     return [message.key for message in messages]

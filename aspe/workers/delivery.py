@@ -45,7 +45,11 @@ from eventsourcing.persistence import PersistenceError
 from kombu.exceptions import OperationalError
 
 from aspe.files import private_folder, write_private
-from aspe.projections.inbox import (
+from aspe.projections.tables import Row
+from aspe.projections.view import TableView
+from aspe.settings import Settings
+from aspe.workers.app import EMAIL_TASK, INBOX_TASK, REQUEUE_TASK, AspeCelery, settings_of
+from aspe.workers.inbox import (
     DELIVERIES,
     add_notification,
     lock_clause,
@@ -53,10 +57,6 @@ from aspe.projections.inbox import (
     open_store,
     store_of,
 )
-from aspe.projections.tables import Row
-from aspe.projections.view import TableView
-from aspe.settings import Settings
-from aspe.workers.app import EMAIL_TASK, INBOX_TASK, REQUEUE_TASK, AspeCelery, settings_of
 from aspe.workers.messages import Channel, Message
 
 log = logging.getLogger(__name__)

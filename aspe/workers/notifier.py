@@ -30,8 +30,6 @@ from typing import Any
 
 from eventsourcing.persistence import Tracking
 
-from aspe.application import AspeApplication
-from aspe.bootstrap import build_application, build_views
 from aspe.domain.rules import DEFAULT_RULES, RuleParameters
 from aspe.projections.directory import Directory
 from aspe.projections.runner import Projector
@@ -158,31 +156,12 @@ class Notifier(Directory):
         self.view.commit(changes, tracking)
 
 
-def build_notifier(
-    settings: Settings, app: AspeApplication, dispatch: Dispatch | None = None
-) -> Projector:
-    """A projector running the notifier alone, over ``app``'s events; it dispatches
-    through a Celery app configured from ``settings`` unless told otherwise."""
-    (view,) = build_views(settings, [Notifier])
-    return Projector(
-        app,
-        [Notifier(view, rules=settings.rules, dispatch=dispatch or dispatch_for(settings))],
-        batch_size=settings.projection_batch_size,
-        poll_interval=settings.projection_poll_interval,
-    )
-
-
 def run_notifier(
-    settings: Settings, stop: threading.Event, ready: threading.Event | None = None
+    projector: Projector, stop: threading.Event, ready: threading.Event | None = None
 ) -> None:
-    """The long-running process (``aspe notifier run``): follow until ``stop`` is set."""
-    app = build_application(settings)
-    projector = build_notifier(settings, app)
-    try:
-        NotifierRunner(projector).run(stop, ready)
-    finally:
-        projector.close()
-        app.close()
+    """The long-running process (``aspe notifier run``): follow until ``stop`` is set. The
+    process's entry point builds the projector (``bootstrap.build_notifier``) and closes it."""
+    NotifierRunner(projector).run(stop, ready)
 
 
 class NotifierRunner:

@@ -1,5 +1,5 @@
+from aspe.demo.scenarios import CaseStory
 from aspe.domain.values import Status
-from aspe.scenarios import CaseStory
 
 
 def test_a_case_walks_to_every_status(world):

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from aspe.api import create_app
-from aspe.scenarios import DEFAULT_PASSWORD, Account
+from aspe.demo.scenarios import DEFAULT_PASSWORD, Account
 from aspe.settings import Settings
 
 LOGIN = """

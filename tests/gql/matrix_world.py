@@ -26,6 +26,16 @@ from fastapi.testclient import TestClient
 from aspe.api import create_app
 from aspe.application import AspeApplication
 from aspe.bootstrap import build_application
+from aspe.demo.scenarios import (
+    DEFAULT_PASSWORD,
+    Account,
+    Association,
+    CaseStory,
+    Clock,
+    Departement,
+    Person,
+    household_actor,
+)
 from aspe.domain.actors import Actor, Role
 from aspe.domain.values import (
     AccompanimentKind,
@@ -47,16 +57,6 @@ from aspe.domain.values import (
     SuspensionReason,
     Theme,
     VisitKind,
-)
-from aspe.scenarios import (
-    DEFAULT_PASSWORD,
-    Account,
-    Association,
-    CaseStory,
-    Clock,
-    Departement,
-    Person,
-    household_actor,
 )
 from aspe.settings import Settings
 

@@ -22,12 +22,12 @@ from typing import Any
 import pytest
 from graphql import GraphQLObjectType, GraphQLSchema, get_named_type
 
+from aspe.demo.scenarios import Account
 from aspe.domain.actors import Role
 from aspe.graphql.permissions import category_of
 from aspe.graphql.schema import build_schema
-from aspe.projections import inbox
-from aspe.scenarios import Account
 from aspe.settings import Environment, Settings
+from aspe.workers import inbox
 from aspe.workers.app import create_app as create_celery
 from aspe.workers.delivery import dispatch
 from aspe.workers.messages import Message, Recipient

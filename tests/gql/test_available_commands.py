@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from aspe.demo.scenarios import Account
 from aspe.domain.values import Status
-from aspe.scenarios import Account
 from tests.gql.conftest import Api
 from tests.portal.conftest import READ_MODEL_TIMEOUT
 

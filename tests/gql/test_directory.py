@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from aspe.scenarios import Account
+from aspe.demo.scenarios import Account
 from tests.conftest import World
 from tests.gql.conftest import Api
 

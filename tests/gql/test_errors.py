@@ -33,11 +33,11 @@ from pydantic import SecretStr
 
 from aspe.application import AspeApplication
 from aspe.authorization import Viewer
+from aspe.demo.scenarios import DEFAULT_PASSWORD, Account
 from aspe.graphql import limits, queries
 from aspe.graphql.errors import INTERNAL_MESSAGE, InvalidCredentials, InvalidToken
 from aspe.graphql.identity import sign_token
 from aspe.graphql.schema import export_sdl
-from aspe.scenarios import DEFAULT_PASSWORD, Account
 from aspe.settings import Settings
 from tests.gql.conftest import LOGIN, Api
 

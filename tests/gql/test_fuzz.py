@@ -47,9 +47,9 @@ from aspe.api import create_app
 from aspe.application import passwords
 from aspe.application.passwords import hash_password
 from aspe.bootstrap import build_application
+from aspe.demo.scenarios import DEFAULT_PASSWORD, CaseStory, Clock, Departement, Person
 from aspe.domain.actors import Role
 from aspe.domain.values import LandlordCategory, Status
-from aspe.scenarios import DEFAULT_PASSWORD, CaseStory, Clock, Departement, Person
 from aspe.settings import Environment, Settings
 
 EXAMPLES = 500

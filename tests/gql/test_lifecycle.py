@@ -18,7 +18,7 @@ from uuid import uuid4
 import pytest
 from fastapi.testclient import TestClient
 
-from aspe.scenarios import DEFAULT_PASSWORD, Account
+from aspe.demo.scenarios import DEFAULT_PASSWORD, Account
 
 if TYPE_CHECKING:  # the test folders are not packages: their fixtures' types, for reading
     from tests.conftest import World

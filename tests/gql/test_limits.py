@@ -18,7 +18,7 @@ from graphql import get_introspection_query
 from pydantic import SecretStr
 
 from aspe.api import create_app
-from aspe.scenarios import DEFAULT_PASSWORD, Account
+from aspe.demo.scenarios import DEFAULT_PASSWORD, Account
 from aspe.settings import Environment, Settings
 from tests.gql.conftest import LOGIN, Api
 

@@ -20,11 +20,11 @@ from fastapi.testclient import TestClient
 from strawberry.utils.str_converters import to_camel_case
 
 from aspe.application import AspeApplication
+from aspe.demo.scenarios import ADMIN, CaseStory
 from aspe.domain.actors import Role
 from aspe.domain.household import Household
 from aspe.domain.values import Status
 from aspe.graphql.schema import export_sdl
-from aspe.scenarios import ADMIN, CaseStory
 
 if TYPE_CHECKING:  # the test folders are not packages: their fixtures' types, for reading
     from tests.conftest import World

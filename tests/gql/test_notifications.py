@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from aspe.scenarios import Account
+from aspe.demo.scenarios import Account
 from aspe.settings import Settings
 from aspe.workers.app import create_app as create_celery
 from aspe.workers.delivery import dispatch

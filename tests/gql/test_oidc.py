@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
 
 from aspe.api import create_app
-from aspe.scenarios import DEFAULT_PASSWORD
+from aspe.demo.scenarios import DEFAULT_PASSWORD
 from aspe.settings import Settings
 from tests.gql.conftest import LOGIN, Api
 

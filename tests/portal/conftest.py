@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from aspe.api import create_app
-from aspe.scenarios import DEFAULT_PASSWORD, Account
+from aspe.demo.scenarios import DEFAULT_PASSWORD, Account
 from aspe.settings import Settings
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

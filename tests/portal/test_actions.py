@@ -18,10 +18,10 @@ from fastapi.testclient import TestClient
 from graphql import parse, validate
 
 from aspe import french
+from aspe.demo.scenarios import DEFAULT_PASSWORD, Account, CaseStory
 from aspe.domain.values import AccompanimentKind, Status
 from aspe.graphql.schema import build_schema
 from aspe.portal.actions import ACTIONS, BY_NAME
-from aspe.scenarios import DEFAULT_PASSWORD, Account, CaseStory
 from aspe.settings import Settings
 from tests.gql.conftest import LOGIN, Api
 from tests.portal.conftest import Visitor

@@ -26,6 +26,7 @@ from aspe.api import create_app
 from aspe.application import AspeApplication
 from aspe.bootstrap import build_application
 from aspe.demo import DemoAccount, DemoReport, load_demo
+from aspe.demo.scenarios import DEFAULT_PASSWORD, Clock
 from aspe.domain.actors import Actor, Role, acting_as
 from aspe.domain.availability import CaseCommand, signatories_pending_for
 from aspe.domain.case import Case
@@ -50,7 +51,6 @@ from aspe.domain.values import (
     VisitKind,
 )
 from aspe.portal.actions import BY_NAME
-from aspe.scenarios import DEFAULT_PASSWORD, Clock
 from aspe.settings import Environment, Settings
 from tests.gql.conftest import LOGIN, Api
 from tests.portal.conftest import READ_MODEL_TIMEOUT, Visitor

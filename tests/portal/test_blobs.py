@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from aspe.api import create_app
+from aspe.demo.scenarios import DEFAULT_PASSWORD, Account
 from aspe.domain.errors import DomainError
 from aspe.domain.values import Status
 from aspe.portal.blobs import (
@@ -22,7 +23,6 @@ from aspe.portal.blobs import (
     receipt_for,
     visible_document,
 )
-from aspe.scenarios import DEFAULT_PASSWORD, Account
 from aspe.settings import Environment, Settings
 from tests.gql.conftest import LOGIN, Api
 

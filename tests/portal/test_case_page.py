@@ -12,8 +12,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from aspe.demo.scenarios import Account, CaseStory
 from aspe.domain.values import ContactChannel, Status, Theme, VisitKind
-from aspe.scenarios import Account, CaseStory
 from tests.portal.conftest import Visitor
 
 LoggedIn = Callable[[Account | str], Visitor]

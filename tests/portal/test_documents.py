@@ -16,15 +16,15 @@ from pypdf import PdfReader
 
 from aspe import french
 from aspe.api import create_app
-from aspe.domain.values import Status
-from aspe.portal.documents import CEOP_QUERY, FPEL_QUERY, ceop_pdf, euros, fpel_request_pdf
-from aspe.scenarios import (
+from aspe.demo.scenarios import (
     DEFAULT_PASSWORD,
     STANDARD_COMMITMENTS,
     STANDARD_OBJECTIVES,
     STANDARD_STEPS,
     Account,
 )
+from aspe.domain.values import Status
+from aspe.portal.documents import CEOP_QUERY, FPEL_QUERY, ceop_pdf, euros, fpel_request_pdf
 from aspe.settings import Settings
 from tests.gql.conftest import LOGIN, Api
 

@@ -14,9 +14,9 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from aspe.demo.scenarios import ADMIN, Account, CaseStory
 from aspe.domain.actors import Role
 from aspe.domain.values import Status, Theme, VisitKind
-from aspe.scenarios import ADMIN, Account, CaseStory
 from aspe.settings import Settings
 from aspe.workers.app import create_app as create_celery
 from aspe.workers.delivery import dispatch

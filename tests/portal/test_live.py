@@ -15,11 +15,11 @@ from uuid import UUID
 import anyio
 from fastapi import FastAPI
 
+from aspe.demo.scenarios import Account, CaseStory
 from aspe.domain.values import Status
 from aspe.portal import case_page
 from aspe.portal.case_page import live_events
 from aspe.portal.gql import SessionExpired
-from aspe.scenarios import Account, CaseStory
 from tests.portal.conftest import READ_MODEL_TIMEOUT, Visitor
 
 LoggedIn = Callable[[Account | str], Visitor]

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from html import unescape
 from typing import Any
 
+from aspe.demo.scenarios import Account, CaseStory
 from aspe.portal.new_case import NAME, URL
-from aspe.scenarios import Account, CaseStory
 from tests.portal.conftest import Visitor
 
 LoggedIn = Callable[[Account | str], Visitor]

@@ -14,8 +14,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from aspe.api import create_app
+from aspe.demo.scenarios import Account
 from aspe.portal.session import COOKIE_NAME
-from aspe.scenarios import Account
 from aspe.settings import Environment, Settings
 from tests.portal.conftest import Visitor, csrf_of
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from aspe.bootstrap import build_projector
+from aspe.demo.scenarios import DEFAULT_PASSWORD, Account
 from aspe.domain.values import MeasureType, Status, Theme, VisitKind
 from aspe.graphql.context import Context
 from aspe.graphql.identity import authenticate
@@ -27,7 +28,6 @@ from aspe.portal.statistics import (
     statistics_csv,
     statistics_page_data,
 )
-from aspe.scenarios import DEFAULT_PASSWORD, Account
 from aspe.settings import Settings
 
 Ask = Callable[..., dict[str, Any]]

@@ -14,10 +14,10 @@ from uuid import UUID
 
 import pytest
 
+from aspe.demo.scenarios import Account, CaseStory
 from aspe.domain.values import Status
 from aspe.portal.blobs import BlobStore
 from aspe.portal.case_page import content_disposition
-from aspe.scenarios import Account, CaseStory
 from aspe.settings import Settings
 from tests.portal.conftest import Visitor, csrf_of
 

@@ -8,8 +8,8 @@ from html import unescape
 from typing import Any
 from uuid import UUID
 
+from aspe.demo.scenarios import Account, CaseStory
 from aspe.domain.values import Status
-from aspe.scenarios import Account, CaseStory
 from tests.portal.conftest import Visitor
 
 LoggedIn = Callable[[Account | str], Visitor]

@@ -1,9 +1,9 @@
 """Audit trail: every event of a case with who did it, in which role and organisation,
 when, and in which conversation — and nothing of what the event said."""
 
+from aspe.demo.scenarios import household_actor
 from aspe.domain.values import Status
 from aspe.projections.audit_trail import EVENTS, trail
-from aspe.scenarios import household_actor
 
 
 def test_every_event_of_a_case_is_in_its_trail_with_who_when_and_why(world, story, project):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from aspe.demo.scenarios import STANDARD_COMMITMENTS, STANDARD_STEPS, household_actor
 from aspe.domain.values import (
     ConsentScope,
     ContactChannel,
@@ -18,7 +19,6 @@ from aspe.domain.values import (
     VisitKind,
 )
 from aspe.projections.case_file import case_file, case_file_as_of, case_files, case_page
-from aspe.scenarios import STANDARD_COMMITMENTS, STANDARD_STEPS, household_actor
 
 START = date(2026, 3, 2)  # the frozen clock's day: every step of a walk falls on it
 BUDGET = Objective("obj-budget", Theme.BUDGET, "Établir un budget mensuel", "BUDGET_PLAN")

@@ -1,8 +1,8 @@
 """SPSLH register: requests from their submission on, decisions, measure dates, CEOPs received."""
 
+from aspe.demo.scenarios import STANDARD_COMMITMENTS, STANDARD_OBJECTIVES
 from aspe.domain.values import Commitment, Party, Status, Step, StopReason, Theme
 from aspe.projections.spslh_register import ceops_received, register, request
-from aspe.scenarios import STANDARD_COMMITMENTS, STANDARD_OBJECTIVES
 
 
 def ours(world, rows):

@@ -2,10 +2,10 @@
 
 from datetime import date, timedelta
 
+from aspe.demo.scenarios import CaseStory
 from aspe.domain.actors import SYSTEM_ACTOR
 from aspe.domain.values import MeasureType, Status, StopReason, Theme, VisitKind
 from aspe.projections.statistics import Cadence, Outcomes, last_months, statistics
-from aspe.scenarios import CaseStory
 
 
 def test_cases_are_counted_by_the_status_they_stand_at(world, story, project):

@@ -2,8 +2,8 @@
 
 from uuid import uuid4
 
+from aspe.demo.scenarios import ADMIN
 from aspe.domain.actors import Role
-from aspe.scenarios import ADMIN
 
 
 def unique_email() -> str:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from aspe.demo.scenarios import STANDARD_OBJECTIVES, STANDARD_STEPS, household_actor
 from aspe.domain.actors import Actor
 from aspe.domain.availability import AVAILABILITY, CaseCommand
 from aspe.domain.values import Commitment, Party, Signatory, Status
-from aspe.scenarios import STANDARD_OBJECTIVES, STANDARD_STEPS, household_actor
 
 C = CaseCommand
 

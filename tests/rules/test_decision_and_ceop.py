@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
+from aspe.demo.scenarios import STANDARD_COMMITMENTS, STANDARD_OBJECTIVES, household_actor
 from aspe.domain.rules import RuleParameters, WeeklyCadence
 from aspe.domain.values import (
     Commitment,
@@ -15,7 +16,6 @@ from aspe.domain.values import (
     Step,
     Theme,
 )
-from aspe.scenarios import STANDARD_COMMITMENTS, STANDARD_OBJECTIVES, household_actor
 
 
 def test_R4_the_decision_records_the_proposed_and_the_decided_measure(world, story):

@@ -3,9 +3,9 @@
 import hashlib
 
 from aspe.application.history import case_history
+from aspe.demo.scenarios import household_actor
 from aspe.domain.actors import Role
 from aspe.domain.values import DocumentKind, Status, StopReason
-from aspe.scenarios import household_actor
 
 LEASE = hashlib.sha256(b"bail").hexdigest()
 CERTIFICATE = hashlib.sha256(b"certificat").hexdigest()

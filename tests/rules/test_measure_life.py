@@ -6,6 +6,7 @@ from uuid import uuid4
 
 import pytest
 
+from aspe.demo.scenarios import ADMIN, household_actor
 from aspe.domain.actors import SYSTEM_ACTOR, Role
 from aspe.domain.staff import Staff
 from aspe.domain.values import (
@@ -19,7 +20,6 @@ from aspe.domain.values import (
     Theme,
     VisitKind,
 )
-from aspe.scenarios import ADMIN, household_actor
 
 START = date(2026, 3, 2)  # the frozen clock's day: the measure starts on it
 

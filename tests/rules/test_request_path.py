@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from aspe.demo.scenarios import STANDARD_FINDINGS, STANDARD_OBJECTIVES, CaseStory
 from aspe.domain.availability import CaseCommand as C
 from aspe.domain.household import Household
 from aspe.domain.values import (
@@ -16,7 +17,6 @@ from aspe.domain.values import (
     Status,
     Theme,
 )
-from aspe.scenarios import STANDARD_FINDINGS, STANDARD_OBJECTIVES, CaseStory
 
 AID = AidRequest(Decimal("1800"), Decimal("2400"), Decimal("620"))
 

@@ -14,6 +14,13 @@ from uuid import UUID
 
 import pytest
 
+from aspe.demo.scenarios import (
+    STANDARD_COMMITMENTS,
+    STANDARD_FINDINGS,
+    STANDARD_OBJECTIVES,
+    STANDARD_STEPS,
+    CaseStory,
+)
 from aspe.domain.actors import SYSTEM_ACTOR
 from aspe.domain.availability import CaseCommand
 from aspe.domain.case import Case
@@ -34,13 +41,6 @@ from aspe.domain.values import (
     SuspensionReason,
     Theme,
     VisitKind,
-)
-from aspe.scenarios import (
-    STANDARD_COMMITMENTS,
-    STANDARD_FINDINGS,
-    STANDARD_OBJECTIVES,
-    STANDARD_STEPS,
-    CaseStory,
 )
 
 S = Status

@@ -19,9 +19,9 @@ from fastapi.testclient import TestClient
 
 from aspe.api import create_app
 from aspe.authorization import Viewer
+from aspe.demo.scenarios import ADMIN, DEFAULT_PASSWORD, Account
 from aspe.domain.actors import Role
 from aspe.graphql.identity import ALGORITHM, ISSUER, sign_token
-from aspe.scenarios import ADMIN, DEFAULT_PASSWORD, Account
 from aspe.settings import Settings
 from tests.gql.conftest import LOGIN, Api
 from tests.portal.conftest import Visitor

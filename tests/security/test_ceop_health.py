@@ -17,8 +17,8 @@ import pytest
 from pypdf import PdfReader
 
 from aspe.application.history import case_history
+from aspe.demo.scenarios import STANDARD_COMMITMENTS, STANDARD_OBJECTIVES
 from aspe.domain.values import Commitment, ConsentScope, Party, Status, Step, Theme
-from aspe.scenarios import STANDARD_COMMITMENTS, STANDARD_OBJECTIVES
 from tests.gql.conftest import Api
 
 READ_MODEL_TIMEOUT = 30.0

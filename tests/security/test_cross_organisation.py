@@ -19,8 +19,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
+from aspe.demo.scenarios import ADMIN
 from aspe.domain.values import Status
-from aspe.scenarios import ADMIN
 
 if TYPE_CHECKING:  # the test folders are not packages: their fixtures' types, for reading
     from tests.conftest import World

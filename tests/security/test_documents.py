@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fastapi.testclient import TestClient
 
+from aspe.demo.scenarios import Account, CaseStory
 from aspe.domain.values import Status
-from aspe.scenarios import Account, CaseStory
 from aspe.settings import Settings
 from tests.portal.conftest import Visitor, csrf_of
 

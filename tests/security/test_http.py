@@ -23,9 +23,9 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from aspe.api import create_app
+from aspe.demo.scenarios import Account, CaseStory
 from aspe.domain.values import Status
 from aspe.portal.blobs import BlobStore
-from aspe.scenarios import Account, CaseStory
 from aspe.settings import Environment, Settings
 from aspe.workers.delivery import outbox
 from tests.gql.conftest import Api

@@ -18,11 +18,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from aspe.bootstrap import build_application
+from aspe.demo.scenarios import Account, CaseStory
 from aspe.domain.bounds import DEFAULT_BOUNDS
 from aspe.domain.errors import InvalidInput
 from aspe.domain.values import Status, Theme, VisitKind
 from aspe.portal.new_case import URL as NEW_HOUSEHOLD
-from aspe.scenarios import Account, CaseStory
 from aspe.settings import Settings
 from tests.gql.conftest import LOGIN
 

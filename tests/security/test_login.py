@@ -27,7 +27,7 @@ from pydantic import SecretStr, ValidationError
 
 from aspe.api import create_app
 from aspe.application import passwords
-from aspe.scenarios import DEFAULT_PASSWORD
+from aspe.demo.scenarios import DEFAULT_PASSWORD
 from aspe.settings import Environment, Settings
 from tests.conftest import REDIS_URL, require_redis
 from tests.security.conftest import LOGIN, Api, Visitor

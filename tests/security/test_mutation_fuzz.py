@@ -49,9 +49,9 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from aspe.application import passwords
+from aspe.demo.scenarios import ADMIN, DEFAULT_PASSWORD, CaseStory
 from aspe.domain.actors import Role
 from aspe.domain.values import Status, VisitKind
-from aspe.scenarios import ADMIN, DEFAULT_PASSWORD, CaseStory
 from aspe.settings import Settings
 
 if TYPE_CHECKING:  # the test folders are not packages: their fixtures' types, for reading

@@ -32,8 +32,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from pydantic import SecretStr
 
-from aspe.projections.inbox import close_stores
 from aspe.settings import Environment, Settings
+from aspe.workers.inbox import close_stores
 from tests.conftest import REDIS_URL, SERVICES_REQUIRED, require_redis
 
 VENV_BIN = Path(sys.executable).parent

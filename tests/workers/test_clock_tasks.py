@@ -19,12 +19,12 @@ from email.utils import parseaddr
 import pytest
 
 from aspe.bootstrap import build_projector
+from aspe.demo.scenarios import CaseStory
 from aspe.domain.rules import add_months
 from aspe.domain.values import Status
-from aspe.projections import inbox
 from aspe.projections.runner import BackgroundFollower
-from aspe.scenarios import CaseStory
 from aspe.settings import Settings
+from aspe.workers import inbox
 from aspe.workers.app import create_app
 from aspe.workers.clocks import CLOCK_READ_MODELS
 from aspe.workers.delivery import delivery_counts
@@ -109,13 +109,13 @@ def test_a_clock_run_twice_by_the_worker_tells_the_referent_once(
     settings: Settings,
     ending_measure: CaseStory,
     read_models_followed: None,
-    start_worker: Callable[[Settings], Worker],
+    start_aspe_worker: Callable[[Settings], Worker],
     smtp_server: SmtpServer,
     task: str,
     subject: str,
 ) -> None:
     # given a worker, and a measure ending in ten days and below cadence last week
-    worker = start_worker(settings)
+    worker = start_aspe_worker(settings)
     referent = world.referent
 
     # when beat's task runs twice

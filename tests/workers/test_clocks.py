@@ -17,7 +17,8 @@ from celery.schedules import crontab
 
 from aspe import french
 from aspe.application import AspeApplication
-from aspe.bootstrap import build_projector
+from aspe.bootstrap import build_celery, build_clocks, build_projector
+from aspe.demo.scenarios import CaseStory
 from aspe.domain.actors import Role
 from aspe.domain.local_time import PARIS
 from aspe.domain.values import (
@@ -29,10 +30,9 @@ from aspe.domain.values import (
     VisitKind,
 )
 from aspe.projections.runner import BackgroundFollower
-from aspe.scenarios import CaseStory
 from aspe.settings import Environment, Settings
 from aspe.workers import clocks as clock_tasks
-from aspe.workers.app import create_app as create_celery
+from aspe.workers.app import AspeCelery
 from aspe.workers.clocks import CLOCK_READ_MODELS, Clocks
 from aspe.workers.messages import Message
 from aspe.workers.schedule import beat_schedule
@@ -334,13 +334,37 @@ def test_the_detector_task_runs_on_the_store_of_the_app_that_runs_it(world, stor
     """The task builds its clocks from its Celery app's settings, on today's real date:
     long after the frozen Monday the measure started on, so its alert is due."""
     case_id = story().walk_to(Status.ACTIVE)
-    detector = create_celery(settings).tasks[clock_tasks.DETECTOR_TASK]
+    detector = build_celery(settings).tasks[clock_tasks.DETECTOR_TASK]
 
     raised = detector.apply().get()
     again = detector.apply().get()
 
     assert (raised, again) == ([str(case_id)], [])
     assert count(world, case_id, "NonCollaborationAlertRaised") == 1
+
+
+@pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
+def test_a_worker_process_builds_its_clocks_once_for_every_clock_task(world, story, settings):
+    """The application and its read models are built by the process's composition root,
+    once, not again on every run of a task."""
+    built: list[object] = []
+
+    def counted(settings: Settings) -> clock_tasks.Clocks:
+        built.append(settings)
+        return build_clocks(settings)
+
+    celery = AspeCelery(settings, clocks=counted)
+    for task in (clock_tasks.DETECTOR_TASK, clock_tasks.COMPLETION_TASK, clock_tasks.DETECTOR_TASK):
+        celery.tasks[task].apply().get()
+
+    assert built == [settings]
+
+
+def test_a_worker_started_without_its_composition_root_says_how_to_start_it(settings):
+    celery = AspeCelery(settings)
+
+    with pytest.raises(RuntimeError, match="aspe worker"):
+        celery.clocks()
 
 
 # ------------------------------------------------------------- the Paris day

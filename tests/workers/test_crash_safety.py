@@ -15,9 +15,10 @@ import pytest
 from celery import Celery
 
 from aspe.application import AspeApplication
-from aspe.projections import inbox
-from aspe.scenarios import CaseStory
+from aspe.bootstrap import build_notifier
+from aspe.demo.scenarios import CaseStory
 from aspe.settings import Settings
+from aspe.workers import inbox
 from aspe.workers.app import create_app
 from aspe.workers.delivery import (
     BrokerUnavailable,
@@ -30,7 +31,6 @@ from aspe.workers.messages import Channel, Message
 from aspe.workers.notifier import (
     BackgroundNotifier,
     NotifierRunner,
-    build_notifier,
     dispatch_for,
     event_key,
 )

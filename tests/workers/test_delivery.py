@@ -12,10 +12,10 @@ import pytest
 from typer.testing import CliRunner
 
 from aspe.cli import app as cli
-from aspe.projections.inbox import close_stores, mark_read, notifications, unread_count
 from aspe.settings import Environment, Settings
 from aspe.workers.app import create_app
 from aspe.workers.delivery import delivery_counts, delivery_id, dispatch
+from aspe.workers.inbox import close_stores, mark_read, notifications, unread_count
 from aspe.workers.messages import Channel, Message, Recipient
 from tests.workers.conftest import SmtpServer, Worker, eventually, free_port, settings_env
 

@@ -24,10 +24,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from aspe.api import create_app
+from aspe.demo.scenarios import STANDARD_FINDINGS, STANDARD_OBJECTIVES, CaseStory
 from aspe.domain.values import Status
-from aspe.projections import inbox
-from aspe.scenarios import STANDARD_FINDINGS, STANDARD_OBJECTIVES, CaseStory
 from aspe.settings import Environment, Settings
+from aspe.workers import inbox
 from aspe.workers.delivery import delivery_counts, outbox
 from tests.workers.conftest import (
     VENV_BIN,

@@ -10,13 +10,14 @@ from datetime import timedelta
 import pytest
 
 from aspe.application import AspeApplication
+from aspe.bootstrap import build_notifier
+from aspe.demo.scenarios import STANDARD_FINDINGS
 from aspe.domain.values import ConsentScope, Status, StopReason, Theme, VisitKind
 from aspe.french import labels
 from aspe.projections.view import APPLICATION_NAME
-from aspe.scenarios import STANDARD_FINDINGS
 from aspe.settings import Settings
 from aspe.workers.messages import Message
-from aspe.workers.notifier import NotifierRunner, build_notifier
+from aspe.workers.notifier import NotifierRunner
 
 VISIT_NOTE = "Madame confie des violences conjugales"
 AID_GRANTED = "1\u202f500,00\u00a0€"

@@ -14,12 +14,12 @@ from decimal import Decimal
 import pytest
 
 from aspe.application import AspeApplication
-from aspe.bootstrap import build_projector
+from aspe.bootstrap import build_notifier, build_projector
 from aspe.domain.actors import SYSTEM_ACTOR, Role
 from aspe.domain.values import Status, VisitKind
 from aspe.settings import Settings
 from aspe.workers.messages import Message
-from aspe.workers.notifier import NotifierRunner, build_notifier
+from aspe.workers.notifier import NotifierRunner
 from aspe.workers.recipients import AddressBook
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from aspe.console import out
+from aspe.cli.console import out
 from aspe.graphql.schema import export_sdl
 
 graphql_app = typer.Typer(help="L'API GraphQL / the GraphQL API.", no_args_is_help=True)

@@ -9,7 +9,7 @@ non-collaboration alerts that are due). Nothing happens on ``today`` itself: the
 the past. At the end the script checks that each case reached the status it was written
 for, so a change in the domain that breaks the demo fails loudly.
 
-Accounts share one development-only password (``aspe.scenarios.DEFAULT_PASSWORD``).
+Accounts share one development-only password (``aspe.demo.scenarios.DEFAULT_PASSWORD``).
 """
 
 from __future__ import annotations
@@ -26,6 +26,21 @@ from eventsourcing.application import project_aggregate
 
 from aspe.application import AspeApplication
 from aspe.application.passwords import hash_password
+from aspe.demo.scenarios import (
+    ADMIN,
+    DEFAULT_PASSWORD,
+    STANDARD_COMMITMENTS,
+    STANDARD_FINDINGS,
+    STANDARD_OBJECTIVES,
+    STANDARD_STEPS,
+    Account,
+    Association,
+    CaseStory,
+    Clock,
+    Departement,
+    Person,
+    household_actor,
+)
 from aspe.domain.actors import SYSTEM_ACTOR, Actor, Role, acting_as
 from aspe.domain.case import Case
 from aspe.domain.rules import add_months
@@ -51,21 +66,6 @@ from aspe.domain.values import (
     SuspensionReason,
     Theme,
     VisitKind,
-)
-from aspe.scenarios import (
-    ADMIN,
-    DEFAULT_PASSWORD,
-    STANDARD_COMMITMENTS,
-    STANDARD_FINDINGS,
-    STANDARD_OBJECTIVES,
-    STANDARD_STEPS,
-    Account,
-    Association,
-    CaseStory,
-    Clock,
-    Departement,
-    Person,
-    household_actor,
 )
 
 HISTORY_DAYS = 260

@@ -116,7 +116,7 @@ def _build_store(settings: Settings) -> TableView:
     view: TableView
     if settings.uses_postgres:
         env = Environment(STORE_NAME, settings.eventsourcing_env(STORE_NAME))
-        datastore = InfrastructureFactory.construct(env).datastore
+        datastore = InfrastructureFactory.construct(env).datastore  # type: ignore[attr-defined]
         view = PostgresTableView(datastore, STORE_NAME, (DELIVERIES, INBOX))
     else:
         path = settings.private_sqlite_path(STORE_NAME)

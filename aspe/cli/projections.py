@@ -13,8 +13,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from functools import partial
+from contextlib import closing, contextmanager
 from typing import Annotated
 
 import typer
@@ -29,8 +28,9 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from aspe.bootstrap import build_projector
-from aspe.console import fail, load_settings
+from aspe.application import AspeApplication
+from aspe.bootstrap import build_application, build_notifier, build_projector
+from aspe.cli.console import fail, load_settings
 from aspe.projections.errors import UnknownProjection
 from aspe.projections.runner import ProjectionStatus, Projector
 from aspe.settings import Settings
@@ -103,7 +103,10 @@ def run(
                 stop.set()
 
         follower = _Thread("aspe-projections", follow, stop)
-        notifying = _Thread("aspe-notifier", partial(run_notifier, settings), stop)
+        # One application for the process: the notifier reads the same store's events.
+        threads = [follower]
+        if notifier:
+            threads.append(_Thread("aspe-notifier", _notifying(settings, projector.app), stop))
         while not follower.ready.wait(0.2) and follower.is_alive():
             pass
         if follower.ready.is_set():
@@ -111,7 +114,7 @@ def run(
                 f"Vues à jour, suivi en cours / read models up to date, following: "
                 f"{', '.join(projector.read_models)}"
             )
-        _wait(console, [follower, notifying] if notifier else [follower])
+        _wait(console, threads)
     console.print("Arrêt / stopped.")
     if failure:
         fail(f"le suivi des vues s'est arrêté / the read models stopped: {failure[0]}")
@@ -123,9 +126,25 @@ def run_notifier_alone() -> None:
     Ctrl-C or SIGTERM)."""
     console = Console()
     settings = load_settings()
-    with _stopped_by_signals() as stop:
-        _wait(console, [_Thread("aspe-notifier", partial(run_notifier, settings), stop)])
+    with closing(build_application(settings)) as app, _stopped_by_signals() as stop:
+        _wait(console, [_Thread("aspe-notifier", _notifying(settings, app), stop)])
     console.print("Arrêt / stopped.")
+
+
+def _notifying(
+    settings: Settings, app: AspeApplication
+) -> Callable[[threading.Event, threading.Event], None]:
+    """The notifier over ``app``'s events, built when its thread starts, closed when it
+    stops."""
+
+    def run(stop: threading.Event, ready: threading.Event) -> None:
+        projector = build_notifier(settings, app)
+        try:
+            run_notifier(projector, stop, ready)
+        finally:
+            projector.close()
+
+    return run
 
 
 class _Thread(threading.Thread):

@@ -28,16 +28,16 @@ from aspe.api import create_app
 from aspe.application import AspeApplication
 from aspe.application.history import ROLE_LABELS, HistoryLine, case_history, case_state
 from aspe.bootstrap import build_application
-from aspe.console import fail as _fail
-from aspe.console import load_settings as _settings
-from aspe.console import out as _out
+from aspe.cli.console import fail as _fail
+from aspe.cli.console import load_settings as _settings
+from aspe.cli.console import out as _out
+from aspe.cli.projections import notifier_app, projections_app
+from aspe.cli.schema import graphql_app
+from aspe.cli.workers import PASS_THROUGH, beat, notifications_app, worker
 from aspe.demo import DemoReport, load_demo
 from aspe.domain.errors import NotFound
-from aspe.graphql_commands import graphql_app
-from aspe.projection_commands import notifier_app, projections_app
 from aspe.projections.time_travel import AgendaAtDecision, agenda_item_at_decision
 from aspe.settings import Environment, Settings
-from aspe.workers.commands import PASS_THROUGH, beat, notifications_app, worker
 
 app = typer.Typer(
     help="ASPE — Accompagnement Social de Prévention des Expulsions.",
@@ -300,7 +300,3 @@ def _without_password(url: str) -> str:
     port = f":{parts.port}" if parts.port else ""
     netloc = f"{parts.username or ''}:********@{host}{port}"
     return urlunsplit(parts._replace(netloc=netloc))
-
-
-if __name__ == "__main__":
-    app()

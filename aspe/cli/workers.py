@@ -9,7 +9,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from aspe.console import fail, load_settings, out
+from aspe.bootstrap import build_celery
+from aspe.cli.console import fail, load_settings, out
 from aspe.workers.app import AspeCelery, create_app
 from aspe.workers.delivery import STATUSES, delivery_counts, recent_failures, requeue_stale
 
@@ -30,7 +31,7 @@ CHANNEL_LABELS = {"email": "e-mail", "inbox": "boîte de réception / inbox"}
 
 
 def _celery() -> AspeCelery:
-    celery = create_app(load_settings())
+    celery = build_celery(load_settings())
     if celery.runs_in_process:
         fail(
             "ASPE_REDIS_URL n'est pas défini : les tâches s'exécutent dans le processus qui les "

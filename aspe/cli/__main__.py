@@ -1,0 +1,5 @@
+"""``python -m aspe.cli``: the ``aspe`` command."""
+
+from aspe.cli.main import app
+
+app()
