@@ -9,23 +9,22 @@ from typing import Any
 
 from aspe.domain.audited import AuditedAggregate
 from aspe.projections.readmodel import ReadModel, text
-from aspe.projections.tables import INT, TEXT, Row, Table
+from aspe.projections.tables import TEXT, Row, Table, columns
 from aspe.projections.view import Changes, TableView
 
 EVENTS = Table(
     "events",
-    {
-        "aggregate_id": TEXT,
-        "version": INT,
-        "aggregate_type": TEXT,
-        "event": TEXT,
-        "occurred_at": TEXT,
-        "actor_id": TEXT,
-        "actor_role": TEXT,
-        "organisation_id": TEXT,
-        "correlation_id": TEXT,
-        "causation_id": TEXT,
-    },
+    columns(
+        "version organisation_id",
+        aggregate_id=TEXT,
+        aggregate_type=TEXT,
+        event=TEXT,
+        occurred_at=TEXT,
+        actor_id=TEXT,
+        actor_role=TEXT,
+        correlation_id=TEXT,
+        causation_id=TEXT,
+    ),
     key=("aggregate_id", "version"),
     indexes=(("correlation_id",), ("organisation_id", "occurred_at")),
     append_only=True,

@@ -35,87 +35,45 @@ from aspe.projections.readmodel import (
     steps,
     text,
 )
-from aspe.projections.tables import BOOL, INT, JSON, TEXT, Row, Table
+from aspe.projections.tables import JSON, TEXT, Row, Table, columns
 from aspe.projections.time_travel import replay
 from aspe.projections.view import Changes, TableView
 
 HOUSEHOLDS = Table(
     "households",
-    {
-        "household_id": TEXT,
-        "landlord_id": TEXT,
-        "name": TEXT,
-        "street": TEXT,
-        "postcode": TEXT,
-        "city": TEXT,
-        "contact": TEXT,
-        "members": INT,
-    },
+    columns("household_id landlord_id name street postcode city contact members"),
     key=("household_id",),
 )
 CASES = Table(
     "cases",
-    {
-        "case_id": TEXT,
-        "association_id": TEXT,
-        "referent_id": TEXT,
-        "household_id": TEXT,
-        "landlord_id": TEXT,
-        "status": TEXT,
-        "opened_on": TEXT,
-        "updated_at": TEXT,
-        "former_referents": JSON,
-        "household_name": TEXT,
-        "street": TEXT,
-        "postcode": TEXT,
-        "city": TEXT,
-        "contact": TEXT,
-        "members": INT,
-        "landlord_consent": BOOL,
-        "submitted": BOOL,
-        "registered": BOOL,
-        "granted": BOOL,
-        "findings": JSON,
-        "objectives": JSON,
-        "diagnosed_on": TEXT,
-        "submitted_on": TEXT,
-        "rent_arrears_cents": INT,
-        "aid_requested_cents": INT,
-        "monthly_rent_cents": INT,
-        "proposed_measure": TEXT,
-        "proposed_duration_months": INT,
-        "registered_on": TEXT,
-        "commission_session_on": TEXT,
-        "adjournments": JSON,
-        "rejected_on": TEXT,
-        "rejection_reason": TEXT,
-        "decided_on": TEXT,
-        "measure_type": TEXT,
-        "duration_months": INT,
-        "probation_months": INT,
-        "aid_granted_cents": INT,
-        "decision_notified_on": TEXT,
-        "starts_on": TEXT,
-        "ends_on": TEXT,
-        "extensions": JSON,
-        "ceop": JSON,
-        "visits": JSON,
-        "contacts": JSON,
-        "concertations": JSON,
-        "debts": JSON,
-        "invitations": JSON,
-        "suspensions": JSON,
-        "alerts": JSON,
-        "combination_conflicts": JSON,
-        "stopped_on": TEXT,
-        "stop_reason": TEXT,
-        "stop_details": TEXT,
-        "completed_on": TEXT,
-        "final_report_on": TEXT,
-        "household_still_housed": BOOL,
-        "final_report_summary": TEXT,
-        "documents": JSON,
-    },
+    columns(
+        "case_id association_id referent_id household_id landlord_id status "
+        "opened_on updated_at former_referents household_name street postcode "
+        "city contact members landlord_consent submitted registered granted "
+        "findings objectives submitted_on rent_arrears_cents "
+        "aid_requested_cents monthly_rent_cents proposed_measure "
+        "proposed_duration_months registered_on commission_session_on "
+        "decided_on measure_type duration_months probation_months "
+        "aid_granted_cents decision_notified_on starts_on ends_on suspensions "
+        "stopped_on stop_reason completed_on final_report_on "
+        "household_still_housed",
+        diagnosed_on=TEXT,
+        adjournments=JSON,
+        rejected_on=TEXT,
+        rejection_reason=TEXT,
+        extensions=JSON,
+        ceop=JSON,
+        visits=JSON,
+        contacts=JSON,
+        concertations=JSON,
+        debts=JSON,
+        invitations=JSON,
+        alerts=JSON,
+        combination_conflicts=JSON,
+        stop_details=TEXT,
+        final_report_summary=TEXT,
+        documents=JSON,
+    ),
     key=("case_id",),
     indexes=(
         ("association_id", "opened_on", "case_id"),

@@ -9,27 +9,17 @@ from typing import Any
 from aspe.domain.case import STATUS_AFTER, Case
 from aspe.domain.household import Household
 from aspe.projections.readmodel import ReadModel, handles, text
-from aspe.projections.tables import JSON, TEXT, Table
+from aspe.projections.tables import Table, columns
 from aspe.projections.view import Changes
 
-HOUSEHOLDS = Table("households", {"household_id": TEXT, "name": TEXT}, key=("household_id",))
+HOUSEHOLDS = Table("households", columns("household_id name"), key=("household_id",))
 CASES = Table(
     "cases",
-    {
-        "case_id": TEXT,
-        "association_id": TEXT,
-        "referent_id": TEXT,
-        "former_referents": JSON,
-        "household_id": TEXT,
-        "household_name": TEXT,
-        "status": TEXT,
-        "measure_type": TEXT,
-        "opened_on": TEXT,
-        "starts_on": TEXT,
-        "ends_on": TEXT,
-        "closed_on": TEXT,
-        "updated_at": TEXT,
-    },
+    columns(
+        "case_id association_id referent_id former_referents household_id "
+        "household_name status measure_type opened_on starts_on ends_on "
+        "closed_on updated_at"
+    ),
     key=("case_id",),
     indexes=(("association_id", "status"), ("referent_id",)),
 )

@@ -18,37 +18,20 @@ from typing import Any
 from aspe.domain.case import Case
 from aspe.domain.household import Household
 from aspe.projections.readmodel import ReadModel, cents, findings, handles, objectives, text
-from aspe.projections.tables import INT, JSON, TEXT, Row, Table
+from aspe.projections.tables import INT, JSON, TEXT, Row, Table, columns
 from aspe.projections.view import Changes, TableView
 
 HOUSEHOLDS = Table(
-    "households",
-    {
-        "household_id": TEXT,
-        "name": TEXT,
-        "address": JSON,
-        "contact": TEXT,
-        "members": INT,
-    },
-    key=("household_id",),
+    "households", columns("household_id name contact members", address=JSON), key=("household_id",)
 )
 CASES = Table(
     "cases",
-    {
-        "case_id": TEXT,
-        "association_id": TEXT,
-        "referent_id": TEXT,
-        "household_id": TEXT,
-        "landlord_id": TEXT,
-        "findings": JSON,
-        "proposed_objectives": JSON,
-        "rent_arrears_cents": INT,
-        "aid_requested_cents": INT,
-        "monthly_rent_cents": INT,
-        "proposed_measure": TEXT,
-        "proposed_duration_months": INT,
-        "adjournments": JSON,
-    },
+    columns(
+        "case_id association_id referent_id household_id landlord_id findings "
+        "proposed_objectives rent_arrears_cents aid_requested_cents "
+        "monthly_rent_cents proposed_measure proposed_duration_months",
+        adjournments=JSON,
+    ),
     key=("case_id",),
 )
 """Every undecided case's file as it builds up, out of sight until it is registered."""

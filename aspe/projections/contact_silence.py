@@ -21,28 +21,20 @@ from aspe.domain.rules import (
 )
 from aspe.domain.values import Period
 from aspe.projections.readmodel import ReadModel, handles, text
-from aspe.projections.tables import BOOL, JSON, TEXT, Row, Table
+from aspe.projections.tables import BOOL, JSON, TEXT, Row, Table, columns
 from aspe.projections.view import Changes, TableView
 
-PENDING = Table(
-    "pending",
-    {"case_id": TEXT, "association_id": TEXT, "referent_id": TEXT},
-    key=("case_id",),
-)
+PENDING = Table("pending", columns("case_id association_id referent_id"), key=("case_id",))
 """Cases whose measure has not started yet: what their measure row will need."""
 
 MEASURES = Table(
     "measures",
-    {
-        "case_id": TEXT,
-        "association_id": TEXT,
-        "referent_id": TEXT,
-        "starts_on": TEXT,
-        "last_contact_on": TEXT,
-        "suspensions": JSON,
-        "alerted_silences": JSON,
-        "active": BOOL,
-    },
+    columns(
+        "case_id association_id referent_id starts_on suspensions",
+        last_contact_on=TEXT,
+        alerted_silences=JSON,
+        active=BOOL,
+    ),
     key=("case_id",),
     indexes=(("active",), ("association_id", "active")),
 )

@@ -18,47 +18,32 @@ from aspe.domain.organisation import Organisation
 from aspe.domain.staff import Staff
 from aspe.domain.values import QUALIFYING_LEVEL, ConsentScope, Diploma
 from aspe.projections.readmodel import ReadModel, handles
-from aspe.projections.tables import BOOL, TEXT, Row, Table
+from aspe.projections.tables import BOOL, TEXT, Row, Table, columns
 from aspe.projections.view import Changes, Rows, TableView
 
 ORGANISATIONS = Table(
     "organisations",
-    {"organisation_id": TEXT, "name": TEXT, "kind": TEXT, "category": TEXT},
+    columns("organisation_id name", kind=TEXT, category=TEXT),
     key=("organisation_id",),
     indexes=(("kind",),),
 )
 """Organisations; ``category`` is a landlord's (SOCIAL or PRIVATE), null for the others."""
 ACCOUNTS = Table(
     "accounts",
-    {
-        "account_id": TEXT,
-        "role": TEXT,
-        "organisation_id": TEXT,
-        "name": TEXT,
-        "email": TEXT,
-        "qualified": BOOL,
-    },
+    columns("account_id organisation_id name email", role=TEXT, qualified=BOOL),
     key=("account_id",),
     indexes=(("role", "organisation_id"), ("organisation_id",)),
 )
 """Staff accounts, and household accounts (``role`` HOUSEHOLD, the household's id);
 ``qualified``: the staff member's diploma qualifies them as a referent (R10)."""
 
-HOUSEHOLDS = Table("households", {"household_id": TEXT, "name": TEXT}, key=("household_id",))
+HOUSEHOLDS = Table("households", columns("household_id name"), key=("household_id",))
 CASES = Table(
     "cases",
-    {
-        "case_id": TEXT,
-        "household_id": TEXT,
-        "household_name": TEXT,
-        "association_id": TEXT,
-        "referent_id": TEXT,
-        "landlord_id": TEXT,
-        "landlord_consent": BOOL,
-        "submitted": BOOL,
-        "registered": BOOL,
-        "granted": BOOL,
-    },
+    columns(
+        "case_id household_id household_name association_id referent_id "
+        "landlord_id landlord_consent submitted registered granted"
+    ),
     key=("case_id",),
 )
 

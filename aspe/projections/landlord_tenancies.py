@@ -25,42 +25,25 @@ from aspe.domain.case import STATUS_AFTER, Case
 from aspe.domain.household import Household
 from aspe.domain.values import ConsentScope
 from aspe.projections.readmodel import ReadModel, cents, handles, text
-from aspe.projections.tables import BOOL, INT, TEXT, Row, Table
+from aspe.projections.tables import BOOL, INT, TEXT, Row, Table, columns
 from aspe.projections.view import Changes, TableView
 
 HOUSEHOLDS = Table(
-    "households",
-    {"household_id": TEXT, "name": TEXT, "street": TEXT, "postcode": TEXT, "city": TEXT},
-    key=("household_id",),
+    "households", columns("household_id name street postcode city"), key=("household_id",)
 )
 TENANCIES = Table(
     "tenancies",
-    {
-        "case_id": TEXT,
-        "landlord_id": TEXT,
-        "granted": BOOL,
-        "consent": BOOL,
-        "household_name": TEXT,
-        "street": TEXT,
-        "postcode": TEXT,
-        "city": TEXT,
-        "status": TEXT,
-        "measure_type": TEXT,
-        "duration_months": INT,
-        "decided_on": TEXT,
-        "starts_on": TEXT,
-        "ends_on": TEXT,
-        "stopped_on": TEXT,
-        "stop_reason": TEXT,
-        "completed_on": TEXT,
-    },
+    columns(
+        "case_id landlord_id granted household_name street postcode city status "
+        "measure_type duration_months decided_on starts_on ends_on stopped_on "
+        "stop_reason completed_on",
+        consent=BOOL,
+    ),
     key=("case_id",),
     indexes=(("landlord_id", "granted"),),
 )
 DETAILS = Table(
-    "details",
-    {"case_id": TEXT, "rent_arrears": INT, "ceop_signed_on": TEXT},
-    key=("case_id",),
+    "details", {"case_id": TEXT, "rent_arrears": INT, "ceop_signed_on": TEXT}, key=("case_id",)
 )
 """Consent-gated: the arrears of the FPEL request and the last CEOP signature date."""
 CONCERTATIONS = Table(

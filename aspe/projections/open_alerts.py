@@ -15,29 +15,22 @@ from uuid import UUID
 
 from aspe.domain.case import Case, day_heard_from_household
 from aspe.projections.readmodel import ReadModel, handles, text
-from aspe.projections.tables import INT, TEXT, Row, Table
+from aspe.projections.tables import INT, TEXT, Row, Table, columns
 from aspe.projections.view import Changes, TableView
 
-CASES = Table("cases", {"case_id": TEXT, "association_id": TEXT}, key=("case_id",))
+CASES = Table("cases", columns("case_id association_id"), key=("case_id",))
 """Open cases and their association (an alert raised by the platform names none)."""
 
 ALERTS = Table(
     "alerts",
-    {
-        "case_id": TEXT,
-        "association_id": TEXT,
-        "silent_since": TEXT,
-        "silent_days": INT,
-        "raised_on": TEXT,
-        "raised_by_role": TEXT,
-    },
+    columns(
+        "case_id association_id raised_on", silent_since=TEXT, silent_days=INT, raised_by_role=TEXT
+    ),
     key=("case_id",),
     indexes=(("association_id",),),
 )
 SUSPENSIONS = Table(
-    "suspensions",
-    {"case_id": TEXT, "starts_on": TEXT, "ends_on": TEXT, "reason": TEXT},
-    key=("case_id", "starts_on"),
+    "suspensions", columns("case_id starts_on ends_on", reason=TEXT), key=("case_id", "starts_on")
 )
 """Every suspension of a case's alert clock, the measure ended or not; a second suspension
 from the same day replaces the first."""

@@ -25,72 +25,43 @@ from aspe.projections.readmodel import (
     steps,
     text,
 )
-from aspe.projections.tables import BOOL, INT, JSON, TEXT, Row, Table
+from aspe.projections.tables import INT, JSON, TEXT, Row, Table, columns
 from aspe.projections.view import Changes, TableView
 
-HOUSEHOLDS = Table("households", {"household_id": TEXT, "name": TEXT}, key=("household_id",))
+HOUSEHOLDS = Table("households", columns("household_id name"), key=("household_id",))
 DIAGNOSTICS = Table(
     "diagnostics",
-    {
-        "case_id": TEXT,
-        "association_id": TEXT,
-        "referent_id": TEXT,
-        "household_id": TEXT,
-        "findings": JSON,
-    },
+    columns("case_id association_id referent_id household_id findings"),
     key=("case_id",),
 )
 """Cases not submitted yet, kept out of sight: what their request row will need."""
 
 REQUESTS = Table(
     "requests",
-    {
-        "case_id": TEXT,
-        "association_id": TEXT,
-        "referent_id": TEXT,
-        "household_id": TEXT,
-        "household_name": TEXT,
-        "findings": JSON,
-        "submitted_on": TEXT,
-        "rent_arrears_cents": INT,
-        "aid_requested_cents": INT,
-        "monthly_rent_cents": INT,
-        "proposed_measure": TEXT,
-        "proposed_duration_months": INT,
-        "registered_on": TEXT,
-        "commission_session_on": TEXT,
-        "adjournments": INT,
-        "decision": TEXT,
-        "decided_on": TEXT,
-        "measure_type": TEXT,
-        "duration_months": INT,
-        "probation_months": INT,
-        "aid_granted_cents": INT,
-        "decision_notified_on": TEXT,
-        "starts_on": TEXT,
-        "ends_on": TEXT,
-        "status": TEXT,
-        "stopped_on": TEXT,
-        "stop_reason": TEXT,
-        "completed_on": TEXT,
-        "final_report_on": TEXT,
-        "household_still_housed": BOOL,
-    },
+    columns(
+        "case_id association_id referent_id household_id household_name "
+        "findings submitted_on rent_arrears_cents aid_requested_cents "
+        "monthly_rent_cents proposed_measure proposed_duration_months "
+        "registered_on commission_session_on decided_on measure_type "
+        "duration_months probation_months aid_granted_cents "
+        "decision_notified_on starts_on ends_on status stopped_on stop_reason "
+        "completed_on final_report_on household_still_housed",
+        adjournments=INT,
+        decision=TEXT,
+    ),
     key=("case_id",),
     indexes=(("status", "submitted_on"), ("association_id",)),
 )
 CEOPS = Table(
     "ceops",
-    {
-        "case_id": TEXT,
-        "version": INT,
-        "drafted_on": TEXT,
-        "signed_on": TEXT,
-        "transmitted_on": TEXT,
-        "objectives": JSON,
-        "steps": JSON,
-        "commitments": JSON,
-    },
+    columns(
+        "case_id version objectives",
+        drafted_on=TEXT,
+        signed_on=TEXT,
+        transmitted_on=TEXT,
+        steps=JSON,
+        commitments=JSON,
+    ),
     key=("case_id", "version"),
 )
 

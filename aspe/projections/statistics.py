@@ -15,28 +15,18 @@ from aspe.domain.case import STATUS_AFTER, Case
 from aspe.domain.values import MeasureType, Status, StopReason
 from aspe.projections import visit_compliance
 from aspe.projections.readmodel import ReadModel, handles, text
-from aspe.projections.tables import BOOL, INT, TEXT, Row, Table
+from aspe.projections.tables import BOOL, TEXT, Row, Table, columns
 from aspe.projections.view import Changes, TableView
 
 CASES = Table(
     "cases",
-    {
-        "case_id": TEXT,
-        "association_id": TEXT,
-        "status": TEXT,
-        "proposed_measure": TEXT,
-        "measure_type": TEXT,
-        "opened_on": TEXT,
-        "submitted_on": TEXT,
-        "decided_on": TEXT,
-        "starts_on": TEXT,
-        "ends_on": TEXT,
-        "closed_on": TEXT,
-        "ended_as": TEXT,
-        "stop_reason": TEXT,
-        "duration_months": INT,
-        "still_housed": BOOL,
-    },
+    columns(
+        "case_id association_id status proposed_measure measure_type opened_on "
+        "submitted_on decided_on starts_on ends_on closed_on stop_reason "
+        "duration_months",
+        ended_as=TEXT,
+        still_housed=BOOL,
+    ),
     key=("case_id",),
     indexes=(("association_id",),),
 )
@@ -45,7 +35,7 @@ reserved word in SQL); ``closed_on`` the day it was."""
 
 ALERTS = Table(
     "alerts",
-    {"case_id": TEXT, "raised_on": TEXT, "association_id": TEXT},
+    columns("case_id raised_on association_id"),
     key=("case_id", "raised_on"),
     indexes=(("association_id",),),
 )

@@ -20,6 +20,71 @@ BOOL = "bool"
 REAL = "real"
 JSON = "json"
 
+SHARED_COLUMNS: Mapping[str, str] = {
+    "account_id": TEXT,
+    "aid_granted_cents": INT,
+    "aid_requested_cents": INT,
+    "association_id": TEXT,
+    "body": TEXT,
+    "case_id": TEXT,
+    "city": TEXT,
+    "closed_on": TEXT,
+    "commission_session_on": TEXT,
+    "completed_on": TEXT,
+    "contact": TEXT,
+    "decided_on": TEXT,
+    "decision_notified_on": TEXT,
+    "duration_months": INT,
+    "email": TEXT,
+    "ends_on": TEXT,
+    "final_report_on": TEXT,
+    "findings": JSON,
+    "former_referents": JSON,
+    "granted": BOOL,
+    "household_id": TEXT,
+    "household_name": TEXT,
+    "household_still_housed": BOOL,
+    "key": TEXT,
+    "landlord_consent": BOOL,
+    "landlord_id": TEXT,
+    "measure_type": TEXT,
+    "members": INT,
+    "monthly_rent_cents": INT,
+    "name": TEXT,
+    "objectives": JSON,
+    "opened_on": TEXT,
+    "organisation_id": TEXT,
+    "postcode": TEXT,
+    "probation_months": INT,
+    "proposed_duration_months": INT,
+    "proposed_measure": TEXT,
+    "proposed_objectives": JSON,
+    "raised_on": TEXT,
+    "referent_id": TEXT,
+    "registered": BOOL,
+    "registered_on": TEXT,
+    "rent_arrears_cents": INT,
+    "starts_on": TEXT,
+    "status": TEXT,
+    "stop_reason": TEXT,
+    "stopped_on": TEXT,
+    "street": TEXT,
+    "subject": TEXT,
+    "submitted": BOOL,
+    "submitted_on": TEXT,
+    "suspensions": JSON,
+    "updated_at": TEXT,
+    "version": INT,
+}
+"""The columns several read models hold, each with its one type."""
+
+
+def columns(shared: str, **own: str) -> dict[str, str]:
+    """A table's columns: the ``shared`` ones, named in one string and typed as every read
+    model types them (``SHARED_COLUMNS``), then the table's ``own``, typed here."""
+    return {**{name: SHARED_COLUMNS[name] for name in shared.split()}, **own}
+
+
 Row = dict[str, Any]
 Key = tuple[Any, ...]
 

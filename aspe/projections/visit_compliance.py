@@ -15,30 +15,21 @@ from uuid import UUID
 from aspe.domain.case import Case
 from aspe.domain.values import MeasureType, VisitKind
 from aspe.projections.readmodel import ReadModel, handles, text
-from aspe.projections.tables import INT, TEXT, Row, Table
+from aspe.projections.tables import INT, TEXT, Row, Table, columns
 from aspe.projections.view import Changes, TableView
 
 WEEK = timedelta(days=7)
 
-PENDING = Table(
-    "pending",
-    {"case_id": TEXT, "association_id": TEXT, "measure_type": TEXT},
-    key=("case_id",),
-)
+PENDING = Table("pending", columns("case_id association_id measure_type"), key=("case_id",))
 """Cases whose measure has not started yet: what their measure row will need."""
 
 MEASURES = Table(
     "measures",
-    {
-        "case_id": TEXT,
-        "association_id": TEXT,
-        "measure_type": TEXT,
-        "required_visits": INT,
-        "required_home_visits": INT,
-        "starts_on": TEXT,
-        "ends_on": TEXT,
-        "closed_on": TEXT,
-    },
+    columns(
+        "case_id association_id measure_type starts_on ends_on closed_on",
+        required_visits=INT,
+        required_home_visits=INT,
+    ),
     key=("case_id",),
     indexes=(("association_id",),),
 )

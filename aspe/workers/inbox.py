@@ -23,7 +23,7 @@ from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.sqlite import SQLiteDatastore
 from eventsourcing.utils import Environment
 
-from aspe.projections.tables import INT, TEXT, PostgresDialect, Table
+from aspe.projections.tables import INT, TEXT, PostgresDialect, Table, columns
 from aspe.projections.view import PostgresTableView, SQLiteTableView, TableView
 from aspe.settings import Settings
 
@@ -54,15 +54,7 @@ DELIVERIES = Table(
 )
 INBOX = Table(
     "inbox",
-    {
-        "id": TEXT,
-        "account_id": TEXT,
-        "subject": TEXT,
-        "body": TEXT,
-        "case_id": TEXT,
-        "created_at": TEXT,
-        "read_at": TEXT,
-    },
+    columns("account_id subject body case_id", id=TEXT, created_at=TEXT, read_at=TEXT),
     key=("id",),
     indexes=(("account_id", "created_at"),),
 )
