@@ -394,6 +394,22 @@ SIGNATURE_DATE = Field("date", "Date de la signature", "date", api="signedOn")
 C = CaseCommand
 
 
+def _own_signature(name: str, party: str, intro: str) -> Action:
+    """The face of the CEOP signature for a party that signs its own part (``party``, also
+    the role it is shown to)."""
+    return Action(
+        name,
+        "Signer le CEOP",
+        _mutation("recordCeopSignature", signatory="Signatory!", signedOn="Date!"),
+        (SIGNATURE_DATE,),
+        lambda values, case: {"signatory": party, "signedOn": values["date"]},
+        C.RECORD_CEOP_SIGNATURE,
+        submit="Signer",
+        intro=intro,
+        audience=frozenset({party}),
+    )
+
+
 ACTIONS: tuple[Action, ...] = (
     # ------------------------------------------------------- association
     Action(
@@ -898,29 +914,16 @@ ACTIONS: tuple[Action, ...] = (
         C.REPORT_RENT_PAYMENT,
         submit="Déclarer",
     ),
-    # --------------------------------------------------------- household
-    Action(
+    # ------------------------------------------ a party signs its own CEOP part
+    _own_signature(
         "signature_menage",
-        "Signer le CEOP",
-        _mutation("recordCeopSignature", signatory="Signatory!", signedOn="Date!"),
-        (SIGNATURE_DATE,),
-        lambda values, case: {"signatory": "HOUSEHOLD", "signedOn": values["date"]},
-        C.RECORD_CEOP_SIGNATURE,
-        submit="Signer",
-        intro="En signant, vous acceptez les objectifs et engagements du contrat.",
-        audience=frozenset({"HOUSEHOLD"}),
+        "HOUSEHOLD",
+        "En signant, vous acceptez les objectifs et engagements du contrat.",
     ),
-    # ----------------------------------------------- landlord's part of the CEOP
-    Action(
+    _own_signature(
         "signature_bailleur",
-        "Signer le CEOP",
-        _mutation("recordCeopSignature", signatory="Signatory!", signedOn="Date!"),
-        (SIGNATURE_DATE,),
-        lambda values, case: {"signatory": "LANDLORD", "signedOn": values["date"]},
-        C.RECORD_CEOP_SIGNATURE,
-        submit="Signer",
-        intro="Le contrat comporte des engagements du bailleur : votre signature est requise.",
-        audience=frozenset({"LANDLORD"}),
+        "LANDLORD",
+        "Le contrat comporte des engagements du bailleur : votre signature est requise.",
     ),
     # ------------------------------------------------ commission, at the term
     Action(
@@ -931,8 +934,7 @@ ACTIONS: tuple[Action, ...] = (
         lambda values, case: {},
         C.COMPLETE_MEASURE,
         submit="Clore la mesure",
-        intro="La plateforme clôt chaque mesure le jour de son terme ; vous pouvez la clore "
-        "vous-même si ce n'est pas encore fait.",
+        intro="La mesure a atteint son terme et n'est pas encore close.",
     ),
 )
 BY_NAME: dict[str, Action] = {action.name: action for action in ACTIONS}
