@@ -12,14 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 from aspe import french
 from aspe.application.service import NOT_FOUND_MESSAGES, AspeApplication
 from aspe.domain.actors import Role
-from aspe.domain.audited import AuditedAggregate
-from aspe.domain.case import Case, household_took_part
+from aspe.domain.case import Case
 from aspe.domain.catalogue import ACTIONS
 from aspe.domain.errors import NotFound
 from aspe.domain.household import Household
@@ -41,7 +40,7 @@ STOP_LABELS = labels.STOP_REASONS
 PROGRESS_LABELS = labels.PROGRESS
 CONSENT_LABELS = labels.CONSENT_SCOPES
 SYSTEM_NAME = "Plateforme ASPE"
-CASE_OPENED: type = Case.Opened  # type: ignore[attr-defined]  # made by eventsourcing's @event
+CASE_OPENED: type = Case.Opened
 UNKNOWN_NAME = "Compte inconnu"
 
 
@@ -58,7 +57,7 @@ class HistoryLine:
 
 def case_history(app: AspeApplication, case_id: UUID) -> list[HistoryLine]:
     """Every event of the case in order; ``NotFound`` when ``case_id`` is not a case."""
-    events = cast(list[AuditedAggregate.Event], list(app.repository.event_store.get(case_id)))
+    events = app.stored_events(case_id)
     if not events or not isinstance(events[0], CASE_OPENED):
         raise NotFound(NOT_FOUND_MESSAGES[Case])
     reading = _CaseReading(_ActorNames(app), app.rules.zone)
@@ -292,7 +291,7 @@ def _visit_missed(event: Any, reading: _CaseReading) -> str:
 
 def _contact_recorded(event: Any, reading: _CaseReading) -> str:
     origin = "du ménage" if event.initiated_by_household else "du référent"
-    answer = "" if household_took_part(event) else ", sans réponse du ménage"
+    answer = "" if event.household_took_part else ", sans réponse du ménage"
     return (
         f"Contact ({CHANNEL_LABELS[event.channel]}) le {french.day(event.occurred_on)}, "
         f"à l'initiative {origin}{answer}{_themes(event.themes)}"

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from itertools import takewhile
 from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID
 
@@ -320,18 +321,25 @@ class AspeApplication(Application[UUID]):
     def get_case(self, case_id: UUID, version: int | None = None) -> Case:
         return self.load(Case, case_id, version)
 
+    def stored_events(
+        self, aggregate_id: UUID, until: datetime | None = None
+    ) -> list[AuditedAggregate.Event]:
+        """The events of one aggregate as stored, oldest first; with ``until`` (naive:
+        UTC), only those stored up to that instant."""
+        events = cast(Iterable[AuditedAggregate.Event], self.events.get(aggregate_id))
+        if until is None:
+            return list(events)
+        until = until if until.tzinfo else until.replace(tzinfo=UTC)
+        return list(takewhile(lambda event: event.timestamp <= until, events))
+
     def case_as_of(self, case_id: UUID, instant: datetime) -> Case:
         """The case as it stood at ``instant``: its events stored up to then, replayed.
 
         Raises ``NotFound`` if the case did not exist yet. A naive ``instant`` is UTC.
         """
         instant = instant if instant.tzinfo else instant.replace(tzinfo=UTC)
-        version = None
-        events = cast(Iterable[AuditedAggregate.Event], self.events.get(case_id))
-        for event in events:
-            if event.timestamp > instant:
-                break
-            version = event.originator_version
+        events = self.stored_events(case_id, until=instant)
+        version = events[-1].originator_version if events else None
         if version is None:
             self.get_case(case_id)  # NotFound if there is no such case at all
             then = french.moment(instant, self.rules.zone)

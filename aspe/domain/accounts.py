@@ -89,7 +89,11 @@ class EmailClaim(AuditedAggregate):
     def claim(cls, email: str, account_id: UUID, role: Role) -> EmailClaim:
         return cls(cls.id_for(email), account_id, role)
 
-    @event("Claimed")
+    class Claimed(AuditedAggregate.Created):
+        account_id: UUID
+        role: Role
+
+    @event(Claimed)
     def __init__(  # the library passes the aggregate id as ``id``
         self,
         id: UUID,
@@ -106,7 +110,10 @@ class EmailClaim(AuditedAggregate):
     def release(self) -> None:
         self._release()
 
-    @event("Released")
+    class Released(AuditedAggregate.Event):
+        pass
+
+    @event(Released)
     def _release(self) -> None:
         self.account_id = None
 
@@ -115,7 +122,11 @@ class EmailClaim(AuditedAggregate):
             raise InvalidInput("Cette adresse est encore celle d'un compte.")
         self._claim_again(account_id, role)
 
-    @event("ClaimedAgain")
+    class ClaimedAgain(AuditedAggregate.Event):
+        account_id: UUID
+        role: Role
+
+    @event(ClaimedAgain)
     def _claim_again(self, account_id: UUID, role: Role) -> None:
         self.account_id = account_id
         self.role = role

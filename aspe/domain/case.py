@@ -11,10 +11,10 @@ free-text notes, health items) travels in event attributes of its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import event
@@ -116,6 +116,29 @@ def _document_filename(filename: str) -> str:
     return name
 
 
+class CeopVersionWritten(AuditedAggregate.Event):
+    """A version of the CEOP written (drafted or amended), with no signature yet. The two
+    events differ by name only: what a version holds, and what it does to the case, is
+    said once, here."""
+
+    version: int
+    objectives: list[Objective]
+    health_objectives: list[Objective]
+    steps: list[Step]
+    commitments: list[Commitment]
+    required_signatories: list[Signatory]
+    drafted_on: date
+
+    def apply(self, case: Case) -> None:
+        case.ceop_version = self.version
+        case.ceop_objectives = [*self.objectives, *self.health_objectives]
+        case.ceop_steps = list(self.steps)
+        case.ceop_commitments = list(self.commitments)
+        case.ceop_required = list(self.required_signatories)
+        case.ceop_signatures = {}
+        case.ceop_drafted_on = self.drafted_on
+
+
 class Case(AuditedAggregate):
     document_hashes: Sequence[str] = ()
     """The SHA-256 of each document joined to the case (a class default: cases stored
@@ -144,7 +167,14 @@ class Case(AuditedAggregate):
         household.claim_for_case(case.id)
         return case
 
-    @event("Opened")
+    class Opened(AuditedAggregate.Created):
+        household_id: UUID
+        association_id: UUID
+        landlord_id: UUID
+        referent_id: UUID
+        opened_on: date
+
+    @event(Opened)
     def __init__(
         self,
         household_id: UUID,
@@ -232,7 +262,12 @@ class Case(AuditedAggregate):
         until = date.fromordinal(today.toordinal() + rules.previous_referent_access_days)
         self._assign_referent(referent.id, self.referent_id, until)
 
-    @event("ReferentAssigned")
+    class ReferentAssigned(AuditedAggregate.Event):
+        referent_id: UUID
+        previous_referent_id: UUID
+        previous_access_until: date
+
+    @event(ReferentAssigned)
     def _assign_referent(
         self, referent_id: UUID, previous_referent_id: UUID, previous_access_until: date
     ) -> None:
@@ -260,7 +295,14 @@ class Case(AuditedAggregate):
             health_objectives=health_objectives,
         )
 
-    @event("DiagnosticRecorded")
+    class DiagnosticRecorded(AuditedAggregate.Event):
+        recorded_on: date
+        findings: list[Finding]
+        objectives: list[Objective]
+        health_findings: list[Finding]
+        health_objectives: list[Objective]
+
+    @event(DiagnosticRecorded)
     def _record_diagnostic(
         self,
         recorded_on: date,
@@ -280,7 +322,11 @@ class Case(AuditedAggregate):
             raise AlreadyDone("Ce consentement est déjà enregistré.")
         self._record_consent(scope, current_context().today())
 
-    @event("ConsentRecorded")
+    class ConsentRecorded(AuditedAggregate.Event):
+        scope: ConsentScope
+        given_on: date
+
+    @event(ConsentRecorded)
     def _record_consent(self, scope: ConsentScope, given_on: date) -> None:
         self.consents.append(scope)
 
@@ -290,7 +336,11 @@ class Case(AuditedAggregate):
             raise AlreadyDone("Ce consentement n'est pas enregistré.")
         self._withdraw_consent(scope, current_context().today())
 
-    @event("ConsentWithdrawn")
+    class ConsentWithdrawn(AuditedAggregate.Event):
+        scope: ConsentScope
+        withdrawn_on: date
+
+    @event(ConsentWithdrawn)
     def _withdraw_consent(self, scope: ConsentScope, withdrawn_on: date) -> None:
         self.consents.remove(scope)
 
@@ -336,7 +386,13 @@ class Case(AuditedAggregate):
             aid_request.monthly_rent, "du loyer", "aid_request.monthly_rent", positive=True
         )
 
-    @event("RequestSubmitted")
+    class RequestSubmitted(AuditedAggregate.Event):
+        aid_request: AidRequest
+        proposed_measure: MeasureType
+        proposed_duration_months: int
+        submitted_on: date
+
+    @event(RequestSubmitted)
     def _submit_request(
         self,
         aid_request: AidRequest,
@@ -359,7 +415,11 @@ class Case(AuditedAggregate):
             )
         self._register_request(commission_session_on, current_context().today())
 
-    @event("RequestRegistered")
+    class RequestRegistered(AuditedAggregate.Event):
+        commission_session_on: date
+        registered_on: date
+
+    @event(RequestRegistered)
     def _register_request(self, commission_session_on: date, registered_on: date) -> None:
         self.commission_session_on = commission_session_on
         self.status = Status.REGISTERED
@@ -370,7 +430,11 @@ class Case(AuditedAggregate):
             require_text(reason, "motif", field="reason"), current_context().today()
         )
 
-    @event("RequestAdjourned")
+    class RequestAdjourned(AuditedAggregate.Event):
+        reason: str
+        adjourned_on: date
+
+    @event(RequestAdjourned)
     def _adjourn_request(self, reason: str, adjourned_on: date) -> None:
         self.status = Status.ADJOURNED
 
@@ -381,7 +445,11 @@ class Case(AuditedAggregate):
         )
         household.release_case(self.id)
 
-    @event("RequestRejected")
+    class RequestRejected(AuditedAggregate.Event):
+        reason: str
+        rejected_on: date
+
+    @event(RequestRejected)
     def _reject_request(self, reason: str, rejected_on: date) -> None:
         self.decided_on = rejected_on
         self.status = Status.REJECTED
@@ -421,7 +489,15 @@ class Case(AuditedAggregate):
         if duration_months < probation_months:
             raise DurationShorterThanProbation()
 
-    @event("MeasureGranted")
+    class MeasureGranted(AuditedAggregate.Event):
+        proposed_measure: MeasureType
+        measure_type: MeasureType
+        duration_months: int
+        probation_months: int
+        aid_granted: Decimal
+        decided_on: date
+
+    @event(MeasureGranted)
     def _grant_measure(
         self,
         proposed_measure: MeasureType,
@@ -443,7 +519,10 @@ class Case(AuditedAggregate):
         self._guard(C.NOTIFY_DECISION)
         self._notify_decision(current_context().today())
 
-    @event("DecisionNotified")
+    class DecisionNotified(AuditedAggregate.Event):
+        notified_on: date
+
+    @event(DecisionNotified)
     def _notify_decision(self, notified_on: date) -> None:
         self.decision_notified_on = notified_on
 
@@ -456,7 +535,7 @@ class Case(AuditedAggregate):
     ) -> None:
         """The first CEOP (or a redraft before it is signed): the measure is not active yet."""
         self._guard(C.DRAFT_CEOP)
-        self._trigger_ceop_version(self._draft_ceop, objectives, steps, commitments)
+        self._trigger_ceop_version(self.CeopDrafted, objectives, steps, commitments)
 
     def amend_ceop(
         self,
@@ -466,11 +545,11 @@ class Case(AuditedAggregate):
     ) -> None:
         """A new version of a signed CEOP, with its own signatures; the measure's dates stay."""
         self._guard(C.AMEND_CEOP)
-        self._trigger_ceop_version(self._amend_ceop, objectives, steps, commitments)
+        self._trigger_ceop_version(self.CeopAmended, objectives, steps, commitments)
 
     def _trigger_ceop_version(
         self,
-        trigger: Callable[..., Any],
+        event_class: type[CeopVersionWritten],
         objectives: Sequence[Objective],
         steps: Sequence[Step],
         commitments: Sequence[Commitment],
@@ -489,7 +568,8 @@ class Case(AuditedAggregate):
         if Party.LANDLORD in parties:
             required.append(Signatory.LANDLORD)
         general, health = _split_health(objectives)
-        trigger(
+        self.trigger_event(
+            event_class,
             version=self.ceop_version + 1,
             objectives=general,
             health_objectives=health,
@@ -499,52 +579,11 @@ class Case(AuditedAggregate):
             drafted_on=current_context().today(),
         )
 
-    @event("CeopDrafted")
-    def _draft_ceop(
-        self,
-        version: int,
-        objectives: list[Objective],
-        health_objectives: list[Objective],
-        steps: list[Step],
-        commitments: list[Commitment],
-        required_signatories: list[Signatory],
-        drafted_on: date,
-    ) -> None:
-        self._apply_ceop_version(
-            version, [*objectives, *health_objectives], steps, commitments, required_signatories
-        )
-        self.ceop_drafted_on = drafted_on
+    class CeopDrafted(CeopVersionWritten):
+        """The first version of the CEOP, or a redraft before it is signed."""
 
-    @event("CeopAmended")
-    def _amend_ceop(
-        self,
-        version: int,
-        objectives: list[Objective],
-        health_objectives: list[Objective],
-        steps: list[Step],
-        commitments: list[Commitment],
-        required_signatories: list[Signatory],
-        drafted_on: date,
-    ) -> None:
-        self._apply_ceop_version(
-            version, [*objectives, *health_objectives], steps, commitments, required_signatories
-        )
-        self.ceop_drafted_on = drafted_on
-
-    def _apply_ceop_version(
-        self,
-        version: int,
-        objectives: list[Objective],
-        steps: list[Step],
-        commitments: list[Commitment],
-        required: list[Signatory],
-    ) -> None:
-        self.ceop_version = version
-        self.ceop_objectives = list(objectives)
-        self.ceop_steps = list(steps)
-        self.ceop_commitments = list(commitments)
-        self.ceop_required = list(required)
-        self.ceop_signatures = {}
+    class CeopAmended(CeopVersionWritten):
+        """A new version of a signed CEOP, to be signed again."""
 
     @property
     def ceop_awaiting_signatures(self) -> bool:
@@ -572,7 +611,12 @@ class Case(AuditedAggregate):
         if all(s.value in self.ceop_signatures for s in self.ceop_required):
             self._sign_ceop_version()
 
-    @event("CeopSignatureRecorded")
+    class CeopSignatureRecorded(AuditedAggregate.Event):
+        version: int
+        signatory: Signatory
+        signed_on: date
+
+    @event(CeopSignatureRecorded)
     def _record_ceop_signature(self, version: int, signatory: Signatory, signed_on: date) -> None:
         self.ceop_signatures[signatory.value] = signed_on
 
@@ -583,7 +627,13 @@ class Case(AuditedAggregate):
         ends_on = self.ends_on or add_months(starts_on, self.duration_months)
         self._ceop_signed(self.ceop_version, signed_on, starts_on, ends_on)
 
-    @event("CeopSigned")
+    class CeopSigned(AuditedAggregate.Event):
+        version: int
+        signed_on: date
+        starts_on: date
+        ends_on: date
+
+    @event(CeopSigned)
     def _ceop_signed(self, version: int, signed_on: date, starts_on: date, ends_on: date) -> None:
         self.ceop_signed_version = version
         self.starts_on = starts_on
@@ -595,7 +645,11 @@ class Case(AuditedAggregate):
         self._guard(C.TRANSMIT_CEOP)
         self._transmit_ceop(self.ceop_signed_version, current_context().today())
 
-    @event("CeopTransmitted")
+    class CeopTransmitted(AuditedAggregate.Event):
+        version: int
+        transmitted_on: date
+
+    @event(CeopTransmitted)
     def _transmit_ceop(self, version: int, transmitted_on: date) -> None:
         self.ceop_transmitted_version = version
 
@@ -609,7 +663,13 @@ class Case(AuditedAggregate):
             objective_id, progress, current_context().today(), note.strip()
         )
 
-    @event("ObjectiveProgressRecorded")
+    class ObjectiveProgressRecorded(AuditedAggregate.Event):
+        objective_id: str
+        progress: ObjectiveProgress
+        recorded_on: date
+        note: str
+
+    @event(ObjectiveProgressRecorded)
     def _record_objective_progress(
         self, objective_id: str, progress: ObjectiveProgress, recorded_on: date, note: str
     ) -> None:
@@ -635,7 +695,12 @@ class Case(AuditedAggregate):
         self._schedule_visit(visit_id, planned_utc, kind)
         return visit_id
 
-    @event("VisitScheduled")
+    class VisitScheduled(AuditedAggregate.Event):
+        visit_id: str
+        planned_at: datetime
+        kind: VisitKind
+
+    @event(VisitScheduled)
     def _schedule_visit(self, visit_id: str, planned_at: datetime, kind: VisitKind) -> None:
         self.scheduled_visits[visit_id] = planned_at
 
@@ -663,7 +728,15 @@ class Case(AuditedAggregate):
         if day < self.starts_on:
             raise InvalidInput("La date précède le début de la mesure.", field="occurred_on")
 
-    @event("VisitRecorded")
+    class VisitRecorded(AuditedAggregate.Event):
+        visit_id: str
+        occurred_on: date
+        kind: VisitKind
+        themes: list[Theme]
+        household_present: bool
+        note: str
+
+    @event(VisitRecorded)
     def _record_visit(
         self,
         visit_id: str,
@@ -688,7 +761,11 @@ class Case(AuditedAggregate):
             raise InvalidInput("Ce rendez-vous n'est pas programmé.", field="visit_id")
         self._record_missed_visit(visit_id, reason.strip())
 
-    @event("VisitMissed")
+    class VisitMissed(AuditedAggregate.Event):
+        visit_id: str
+        reason: str
+
+    @event(VisitMissed)
     def _record_missed_visit(self, visit_id: str, reason: str) -> None:
         self.scheduled_visits.pop(visit_id, None)
 
@@ -716,7 +793,15 @@ class Case(AuditedAggregate):
             occurred_on, channel, initiated_by_household, list(themes), note, household_took_part
         )
 
-    @event("ContactRecorded")
+    class ContactRecorded(AuditedAggregate.Event):
+        occurred_on: date
+        channel: ContactChannel
+        initiated_by_household: bool
+        themes: list[Theme]
+        note: str
+        household_took_part: bool = True
+
+    @event(ContactRecorded)
     def _record_contact(
         self,
         occurred_on: date,
@@ -757,7 +842,12 @@ class Case(AuditedAggregate):
         current_context().bounds.check_suspension(starts_on, ends_on)
         self._suspend_alert_clock(Period(starts_on, ends_on), reason, details.strip())
 
-    @event("AlertClockSuspended")
+    class AlertClockSuspended(AuditedAggregate.Event):
+        period: Period
+        reason: SuspensionReason
+        details: str
+
+    @event(AlertClockSuspended)
     def _suspend_alert_clock(self, period: Period, reason: SuspensionReason, details: str) -> None:
         self.suspensions.append(period)
 
@@ -773,7 +863,12 @@ class Case(AuditedAggregate):
         assert anchor is not None  # is_alert_due requires it
         self._raise_alert(anchor, self.silent_days(as_of), as_of)
 
-    @event("NonCollaborationAlertRaised")
+    class NonCollaborationAlertRaised(AuditedAggregate.Event):
+        silent_since: date
+        silent_days: int
+        raised_on: date
+
+    @event(NonCollaborationAlertRaised)
     def _raise_alert(self, silent_since: date, silent_days: int, raised_on: date) -> None:
         self.alerted_silences.append(silent_since)
 
@@ -799,7 +894,14 @@ class Case(AuditedAggregate):
             outcome,
         )
 
-    @event("ConcertationHeld")
+    class ConcertationHeld(AuditedAggregate.Event):
+        concertation_id: str
+        held_on: date
+        subject: str
+        participants: list[Participant]
+        outcome: str
+
+    @event(ConcertationHeld)
     def _hold_concertation(
         self,
         concertation_id: str,
@@ -824,7 +926,11 @@ class Case(AuditedAggregate):
             )
         self._issue_commission_invitation(session_on, invitee_id)
 
-    @event("CommissionInvitationIssued")
+    class CommissionInvitationIssued(AuditedAggregate.Event):
+        session_on: date
+        invitee_id: UUID
+
+    @event(CommissionInvitationIssued)
     def _issue_commission_invitation(self, session_on: date, invitee_id: UUID) -> None:
         pass
 
@@ -841,7 +947,13 @@ class Case(AuditedAggregate):
         )
         return debt_id
 
-    @event("DebtRecorded")
+    class DebtRecorded(AuditedAggregate.Event):
+        debt_id: str
+        creditor: str
+        amount: Decimal
+        creditor_is_landlord: bool
+
+    @event(DebtRecorded)
     def _record_debt(
         self, debt_id: str, creditor: str, amount: Decimal, creditor_is_landlord: bool
     ) -> None:
@@ -858,7 +970,13 @@ class Case(AuditedAggregate):
             raise InvalidInput("Un plan d'apurement compte au moins une échéance.", field="months")
         self._agree_repayment_plan(debt_id, monthly_amount, first_due_on, months)
 
-    @event("RepaymentPlanAgreed")
+    class RepaymentPlanAgreed(AuditedAggregate.Event):
+        debt_id: str
+        monthly_amount: Decimal
+        first_due_on: date
+        months: int
+
+    @event(RepaymentPlanAgreed)
     def _agree_repayment_plan(
         self, debt_id: str, monthly_amount: Decimal, first_due_on: date, months: int
     ) -> None:
@@ -872,7 +990,12 @@ class Case(AuditedAggregate):
         require_not_future(month.replace(day=1), "du mois", field="month")
         self._report_rent_payment(month.replace(day=1), amount_due, amount_paid)
 
-    @event("RentPaymentReported")
+    class RentPaymentReported(AuditedAggregate.Event):
+        month: date
+        amount_due: Decimal
+        amount_paid: Decimal
+
+    @event(RentPaymentReported)
     def _report_rent_payment(self, month: date, amount_due: Decimal, amount_paid: Decimal) -> None:
         pass
 
@@ -903,7 +1026,16 @@ class Case(AuditedAggregate):
         )
         return document_id
 
-    @event("DocumentAttached")
+    class DocumentAttached(AuditedAggregate.Event):
+        document_id: str
+        kind: DocumentKind
+        filename: str
+        media_type: str
+        size: int
+        sha256: str
+        attached_on: date
+
+    @event(DocumentAttached)
     def _attach_document(
         self,
         document_id: str,
@@ -945,7 +1077,14 @@ class Case(AuditedAggregate):
         assert self.duration_months is not None  # likewise
         return starts_on, self.ends_on or add_months(starts_on, self.duration_months)
 
-    @event("CombinationConflictRaised")
+    class CombinationConflictRaised(AuditedAggregate.Event):
+        conflict_id: str
+        kind: AccompanimentKind
+        starts_on: date
+        ends_on: date | None
+        raised_on: date
+
+    @event(CombinationConflictRaised)
     def _raise_combination_conflict(
         self,
         conflict_id: str,
@@ -963,7 +1102,11 @@ class Case(AuditedAggregate):
         reasons = require_text(decision, "motif de la décision", field="decision")
         self._settle_combination_conflict(reasons, current_context().today())
 
-    @event("CombinationConflictSettled")
+    class CombinationConflictSettled(AuditedAggregate.Event):
+        decision: str
+        settled_on: date
+
+    @event(CombinationConflictSettled)
     def _settle_combination_conflict(self, decision: str, settled_on: date) -> None:
         self.open_combination_conflicts = 0
 
@@ -985,7 +1128,12 @@ class Case(AuditedAggregate):
             require_text(reason, "motif", field="reason"),
         )
 
-    @event("MeasureExtended")
+    class MeasureExtended(AuditedAggregate.Event):
+        additional_months: int
+        ends_on: date
+        reason: str
+
+    @event(MeasureExtended)
     def _extend_measure(self, additional_months: int, ends_on: date, reason: str) -> None:
         assert self.duration_months is not None
         self.duration_months += additional_months
@@ -997,7 +1145,12 @@ class Case(AuditedAggregate):
         self._stop_measure(reason, details.strip(), current_context().today())
         household.release_case(self.id)
 
-    @event("MeasureStopped")
+    class MeasureStopped(AuditedAggregate.Event):
+        reason: StopReason
+        details: str
+        stopped_on: date
+
+    @event(MeasureStopped)
     def _stop_measure(self, reason: StopReason, details: str, stopped_on: date) -> None:
         self.stop_reason = reason
         self.stopped_on = stopped_on
@@ -1009,7 +1162,10 @@ class Case(AuditedAggregate):
         self._complete_measure(self.ends_on)
         household.release_case(self.id)
 
-    @event("MeasureCompleted")
+    class MeasureCompleted(AuditedAggregate.Event):
+        completed_on: date
+
+    @event(MeasureCompleted)
     def _complete_measure(self, completed_on: date) -> None:
         self.completed_on = completed_on
         self.status = Status.COMPLETED
@@ -1022,7 +1178,12 @@ class Case(AuditedAggregate):
             current_context().today(),
         )
 
-    @event("FinalReportSubmitted")
+    class FinalReportSubmitted(AuditedAggregate.Event):
+        household_still_housed: bool
+        summary: str
+        submitted_on: date
+
+    @event(FinalReportSubmitted)
     def _submit_final_report(
         self, household_still_housed: bool, summary: str, submitted_on: date
     ) -> None:
@@ -1040,19 +1201,16 @@ def _check_referent(referent: Staff, association_id: UUID | None) -> None:
         raise NotQualified()
 
 
-STATUS_AFTER: dict[type[Case.Event], Status] = {
-    getattr(Case, name): status  # the library makes these classes: mypy cannot see them
-    for name, status in (
-        ("Opened", Status.DIAGNOSTIC),
-        ("RequestSubmitted", Status.SUBMITTED),
-        ("RequestRegistered", Status.REGISTERED),
-        ("RequestAdjourned", Status.ADJOURNED),
-        ("RequestRejected", Status.REJECTED),
-        ("MeasureGranted", Status.GRANTED),
-        ("CeopSigned", Status.ACTIVE),
-        ("MeasureStopped", Status.STOPPED),
-        ("MeasureCompleted", Status.COMPLETED),
-    )
+STATUS_AFTER: dict[type[AuditedAggregate.Event], Status] = {
+    Case.Opened: Status.DIAGNOSTIC,
+    Case.RequestSubmitted: Status.SUBMITTED,
+    Case.RequestRegistered: Status.REGISTERED,
+    Case.RequestAdjourned: Status.ADJOURNED,
+    Case.RequestRejected: Status.REJECTED,
+    Case.MeasureGranted: Status.GRANTED,
+    Case.CeopSigned: Status.ACTIVE,
+    Case.MeasureStopped: Status.STOPPED,
+    Case.MeasureCompleted: Status.COMPLETED,
 }
 """The events that move a case along the status machine, and where each leaves it.
 
@@ -1060,24 +1218,14 @@ Read models derive a case's status from this table rather than a copy of their o
 replays the demo and checks it against the aggregate."""
 
 
-def household_took_part(contact: Any) -> bool:
-    """Whether the household took part in a recorded contact; a contact stored before the
-    record said so counts as one it took part in (it ended the silence then)."""
-    return bool(getattr(contact, "household_took_part", True))
-
-
 def day_heard_from_household(event: object) -> date | None:
     """R7: the day of a meeting with the household (a visit it attended) or of a contact
     it took part in, if ``event`` is one; ``None`` otherwise. Silence is counted from such
-    days, by the aggregate and by the read models that watch it."""
-    if (isinstance(event, _CONTACT_RECORDED) and household_took_part(event)) or (
-        isinstance(event, _VISIT_RECORDED) and event.household_present
+    days, by the aggregate and by the read models that watch it. (A contact stored before
+    the record said whether the household took part reads as one it took part in: it
+    ended the silence then.)"""
+    if (isinstance(event, Case.ContactRecorded) and event.household_took_part) or (
+        isinstance(event, Case.VisitRecorded) and event.household_present
     ):
-        day: date = event.occurred_on
-        return day
+        return event.occurred_on
     return None
-
-
-# The library makes these classes at run time; mypy sees them through getattr only.
-_CONTACT_RECORDED: Any = getattr(Case, "ContactRecorded")  # noqa: B009
-_VISIT_RECORDED: Any = getattr(Case, "VisitRecorded")  # noqa: B009

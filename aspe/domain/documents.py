@@ -35,7 +35,10 @@ class DocumentContent(AuditedAggregate):
     def first_attached(cls, sha256: str, kind: DocumentKind) -> DocumentContent:
         return cls(cls.id_for(sha256), kind)
 
-    @event("KindFixed")
+    class KindFixed(AuditedAggregate.Created):
+        kind: DocumentKind
+
+    @event(KindFixed)
     def __init__(  # the library passes the aggregate id as ``id``
         self,
         id: UUID,

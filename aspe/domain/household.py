@@ -59,7 +59,15 @@ class Household(AuditedAggregate):
             members=members,
         )
 
-    @event("Registered")
+    class Registered(AuditedAggregate.Created):
+        landlord_id: UUID
+        registered_by: UUID | None
+        address: Address
+        name: str
+        contact: str
+        members: int
+
+    @event(Registered)
     def __init__(
         self,
         landlord_id: UUID,
@@ -92,7 +100,12 @@ class Household(AuditedAggregate):
             raise InvalidInput("La fin de l'accompagnement précède son début.")
         self._record_accompaniment(kind, starts_on, ends_on)
 
-    @event("AccompanimentRecorded")
+    class AccompanimentRecorded(AuditedAggregate.Event):
+        kind: AccompanimentKind
+        starts_on: date
+        ends_on: date | None
+
+    @event(AccompanimentRecorded)
     def _record_accompaniment(
         self, kind: AccompanimentKind, starts_on: date, ends_on: date | None
     ) -> None:
@@ -134,7 +147,10 @@ class Household(AuditedAggregate):
             raise CombinationForbidden("Le ménage fait déjà l'objet d'une mesure ASPE en cours.")
         self._claim(case_id)
 
-    @event("AspeCaseOpened")
+    class AspeCaseOpened(AuditedAggregate.Event):
+        case_id: UUID
+
+    @event(AspeCaseOpened)
     def _claim(self, case_id: UUID) -> None:
         self.open_case_id = case_id
 
@@ -142,7 +158,10 @@ class Household(AuditedAggregate):
         if self.open_case_id == case_id:
             self._release(case_id)
 
-    @event("AspeCaseClosed")
+    class AspeCaseClosed(AuditedAggregate.Event):
+        case_id: UUID
+
+    @event(AspeCaseClosed)
     def _release(self, case_id: UUID) -> None:
         self.open_case_id = None
 
@@ -165,7 +184,11 @@ class Household(AuditedAggregate):
             )
         self._open_account(normalise_email(email), password_hash)
 
-    @event("AccountOpened")
+    class AccountOpened(AuditedAggregate.Event):
+        email: str
+        password_hash: str
+
+    @event(AccountOpened)
     def _open_account(self, email: str, password_hash: str) -> None:
         self.account_email = email
         self.password_hash = password_hash
@@ -182,7 +205,12 @@ class Household(AuditedAggregate):
         self.require_account()
         self._replace_credentials(normalise_email(email), password_hash, self.account_email)
 
-    @event("CredentialsReplaced")
+    class CredentialsReplaced(AuditedAggregate.Event):
+        email: str
+        password_hash: str
+        previous_email: str | None
+
+    @event(CredentialsReplaced)
     def _replace_credentials(
         self, email: str, password_hash: str, previous_email: str | None
     ) -> None:
@@ -209,7 +237,10 @@ class Household(AuditedAggregate):
         require_active(self.active)
         self._deactivate_account()
 
-    @event("AccountDeactivated")
+    class AccountDeactivated(AuditedAggregate.Event):
+        pass
+
+    @event(AccountDeactivated)
     def _deactivate_account(self) -> None:
         self.active = False
         self.credentials_version += 1
@@ -220,7 +251,10 @@ class Household(AuditedAggregate):
         require_inactive(self.active)
         self._reactivate_account()
 
-    @event("AccountReactivated")
+    class AccountReactivated(AuditedAggregate.Event):
+        pass
+
+    @event(AccountReactivated)
     def _reactivate_account(self) -> None:
         self.active = True
         self.credentials_version += 1
@@ -231,7 +265,10 @@ class Household(AuditedAggregate):
         require_current_password(current_matches, self.password_hash)
         self._change_password(password_hash)
 
-    @event("PasswordChanged")
+    class PasswordChanged(AuditedAggregate.Event):
+        password_hash: str
+
+    @event(PasswordChanged)
     def _change_password(self, password_hash: str) -> None:
         self.password_hash = password_hash
         self.credentials_version += 1
@@ -241,6 +278,9 @@ class Household(AuditedAggregate):
         require_self(self.id)
         self._sign_out()
 
-    @event("SignedOut")
+    class SignedOut(AuditedAggregate.Event):
+        pass
+
+    @event(SignedOut)
     def _sign_out(self) -> None:
         self.credentials_version += 1

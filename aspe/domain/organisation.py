@@ -26,7 +26,12 @@ class Organisation(AuditedAggregate):
             )
         return cls(require_text(name, "nom"), kind, landlord_category)
 
-    @event("Registered")
+    class Registered(AuditedAggregate.Created):
+        name: str
+        kind: OrganisationKind
+        landlord_category: LandlordCategory | None
+
+    @event(Registered)
     def __init__(
         self,
         name: str,

@@ -55,7 +55,15 @@ class Staff(AuditedAggregate):
             diploma,
         )
 
-    @event("Registered")
+    class Registered(AuditedAggregate.Created):
+        organisation_id: UUID
+        role: Role
+        full_name: str
+        email: str
+        password_hash: str
+        diploma: Diploma
+
+    @event(Registered)
     def __init__(
         self,
         organisation_id: UUID,
@@ -88,7 +96,10 @@ class Staff(AuditedAggregate):
             raise NotFound(STAFF_NOT_FOUND)
         self._record_qualification(diploma)
 
-    @event("QualificationRecorded")
+    class QualificationRecorded(AuditedAggregate.Event):
+        diploma: Diploma
+
+    @event(QualificationRecorded)
     def _record_qualification(self, diploma: Diploma) -> None:
         self.diploma = diploma
 
@@ -107,7 +118,10 @@ class Staff(AuditedAggregate):
         require_active(self.active)
         self._deactivate()
 
-    @event("AccountDeactivated")
+    class AccountDeactivated(AuditedAggregate.Event):
+        pass
+
+    @event(AccountDeactivated)
     def _deactivate(self) -> None:
         self.active = False
         self.credentials_version += 1
@@ -117,7 +131,10 @@ class Staff(AuditedAggregate):
         require_inactive(self.active)
         self._reactivate()
 
-    @event("AccountReactivated")
+    class AccountReactivated(AuditedAggregate.Event):
+        pass
+
+    @event(AccountReactivated)
     def _reactivate(self) -> None:
         self.active = True
         self.credentials_version += 1
@@ -127,7 +144,10 @@ class Staff(AuditedAggregate):
         require_current_password(current_matches, self.password_hash)
         self._change_password(password_hash)
 
-    @event("PasswordChanged")
+    class PasswordChanged(AuditedAggregate.Event):
+        password_hash: str
+
+    @event(PasswordChanged)
     def _change_password(self, password_hash: str) -> None:
         self.password_hash = password_hash
         self.credentials_version += 1
@@ -136,7 +156,10 @@ class Staff(AuditedAggregate):
         self.check_may_manage()
         self._reset_password(password_hash)
 
-    @event("PasswordReset")
+    class PasswordReset(AuditedAggregate.Event):
+        password_hash: str
+
+    @event(PasswordReset)
     def _reset_password(self, password_hash: str) -> None:
         self.password_hash = password_hash
         self.credentials_version += 1
@@ -146,6 +169,9 @@ class Staff(AuditedAggregate):
         require_self(self.id)
         self._sign_out()
 
-    @event("SignedOut")
+    class SignedOut(AuditedAggregate.Event):
+        pass
+
+    @event(SignedOut)
     def _sign_out(self) -> None:
         self.credentials_version += 1

@@ -16,12 +16,13 @@ amendment that keeps an objective keeps its progress.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from aspe.application import AspeApplication
-from aspe.domain.case import STATUS_AFTER, Case, household_took_part
+from aspe.domain.audited import AuditedAggregate
+from aspe.domain.case import STATUS_AFTER, Case
 from aspe.domain.household import Household
 from aspe.domain.values import ConsentScope, ObjectiveProgress
 from aspe.projections.readmodel import (
@@ -116,7 +117,7 @@ class CaseFile(ReadModel):
 
     # ------------------------------------------------------------------ household
     @handles(Household.Registered)
-    def household_registered(self, event: Any, changes: Changes) -> None:
+    def household_registered(self, event: Household.Registered, changes: Changes) -> None:
         address = event.address
         changes.households.put(
             {
@@ -133,7 +134,7 @@ class CaseFile(ReadModel):
 
     # --------------------------------------------------------------- opening, referent
     @handles(Case.Opened)
-    def opened(self, event: Any, changes: Changes) -> None:
+    def opened(self, event: Case.Opened, changes: Changes) -> None:
         """Every column, ``None`` until an event fills it: a file replayed in memory has the
         shape of one read from the database."""
         household = changes.households.get(str(event.household_id)) or {}
@@ -165,7 +166,7 @@ class CaseFile(ReadModel):
         )
 
     @handles(Case.ReferentAssigned)
-    def referent_assigned(self, event: Any, changes: Changes) -> None:
+    def referent_assigned(self, event: Case.ReferentAssigned, changes: Changes) -> None:
         """The previous referent reads the case until the day given (as the caseload keeps it)."""
         case = changes.cases.get(str(event.originator_id))
         if case is None:
@@ -177,7 +178,7 @@ class CaseFile(ReadModel):
 
     # ------------------------------------------------------------ diagnostic, consent
     @handles(Case.DiagnosticRecorded)
-    def diagnosed(self, event: Any, changes: Changes) -> None:
+    def diagnosed(self, event: Case.DiagnosticRecorded, changes: Changes) -> None:
         _touch(
             changes,
             event,
@@ -187,18 +188,18 @@ class CaseFile(ReadModel):
         )
 
     @handles(Case.ConsentRecorded)
-    def consent_recorded(self, event: Any, changes: Changes) -> None:
+    def consent_recorded(self, event: Case.ConsentRecorded, changes: Changes) -> None:
         if event.scope is ConsentScope.LANDLORD_DETAIL:
             _touch(changes, event, landlord_consent=True)
 
     @handles(Case.ConsentWithdrawn)
-    def consent_withdrawn(self, event: Any, changes: Changes) -> None:
+    def consent_withdrawn(self, event: Case.ConsentWithdrawn, changes: Changes) -> None:
         if event.scope is ConsentScope.LANDLORD_DETAIL:
             _touch(changes, event, landlord_consent=False)
 
     # -------------------------------------------------------------- request, decision
     @handles(Case.RequestSubmitted)
-    def submitted(self, event: Any, changes: Changes) -> None:
+    def submitted(self, event: Case.RequestSubmitted, changes: Changes) -> None:
         aid = event.aid_request
         _touch(
             changes,
@@ -213,7 +214,7 @@ class CaseFile(ReadModel):
         )
 
     @handles(Case.RequestRegistered)
-    def registered(self, event: Any, changes: Changes) -> None:
+    def registered(self, event: Case.RequestRegistered, changes: Changes) -> None:
         _touch(
             changes,
             event,
@@ -223,13 +224,13 @@ class CaseFile(ReadModel):
         )
 
     @handles(Case.RequestAdjourned)
-    def adjourned(self, event: Any, changes: Changes) -> None:
+    def adjourned(self, event: Case.RequestAdjourned, changes: Changes) -> None:
         _append(
             changes, event, "adjournments", {"on": text(event.adjourned_on), "reason": event.reason}
         )
 
     @handles(Case.RequestRejected)
-    def rejected(self, event: Any, changes: Changes) -> None:
+    def rejected(self, event: Case.RequestRejected, changes: Changes) -> None:
         """A rejection is the commission's decision: the aggregate dates it as one."""
         _touch(
             changes,
@@ -240,7 +241,7 @@ class CaseFile(ReadModel):
         )
 
     @handles(Case.MeasureGranted)
-    def granted(self, event: Any, changes: Changes) -> None:
+    def granted(self, event: Case.MeasureGranted, changes: Changes) -> None:
         _touch(
             changes,
             event,
@@ -253,16 +254,16 @@ class CaseFile(ReadModel):
         )
 
     @handles(Case.DecisionNotified)
-    def notified(self, event: Any, changes: Changes) -> None:
+    def notified(self, event: Case.DecisionNotified, changes: Changes) -> None:
         _touch(changes, event, decision_notified_on=text(event.notified_on))
 
     # ---------------------------------------------------------------------- CEOP
     @handles(Case.CeopDrafted, Case.CeopAmended)
-    def ceop_version(self, event: Any, changes: Changes) -> None:
+    def ceop_version(self, event: Case.CeopDrafted | Case.CeopAmended, changes: Changes) -> None:
         """A new version (first draft, redraft or amendment) with no signature yet."""
         case_id = str(event.originator_id)
         items = objectives([*event.objectives, *event.health_objectives])
-        ceop = {
+        ceop: dict[str, Any] = {
             "version": event.version,
             "drafted_on": text(event.drafted_on),
             "objectives": [_with_progress(changes, case_id, item) for item in items],
@@ -276,26 +277,30 @@ class CaseFile(ReadModel):
         _touch(changes, event, ceop=ceop)
 
     @handles(Case.CeopSignatureRecorded)
-    def ceop_signature(self, event: Any, changes: Changes) -> None:
+    def ceop_signature(self, event: Case.CeopSignatureRecorded, changes: Changes) -> None:
         def sign(ceop: dict[str, Any]) -> dict[str, Any]:
             signatures = {**ceop["signatures"], event.signatory.name: text(event.signed_on)}
             return {**ceop, "signatures": signatures}
 
-        _change_ceop(changes, event, sign)
+        _change_ceop(changes, event, sign, event.version)
 
     @handles(Case.CeopSigned)
-    def ceop_signed(self, event: Any, changes: Changes) -> None:
+    def ceop_signed(self, event: Case.CeopSigned, changes: Changes) -> None:
         """Every signed version moves the signature date; the measure's dates stay (R6)."""
-        _change_ceop(changes, event, lambda ceop: {**ceop, "signed_on": text(event.signed_on)})
+        _change_ceop(
+            changes, event, lambda ceop: {**ceop, "signed_on": text(event.signed_on)}, event.version
+        )
         _touch(changes, event, starts_on=text(event.starts_on), ends_on=text(event.ends_on))
 
     @handles(Case.CeopTransmitted)
-    def ceop_transmitted(self, event: Any, changes: Changes) -> None:
+    def ceop_transmitted(self, event: Case.CeopTransmitted, changes: Changes) -> None:
         transmitted_on = text(event.transmitted_on)
-        _change_ceop(changes, event, lambda ceop: {**ceop, "transmitted_on": transmitted_on})
+        _change_ceop(
+            changes, event, lambda ceop: {**ceop, "transmitted_on": transmitted_on}, event.version
+        )
 
     @handles(Case.ObjectiveProgressRecorded)
-    def objective_progress(self, event: Any, changes: Changes) -> None:
+    def objective_progress(self, event: Case.ObjectiveProgressRecorded, changes: Changes) -> None:
         case_id = str(event.originator_id)
         progress = {"progress": event.progress.name, "progress_note": event.note}
         changes.objective_progress.put(
@@ -314,12 +319,12 @@ class CaseFile(ReadModel):
             ]
             return {**ceop, "objectives": items}
 
-        _change_ceop(changes, event, record, any_version=True)
+        _change_ceop(changes, event, record, version=None)
 
     # ------------------------------------------------------------ visits, contacts
     @handles(Case.VisitScheduled)
-    def visit_scheduled(self, event: Any, changes: Changes) -> None:
-        visit = {
+    def visit_scheduled(self, event: Case.VisitScheduled, changes: Changes) -> None:
+        visit: dict[str, Any] = {
             "visit_id": event.visit_id,
             "planned_at": text(event.planned_at),
             "kind": event.kind.name,
@@ -333,7 +338,7 @@ class CaseFile(ReadModel):
         _append(changes, event, "visits", visit)
 
     @handles(Case.VisitRecorded)
-    def visit_recorded(self, event: Any, changes: Changes) -> None:
+    def visit_recorded(self, event: Case.VisitRecorded, changes: Changes) -> None:
         """A planned visit becomes DONE where it stands; an unplanned one is added."""
         done = {
             "visit_id": event.visit_id,
@@ -348,16 +353,16 @@ class CaseFile(ReadModel):
             _append(changes, event, "visits", {"planned_at": None, "missed_reason": None, **done})
 
     @handles(Case.VisitMissed)
-    def visit_missed(self, event: Any, changes: Changes) -> None:
+    def visit_missed(self, event: Case.VisitMissed, changes: Changes) -> None:
         _change_visit(changes, event, {"state": "MISSED", "missed_reason": event.reason})
 
     @handles(Case.ContactRecorded)
-    def contact_recorded(self, event: Any, changes: Changes) -> None:
+    def contact_recorded(self, event: Case.ContactRecorded, changes: Changes) -> None:
         contact = {
             "occurred_on": text(event.occurred_on),
             "channel": event.channel.name,
             "initiated_by_household": event.initiated_by_household,
-            "household_took_part": household_took_part(event),
+            "household_took_part": event.household_took_part,
             "themes": names(event.themes),
             "note": event.note,
         }
@@ -365,7 +370,7 @@ class CaseFile(ReadModel):
 
     # ------------------------------------------------------- non-collaboration (R7)
     @handles(Case.AlertClockSuspended)
-    def suspended(self, event: Any, changes: Changes) -> None:
+    def suspended(self, event: Case.AlertClockSuspended, changes: Changes) -> None:
         suspension = {
             "starts_on": text(event.period.starts_on),
             "ends_on": text(event.period.ends_on),
@@ -375,7 +380,7 @@ class CaseFile(ReadModel):
         _append(changes, event, "suspensions", suspension)
 
     @handles(Case.NonCollaborationAlertRaised)
-    def alert_raised(self, event: Any, changes: Changes) -> None:
+    def alert_raised(self, event: Case.NonCollaborationAlertRaised, changes: Changes) -> None:
         alert = {
             "raised_on": text(event.raised_on),
             "silent_days": event.silent_days,
@@ -385,7 +390,7 @@ class CaseFile(ReadModel):
 
     # ------------------------------------------------ concertations, invitations (R12)
     @handles(Case.ConcertationHeld)
-    def concertation_held(self, event: Any, changes: Changes) -> None:
+    def concertation_held(self, event: Case.ConcertationHeld, changes: Changes) -> None:
         concertation = {
             "concertation_id": event.concertation_id,
             "held_on": text(event.held_on),
@@ -399,7 +404,7 @@ class CaseFile(ReadModel):
         _append(changes, event, "concertations", concertation)
 
     @handles(Case.CommissionInvitationIssued)
-    def invitation_issued(self, event: Any, changes: Changes) -> None:
+    def invitation_issued(self, event: Case.CommissionInvitationIssued, changes: Changes) -> None:
         """The event carries no date of issue: it is the day it was stored."""
         invitation = {
             "session_on": text(event.session_on),
@@ -409,7 +414,7 @@ class CaseFile(ReadModel):
 
     # ------------------------------------------------------------ debts and rent
     @handles(Case.DebtRecorded)
-    def debt_recorded(self, event: Any, changes: Changes) -> None:
+    def debt_recorded(self, event: Case.DebtRecorded, changes: Changes) -> None:
         debt = {
             "debt_id": event.debt_id,
             "creditor": event.creditor,
@@ -420,7 +425,7 @@ class CaseFile(ReadModel):
         _append(changes, event, "debts", debt)
 
     @handles(Case.RepaymentPlanAgreed)
-    def repayment_plan_agreed(self, event: Any, changes: Changes) -> None:
+    def repayment_plan_agreed(self, event: Case.RepaymentPlanAgreed, changes: Changes) -> None:
         """A later plan for the same debt replaces the earlier."""
         case = changes.cases.get(str(event.originator_id))
         if case is None:
@@ -437,13 +442,13 @@ class CaseFile(ReadModel):
         _touch(changes, event, debts=debts)
 
     @handles(Case.RentPaymentReported)
-    def rent_reported(self, event: Any, changes: Changes) -> None:
+    def rent_reported(self, event: Case.RentPaymentReported, changes: Changes) -> None:
         """The rent ledger holds the report; the case file only moves ``updated_at``."""
         _touch(changes, event)
 
     # ------------------------------------------------------------------ documents
     @handles(Case.DocumentAttached)
-    def document_attached(self, event: Any, changes: Changes) -> None:
+    def document_attached(self, event: Case.DocumentAttached, changes: Changes) -> None:
         """A medical document is an item of theme HEALTH: the API's item filter reads it."""
         theme = event.kind.theme
         document = {
@@ -462,7 +467,7 @@ class CaseFile(ReadModel):
 
     # ------------------------------------------------------------ end of measure
     @handles(Case.MeasureExtended)
-    def extended(self, event: Any, changes: Changes) -> None:
+    def extended(self, event: Case.MeasureExtended, changes: Changes) -> None:
         case = changes.cases.get(str(event.originator_id))
         if case is None:
             return
@@ -481,7 +486,9 @@ class CaseFile(ReadModel):
 
     # ------------------------------------------------- combination conflicts (R9)
     @handles(Case.CombinationConflictRaised)
-    def combination_conflict_raised(self, event: Any, changes: Changes) -> None:
+    def combination_conflict_raised(
+        self, event: Case.CombinationConflictRaised, changes: Changes
+    ) -> None:
         conflict = {
             "conflict_id": event.conflict_id,
             "kind": event.kind.name,
@@ -494,7 +501,9 @@ class CaseFile(ReadModel):
         _append(changes, event, "combination_conflicts", conflict)
 
     @handles(Case.CombinationConflictSettled)
-    def combination_conflict_settled(self, event: Any, changes: Changes) -> None:
+    def combination_conflict_settled(
+        self, event: Case.CombinationConflictSettled, changes: Changes
+    ) -> None:
         case = changes.cases.get(str(event.originator_id))
         if case is None:
             return
@@ -506,7 +515,7 @@ class CaseFile(ReadModel):
         _touch(changes, event, combination_conflicts=conflicts)
 
     @handles(Case.MeasureStopped)
-    def stopped(self, event: Any, changes: Changes) -> None:
+    def stopped(self, event: Case.MeasureStopped, changes: Changes) -> None:
         _touch(
             changes,
             event,
@@ -516,11 +525,11 @@ class CaseFile(ReadModel):
         )
 
     @handles(Case.MeasureCompleted)
-    def completed(self, event: Any, changes: Changes) -> None:
+    def completed(self, event: Case.MeasureCompleted, changes: Changes) -> None:
         _touch(changes, event, completed_on=text(event.completed_on))
 
     @handles(Case.FinalReportSubmitted)
-    def final_report(self, event: Any, changes: Changes) -> None:
+    def final_report(self, event: Case.FinalReportSubmitted, changes: Changes) -> None:
         _touch(
             changes,
             event,
@@ -531,7 +540,7 @@ class CaseFile(ReadModel):
 
 
 # ------------------------------------------------------------------ row changes
-def _touch(changes: Changes, event: Any, **values: Any) -> None:
+def _touch(changes: Changes, event: AuditedAggregate.Event, **values: Any) -> None:
     """Change a case's row: ``values``, the time of this last event, and its status if the
     event moves the case along."""
     status = STATUS_AFTER.get(type(event))
@@ -540,13 +549,17 @@ def _touch(changes: Changes, event: Any, **values: Any) -> None:
     changes.cases.update(str(event.originator_id), updated_at=event.timestamp.isoformat(), **values)
 
 
-def _append(changes: Changes, event: Any, column: str, item: dict[str, Any]) -> None:
+def _append(
+    changes: Changes, event: AuditedAggregate.Event, column: str, item: dict[str, Any]
+) -> None:
     case = changes.cases.get(str(event.originator_id))
     if case is not None:
         _touch(changes, event, **{column: [*case[column], item]})
 
 
-def _change_visit(changes: Changes, event: Any, values: dict[str, Any]) -> bool:
+def _change_visit(
+    changes: Changes, event: Case.VisitRecorded | Case.VisitMissed, values: dict[str, Any]
+) -> bool:
     """Whether the case lists the event's visit, which then takes ``values``."""
     case = changes.cases.get(str(event.originator_id))
     if case is None or all(visit["visit_id"] != event.visit_id for visit in case["visits"]):
@@ -561,16 +574,15 @@ def _change_visit(changes: Changes, event: Any, values: dict[str, Any]) -> bool:
 
 def _change_ceop(
     changes: Changes,
-    event: Any,
+    event: AuditedAggregate.Event,
     change: Callable[[dict[str, Any]], dict[str, Any]],
-    *,
-    any_version: bool = False,
+    version: int | None,
 ) -> None:
-    """Apply ``change`` to the current CEOP, if it is the version the event names."""
+    """Apply ``change`` to the current CEOP, if it is ``version`` (``None``: any version)."""
     case = changes.cases.get(str(event.originator_id))
     if case is None or case["ceop"] is None:
         return
-    if any_version or case["ceop"]["version"] == event.version:
+    if version is None or case["ceop"]["version"] == version:
         _touch(changes, event, ceop=change(case["ceop"]))
     else:
         _touch(changes, event)
@@ -606,11 +618,8 @@ def case_page(
 def case_file_as_of(app: AspeApplication, case_id: UUID, instant: datetime) -> Row | None:
     """The case's file as it stood at ``instant`` (naive: UTC), from its events and its
     household's stored up to then; ``None`` if the case did not exist then (or at all)."""
-    instant = instant if instant.tzinfo else instant.replace(tzinfo=UTC)
-    events = [event for event in app.events.get(case_id) if event.timestamp <= instant]
+    events = app.stored_events(case_id, until=instant)
     if not events or not isinstance(events[0], Case.Opened):
         return None
-    household_events = [
-        event for event in app.events.get(events[0].household_id) if event.timestamp <= instant
-    ]
+    household_events = app.stored_events(events[0].household_id, until=instant)
     return replay(CaseFile, [*household_events, *events], app.rules).get(CASES.name, str(case_id))

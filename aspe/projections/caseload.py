@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aspe.domain.audited import AuditedAggregate
 from aspe.domain.case import STATUS_AFTER, Case
 from aspe.domain.household import Household
 from aspe.projections.readmodel import ReadModel, handles, text
@@ -30,11 +31,11 @@ class AssociationCaseload(ReadModel):
     tables = (HOUSEHOLDS, CASES)
 
     @handles(Household.Registered)
-    def household_registered(self, event: Any, changes: Changes) -> None:
+    def household_registered(self, event: Household.Registered, changes: Changes) -> None:
         changes.households.put({"household_id": str(event.originator_id), "name": event.name})
 
     @handles(Case.Opened)
-    def opened(self, event: Any, changes: Changes) -> None:
+    def opened(self, event: Case.Opened, changes: Changes) -> None:
         household = changes.households.get(str(event.household_id))
         changes.cases.put(
             {
@@ -51,7 +52,7 @@ class AssociationCaseload(ReadModel):
         )
 
     @handles(Case.ReferentAssigned)
-    def referent_assigned(self, event: Any, changes: Changes) -> None:
+    def referent_assigned(self, event: Case.ReferentAssigned, changes: Changes) -> None:
         case = changes.cases.get(str(event.originator_id))
         if case is None:
             return
@@ -61,11 +62,15 @@ class AssociationCaseload(ReadModel):
         self._touch(changes, event, referent_id=str(event.referent_id), former_referents=former)
 
     @handles(Case.RequestSubmitted, Case.RequestRegistered, Case.RequestAdjourned)
-    def moved_on(self, event: Any, changes: Changes) -> None:
+    def moved_on(
+        self,
+        event: Case.RequestSubmitted | Case.RequestRegistered | Case.RequestAdjourned,
+        changes: Changes,
+    ) -> None:
         self._touch(changes, event, status=STATUS_AFTER[type(event)].name)
 
     @handles(Case.RequestRejected)
-    def rejected(self, event: Any, changes: Changes) -> None:
+    def rejected(self, event: Case.RequestRejected, changes: Changes) -> None:
         self._touch(
             changes,
             event,
@@ -74,7 +79,7 @@ class AssociationCaseload(ReadModel):
         )
 
     @handles(Case.MeasureGranted)
-    def granted(self, event: Any, changes: Changes) -> None:
+    def granted(self, event: Case.MeasureGranted, changes: Changes) -> None:
         self._touch(
             changes,
             event,
@@ -83,7 +88,7 @@ class AssociationCaseload(ReadModel):
         )
 
     @handles(Case.CeopSigned)
-    def started(self, event: Any, changes: Changes) -> None:
+    def started(self, event: Case.CeopSigned, changes: Changes) -> None:
         self._touch(
             changes,
             event,
@@ -93,11 +98,11 @@ class AssociationCaseload(ReadModel):
         )
 
     @handles(Case.MeasureExtended)
-    def extended(self, event: Any, changes: Changes) -> None:
+    def extended(self, event: Case.MeasureExtended, changes: Changes) -> None:
         self._touch(changes, event, ends_on=text(event.ends_on))
 
     @handles(Case.MeasureStopped)
-    def stopped(self, event: Any, changes: Changes) -> None:
+    def stopped(self, event: Case.MeasureStopped, changes: Changes) -> None:
         self._touch(
             changes,
             event,
@@ -106,7 +111,7 @@ class AssociationCaseload(ReadModel):
         )
 
     @handles(Case.MeasureCompleted)
-    def completed(self, event: Any, changes: Changes) -> None:
+    def completed(self, event: Case.MeasureCompleted, changes: Changes) -> None:
         self._touch(
             changes,
             event,
@@ -115,7 +120,7 @@ class AssociationCaseload(ReadModel):
         )
 
     @staticmethod
-    def _touch(changes: Changes, event: Any, **values: Any) -> None:
+    def _touch(changes: Changes, event: AuditedAggregate.Event, **values: Any) -> None:
         changes.cases.update(
             str(event.originator_id), updated_at=event.timestamp.isoformat(), **values
         )

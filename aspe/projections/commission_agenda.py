@@ -13,8 +13,6 @@ time-travel view can replay one case into this model and read the item the commi
 
 from __future__ import annotations
 
-from typing import Any
-
 from aspe.domain.case import Case
 from aspe.domain.household import Household
 from aspe.projections.readmodel import ReadModel, cents, findings, handles, objectives, text
@@ -58,7 +56,7 @@ class CommissionAgenda(ReadModel):
     tables = (HOUSEHOLDS, CASES, ITEMS)
 
     @handles(Household.Registered)
-    def household_registered(self, event: Any, changes: Changes) -> None:
+    def household_registered(self, event: Household.Registered, changes: Changes) -> None:
         address = event.address
         changes.households.put(
             {
@@ -75,7 +73,7 @@ class CommissionAgenda(ReadModel):
         )
 
     @handles(Case.Opened)
-    def opened(self, event: Any, changes: Changes) -> None:
+    def opened(self, event: Case.Opened, changes: Changes) -> None:
         changes.cases.put(
             {
                 "case_id": str(event.originator_id),
@@ -90,7 +88,7 @@ class CommissionAgenda(ReadModel):
         )
 
     @handles(Case.DiagnosticRecorded)
-    def diagnosed(self, event: Any, changes: Changes) -> None:
+    def diagnosed(self, event: Case.DiagnosticRecorded, changes: Changes) -> None:
         changes.cases.update(
             str(event.originator_id),
             findings=findings(event.findings),
@@ -98,13 +96,13 @@ class CommissionAgenda(ReadModel):
         )
 
     @handles(Case.ReferentAssigned)
-    def referent_assigned(self, event: Any, changes: Changes) -> None:
+    def referent_assigned(self, event: Case.ReferentAssigned, changes: Changes) -> None:
         case_id, referent_id = str(event.originator_id), str(event.referent_id)
         changes.cases.update(case_id, referent_id=referent_id)
         changes.items.update(case_id, referent_id=referent_id)
 
     @handles(Case.RequestSubmitted)
-    def submitted(self, event: Any, changes: Changes) -> None:
+    def submitted(self, event: Case.RequestSubmitted, changes: Changes) -> None:
         aid = event.aid_request
         changes.cases.update(
             str(event.originator_id),
@@ -116,7 +114,7 @@ class CommissionAgenda(ReadModel):
         )
 
     @handles(Case.RequestRegistered)
-    def registered(self, event: Any, changes: Changes) -> None:
+    def registered(self, event: Case.RequestRegistered, changes: Changes) -> None:
         case = changes.cases.get(str(event.originator_id))
         if case is None:
             return
@@ -135,7 +133,7 @@ class CommissionAgenda(ReadModel):
         )
 
     @handles(Case.RequestAdjourned)
-    def adjourned(self, event: Any, changes: Changes) -> None:
+    def adjourned(self, event: Case.RequestAdjourned, changes: Changes) -> None:
         case_id = str(event.originator_id)
         case = changes.cases.get(case_id)
         if case is not None:
@@ -144,7 +142,7 @@ class CommissionAgenda(ReadModel):
         changes.items.delete(case_id)
 
     @handles(Case.MeasureGranted, Case.RequestRejected)
-    def decided(self, event: Any, changes: Changes) -> None:
+    def decided(self, event: Case.MeasureGranted | Case.RequestRejected, changes: Changes) -> None:
         case_id = str(event.originator_id)
         changes.items.delete(case_id)
         changes.cases.delete(case_id)

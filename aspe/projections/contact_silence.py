@@ -10,7 +10,6 @@ Case aggregate uses: the detector and the command it triggers agree on every dat
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from aspe.domain.case import Case, day_heard_from_household
 from aspe.domain.rules import (
@@ -48,7 +47,7 @@ class ContactSilence(ReadModel):
     tables = (PENDING, MEASURES)
 
     @handles(Case.Opened)
-    def opened(self, event: Any, changes: Changes) -> None:
+    def opened(self, event: Case.Opened, changes: Changes) -> None:
         changes.pending.put(
             {
                 "case_id": str(event.originator_id),
@@ -58,17 +57,17 @@ class ContactSilence(ReadModel):
         )
 
     @handles(Case.ReferentAssigned)
-    def referent_assigned(self, event: Any, changes: Changes) -> None:
+    def referent_assigned(self, event: Case.ReferentAssigned, changes: Changes) -> None:
         case_id, referent_id = str(event.originator_id), str(event.referent_id)
         if changes.pending.update(case_id, referent_id=referent_id) is None:
             changes.measures.update(case_id, referent_id=referent_id)
 
     @handles(Case.RequestRejected)
-    def rejected(self, event: Any, changes: Changes) -> None:
+    def rejected(self, event: Case.RequestRejected, changes: Changes) -> None:
         changes.pending.delete(str(event.originator_id))
 
     @handles(Case.CeopSigned)
-    def started(self, event: Any, changes: Changes) -> None:
+    def started(self, event: Case.CeopSigned, changes: Changes) -> None:
         """The first signed CEOP starts the measure; an amendment's signature changes nothing."""
         case_id = str(event.originator_id)
         pending = changes.pending.get(case_id)
@@ -87,7 +86,9 @@ class ContactSilence(ReadModel):
         changes.pending.delete(case_id)
 
     @handles(Case.VisitRecorded, Case.ContactRecorded)
-    def heard_from_household(self, event: Any, changes: Changes) -> None:
+    def heard_from_household(
+        self, event: Case.VisitRecorded | Case.ContactRecorded, changes: Changes
+    ) -> None:
         """A visit counts when the household was there (``day_heard_from_household``)."""
         day = day_heard_from_household(event)
         measure = changes.measures.get(str(event.originator_id))
@@ -98,21 +99,21 @@ class ContactSilence(ReadModel):
             changes.measures.put({**measure, "last_contact_on": on})
 
     @handles(Case.AlertClockSuspended)
-    def suspended(self, event: Any, changes: Changes) -> None:
+    def suspended(self, event: Case.AlertClockSuspended, changes: Changes) -> None:
         measure = changes.measures.get(str(event.originator_id))
         if measure is not None:
             period = [text(event.period.starts_on), text(event.period.ends_on)]
             changes.measures.put({**measure, "suspensions": [*measure["suspensions"], period]})
 
     @handles(Case.NonCollaborationAlertRaised)
-    def alerted(self, event: Any, changes: Changes) -> None:
+    def alerted(self, event: Case.NonCollaborationAlertRaised, changes: Changes) -> None:
         measure = changes.measures.get(str(event.originator_id))
         if measure is not None:
             alerted = [*measure["alerted_silences"], text(event.silent_since)]
             changes.measures.put({**measure, "alerted_silences": alerted})
 
     @handles(Case.MeasureStopped, Case.MeasureCompleted)
-    def ended(self, event: Any, changes: Changes) -> None:
+    def ended(self, event: Case.MeasureStopped | Case.MeasureCompleted, changes: Changes) -> None:
         case_id = str(event.originator_id)
         changes.measures.update(case_id, active=False)
         changes.pending.delete(case_id)

@@ -10,7 +10,7 @@ tell them from the events themselves.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from aspe.domain.case import Case
 from aspe.domain.household import Household
@@ -65,7 +65,7 @@ class Directory(ReadModel):
     tables: ClassVar[tuple[Table, ...]] = (ORGANISATIONS, ACCOUNTS, HOUSEHOLDS, CASES)
 
     @handles(Organisation.Registered)
-    def organisation(self, event: Any, changes: Changes) -> None:
+    def organisation(self, event: Organisation.Registered, changes: Changes) -> None:
         changes.organisations.put(
             {
                 "organisation_id": str(event.originator_id),
@@ -76,7 +76,7 @@ class Directory(ReadModel):
         )
 
     @handles(Staff.Registered)
-    def staff(self, event: Any, changes: Changes) -> None:
+    def staff(self, event: Staff.Registered, changes: Changes) -> None:
         changes.accounts.put(
             {
                 "account_id": str(event.originator_id),
@@ -89,15 +89,15 @@ class Directory(ReadModel):
         )
 
     @handles(Staff.QualificationRecorded)
-    def qualification(self, event: Any, changes: Changes) -> None:
+    def qualification(self, event: Staff.QualificationRecorded, changes: Changes) -> None:
         changes.accounts.update(str(event.originator_id), qualified=_qualifies(event.diploma))
 
     @handles(Household.Registered)
-    def household(self, event: Any, changes: Changes) -> None:
+    def household(self, event: Household.Registered, changes: Changes) -> None:
         changes.households.put({"household_id": str(event.originator_id), "name": event.name})
 
     @handles(Household.AccountOpened)
-    def household_account(self, event: Any, changes: Changes) -> None:
+    def household_account(self, event: Household.AccountOpened, changes: Changes) -> None:
         household_id = str(event.originator_id)
         household = changes.households.get(household_id) or {}
         changes.accounts.put(
@@ -112,11 +112,11 @@ class Directory(ReadModel):
         )
 
     @handles(Household.CredentialsReplaced)
-    def household_credentials(self, event: Any, changes: Changes) -> None:
+    def household_credentials(self, event: Household.CredentialsReplaced, changes: Changes) -> None:
         changes.accounts.update(str(event.originator_id), email=event.email)
 
     @handles(Case.Opened)
-    def case_opened(self, event: Any, changes: Changes) -> None:
+    def case_opened(self, event: Case.Opened, changes: Changes) -> None:
         household = changes.households.get(str(event.household_id)) or {}
         changes.cases.put(
             {
@@ -134,17 +134,23 @@ class Directory(ReadModel):
         )
 
     @handles(Case.ReferentAssigned)
-    def referent_assigned(self, event: Any, changes: Changes) -> None:
+    def referent_assigned(self, event: Case.ReferentAssigned, changes: Changes) -> None:
         changes.cases.update(str(event.originator_id), referent_id=str(event.referent_id))
 
     @handles(Case.ConsentRecorded, Case.ConsentWithdrawn)
-    def consent(self, event: Any, changes: Changes) -> None:
+    def consent(
+        self, event: Case.ConsentRecorded | Case.ConsentWithdrawn, changes: Changes
+    ) -> None:
         if event.scope is ConsentScope.LANDLORD_DETAIL:
             given = isinstance(event, Case.ConsentRecorded)
             changes.cases.update(str(event.originator_id), landlord_consent=given)
 
     @handles(*_REACHED)
-    def reached(self, event: Any, changes: Changes) -> None:
+    def reached(
+        self,
+        event: Case.RequestSubmitted | Case.RequestRegistered | Case.MeasureGranted,
+        changes: Changes,
+    ) -> None:
         changes.cases.update(str(event.originator_id), **{_REACHED[type(event)]: True})
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from aspe.domain.audited import AuditedAggregate
 from aspe.domain.case import STATUS_AFTER, Case
 from aspe.domain.household import Household
 from aspe.domain.values import ConsentScope
@@ -92,7 +93,7 @@ class LandlordTenancies(ReadModel):
     tables = (HOUSEHOLDS, TENANCIES, DETAILS, CONCERTATIONS, LANDLORD_DEBTS)
 
     @handles(Household.Registered)
-    def household_registered(self, event: Any, changes: Changes) -> None:
+    def household_registered(self, event: Household.Registered, changes: Changes) -> None:
         """Name and address only: the contact and the composition stay out."""
         address = event.address
         changes.households.put(
@@ -106,7 +107,7 @@ class LandlordTenancies(ReadModel):
         )
 
     @handles(Case.Opened)
-    def opened(self, event: Any, changes: Changes) -> None:
+    def opened(self, event: Case.Opened, changes: Changes) -> None:
         household = changes.households.get(str(event.household_id)) or {}
         changes.tenancies.put(
             {
@@ -122,23 +123,25 @@ class LandlordTenancies(ReadModel):
         )
 
     @handles(Case.ConsentRecorded, Case.ConsentWithdrawn)
-    def consent(self, event: Any, changes: Changes) -> None:
+    def consent(
+        self, event: Case.ConsentRecorded | Case.ConsentWithdrawn, changes: Changes
+    ) -> None:
         if event.scope is ConsentScope.LANDLORD_DETAIL:
             given = isinstance(event, Case.ConsentRecorded)
             changes.tenancies.update(str(event.originator_id), consent=given)
 
     @handles(Case.RequestSubmitted)
-    def submitted(self, event: Any, changes: Changes) -> None:
+    def submitted(self, event: Case.RequestSubmitted, changes: Changes) -> None:
         """The aid request's arrears are rent owed to the landlord; the aid asked is not kept."""
         _detail(changes, event, rent_arrears=cents(event.aid_request.rent_arrears))
 
     @handles(Case.RequestRejected)
-    def rejected(self, event: Any, changes: Changes) -> None:
+    def rejected(self, event: Case.RequestRejected, changes: Changes) -> None:
         changes.tenancies.delete(str(event.originator_id))
         changes.details.delete(str(event.originator_id))
 
     @handles(Case.MeasureGranted)
-    def granted(self, event: Any, changes: Changes) -> None:
+    def granted(self, event: Case.MeasureGranted, changes: Changes) -> None:
         changes.tenancies.update(
             str(event.originator_id),
             granted=True,
@@ -149,7 +152,7 @@ class LandlordTenancies(ReadModel):
         )
 
     @handles(Case.CeopSigned)
-    def ceop_signed(self, event: Any, changes: Changes) -> None:
+    def ceop_signed(self, event: Case.CeopSigned, changes: Changes) -> None:
         """Every signed version moves the signature date; the measure's dates stay (R6)."""
         changes.tenancies.update(
             str(event.originator_id),
@@ -160,7 +163,7 @@ class LandlordTenancies(ReadModel):
         _detail(changes, event, ceop_signed_on=text(event.signed_on))
 
     @handles(Case.MeasureExtended)
-    def extended(self, event: Any, changes: Changes) -> None:
+    def extended(self, event: Case.MeasureExtended, changes: Changes) -> None:
         case = changes.tenancies.get(str(event.originator_id))
         if case is not None:
             changes.tenancies.put(
@@ -172,7 +175,7 @@ class LandlordTenancies(ReadModel):
             )
 
     @handles(Case.MeasureStopped)
-    def stopped(self, event: Any, changes: Changes) -> None:
+    def stopped(self, event: Case.MeasureStopped, changes: Changes) -> None:
         """The reason's category only: the commission's ``details`` stay out."""
         changes.tenancies.update(
             str(event.originator_id),
@@ -182,7 +185,7 @@ class LandlordTenancies(ReadModel):
         )
 
     @handles(Case.MeasureCompleted)
-    def completed(self, event: Any, changes: Changes) -> None:
+    def completed(self, event: Case.MeasureCompleted, changes: Changes) -> None:
         changes.tenancies.update(
             str(event.originator_id),
             status=STATUS_AFTER[Case.MeasureCompleted].name,
@@ -190,7 +193,7 @@ class LandlordTenancies(ReadModel):
         )
 
     @handles(Case.ConcertationHeld)
-    def concertation_held(self, event: Any, changes: Changes) -> None:
+    def concertation_held(self, event: Case.ConcertationHeld, changes: Changes) -> None:
         """Its date, if the landlord took part: never the subject, outcome or other parties."""
         case = changes.tenancies.get(str(event.originator_id))
         if case is None:
@@ -206,7 +209,7 @@ class LandlordTenancies(ReadModel):
             )
 
     @handles(Case.DebtRecorded)
-    def debt_recorded(self, event: Any, changes: Changes) -> None:
+    def debt_recorded(self, event: Case.DebtRecorded, changes: Changes) -> None:
         """Debts owed to the landlord only; the creditor's name is free text and stays out."""
         if event.creditor_is_landlord:
             changes.landlord_debts.put(
@@ -218,7 +221,7 @@ class LandlordTenancies(ReadModel):
             )
 
     @handles(Case.RepaymentPlanAgreed)
-    def repayment_plan_agreed(self, event: Any, changes: Changes) -> None:
+    def repayment_plan_agreed(self, event: Case.RepaymentPlanAgreed, changes: Changes) -> None:
         changes.landlord_debts.update(
             str(event.originator_id),
             event.debt_id,
@@ -228,7 +231,7 @@ class LandlordTenancies(ReadModel):
         )
 
 
-def _detail(changes: Changes, event: Any, **values: Any) -> None:
+def _detail(changes: Changes, event: AuditedAggregate.Event, **values: Any) -> None:
     case_id = str(event.originator_id)
     detail = changes.details.get(case_id) or {"case_id": case_id}
     changes.details.put({**detail, **values})

@@ -10,7 +10,6 @@ has at most one open alert, so alerts are keyed by case.
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from aspe.domain.case import Case, day_heard_from_household
@@ -41,13 +40,13 @@ class OpenAlerts(ReadModel):
     tables = (CASES, ALERTS, SUSPENSIONS)
 
     @handles(Case.Opened)
-    def opened(self, event: Any, changes: Changes) -> None:
+    def opened(self, event: Case.Opened, changes: Changes) -> None:
         changes.cases.put(
             {"case_id": str(event.originator_id), "association_id": str(event.association_id)}
         )
 
     @handles(Case.NonCollaborationAlertRaised)
-    def raised(self, event: Any, changes: Changes) -> None:
+    def raised(self, event: Case.NonCollaborationAlertRaised, changes: Changes) -> None:
         case_id = str(event.originator_id)
         case = changes.cases.get(case_id)
         changes.alerts.put(
@@ -62,7 +61,9 @@ class OpenAlerts(ReadModel):
         )
 
     @handles(Case.VisitRecorded, Case.ContactRecorded)
-    def heard_from_household(self, event: Any, changes: Changes) -> None:
+    def heard_from_household(
+        self, event: Case.VisitRecorded | Case.ContactRecorded, changes: Changes
+    ) -> None:
         """A meeting or contact after the alert's anchor ends its silent period."""
         day = day_heard_from_household(event)
         alert = changes.alerts.get(str(event.originator_id))
@@ -70,7 +71,7 @@ class OpenAlerts(ReadModel):
             changes.alerts.delete(str(event.originator_id))
 
     @handles(Case.AlertClockSuspended)
-    def suspended(self, event: Any, changes: Changes) -> None:
+    def suspended(self, event: Case.AlertClockSuspended, changes: Changes) -> None:
         changes.suspensions.put(
             {
                 "case_id": str(event.originator_id),
@@ -81,7 +82,11 @@ class OpenAlerts(ReadModel):
         )
 
     @handles(Case.RequestRejected, Case.MeasureStopped, Case.MeasureCompleted)
-    def closed(self, event: Any, changes: Changes) -> None:
+    def closed(
+        self,
+        event: Case.RequestRejected | Case.MeasureStopped | Case.MeasureCompleted,
+        changes: Changes,
+    ) -> None:
         case_id = str(event.originator_id)
         changes.alerts.delete(case_id)
         changes.cases.delete(case_id)

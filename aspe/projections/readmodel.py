@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
@@ -31,7 +31,7 @@ def handles(*event_types: type) -> Callable[[F], F]:
     """Register the decorated method as the handler of these event types."""
 
     def register(method: F) -> F:
-        method.__handles__ = event_types
+        cast(Any, method).__handles__ = event_types  # read back by __init_subclass__
         return method
 
     return register

@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
 from uuid import UUID
 
 from aspe.domain.case import Case
@@ -42,7 +41,7 @@ class RentLedger(ReadModel):
     tables = (MONTHS,)
 
     @handles(Case.RentPaymentReported)
-    def reported(self, event: Any, changes: Changes) -> None:
+    def reported(self, event: Case.RentPaymentReported, changes: Changes) -> None:
         changes.months.put(
             {
                 "case_id": str(event.originator_id),

@@ -44,6 +44,7 @@ from eventsourcing.projection import ApplicationSubscription
 from eventsourcing.utils import get_topic
 
 from aspe.application import AspeApplication
+from aspe.domain.audited import AuditedAggregate
 from aspe.projections.errors import ProjectionTimeout, ReadModelFailed, UnknownProjection
 from aspe.projections.readmodel import ReadModel
 from aspe.projections.view import APPLICATION_NAME, Failure, PositionMoved
@@ -322,7 +323,9 @@ class Projector:
         second = self._apply_or_find_failure(model, positions[half:], events[half:])
         return None if second is None else (half + second[0], second[1])
 
-    def _stop(self, model: ReadModel, position: int, event: Any, error: Exception) -> None:
+    def _stop(
+        self, model: ReadModel, position: int, event: AuditedAggregate.Event, error: Exception
+    ) -> None:
         """Stop ``model`` at the event it could not apply: recorded, logged, given no more."""
         failure = Failure.of(position, get_topic(type(event)), error)
         self.failed[model.name] = failure

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aspe.domain.audited import AuditedAggregate
 from aspe.domain.case import STATUS_AFTER, Case
 from aspe.domain.household import Household
 from aspe.domain.values import Status
@@ -71,11 +72,11 @@ class SpslhRegister(ReadModel):
     tables = (HOUSEHOLDS, DIAGNOSTICS, REQUESTS, CEOPS)
 
     @handles(Household.Registered)
-    def household_registered(self, event: Any, changes: Changes) -> None:
+    def household_registered(self, event: Household.Registered, changes: Changes) -> None:
         changes.households.put({"household_id": str(event.originator_id), "name": event.name})
 
     @handles(Case.Opened)
-    def opened(self, event: Any, changes: Changes) -> None:
+    def opened(self, event: Case.Opened, changes: Changes) -> None:
         changes.diagnostics.put(
             {
                 "case_id": str(event.originator_id),
@@ -87,17 +88,17 @@ class SpslhRegister(ReadModel):
         )
 
     @handles(Case.DiagnosticRecorded)
-    def diagnosed(self, event: Any, changes: Changes) -> None:
+    def diagnosed(self, event: Case.DiagnosticRecorded, changes: Changes) -> None:
         changes.diagnostics.update(str(event.originator_id), findings=findings(event.findings))
 
     @handles(Case.ReferentAssigned)
-    def referent_assigned(self, event: Any, changes: Changes) -> None:
+    def referent_assigned(self, event: Case.ReferentAssigned, changes: Changes) -> None:
         case_id, referent_id = str(event.originator_id), str(event.referent_id)
         changes.diagnostics.update(case_id, referent_id=referent_id)
         changes.requests.update(case_id, referent_id=referent_id)
 
     @handles(Case.RequestSubmitted)
-    def submitted(self, event: Any, changes: Changes) -> None:
+    def submitted(self, event: Case.RequestSubmitted, changes: Changes) -> None:
         case_id = str(event.originator_id)
         diagnostic = changes.diagnostics.get(case_id)
         if diagnostic is None:
@@ -121,7 +122,7 @@ class SpslhRegister(ReadModel):
         changes.diagnostics.delete(case_id)
 
     @handles(Case.RequestRegistered)
-    def registered(self, event: Any, changes: Changes) -> None:
+    def registered(self, event: Case.RequestRegistered, changes: Changes) -> None:
         _update(
             changes,
             event,
@@ -132,7 +133,7 @@ class SpslhRegister(ReadModel):
         )
 
     @handles(Case.RequestAdjourned)
-    def adjourned(self, event: Any, changes: Changes) -> None:
+    def adjourned(self, event: Case.RequestAdjourned, changes: Changes) -> None:
         request = changes.requests.get(str(event.originator_id))
         if request is not None:
             _update(
@@ -144,11 +145,11 @@ class SpslhRegister(ReadModel):
             )
 
     @handles(Case.RequestRejected)
-    def rejected(self, event: Any, changes: Changes) -> None:
+    def rejected(self, event: Case.RequestRejected, changes: Changes) -> None:
         _update(changes, event, decision=Status.REJECTED.name, decided_on=text(event.rejected_on))
 
     @handles(Case.MeasureGranted)
-    def granted(self, event: Any, changes: Changes) -> None:
+    def granted(self, event: Case.MeasureGranted, changes: Changes) -> None:
         _update(
             changes,
             event,
@@ -161,11 +162,11 @@ class SpslhRegister(ReadModel):
         )
 
     @handles(Case.DecisionNotified)
-    def notified(self, event: Any, changes: Changes) -> None:
+    def notified(self, event: Case.DecisionNotified, changes: Changes) -> None:
         _update(changes, event, decision_notified_on=text(event.notified_on))
 
     @handles(Case.CeopDrafted, Case.CeopAmended)
-    def ceop_drafted(self, event: Any, changes: Changes) -> None:
+    def ceop_drafted(self, event: Case.CeopDrafted | Case.CeopAmended, changes: Changes) -> None:
         changes.ceops.put(
             {
                 "case_id": str(event.originator_id),
@@ -178,20 +179,20 @@ class SpslhRegister(ReadModel):
         )
 
     @handles(Case.CeopSigned)
-    def ceop_signed(self, event: Any, changes: Changes) -> None:
+    def ceop_signed(self, event: Case.CeopSigned, changes: Changes) -> None:
         changes.ceops.update(
             str(event.originator_id), event.version, signed_on=text(event.signed_on)
         )
         _update(changes, event, starts_on=text(event.starts_on), ends_on=text(event.ends_on))
 
     @handles(Case.CeopTransmitted)
-    def ceop_transmitted(self, event: Any, changes: Changes) -> None:
+    def ceop_transmitted(self, event: Case.CeopTransmitted, changes: Changes) -> None:
         changes.ceops.update(
             str(event.originator_id), event.version, transmitted_on=text(event.transmitted_on)
         )
 
     @handles(Case.MeasureExtended)
-    def extended(self, event: Any, changes: Changes) -> None:
+    def extended(self, event: Case.MeasureExtended, changes: Changes) -> None:
         request = changes.requests.get(str(event.originator_id))
         if request is not None:
             _update(
@@ -202,15 +203,15 @@ class SpslhRegister(ReadModel):
             )
 
     @handles(Case.MeasureStopped)
-    def stopped(self, event: Any, changes: Changes) -> None:
+    def stopped(self, event: Case.MeasureStopped, changes: Changes) -> None:
         _update(changes, event, stopped_on=text(event.stopped_on), stop_reason=event.reason.name)
 
     @handles(Case.MeasureCompleted)
-    def completed(self, event: Any, changes: Changes) -> None:
+    def completed(self, event: Case.MeasureCompleted, changes: Changes) -> None:
         _update(changes, event, completed_on=text(event.completed_on))
 
     @handles(Case.FinalReportSubmitted)
-    def final_report(self, event: Any, changes: Changes) -> None:
+    def final_report(self, event: Case.FinalReportSubmitted, changes: Changes) -> None:
         _update(
             changes,
             event,
@@ -219,7 +220,7 @@ class SpslhRegister(ReadModel):
         )
 
 
-def _update(changes: Changes, event: Any, **values: Any) -> None:
+def _update(changes: Changes, event: AuditedAggregate.Event, **values: Any) -> None:
     """Change a request's row, and its status if the event moves the case along."""
     status = STATUS_AFTER.get(type(event))
     if status is not None:

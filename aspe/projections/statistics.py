@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from aspe.domain.audited import AuditedAggregate
 from aspe.domain.case import STATUS_AFTER, Case
 from aspe.domain.values import MeasureType, Status, StopReason
 from aspe.projections import visit_compliance
@@ -51,7 +52,7 @@ class Statistics(ReadModel):
     tables = (CASES, ALERTS)
 
     @handles(Case.Opened)
-    def opened(self, event: Any, changes: Changes) -> None:
+    def opened(self, event: Case.Opened, changes: Changes) -> None:
         changes.cases.put(
             {
                 **EMPTY_ROW,
@@ -63,7 +64,7 @@ class Statistics(ReadModel):
         )
 
     @handles(Case.RequestSubmitted)
-    def submitted(self, event: Any, changes: Changes) -> None:
+    def submitted(self, event: Case.RequestSubmitted, changes: Changes) -> None:
         self._update(
             changes,
             event,
@@ -72,16 +73,18 @@ class Statistics(ReadModel):
         )
 
     @handles(Case.RequestRegistered, Case.RequestAdjourned)
-    def moved_on(self, event: Any, changes: Changes) -> None:
+    def moved_on(
+        self, event: Case.RequestRegistered | Case.RequestAdjourned, changes: Changes
+    ) -> None:
         self._update(changes, event)
 
     @handles(Case.RequestRejected)
-    def rejected(self, event: Any, changes: Changes) -> None:
+    def rejected(self, event: Case.RequestRejected, changes: Changes) -> None:
         day = text(event.rejected_on)
         self._update(changes, event, decided_on=day, closed_on=day, ended_as=Status.REJECTED.name)
 
     @handles(Case.MeasureGranted)
-    def granted(self, event: Any, changes: Changes) -> None:
+    def granted(self, event: Case.MeasureGranted, changes: Changes) -> None:
         self._update(
             changes,
             event,
@@ -91,11 +94,11 @@ class Statistics(ReadModel):
         )
 
     @handles(Case.CeopSigned)
-    def started(self, event: Any, changes: Changes) -> None:
+    def started(self, event: Case.CeopSigned, changes: Changes) -> None:
         self._update(changes, event, starts_on=text(event.starts_on), ends_on=text(event.ends_on))
 
     @handles(Case.MeasureExtended)
-    def extended(self, event: Any, changes: Changes) -> None:
+    def extended(self, event: Case.MeasureExtended, changes: Changes) -> None:
         case = changes.cases.get(str(event.originator_id))
         if case is None:
             return
@@ -108,7 +111,7 @@ class Statistics(ReadModel):
         )
 
     @handles(Case.MeasureStopped)
-    def stopped(self, event: Any, changes: Changes) -> None:
+    def stopped(self, event: Case.MeasureStopped, changes: Changes) -> None:
         self._update(
             changes,
             event,
@@ -118,17 +121,17 @@ class Statistics(ReadModel):
         )
 
     @handles(Case.MeasureCompleted)
-    def completed(self, event: Any, changes: Changes) -> None:
+    def completed(self, event: Case.MeasureCompleted, changes: Changes) -> None:
         self._update(
             changes, event, closed_on=text(event.completed_on), ended_as=Status.COMPLETED.name
         )
 
     @handles(Case.FinalReportSubmitted)
-    def final_report(self, event: Any, changes: Changes) -> None:
+    def final_report(self, event: Case.FinalReportSubmitted, changes: Changes) -> None:
         changes.cases.update(str(event.originator_id), still_housed=event.household_still_housed)
 
     @handles(Case.NonCollaborationAlertRaised)
-    def alert_raised(self, event: Any, changes: Changes) -> None:
+    def alert_raised(self, event: Case.NonCollaborationAlertRaised, changes: Changes) -> None:
         case = changes.cases.get(str(event.originator_id))
         changes.alerts.put(
             {
@@ -139,7 +142,7 @@ class Statistics(ReadModel):
         )
 
     @staticmethod
-    def _update(changes: Changes, event: Any, **values: Any) -> None:
+    def _update(changes: Changes, event: AuditedAggregate.Event, **values: Any) -> None:
         """The case's row with ``values``, at the status the event leaves it in."""
         changes.cases.update(
             str(event.originator_id), status=STATUS_AFTER[type(event)].name, **values

@@ -37,18 +37,14 @@ class AgendaAtDecision:
 
 def agenda_item_at_decision(app: AspeApplication, case_id: UUID) -> AgendaAtDecision:
     """The agenda item of ``case_id`` as it stood when its latest decision was stored."""
-    events = list(app.events.get(case_id))
+    events = app.stored_events(case_id)
     decisions = [i for i, event in enumerate(events) if isinstance(event, DECISIONS)]
     if not events or not isinstance(events[0], Case.Opened):
         raise NotFound("Dossier introuvable.")
     if not decisions:
         raise NotFound("La commission n'a pas encore statué sur ce dossier.")
     decision = events[decisions[-1]]
-    household_events = [
-        event
-        for event in app.events.get(events[0].household_id)
-        if event.timestamp <= decision.timestamp
-    ]
+    household_events = app.stored_events(events[0].household_id, until=decision.timestamp)
     agenda = replay(CommissionAgenda, [*household_events, *events[: decisions[-1]]], app.rules)
     return AgendaAtDecision(
         decision=type(decision).__name__,

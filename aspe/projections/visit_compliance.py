@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 from uuid import UUID
 
 from aspe.domain.case import Case
@@ -62,7 +61,7 @@ class WeeklyVisitCompliance(ReadModel):
     tables = (PENDING, MEASURES, WEEKS)
 
     @handles(Case.Opened)
-    def opened(self, event: Any, changes: Changes) -> None:
+    def opened(self, event: Case.Opened, changes: Changes) -> None:
         changes.pending.put(
             {
                 "case_id": str(event.originator_id),
@@ -72,15 +71,15 @@ class WeeklyVisitCompliance(ReadModel):
         )
 
     @handles(Case.MeasureGranted)
-    def granted(self, event: Any, changes: Changes) -> None:
+    def granted(self, event: Case.MeasureGranted, changes: Changes) -> None:
         changes.pending.update(str(event.originator_id), measure_type=event.measure_type.name)
 
     @handles(Case.RequestRejected)
-    def rejected(self, event: Any, changes: Changes) -> None:
+    def rejected(self, event: Case.RequestRejected, changes: Changes) -> None:
         changes.pending.delete(str(event.originator_id))
 
     @handles(Case.CeopSigned)
-    def started(self, event: Any, changes: Changes) -> None:
+    def started(self, event: Case.CeopSigned, changes: Changes) -> None:
         """The first signed CEOP starts the measure; an amendment's signature changes nothing."""
         case_id = str(event.originator_id)
         pending = changes.pending.get(case_id)
@@ -100,22 +99,22 @@ class WeeklyVisitCompliance(ReadModel):
         changes.pending.delete(case_id)
 
     @handles(Case.MeasureExtended)
-    def extended(self, event: Any, changes: Changes) -> None:
+    def extended(self, event: Case.MeasureExtended, changes: Changes) -> None:
         changes.measures.update(str(event.originator_id), ends_on=text(event.ends_on))
 
     @handles(Case.MeasureStopped)
-    def stopped(self, event: Any, changes: Changes) -> None:
+    def stopped(self, event: Case.MeasureStopped, changes: Changes) -> None:
         """A measure stops once started, or before its CEOP is signed (then it never ran)."""
         case_id = str(event.originator_id)
         changes.measures.update(case_id, closed_on=text(event.stopped_on))
         changes.pending.delete(case_id)
 
     @handles(Case.MeasureCompleted)
-    def completed(self, event: Any, changes: Changes) -> None:
+    def completed(self, event: Case.MeasureCompleted, changes: Changes) -> None:
         changes.measures.update(str(event.originator_id), closed_on=text(event.completed_on))
 
     @handles(Case.VisitRecorded)
-    def visited(self, event: Any, changes: Changes) -> None:
+    def visited(self, event: Case.VisitRecorded, changes: Changes) -> None:
         """R4 counts visits *held*: the household was there. A visit with nobody home is an
         attempt, shown beside them and not counted; a missed appointment is neither."""
         key = (str(event.originator_id), iso_week(event.occurred_on))

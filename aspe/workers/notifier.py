@@ -30,6 +30,7 @@ from typing import Any
 
 from eventsourcing.persistence import Tracking
 
+from aspe.domain.audited import AuditedAggregate
 from aspe.domain.rules import DEFAULT_RULES, RuleParameters
 from aspe.projections.directory import Directory
 from aspe.projections.runner import Projector
@@ -47,12 +48,12 @@ START = Table("start", {"name": TEXT, "position": INT}, key=("name",))
 """``quiet_until``: the store's head when the notifier first started."""
 
 
-def event_key(event: Any) -> str:
+def event_key(event: AuditedAggregate.Event) -> str:
     """An event's id: its aggregate and version, unique and the same on every replay."""
     return f"{event.originator_id}.{event.originator_version}"
 
 
-def messages_for(event: Any, book: AddressBook, zone: tzinfo) -> list[Message]:
+def messages_for(event: AuditedAggregate.Event, book: AddressBook, zone: tzinfo) -> list[Message]:
     """The messages ``event`` makes: one per reader it concerns, each with what that reader
     may see; a day taken from an instant is the day in ``zone``, the people's."""
     readers = book.readers_of(event)
@@ -85,7 +86,7 @@ def messages_for(event: Any, book: AddressBook, zone: tzinfo) -> list[Message]:
     return messages
 
 
-def account_message(event: Any, reader: Reader, zone: tzinfo) -> Message:
+def account_message(event: AuditedAggregate.Event, reader: Reader, zone: tzinfo) -> Message:
     """What an account event tells its holder (at an address it had before: by e-mail)."""
     recipient = reader.recipient
     subject, body = ACCOUNT_COMPOSERS[type(event)](event, recipient.name, zone)

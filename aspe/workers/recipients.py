@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from enum import Enum
-from typing import Any
 from uuid import UUID
 
 from aspe.authorization import Viewer, may_see_case
 from aspe.domain.actors import Role
+from aspe.domain.audited import AuditedAggregate
 from aspe.domain.case import Case
 from aspe.domain.household import Household
 from aspe.projections import directory
@@ -37,36 +37,22 @@ A = Audience
 ALL_PARTIES = (A.ASSOCIATION, A.HOUSEHOLD, A.LANDLORD, A.SPSLH, A.COMMISSION)
 
 
-def case_event(name: str) -> type:
-    """A ``Case`` event class (made at run time by the library's ``@event``)."""
-    event_class: type = getattr(Case, name)
-    return event_class
-
-
-def household_event(name: str) -> type:
-    """A ``Household`` event class (made at run time by the library's ``@event``)."""
-    event_class: type = getattr(Household, name)
-    return event_class
-
-
-CREDENTIALS_REPLACED = household_event("CredentialsReplaced")
+CREDENTIALS_REPLACED = Household.CredentialsReplaced
 
 WHO_IS_TOLD: Mapping[type, tuple[Audience, ...]] = {
-    case_event(name): audiences
-    for name, audiences in (
-        ("RequestSubmitted", (A.SPSLH,)),
-        ("RequestRegistered", (A.COMMISSION,)),
-        ("MeasureGranted", (A.ASSOCIATION, A.HOUSEHOLD, A.LANDLORD)),
-        ("RequestRejected", (A.ASSOCIATION, A.HOUSEHOLD)),
-        ("RequestAdjourned", (A.ASSOCIATION, A.HOUSEHOLD)),
-        ("MeasureExtended", (A.ASSOCIATION, A.HOUSEHOLD)),
-        ("CeopSigned", (A.SPSLH,)),
-        ("NonCollaborationAlertRaised", (A.COMMISSION, A.SPSLH, A.ASSOCIATION_MANAGERS)),
-        ("CombinationConflictRaised", (A.COMMISSION, A.ASSOCIATION)),
-        ("MeasureStopped", ALL_PARTIES),
-        ("MeasureCompleted", ALL_PARTIES),
-    )
-} | {CREDENTIALS_REPLACED: (A.HOUSEHOLD,)}
+    Case.RequestSubmitted: (A.SPSLH,),
+    Case.RequestRegistered: (A.COMMISSION,),
+    Case.MeasureGranted: (A.ASSOCIATION, A.HOUSEHOLD, A.LANDLORD),
+    Case.RequestRejected: (A.ASSOCIATION, A.HOUSEHOLD),
+    Case.RequestAdjourned: (A.ASSOCIATION, A.HOUSEHOLD),
+    Case.MeasureExtended: (A.ASSOCIATION, A.HOUSEHOLD),
+    Case.CeopSigned: (A.SPSLH,),
+    Case.NonCollaborationAlertRaised: (A.COMMISSION, A.SPSLH, A.ASSOCIATION_MANAGERS),
+    Case.CombinationConflictRaised: (A.COMMISSION, A.ASSOCIATION),
+    Case.MeasureStopped: ALL_PARTIES,
+    Case.MeasureCompleted: ALL_PARTIES,
+    CREDENTIALS_REPLACED: (A.HOUSEHOLD,),
+}
 """The events that concern someone, and whom. The landlord hears of the commission's
 decisions only when a measure is granted or stopped; what each is told is ``texts``'.
 A household whose login was replaced is told, at its new address and its previous one:
@@ -154,7 +140,7 @@ class AddressBook:
                     yield referent
             yield from self.with_role(Role.ASSOCIATION_MANAGER, case["association_id"])
 
-    def holders_of(self, event: Any) -> list[Reader]:
+    def holders_of(self, event: AuditedAggregate.Event) -> list[Reader]:
         """The holder of the account an account event is about, and its previous address."""
         holder = self.account(str(event.originator_id))
         if holder is None:
@@ -165,7 +151,7 @@ class AddressBook:
         at_previous = replace(holder.recipient, email=previous, email_only=True)
         return [holder, replace(holder, recipient=at_previous)]
 
-    def readers_of(self, event: Any) -> list[Reader]:
+    def readers_of(self, event: AuditedAggregate.Event) -> list[Reader]:
         """Whom ``event`` concerns, once each, among those who may see its case."""
         if type(event) in ACCOUNT_EVENTS:
             return self.holders_of(event)

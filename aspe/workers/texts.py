@@ -18,8 +18,11 @@ from aspe import french
 from aspe.application.history import MEASURE_LABELS, STOP_LABELS
 from aspe.authorization import Category, allows
 from aspe.domain.actors import Role
+from aspe.domain.audited import AuditedAggregate
+from aspe.domain.case import Case
+from aspe.domain.household import Household
 from aspe.french import labels
-from aspe.workers.recipients import CREDENTIALS_REPLACED, case_event
+from aspe.workers.recipients import CREDENTIALS_REPLACED
 
 C = Category
 SIGNATURE = (
@@ -73,7 +76,7 @@ def only(lens: Lens, category: Category, line: str) -> str | None:
 
 
 # ------------------------------------------------------------------ request
-def submitted(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
+def submitted(event: Case.RequestSubmitted, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     aid = event.aid_request
     by = f" par {facts.association_name}" if facts.association_name else ""
     return "Nouvelle demande d'accompagnement ASPE", [
@@ -91,7 +94,7 @@ def submitted(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     ]
 
 
-def registered(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
+def registered(event: Case.RequestRegistered, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     session = french.day(event.commission_session_on)
     return f"Demande inscrite à la séance du {session}", [
         f"La demande d'accompagnement ASPE concernant {who(lens, facts)} est inscrite à "
@@ -100,7 +103,7 @@ def registered(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
 
 
 # ------------------------------------------------------------------ decisions
-def granted(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
+def granted(event: Case.MeasureGranted, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     return "Décision de la commission : mesure ASPE accordée", [
         f"La commission FPEL a accordé le {french.day(event.decided_on)} une mesure ASPE "
         f"{MEASURE_LABELS[event.measure_type]} pour {who(lens, facts)}, "
@@ -115,7 +118,7 @@ def granted(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     ]
 
 
-def rejected(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
+def rejected(event: Case.RequestRejected, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     return "Décision de la commission : demande refusée", [
         f"La commission FPEL a refusé le {french.day(event.rejected_on)} la demande "
         f"d'accompagnement ASPE concernant {who(lens, facts)}.",
@@ -123,7 +126,7 @@ def rejected(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     ]
 
 
-def adjourned(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
+def adjourned(event: Case.RequestAdjourned, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     return "Décision de la commission : demande ajournée", [
         f"La commission FPEL a ajourné le {french.day(event.adjourned_on)} la demande "
         f"d'accompagnement ASPE concernant {who(lens, facts)}.",
@@ -131,7 +134,7 @@ def adjourned(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     ]
 
 
-def extended(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
+def extended(event: Case.MeasureExtended, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     return "Décision de la commission : mesure prolongée", [
         f"La commission FPEL a prolongé de {french.months(event.additional_months)} la mesure ASPE "
         f"de {who(lens, facts)}. Elle se terminera le {french.day(event.ends_on)}.",
@@ -140,7 +143,7 @@ def extended(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
 
 
 # ---------------------------------------------------------------- the measure
-def ceop_signed(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
+def ceop_signed(event: Case.CeopSigned, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     first = event.version == 1
     what = "Le CEOP" if first else f"La version {event.version} du CEOP"
     return "CEOP signé" if first else "Avenant au CEOP signé", [
@@ -151,7 +154,9 @@ def ceop_signed(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     ]
 
 
-def alert_raised(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
+def alert_raised(
+    event: Case.NonCollaborationAlertRaised, lens: Lens, facts: Facts
+) -> tuple[str, Lines]:
     return "Alerte de non-collaboration", [
         only(
             lens,
@@ -164,7 +169,9 @@ def alert_raised(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     ]
 
 
-def combination_conflict(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
+def combination_conflict(
+    event: Case.CombinationConflictRaised, lens: Lens, facts: Facts
+) -> tuple[str, Lines]:
     until = f" au {french.day(event.ends_on)}" if event.ends_on else ""
     return "Cumul d'accompagnements pendant une mesure ASPE", [
         only(
@@ -183,7 +190,7 @@ def combination_conflict(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lin
     ]
 
 
-def stopped(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
+def stopped(event: Case.MeasureStopped, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     return "Arrêt de la mesure ASPE", [
         f"La commission FPEL a arrêté le {french.day(event.stopped_on)} la mesure ASPE "
         f"de {who(lens, facts)}.",
@@ -192,7 +199,7 @@ def stopped(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     ]
 
 
-def completed(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
+def completed(event: Case.MeasureCompleted, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     return "Fin de la mesure ASPE", [
         f"La mesure ASPE de {who(lens, facts)} s'est terminée le "
         f"{french.day(event.completed_on)}, au terme de la durée fixée par la commission.",
@@ -201,20 +208,17 @@ def completed(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
 
 
 COMPOSERS: Mapping[type, Compose] = {
-    case_event(name): compose
-    for name, compose in (
-        ("RequestSubmitted", submitted),
-        ("RequestRegistered", registered),
-        ("MeasureGranted", granted),
-        ("RequestRejected", rejected),
-        ("RequestAdjourned", adjourned),
-        ("MeasureExtended", extended),
-        ("CeopSigned", ceop_signed),
-        ("NonCollaborationAlertRaised", alert_raised),
-        ("CombinationConflictRaised", combination_conflict),
-        ("MeasureStopped", stopped),
-        ("MeasureCompleted", completed),
-    )
+    Case.RequestSubmitted: submitted,
+    Case.RequestRegistered: registered,
+    Case.MeasureGranted: granted,
+    Case.RequestRejected: rejected,
+    Case.RequestAdjourned: adjourned,
+    Case.MeasureExtended: extended,
+    Case.CeopSigned: ceop_signed,
+    Case.NonCollaborationAlertRaised: alert_raised,
+    Case.CombinationConflictRaised: combination_conflict,
+    Case.MeasureStopped: stopped,
+    Case.MeasureCompleted: completed,
 }
 
 
@@ -226,7 +230,9 @@ ACCOUNT_SIGNATURE = (
 )
 
 
-def credentials_replaced(event: Any, name: str, zone: tzinfo) -> tuple[str, str]:
+def credentials_replaced(
+    event: Household.CredentialsReplaced, name: str, zone: tzinfo
+) -> tuple[str, str]:
     """To a household whose login was replaced, at its new address and its previous one."""
     lines = [
         f"Bonjour {name}," if name else "Bonjour,",
@@ -244,7 +250,9 @@ ACCOUNT_COMPOSERS: Mapping[type, Callable[[Any, str, tzinfo], tuple[str, str]]] 
 }
 
 
-def compose(event: Any, lens: Lens, facts: Facts, name: str) -> tuple[str, str] | None:
+def compose(
+    event: AuditedAggregate.Event, lens: Lens, facts: Facts, name: str
+) -> tuple[str, str] | None:
     """The subject and body ``event`` makes for a reader called ``name``; ``None`` if it
     makes none (no text for that event, or nothing in it this reader may see)."""
     composer = COMPOSERS.get(type(event))
