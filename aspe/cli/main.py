@@ -249,8 +249,8 @@ def _agenda_table(agenda: AgendaAtDecision, zone: ZoneInfo) -> Table:
         f"Ordre du jour de la commission au moment de sa décision ({agenda.decision}, "
         f"{french.moment(agenda.decided_at, zone)}, {zone.key})"
     )
-    item = agenda.item or {}
-    return _case_table(title, [(key, _cell(value)) for key, value in item.items()])
+    fields = agenda.item.items() if agenda.item is not None else ()
+    return _case_table(title, [(key, _cell(value)) for key, value in fields])
 
 
 def _cell(value: Any) -> str:

@@ -17,10 +17,11 @@ from strawberry.dataloader import DataLoader
 from aspe.domain.availability import CaseCommand
 from aspe.domain.values import Signatory
 from aspe.projections import contact_silence, open_alerts, rent_ledger, visit_compliance
-from aspe.projections.case_file import case_files
+from aspe.projections.case_file import CaseFileRow, case_files
+from aspe.projections.contact_silence import SilenceRow
+from aspe.projections.open_alerts import AlertRow
 from aspe.projections.rent_ledger import Ledger, MonthReport, ledger_of
 from aspe.projections.runner import Projector
-from aspe.projections.tables import Row
 from aspe.projections.visit_compliance import WeekCompliance
 
 K = TypeVar("K")
@@ -59,16 +60,16 @@ class Loaders:
             lambda case_ids: {case_id: commands_now(case_id) for case_id in case_ids},
             CommandsNow(),
         )
-        self.case_file: DataLoader[str, Row | None] = _batched(self._case_files, None)
+        self.case_file: DataLoader[str, CaseFileRow | None] = _batched(self._case_files, None)
         self.ledger: DataLoader[str, Ledger] = _batched(self._ledgers, ledger_of([]))
         self.compliance: DataLoader[str, list[WeekCompliance]] = _batched(self._compliance, [])
-        self.silence: DataLoader[str, Row | None] = _batched(self._silences, None)
-        self.open_alert: DataLoader[str, Row | None] = _batched(self._open_alerts, None)
+        self.silence: DataLoader[str, SilenceRow | None] = _batched(self._silences, None)
+        self.open_alert: DataLoader[str, AlertRow | None] = _batched(self._open_alerts, None)
 
     def _view(self, name: str):  # type: ignore[no-untyped-def]
         return self.projector.model(name).view
 
-    def _case_files(self, case_ids: list[str]) -> dict[str, Row | None]:
+    def _case_files(self, case_ids: list[str]) -> dict[str, CaseFileRow | None]:
         return dict(case_files(self._view("case_file"), case_ids))
 
     def _ledgers(self, case_ids: list[str]) -> dict[str, Ledger]:
@@ -87,12 +88,12 @@ class Loaders:
             for case_id in case_ids
         }
 
-    def _silences(self, case_ids: list[str]) -> dict[str, Row | None]:
+    def _silences(self, case_ids: list[str]) -> dict[str, SilenceRow | None]:
         rows = self._view("contact_silence").select_in(
             contact_silence.MEASURES, "case_id", case_ids
         )
         return {row["case_id"]: row for row in rows}
 
-    def _open_alerts(self, case_ids: list[str]) -> dict[str, Row | None]:
+    def _open_alerts(self, case_ids: list[str]) -> dict[str, AlertRow | None]:
         rows = self._view("open_alerts").select_in(open_alerts.ALERTS, "case_id", case_ids)
         return {row["case_id"]: row for row in rows}

@@ -32,8 +32,9 @@ from aspe.projections import (
     open_alerts,
 )
 from aspe.projections import statistics as case_statistics
-from aspe.projections.case_file import case_page
-from aspe.projections.tables import Row
+from aspe.projections.audit_trail import TrailRow
+from aspe.projections.case_file import CaseFileRow, case_page
+from aspe.projections.directory import AccountRow, OrganisationRow
 
 
 # ---------------------------------------------------------------------- viewer
@@ -69,7 +70,7 @@ class Organisation:
     )
 
     @classmethod
-    def from_row(cls, row: Row) -> Organisation:
+    def from_row(cls, row: OrganisationRow) -> Organisation:
         category = row["category"]
         return cls(
             id=strawberry.ID(row["organisation_id"]),
@@ -88,10 +89,10 @@ class StaffMember:
     )
 
     @classmethod
-    def from_row(cls, row: Row) -> StaffMember:
+    def from_row(cls, row: AccountRow) -> StaffMember:
         return cls(
             id=strawberry.ID(row["account_id"]),
-            name=row["name"],
+            name=row["name"] or "",
             role=Role[row["role"]],
             qualified_referent=bool(row["qualified"]),
         )
@@ -116,7 +117,11 @@ class CaseConnection:
     page_info: PageInfo = classified(C.ENTRY)
 
 
-def cursor_of(row: Row) -> str:
+def _optional_id(value: str | None) -> strawberry.ID | None:
+    return None if value is None else strawberry.ID(value)
+
+
+def cursor_of(row: CaseFileRow) -> str:
     return base64.urlsafe_b64encode(f"{row['opened_on']}|{row['case_id']}".encode()).decode()
 
 
@@ -234,7 +239,7 @@ def _counts(values: dict[str, int]) -> list[Count]:
 # ----------------------------------------------------------------- audit, alerts
 @strawberry.type(description="One event of a case: who did what, when, and why.")
 class AuditEntry:
-    row: strawberry.Private[Row]
+    row: strawberry.Private[TrailRow]
     version: int | None = classified(C.EVENT_METADATA)
     event: str | None = classified(C.EVENT_METADATA)
     occurred_at: datetime | None = classified(C.EVENT_METADATA)
@@ -245,17 +250,17 @@ class AuditEntry:
     causation_id: strawberry.ID | None = classified(C.EVENT_METADATA)
 
     @classmethod
-    def from_row(cls, row: Row) -> AuditEntry:
+    def from_row(cls, row: TrailRow) -> AuditEntry:
         return cls(
             row=row,
             version=row["version"],
             event=row["event"],
             occurred_at=datetime.fromisoformat(row["occurred_at"]),
-            actor_id=row["actor_id"],
+            actor_id=strawberry.ID(row["actor_id"]),
             actor_role=row["actor_role"],
-            organisation_id=row["organisation_id"],
-            correlation_id=row["correlation_id"],
-            causation_id=row["causation_id"],
+            organisation_id=_optional_id(row["organisation_id"]),
+            correlation_id=strawberry.ID(row["correlation_id"]),
+            causation_id=_optional_id(row["causation_id"]),
         )
 
 

@@ -24,8 +24,7 @@ from aspe.domain.errors import NotFound
 from aspe.graphql.errors import Unauthenticated
 from aspe.graphql.permissions import Seen
 from aspe.graphql.types import Case, case_of
-from aspe.projections.case_file import case_file, case_file_as_of
-from aspe.projections.tables import Row
+from aspe.projections.case_file import CaseFileRow, case_file, case_file_as_of
 
 CASE_FILE = "case_file"
 CASE_NOT_FOUND = "Dossier introuvable."
@@ -38,11 +37,11 @@ def viewer_of(info: Info) -> Viewer:
     return viewer
 
 
-def visible(viewer: Viewer, row: Row | None) -> Row | None:
+def visible(viewer: Viewer, row: CaseFileRow | None) -> CaseFileRow | None:
     return row if row is not None and may_see_case(viewer, row) else None
 
 
-def cases_of(viewer: Viewer, rows: list[Row | None]) -> list[Case]:
+def cases_of(viewer: Viewer, rows: list[CaseFileRow | None]) -> list[Case]:
     seen = Seen(viewer)
     return [case_of(row, seen) for row in rows if row is not None and may_see_case(viewer, row)]
 
@@ -100,7 +99,7 @@ async def run_case_command(
     viewer, context = viewer_of(info), info.context
     key = _normalised(str(case_id))
 
-    def run() -> Row:
+    def run() -> CaseFileRow:
         view = context.projector.model(CASE_FILE).view
         if visible(viewer, case_file(view, key)) is None:
             raise NotFound(CASE_NOT_FOUND)
@@ -115,7 +114,7 @@ async def run_creating_command(info: Info, command: Callable[[AspeApplication], 
     """Run a command that opens a case; return the new case as the viewer sees it."""
     viewer, context = viewer_of(info), info.context
 
-    def run() -> Row:
+    def run() -> CaseFileRow:
         with acting_as(actor_of(viewer), clock=context.clock):
             created = command(context.application)
         return _after(context, str(created.id), created)
@@ -123,7 +122,7 @@ async def run_creating_command(info: Info, command: Callable[[AspeApplication], 
     return await _as_case(viewer, await run_in_threadpool(run))
 
 
-def _after(context: Any, case_id: str, result: Any) -> Row:
+def _after(context: Any, case_id: str, result: Any) -> CaseFileRow:
     position = result.position if isinstance(result, Created) else int(result)
     context.projector.wait(CASE_FILE, position)
     row = case_file(context.projector.model(CASE_FILE).view, case_id)
@@ -132,7 +131,7 @@ def _after(context: Any, case_id: str, result: Any) -> Row:
     return row
 
 
-async def _as_case(viewer: Viewer, row: Row) -> Case:
+async def _as_case(viewer: Viewer, row: CaseFileRow) -> Case:
     if visible(viewer, row) is None:
         raise NotFound(CASE_NOT_FOUND)
     return case_of(row, Seen(viewer))

@@ -36,8 +36,8 @@ from aspe.domain.values import (
     VisitKind,
 )
 from aspe.graphql.permissions import Seen, classified
+from aspe.projections.case_file import CaseFileRow
 from aspe.projections.contact_silence import silent_days
-from aspe.projections.tables import Row
 
 Role = strawberry.enum(DomainRole, name="Role")
 CaseStatus = strawberry.enum(Status, name="CaseStatus")
@@ -83,7 +83,7 @@ def enum_or_none(enum: Any, name: str | None) -> Any:
 # ------------------------------------------------------------------ household
 @strawberry.type(description="The household: name and address; contact and size.")
 class Household:
-    row: Private[Row]
+    row: Private[CaseFileRow]
     seen: Private[Seen]
     name: str | None = classified(C.HOUSEHOLD_NAME_ADDRESS)
     street: str | None = classified(C.HOUSEHOLD_NAME_ADDRESS)
@@ -93,7 +93,7 @@ class Household:
     members: int | None = classified(C.HOUSEHOLD_CONTACT)
 
     @classmethod
-    def from_row(cls, row: Row, seen: Seen) -> Household:
+    def from_row(cls, row: CaseFileRow, seen: Seen) -> Household:
         return cls(
             row=row,
             seen=seen,
@@ -152,7 +152,7 @@ def objectives(items: Sequence[Mapping[str, Any]], seen: Seen) -> list[Objective
 
 @strawberry.type(description="The diagnostic: difficulties per theme and proposed objectives.")
 class Diagnostic:
-    row: Private[Row]
+    row: Private[CaseFileRow]
     seen: Private[Seen]
     recorded_on: date | None = classified(C.DIAGNOSTIC)
     findings: list[Finding] = classified(C.DIAGNOSTIC)
@@ -170,7 +170,7 @@ class Adjournment:
 
 @strawberry.type(description="The FPEL request: arrears, aid asked, proposal, registration.")
 class Request:
-    row: Private[Row]
+    row: Private[CaseFileRow]
     seen: Private[Seen]
     submitted_on: date | None = classified(C.REQUEST)
     rent_arrears: Decimal | None = classified(C.RENT_ARREARS)
@@ -186,7 +186,7 @@ class Request:
     invitations_to_session: list[date] = classified(C.REQUEST)
 
     @classmethod
-    def from_row(cls, row: Row, seen: Seen) -> Request:
+    def from_row(cls, row: CaseFileRow, seen: Seen) -> Request:
         return cls(
             row=row,
             seen=seen,
@@ -222,7 +222,7 @@ class Extension:
 
 @strawberry.type(description="The commission's grant: type, duration, probation, aid, dates.")
 class Decision:
-    row: Private[Row]
+    row: Private[CaseFileRow]
     seen: Private[Seen]
     decided_on: date | None = classified(C.DECISION)
     measure_type: MeasureTypeEnum | None = classified(C.DECISION)  # type: ignore[valid-type]
@@ -235,7 +235,7 @@ class Decision:
     extensions: list[Extension] = classified(C.DECISION)
 
     @classmethod
-    def from_row(cls, row: Row, seen: Seen) -> Decision:
+    def from_row(cls, row: CaseFileRow, seen: Seen) -> Decision:
         return cls(
             row=row,
             seen=seen,
@@ -572,7 +572,7 @@ class Suspension:
 
 @strawberry.type(description="How the measure ended: stop or completion, and the final report.")
 class Closure:
-    row: Private[Row]
+    row: Private[CaseFileRow]
     seen: Private[Seen]
     stopped_on: date | None = classified(C.DECISION)
     stop_reason: StopReasonEnum | None = classified(C.STOP_REASON)  # type: ignore[valid-type]
@@ -583,7 +583,7 @@ class Closure:
     final_report_summary: str | None = classified(C.STOP)
 
     @classmethod
-    def from_row(cls, row: Row, seen: Seen) -> Closure:
+    def from_row(cls, row: CaseFileRow, seen: Seen) -> Closure:
         return cls(
             row=row,
             seen=seen,
@@ -600,7 +600,7 @@ class Closure:
 # ------------------------------------------------------------------------ case
 @strawberry.type(description="A case (dossier ASPE), as the viewer may see it.")
 class Case:
-    row: Private[Row]
+    row: Private[CaseFileRow]
     seen: Private[Seen]
 
     @classified(C.CASE)
@@ -818,7 +818,7 @@ class Case:
         return Closure.from_row(self.row, self.seen) if ended else None
 
 
-def case_of(row: Row, seen_by: Seen, rights: Row | None = None) -> Case:
+def case_of(row: CaseFileRow, seen_by: Seen, rights: CaseFileRow | None = None) -> Case:
     """The case of ``row`` as ``seen_by``'s viewer sees it, with the consent recorded on
     ``rights``: the case as it is now (default: ``row`` itself). A past state of the case is
     shown with today's consent, never with the consent it had then (DESIGN §6)."""

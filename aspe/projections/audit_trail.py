@@ -5,26 +5,30 @@ name; the content stays in the store, behind each audience's own read model."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from aspe.domain.audited import AuditedAggregate
 from aspe.projections.readmodel import ReadModel, text
-from aspe.projections.tables import TEXT, Row, Table, columns
+from aspe.projections.tables import Table
 from aspe.projections.view import Changes, TableView
+
+
+class TrailRow(TypedDict):
+    version: int
+    organisation_id: str | None
+    aggregate_id: str
+    aggregate_type: str
+    event: str
+    occurred_at: str
+    actor_id: str
+    actor_role: str
+    correlation_id: str
+    causation_id: str | None
+
 
 EVENTS = Table(
     "events",
-    columns(
-        "version organisation_id",
-        aggregate_id=TEXT,
-        aggregate_type=TEXT,
-        event=TEXT,
-        occurred_at=TEXT,
-        actor_id=TEXT,
-        actor_role=TEXT,
-        correlation_id=TEXT,
-        causation_id=TEXT,
-    ),
+    TrailRow,
     key=("aggregate_id", "version"),
     indexes=(("correlation_id",), ("organisation_id", "occurred_at")),
     append_only=True,
@@ -59,6 +63,6 @@ def audit_row(event: AuditedAggregate.Event) -> dict[str, Any]:
     }
 
 
-def trail(view: TableView, aggregate_id: str) -> list[Row]:
+def trail(view: TableView, aggregate_id: str) -> list[TrailRow]:
     """Every event of one case (or any aggregate), in the order it happened."""
-    return view.select(EVENTS.name, where={"aggregate_id": aggregate_id}, order_by=("version",))
+    return view.select(EVENTS, where={"aggregate_id": aggregate_id}, order_by=("version",))

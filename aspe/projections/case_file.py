@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 from uuid import UUID
 
 from aspe.application import AspeApplication
@@ -36,45 +36,90 @@ from aspe.projections.readmodel import (
     steps,
     text,
 )
-from aspe.projections.tables import JSON, TEXT, Row, Table, columns
+from aspe.projections.tables import Table
 from aspe.projections.time_travel import replay
 from aspe.projections.view import Changes, TableView
 
-HOUSEHOLDS = Table(
-    "households",
-    columns("household_id landlord_id name street postcode city contact members"),
-    key=("household_id",),
-)
+
+class HouseholdRow(TypedDict):
+    household_id: str
+    landlord_id: str
+    name: str | None
+    street: str | None
+    postcode: str | None
+    city: str | None
+    contact: str | None
+    members: int | None
+
+
+HOUSEHOLDS = Table("households", HouseholdRow, key=("household_id",))
+
+
+class CaseFileRow(TypedDict):
+    case_id: str
+    association_id: str
+    referent_id: str
+    household_id: str
+    landlord_id: str
+    status: str
+    opened_on: str
+    updated_at: str
+    former_referents: dict[str, str]
+    household_name: str | None
+    street: str | None
+    postcode: str | None
+    city: str | None
+    contact: str | None
+    members: int | None
+    landlord_consent: bool
+    submitted: bool
+    registered: bool
+    granted: bool
+    findings: list[dict[str, Any]]
+    objectives: list[dict[str, Any]]
+    submitted_on: str | None
+    rent_arrears_cents: int | None
+    aid_requested_cents: int | None
+    monthly_rent_cents: int | None
+    proposed_measure: str | None
+    proposed_duration_months: int | None
+    registered_on: str | None
+    commission_session_on: str | None
+    decided_on: str | None
+    measure_type: str | None
+    duration_months: int | None
+    probation_months: int | None
+    aid_granted_cents: int | None
+    decision_notified_on: str | None
+    starts_on: str | None
+    ends_on: str | None
+    suspensions: list[dict[str, Any]]
+    stopped_on: str | None
+    stop_reason: str | None
+    completed_on: str | None
+    final_report_on: str | None
+    household_still_housed: bool | None
+    diagnosed_on: str | None
+    adjournments: list[dict[str, Any]]
+    rejected_on: str | None
+    rejection_reason: str | None
+    extensions: list[dict[str, Any]]
+    ceop: dict[str, Any] | None
+    visits: list[dict[str, Any]]
+    contacts: list[dict[str, Any]]
+    concertations: list[dict[str, Any]]
+    debts: list[dict[str, Any]]
+    invitations: list[dict[str, Any]]
+    alerts: list[dict[str, Any]]
+    combination_conflicts: list[dict[str, Any]]
+    stop_details: str | None
+    final_report_summary: str | None
+    documents: list[dict[str, Any]]
+
+
 CASES = Table(
     "cases",
-    columns(
-        "case_id association_id referent_id household_id landlord_id status "
-        "opened_on updated_at former_referents household_name street postcode "
-        "city contact members landlord_consent submitted registered granted "
-        "findings objectives submitted_on rent_arrears_cents "
-        "aid_requested_cents monthly_rent_cents proposed_measure "
-        "proposed_duration_months registered_on commission_session_on "
-        "decided_on measure_type duration_months probation_months "
-        "aid_granted_cents decision_notified_on starts_on ends_on suspensions "
-        "stopped_on stop_reason completed_on final_report_on "
-        "household_still_housed",
-        diagnosed_on=TEXT,
-        adjournments=JSON,
-        rejected_on=TEXT,
-        rejection_reason=TEXT,
-        extensions=JSON,
-        ceop=JSON,
-        visits=JSON,
-        contacts=JSON,
-        concertations=JSON,
-        debts=JSON,
-        invitations=JSON,
-        alerts=JSON,
-        combination_conflicts=JSON,
-        stop_details=TEXT,
-        final_report_summary=TEXT,
-        documents=JSON,
-    ),
+    CaseFileRow,
     key=("case_id",),
     indexes=(
         ("association_id", "opened_on", "case_id"),
@@ -84,11 +129,16 @@ CASES = Table(
         ("registered", "opened_on", "case_id"),
     ),
 )
-OBJECTIVE_PROGRESS = Table(
-    "objective_progress",
-    {"case_id": TEXT, "objective_id": TEXT, "progress": TEXT, "note": TEXT},
-    key=("case_id", "objective_id"),
-)
+
+
+class ProgressRow(TypedDict):
+    case_id: str
+    objective_id: str
+    progress: str
+    note: str | None
+
+
+OBJECTIVE_PROGRESS = Table("objective_progress", ProgressRow, key=("case_id", "objective_id"))
 """The last progress recorded per objective id, whichever CEOP version it was recorded under."""
 
 PAGE_ORDER = ("opened_on", "case_id")
@@ -598,28 +648,28 @@ def _with_progress(changes: Changes, case_id: str, objective: dict[str, Any]) ->
 
 
 # ------------------------------------------------------------------------ read side
-def case_file(view: TableView, case_id: str) -> Row | None:
+def case_file(view: TableView, case_id: str) -> CaseFileRow | None:
     return view.get(CASES, case_id)
 
 
-def case_files(view: TableView, case_ids: Sequence[str]) -> dict[str, Row]:
+def case_files(view: TableView, case_ids: Sequence[str]) -> dict[str, CaseFileRow]:
     """The files of ``case_ids`` that exist, by case id, in one query (a DataLoader's batch)."""
     return {row["case_id"]: row for row in view.select_in(CASES, "case_id", list(case_ids))}
 
 
 def case_page(
     view: TableView, where: dict[str, Any], after: tuple[str, str] | None, first: int
-) -> list[Row]:
+) -> list[CaseFileRow]:
     """At most ``first`` files matching ``where``, by ``(opened_on, case_id)``, after the
     cursor ``after`` (the last row's ``(opened_on, case_id)``; ``None``: from the start)."""
     return view.select_page(CASES, where, PAGE_ORDER, after, first)
 
 
-def case_file_as_of(app: AspeApplication, case_id: UUID, instant: datetime) -> Row | None:
+def case_file_as_of(app: AspeApplication, case_id: UUID, instant: datetime) -> CaseFileRow | None:
     """The case's file as it stood at ``instant`` (naive: UTC), from its events and its
     household's stored up to then; ``None`` if the case did not exist then (or at all)."""
     events = app.stored_events(case_id, until=instant)
     if not events or not isinstance(events[0], Case.Opened):
         return None
     household_events = app.stored_events(events[0].household_id, until=instant)
-    return replay(CaseFile, [*household_events, *events], app.rules).get(CASES.name, str(case_id))
+    return replay(CaseFile, [*household_events, *events], app.rules).get(CASES, str(case_id))

@@ -4,25 +4,42 @@ access until the date the handover gave; the GraphQL layer reads ``former_refere
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from aspe.domain.audited import AuditedAggregate
 from aspe.domain.case import STATUS_AFTER, Case
 from aspe.domain.household import Household
 from aspe.projections.readmodel import ReadModel, handles, text
-from aspe.projections.tables import Table, columns
+from aspe.projections.tables import Table
 from aspe.projections.view import Changes
 
-HOUSEHOLDS = Table("households", columns("household_id name"), key=("household_id",))
+
+class HouseholdName(TypedDict):
+    household_id: str
+    name: str | None
+
+
+HOUSEHOLDS = Table("households", HouseholdName, key=("household_id",))
+
+
+class CaseloadRow(TypedDict):
+    case_id: str
+    association_id: str
+    referent_id: str
+    former_referents: dict[str, str]
+    household_id: str
+    household_name: str | None
+    status: str
+    measure_type: str | None
+    opened_on: str
+    starts_on: str | None
+    ends_on: str | None
+    closed_on: str | None
+    updated_at: str
+
+
 CASES = Table(
-    "cases",
-    columns(
-        "case_id association_id referent_id former_referents household_id "
-        "household_name status measure_type opened_on starts_on ends_on "
-        "closed_on updated_at"
-    ),
-    key=("case_id",),
-    indexes=(("association_id", "status"), ("referent_id",)),
+    "cases", CaseloadRow, key=("case_id",), indexes=(("association_id", "status"), ("referent_id",))
 )
 
 

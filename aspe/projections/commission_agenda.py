@@ -13,42 +13,59 @@ time-travel view can replay one case into this model and read the item the commi
 
 from __future__ import annotations
 
+from typing import Any, TypedDict
+
 from aspe.domain.case import Case
 from aspe.domain.household import Household
 from aspe.projections.readmodel import ReadModel, cents, findings, handles, objectives, text
-from aspe.projections.tables import INT, JSON, TEXT, Row, Table, columns
+from aspe.projections.tables import Table
 from aspe.projections.view import Changes, TableView
 
-HOUSEHOLDS = Table(
-    "households", columns("household_id name contact members", address=JSON), key=("household_id",)
-)
-CASES = Table(
-    "cases",
-    columns(
-        "case_id association_id referent_id household_id landlord_id findings "
-        "proposed_objectives rent_arrears_cents aid_requested_cents "
-        "monthly_rent_cents proposed_measure proposed_duration_months",
-        adjournments=JSON,
-    ),
-    key=("case_id",),
-)
+
+class HouseholdRow(TypedDict):
+    household_id: str
+    name: str | None
+    contact: str | None
+    members: int | None
+    address: dict[str, str] | None
+
+
+HOUSEHOLDS = Table("households", HouseholdRow, key=("household_id",))
+
+
+class AgendaCase(TypedDict):
+    case_id: str
+    association_id: str
+    referent_id: str
+    household_id: str
+    landlord_id: str
+    findings: list[dict[str, Any]]
+    proposed_objectives: list[dict[str, Any]]
+    rent_arrears_cents: int | None
+    aid_requested_cents: int | None
+    monthly_rent_cents: int | None
+    proposed_measure: str | None
+    proposed_duration_months: int | None
+    adjournments: list[dict[str, Any]]
+
+
+CASES = Table("cases", AgendaCase, key=("case_id",))
 """Every undecided case's file as it builds up, out of sight until it is registered."""
 
-ITEMS = Table(
-    "items",
-    {
-        **CASES.columns,
-        "household_name": TEXT,
-        "household_address": JSON,
-        "household_contact": TEXT,
-        "household_members": INT,
-        "session_on": TEXT,
-        "registered_on": TEXT,
-        "adjournment_count": INT,
-    },
-    key=("case_id",),
-    indexes=(("session_on", "registered_on"),),
-)
+
+class AgendaItem(AgendaCase):
+    """A registered case as the commission reads it: its file and its household."""
+
+    household_name: str | None
+    household_address: dict[str, str] | None
+    household_contact: str | None
+    household_members: int | None
+    session_on: str | None
+    registered_on: str | None
+    adjournment_count: int
+
+
+ITEMS = Table("items", AgendaItem, key=("case_id",), indexes=(("session_on", "registered_on"),))
 
 
 class CommissionAgenda(ReadModel):
@@ -149,12 +166,12 @@ class CommissionAgenda(ReadModel):
 
 
 # ------------------------------------------------------------------------ read side
-def agenda(view: TableView, session_on: str | None = None) -> list[Row]:
+def agenda(view: TableView, session_on: str | None = None) -> list[AgendaItem]:
     """The items awaiting a decision, by session date then registration; one session's if
     ``session_on`` (an ISO date) is given."""
     where = None if session_on is None else {"session_on": session_on}
     return view.select(ITEMS, where=where, order_by=("session_on", "registered_on", "case_id"))
 
 
-def item(view: TableView, case_id: str) -> Row | None:
+def item(view: TableView, case_id: str) -> AgendaItem | None:
     return view.get(ITEMS, case_id)

@@ -10,6 +10,7 @@ Case aggregate uses: the detector and the command it triggers agree on every dat
 from __future__ import annotations
 
 from datetime import date
+from typing import TypedDict
 
 from aspe.domain.case import Case, day_heard_from_household
 from aspe.domain.rules import (
@@ -20,22 +21,33 @@ from aspe.domain.rules import (
 )
 from aspe.domain.values import Period
 from aspe.projections.readmodel import ReadModel, handles, text
-from aspe.projections.tables import BOOL, JSON, TEXT, Row, Table, columns
+from aspe.projections.tables import Table
 from aspe.projections.view import Changes, TableView
 
-PENDING = Table("pending", columns("case_id association_id referent_id"), key=("case_id",))
+
+class PendingMeasure(TypedDict):
+    case_id: str
+    association_id: str
+    referent_id: str
+
+
+PENDING = Table("pending", PendingMeasure, key=("case_id",))
 """Cases whose measure has not started yet: what their measure row will need."""
 
+
+class SilenceRow(TypedDict):
+    case_id: str
+    association_id: str
+    referent_id: str
+    starts_on: str
+    suspensions: list[list[str]]
+    last_contact_on: str | None
+    alerted_silences: list[str]
+    active: bool
+
+
 MEASURES = Table(
-    "measures",
-    columns(
-        "case_id association_id referent_id starts_on suspensions",
-        last_contact_on=TEXT,
-        alerted_silences=JSON,
-        active=BOOL,
-    ),
-    key=("case_id",),
-    indexes=(("active",), ("association_id", "active")),
+    "measures", SilenceRow, key=("case_id",), indexes=(("active",), ("association_id", "active"))
 )
 """One row per measure started; ``active`` turns false when it is stopped or completed.
 ``suspensions`` are ``[starts_on, ends_on]`` pairs; ``alerted_silences`` the anchors
@@ -120,21 +132,21 @@ class ContactSilence(ReadModel):
 
 
 # ------------------------------------------------------------------- read side
-def silence_anchor(row: Row) -> date | None:
+def silence_anchor(row: SilenceRow) -> date | None:
     """The later of the measure's start and its last meeting or contact."""
     return anchor_of_silence(_day(row["starts_on"]), _day(row["last_contact_on"]))
 
 
-def silent_days(row: Row, as_of: date) -> int:
+def silent_days(row: SilenceRow, as_of: date) -> int:
     """Whole days after the anchor and before ``as_of``, less the suspended ones."""
     return count_silent_days(silence_anchor(row), as_of, _suspensions(row))
 
 
-def alerts_due(view: TableView, as_of: date, rules: RuleParameters) -> list[Row]:
+def alerts_due(view: TableView, as_of: date, rules: RuleParameters) -> list[SilenceRow]:
     """The active measures whose non-collaboration alert is due on ``as_of``."""
     return [
         row
-        for row in view.select(MEASURES.name, where={"active": True})
+        for row in view.select(MEASURES, where={"active": True})
         if non_collaboration_alert_due(
             silence_anchor(row),
             as_of,
@@ -145,7 +157,7 @@ def alerts_due(view: TableView, as_of: date, rules: RuleParameters) -> list[Row]
     ]
 
 
-def _suspensions(row: Row) -> list[Period]:
+def _suspensions(row: SilenceRow) -> list[Period]:
     return [Period(date.fromisoformat(s), date.fromisoformat(e)) for s, e in row["suspensions"]]
 
 

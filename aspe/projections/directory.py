@@ -10,7 +10,7 @@ tell them from the events themselves.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar, TypedDict, cast
 
 from aspe.domain.case import Case
 from aspe.domain.household import Household
@@ -18,34 +18,64 @@ from aspe.domain.organisation import Organisation
 from aspe.domain.staff import Staff
 from aspe.domain.values import QUALIFYING_LEVEL, ConsentScope, Diploma
 from aspe.projections.readmodel import ReadModel, handles
-from aspe.projections.tables import BOOL, TEXT, Row, Table, columns
+from aspe.projections.tables import Table
 from aspe.projections.view import Changes, Rows, TableView
 
+
+class OrganisationRow(TypedDict):
+    organisation_id: str
+    name: str
+    kind: str
+    category: str | None
+
+
 ORGANISATIONS = Table(
-    "organisations",
-    columns("organisation_id name", kind=TEXT, category=TEXT),
-    key=("organisation_id",),
-    indexes=(("kind",),),
+    "organisations", OrganisationRow, key=("organisation_id",), indexes=(("kind",),)
 )
 """Organisations; ``category`` is a landlord's (SOCIAL or PRIVATE), null for the others."""
+
+
+class AccountRow(TypedDict):
+    account_id: str
+    organisation_id: str | None
+    name: str | None
+    email: str | None
+    role: str
+    qualified: bool
+
+
 ACCOUNTS = Table(
     "accounts",
-    columns("account_id organisation_id name email", role=TEXT, qualified=BOOL),
+    AccountRow,
     key=("account_id",),
     indexes=(("role", "organisation_id"), ("organisation_id",)),
 )
 """Staff accounts, and household accounts (``role`` HOUSEHOLD, the household's id);
 ``qualified``: the staff member's diploma qualifies them as a referent (R10)."""
 
-HOUSEHOLDS = Table("households", columns("household_id name"), key=("household_id",))
-CASES = Table(
-    "cases",
-    columns(
-        "case_id household_id household_name association_id referent_id "
-        "landlord_id landlord_consent submitted registered granted"
-    ),
-    key=("case_id",),
-)
+
+class HouseholdName(TypedDict):
+    household_id: str
+    name: str | None
+
+
+HOUSEHOLDS = Table("households", HouseholdName, key=("household_id",))
+
+
+class CasePartiesRow(TypedDict):
+    case_id: str
+    household_id: str
+    household_name: str | None
+    association_id: str
+    referent_id: str
+    landlord_id: str
+    landlord_consent: bool
+    submitted: bool
+    registered: bool
+    granted: bool
+
+
+CASES = Table("cases", CasePartiesRow, key=("case_id",))
 
 
 def _qualifies(diploma: Diploma) -> bool:
@@ -62,7 +92,7 @@ _REACHED = {
 
 class Directory(ReadModel):
     name = "directory"
-    tables: ClassVar[tuple[Table, ...]] = (ORGANISATIONS, ACCOUNTS, HOUSEHOLDS, CASES)
+    tables: ClassVar[tuple[Table[Any], ...]] = (ORGANISATIONS, ACCOUNTS, HOUSEHOLDS, CASES)
 
     @handles(Organisation.Registered)
     def organisation(self, event: Organisation.Registered, changes: Changes) -> None:
@@ -156,8 +186,11 @@ class Directory(ReadModel):
 
 # ------------------------------------------------------------------------ read side
 def accounts(
-    view: TableView, role: str, organisation_id: str | None = None, batch: Rows | None = None
-) -> list[Row]:
+    view: TableView,
+    role: str,
+    organisation_id: str | None = None,
+    batch: Rows[AccountRow] | None = None,
+) -> list[AccountRow]:
     """The accounts of ``role`` (in ``organisation_id`` if given), by id.
 
     ``batch``: the accounts a batch being applied has changed, which count over the
@@ -170,29 +203,29 @@ def accounts(
     for key, row in (batch.changed if batch is not None else {}).items():
         found.pop(key[0], None)
         if row is not None and all(row[column] == value for column, value in where.items()):
-            found[key[0]] = row
+            found[key[0]] = cast(AccountRow, row)  # a row of this table, as the batch has it
     return [found[account_id] for account_id in sorted(found)]
 
 
-def account(view: TableView, account_id: str) -> Row | None:
+def account(view: TableView, account_id: str) -> AccountRow | None:
     return view.get(ACCOUNTS, account_id)
 
 
-def case_parties(view: TableView, case_id: str) -> Row | None:
+def case_parties(view: TableView, case_id: str) -> CasePartiesRow | None:
     return view.get(CASES, case_id)
 
 
-def organisation(view: TableView, organisation_id: str) -> Row | None:
+def organisation(view: TableView, organisation_id: str) -> OrganisationRow | None:
     return view.get(ORGANISATIONS, organisation_id)
 
 
-def organisations(view: TableView, kind: str) -> list[Row]:
+def organisations(view: TableView, kind: str) -> list[OrganisationRow]:
     """The organisations of ``kind`` (ASSOCIATION, LANDLORD…), by name then id."""
     rows = view.select(ORGANISATIONS, {"kind": kind})
     return sorted(rows, key=lambda row: (row["name"].casefold(), row["organisation_id"]))
 
 
-def staff_of(view: TableView, organisation_id: str) -> list[Row]:
+def staff_of(view: TableView, organisation_id: str) -> list[AccountRow]:
     """The staff accounts of an organisation, by name then id."""
     rows = view.select(ACCOUNTS, {"organisation_id": organisation_id})
     return sorted(rows, key=lambda row: ((row["name"] or "").casefold(), row["account_id"]))

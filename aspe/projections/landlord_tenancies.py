@@ -18,7 +18,7 @@ and a projection cannot look back for them; withdrawing consent hides the detail
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict, cast
 from uuid import UUID
 
 from aspe.domain.audited import AuditedAggregate
@@ -26,66 +26,112 @@ from aspe.domain.case import STATUS_AFTER, Case
 from aspe.domain.household import Household
 from aspe.domain.values import ConsentScope
 from aspe.projections.readmodel import ReadModel, cents, handles, text
-from aspe.projections.tables import BOOL, INT, TEXT, Row, Table, columns
+from aspe.projections.tables import Table
 from aspe.projections.view import Changes, TableView
 
-HOUSEHOLDS = Table(
-    "households", columns("household_id name street postcode city"), key=("household_id",)
-)
-TENANCIES = Table(
-    "tenancies",
-    columns(
-        "case_id landlord_id granted household_name street postcode city status "
-        "measure_type duration_months decided_on starts_on ends_on stopped_on "
-        "stop_reason completed_on",
-        consent=BOOL,
-    ),
-    key=("case_id",),
-    indexes=(("landlord_id", "granted"),),
-)
-DETAILS = Table(
-    "details", {"case_id": TEXT, "rent_arrears": INT, "ceop_signed_on": TEXT}, key=("case_id",)
-)
+
+class HouseholdAddress(TypedDict):
+    household_id: str
+    name: str | None
+    street: str | None
+    postcode: str | None
+    city: str | None
+
+
+HOUSEHOLDS = Table("households", HouseholdAddress, key=("household_id",))
+
+
+class TenancyRow(TypedDict):
+    case_id: str
+    landlord_id: str
+    granted: bool
+    household_name: str | None
+    street: str | None
+    postcode: str | None
+    city: str | None
+    status: str
+    measure_type: str | None
+    duration_months: int | None
+    decided_on: str | None
+    starts_on: str | None
+    ends_on: str | None
+    stopped_on: str | None
+    stop_reason: str | None
+    completed_on: str | None
+    consent: bool
+
+
+TENANCIES = Table("tenancies", TenancyRow, key=("case_id",), indexes=(("landlord_id", "granted"),))
+
+
+class GatedDetails(TypedDict):
+    case_id: str
+    rent_arrears: int | None
+    ceop_signed_on: str | None
+
+
+DETAILS = Table("details", GatedDetails, key=("case_id",))
 """Consent-gated: the arrears of the FPEL request and the last CEOP signature date."""
-CONCERTATIONS = Table(
-    "concertations",
-    {"case_id": TEXT, "concertation_id": TEXT, "held_on": TEXT},
-    key=("case_id", "concertation_id"),
-)
+
+
+class ConcertationDay(TypedDict):
+    case_id: str
+    concertation_id: str
+    held_on: str | None
+
+
+CONCERTATIONS = Table("concertations", ConcertationDay, key=("case_id", "concertation_id"))
 """Consent-gated: only the concertations the landlord took part in, by date."""
-LANDLORD_DEBTS = Table(
-    "landlord_debts",
-    {
-        "case_id": TEXT,
-        "debt_id": TEXT,
-        "amount": INT,
-        "monthly_amount": INT,
-        "first_due_on": TEXT,
-        "months": INT,
-    },
-    key=("case_id", "debt_id"),
-)
+
+
+class LandlordDebt(TypedDict):
+    case_id: str
+    debt_id: str
+    amount: int | None
+    monthly_amount: int | None
+    first_due_on: str | None
+    months: int | None
+
+
+LANDLORD_DEBTS = Table("landlord_debts", LandlordDebt, key=("case_id", "debt_id"))
 """Consent-gated: debts owed to the landlord, with their repayment plan once agreed (a
 later plan for the same debt replaces the earlier)."""
 
-PUBLIC_COLUMNS = (
-    "case_id",
-    "status",
-    "measure_type",
-    "duration_months",
-    "decided_on",
-    "starts_on",
-    "ends_on",
-    "stopped_on",
-    "stop_reason",
-    "completed_on",
-    "household_name",
-    "street",
-    "postcode",
-    "city",
-    "consent",
-)
-"""What a landlord sees of each of its tenancies, with or without consent."""
+
+class PublicTenancy(TypedDict):
+    """What a landlord sees of each of its tenancies, with or without consent."""
+
+    case_id: str
+    status: str
+    measure_type: str | None
+    duration_months: int | None
+    decided_on: str | None
+    starts_on: str | None
+    ends_on: str | None
+    stopped_on: str | None
+    stop_reason: str | None
+    completed_on: str | None
+    household_name: str | None
+    street: str | None
+    postcode: str | None
+    city: str | None
+    consent: bool
+
+
+class GatedDetail(TypedDict):
+    """What the household's consent adds (empty without it)."""
+
+    rent_arrears: int | None
+    ceop_signed_on: str | None
+    concertations: list[dict[str, str | None]]
+    repayment_plans: list[dict[str, Any]]
+
+
+class Tenancy(PublicTenancy, GatedDetail):
+    """One tenancy as its landlord reads it."""
+
+
+PUBLIC_COLUMNS = tuple(PublicTenancy.__annotations__)
 
 
 class LandlordTenancies(ReadModel):
@@ -238,7 +284,7 @@ def _detail(changes: Changes, event: AuditedAggregate.Event, **values: Any) -> N
 
 
 # ------------------------------------------------------------------------ read side
-def tenancies(view: TableView, landlord_id: UUID | str) -> list[Row]:
+def tenancies(view: TableView, landlord_id: UUID | str) -> list[PublicTenancy]:
     """The landlord's granted measures (ordered by decision), without consent-gated detail."""
     rows = view.select(
         TENANCIES,
@@ -248,7 +294,7 @@ def tenancies(view: TableView, landlord_id: UUID | str) -> list[Row]:
     return [_public(row) for row in rows]
 
 
-def tenancy(view: TableView, landlord_id: UUID | str, case_id: UUID | str) -> Row | None:
+def tenancy(view: TableView, landlord_id: UUID | str, case_id: UUID | str) -> Tenancy | None:
     """One measure as its landlord sees it, or None: a case of another landlord, one not
     granted and one that does not exist are the same to it. The gated detail (arrears,
     signature date, concertations, plans) is empty while the household's consent is not
@@ -267,12 +313,13 @@ def tenancy(view: TableView, landlord_id: UUID | str, case_id: UUID | str) -> Ro
     return {**_public(row), **_gated(view, row["case_id"])}
 
 
-def _public(row: Row) -> Row:
-    return {column: row[column] for column in PUBLIC_COLUMNS}
+def _public(row: TenancyRow) -> PublicTenancy:
+    public = {column: value for column, value in row.items() if column in PUBLIC_COLUMNS}
+    return cast(PublicTenancy, public)
 
 
-def _gated(view: TableView, case_id: str) -> Row:
-    detail = view.get(DETAILS, case_id) or {}
+def _gated(view: TableView, case_id: str) -> GatedDetail:
+    detail = view.get(DETAILS, case_id)
     concertations = view.select(
         CONCERTATIONS, where={"case_id": case_id}, order_by=("held_on", "concertation_id")
     )
@@ -280,8 +327,8 @@ def _gated(view: TableView, case_id: str) -> Row:
         LANDLORD_DEBTS, where={"case_id": case_id}, order_by=("first_due_on", "debt_id")
     )
     return {
-        "rent_arrears": detail.get("rent_arrears"),
-        "ceop_signed_on": detail.get("ceop_signed_on"),
+        "rent_arrears": detail["rent_arrears"] if detail else None,
+        "ceop_signed_on": detail["ceop_signed_on"] if detail else None,
         "concertations": [{"held_on": row["held_on"]} for row in concertations],
         "repayment_plans": [
             {

@@ -10,27 +10,44 @@ has at most one open alert, so alerts are keyed by case.
 
 from __future__ import annotations
 
+from typing import TypedDict
 from uuid import UUID
 
 from aspe.domain.case import Case, day_heard_from_household
 from aspe.projections.readmodel import ReadModel, handles, text
-from aspe.projections.tables import INT, TEXT, Row, Table, columns
+from aspe.projections.tables import Table
 from aspe.projections.view import Changes, TableView
 
-CASES = Table("cases", columns("case_id association_id"), key=("case_id",))
+
+class OpenCase(TypedDict):
+    case_id: str
+    association_id: str
+
+
+CASES = Table("cases", OpenCase, key=("case_id",))
 """Open cases and their association (an alert raised by the platform names none)."""
 
-ALERTS = Table(
-    "alerts",
-    columns(
-        "case_id association_id raised_on", silent_since=TEXT, silent_days=INT, raised_by_role=TEXT
-    ),
-    key=("case_id",),
-    indexes=(("association_id",),),
-)
-SUSPENSIONS = Table(
-    "suspensions", columns("case_id starts_on ends_on", reason=TEXT), key=("case_id", "starts_on")
-)
+
+class AlertRow(TypedDict):
+    case_id: str
+    association_id: str
+    raised_on: str
+    silent_since: str | None
+    silent_days: int | None
+    raised_by_role: str | None
+
+
+ALERTS = Table("alerts", AlertRow, key=("case_id",), indexes=(("association_id",),))
+
+
+class SuspensionRow(TypedDict):
+    case_id: str
+    starts_on: str
+    ends_on: str | None
+    reason: str | None
+
+
+SUSPENSIONS = Table("suspensions", SuspensionRow, key=("case_id", "starts_on"))
 """Every suspension of a case's alert clock, the measure ended or not; a second suspension
 from the same day replaces the first."""
 
@@ -93,12 +110,12 @@ class OpenAlerts(ReadModel):
 
 
 # ------------------------------------------------------------------- read side
-def open_alerts(view: TableView, association_id: UUID | str | None = None) -> list[Row]:
+def open_alerts(view: TableView, association_id: UUID | str | None = None) -> list[AlertRow]:
     """Open alerts, oldest raised first; those of one association when it is given."""
     where = {} if association_id is None else {"association_id": str(association_id)}
-    return view.select(ALERTS.name, where=where, order_by=("raised_on", "case_id"))
+    return view.select(ALERTS, where=where, order_by=("raised_on", "case_id"))
 
 
-def suspensions(view: TableView, case_id: UUID | str) -> list[Row]:
+def suspensions(view: TableView, case_id: UUID | str) -> list[SuspensionRow]:
     """The alert clock's suspensions of a case, in date order."""
-    return view.select(SUSPENSIONS.name, where={"case_id": str(case_id)})
+    return view.select(SUSPENSIONS, where={"case_id": str(case_id)})

@@ -40,7 +40,7 @@ def handles(*event_types: type) -> Callable[[F], F]:
 class ReadModel(Projection[TableView]):
     """One read model: its tables, and how each event changes their rows."""
 
-    tables: ClassVar[tuple[Table, ...]] = ()
+    tables: ClassVar[tuple[Table[Any], ...]] = ()
     handlers: ClassVar[dict[type, Handler]] = {}
     uses_rules: ClassVar[bool] = False
     """Rows depend on the rule parameters: a change of settings rebuilds the read model."""

@@ -22,18 +22,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import TypedDict
 from uuid import UUID
 
 from aspe.domain.case import Case
 from aspe.projections.readmodel import ReadModel, cents, handles, text
-from aspe.projections.tables import INT, TEXT, Table
+from aspe.projections.tables import Table
 from aspe.projections.view import Changes, TableView
 
-MONTHS = Table(
-    "months",
-    {"case_id": TEXT, "month": TEXT, "amount_due": INT, "amount_paid": INT},
-    key=("case_id", "month"),
-)
+
+class LedgerMonth(TypedDict):
+    case_id: str
+    month: str
+    amount_due: int
+    amount_paid: int
+
+
+MONTHS = Table("months", LedgerMonth, key=("case_id", "month"))
 
 
 class RentLedger(ReadModel):

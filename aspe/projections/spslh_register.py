@@ -9,7 +9,7 @@ dates. No visit or contact notes, no free-text reasons or summaries.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from aspe.domain.audited import AuditedAggregate
 from aspe.domain.case import STATUS_AFTER, Case
@@ -26,45 +26,83 @@ from aspe.projections.readmodel import (
     steps,
     text,
 )
-from aspe.projections.tables import INT, JSON, TEXT, Row, Table, columns
+from aspe.projections.tables import Table
 from aspe.projections.view import Changes, TableView
 
-HOUSEHOLDS = Table("households", columns("household_id name"), key=("household_id",))
-DIAGNOSTICS = Table(
-    "diagnostics",
-    columns("case_id association_id referent_id household_id findings"),
-    key=("case_id",),
-)
+
+class HouseholdName(TypedDict):
+    household_id: str
+    name: str | None
+
+
+HOUSEHOLDS = Table("households", HouseholdName, key=("household_id",))
+
+
+class DiagnosticRow(TypedDict):
+    case_id: str
+    association_id: str
+    referent_id: str
+    household_id: str
+    findings: list[dict[str, Any]]
+
+
+DIAGNOSTICS = Table("diagnostics", DiagnosticRow, key=("case_id",))
 """Cases not submitted yet, kept out of sight: what their request row will need."""
+
+
+class RequestRow(TypedDict):
+    case_id: str
+    association_id: str
+    referent_id: str
+    household_id: str
+    household_name: str | None
+    findings: list[dict[str, Any]]
+    submitted_on: str | None
+    rent_arrears_cents: int | None
+    aid_requested_cents: int | None
+    monthly_rent_cents: int | None
+    proposed_measure: str | None
+    proposed_duration_months: int | None
+    registered_on: str | None
+    commission_session_on: str | None
+    decided_on: str | None
+    measure_type: str | None
+    duration_months: int | None
+    probation_months: int | None
+    aid_granted_cents: int | None
+    decision_notified_on: str | None
+    starts_on: str | None
+    ends_on: str | None
+    status: str
+    stopped_on: str | None
+    stop_reason: str | None
+    completed_on: str | None
+    final_report_on: str | None
+    household_still_housed: bool | None
+    adjournments: int | None
+    decision: str | None
+
 
 REQUESTS = Table(
     "requests",
-    columns(
-        "case_id association_id referent_id household_id household_name "
-        "findings submitted_on rent_arrears_cents aid_requested_cents "
-        "monthly_rent_cents proposed_measure proposed_duration_months "
-        "registered_on commission_session_on decided_on measure_type "
-        "duration_months probation_months aid_granted_cents "
-        "decision_notified_on starts_on ends_on status stopped_on stop_reason "
-        "completed_on final_report_on household_still_housed",
-        adjournments=INT,
-        decision=TEXT,
-    ),
+    RequestRow,
     key=("case_id",),
     indexes=(("status", "submitted_on"), ("association_id",)),
 )
-CEOPS = Table(
-    "ceops",
-    columns(
-        "case_id version objectives",
-        drafted_on=TEXT,
-        signed_on=TEXT,
-        transmitted_on=TEXT,
-        steps=JSON,
-        commitments=JSON,
-    ),
-    key=("case_id", "version"),
-)
+
+
+class CeopRow(TypedDict):
+    case_id: str
+    version: int
+    objectives: list[dict[str, Any]]
+    drafted_on: str | None
+    signed_on: str | None
+    transmitted_on: str | None
+    steps: list[dict[str, Any]]
+    commitments: list[dict[str, Any]]
+
+
+CEOPS = Table("ceops", CeopRow, key=("case_id", "version"))
 
 
 class SpslhRegister(ReadModel):
@@ -229,17 +267,17 @@ def _update(changes: Changes, event: AuditedAggregate.Event, **values: Any) -> N
 
 
 # ------------------------------------------------------------------------ read side
-def register(view: TableView, status: Status | None = None) -> list[Row]:
+def register(view: TableView, status: Status | None = None) -> list[RequestRow]:
     """The requests received, oldest submission first; only those at ``status`` if given."""
     where = None if status is None else {"status": status.name}
     return view.select(REQUESTS, where=where, order_by=("submitted_on", "case_id"))
 
 
-def request(view: TableView, case_id: str) -> Row | None:
+def request(view: TableView, case_id: str) -> RequestRow | None:
     return view.get(REQUESTS, case_id)
 
 
-def ceops_received(view: TableView, case_id: str) -> list[Row]:
+def ceops_received(view: TableView, case_id: str) -> list[CeopRow]:
     """The CEOP versions the association transmitted for this case, oldest first."""
     versions = view.select(CEOPS, where={"case_id": case_id}, order_by=("version",))
     return [ceop for ceop in versions if ceop["transmitted_on"] is not None]

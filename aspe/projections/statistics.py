@@ -6,39 +6,51 @@ association."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from aspe.domain.audited import AuditedAggregate
 from aspe.domain.case import STATUS_AFTER, Case
 from aspe.domain.values import MeasureType, Status, StopReason
 from aspe.projections import visit_compliance
 from aspe.projections.readmodel import ReadModel, handles, text
-from aspe.projections.tables import BOOL, TEXT, Row, Table, columns
+from aspe.projections.tables import Table
 from aspe.projections.view import Changes, TableView
 
-CASES = Table(
-    "cases",
-    columns(
-        "case_id association_id status proposed_measure measure_type opened_on "
-        "submitted_on decided_on starts_on ends_on closed_on stop_reason "
-        "duration_months",
-        ended_as=TEXT,
-        still_housed=BOOL,
-    ),
-    key=("case_id",),
-    indexes=(("association_id",),),
-)
+
+class StatisticsCase(TypedDict):
+    case_id: str
+    association_id: str
+    status: str
+    proposed_measure: str | None
+    measure_type: str | None
+    opened_on: str
+    submitted_on: str | None
+    decided_on: str | None
+    starts_on: str | None
+    ends_on: str | None
+    closed_on: str | None
+    stop_reason: str | None
+    duration_months: int | None
+    ended_as: str | None
+    still_housed: bool | None
+
+
+CASES = Table("cases", StatisticsCase, key=("case_id",), indexes=(("association_id",),))
 """``ended_as``: REJECTED, STOPPED or COMPLETED once the case is closed (``end`` is a
 reserved word in SQL); ``closed_on`` the day it was."""
 
+
+class StatisticsAlert(TypedDict):
+    case_id: str
+    raised_on: str
+    association_id: str
+
+
 ALERTS = Table(
-    "alerts",
-    columns("case_id raised_on association_id"),
-    key=("case_id", "raised_on"),
-    indexes=(("association_id",),),
+    "alerts", StatisticsAlert, key=("case_id", "raised_on"), indexes=(("association_id",),)
 )
 """Every non-collaboration alert raised (R7), resolved since or not: the day and the case's
 association."""
@@ -314,10 +326,13 @@ def weeks_by_month(
 
 
 def _months(
-    rows: list[Row], alerts: list[Row], weeks: dict[str, Cadence], today: date
+    rows: list[StatisticsCase],
+    alerts: list[StatisticsAlert],
+    weeks: dict[str, Cadence],
+    today: date,
 ) -> tuple[MonthFigures, ...]:
-    def in_month(column: str, month: str, among: Iterable[Row] = rows) -> list[Row]:
-        return [row for row in among if (row[column] or "")[:7] == month]
+    def in_month(column: str, month: str) -> list[StatisticsCase]:
+        return [row for row in rows if (_column(row, column) or "")[:7] == month]
 
     figures = []
     for month, end in last_months(today):
@@ -329,7 +344,8 @@ def _months(
         running = _by_type()
         for row in rows:
             if (
-                row["starts_on"] is not None
+                row["measure_type"] is not None
+                and row["starts_on"] is not None
                 and row["starts_on"] <= last_day
                 and (row["closed_on"] is None or row["closed_on"] > last_day)
             ):
@@ -345,7 +361,7 @@ def _months(
                 running=running,
                 stopped=sum(1 for row in closed if row["ended_as"] == Status.STOPPED.name),
                 completed=sum(1 for row in closed if row["ended_as"] == Status.COMPLETED.name),
-                alerts_raised=len(in_month("raised_on", month, alerts)),
+                alerts_raised=sum(1 for alert in alerts if alert["raised_on"][:7] == month),
                 cadence=weeks.get(month, NO_WEEK),
             )
         )
@@ -356,10 +372,17 @@ def _by_type() -> dict[str, int]:
     return dict.fromkeys((measure.name for measure in MeasureType), 0)
 
 
-def _average_days(rows: Iterable[Row], start: str, end: str) -> float | None:
+def _average_days(rows: Iterable[StatisticsCase], start: str, end: str) -> float | None:
+    spans = [(_column(row, start), _column(row, end)) for row in rows]
     days = [
-        (date.fromisoformat(row[end]) - date.fromisoformat(row[start])).days
-        for row in rows
-        if row[start] is not None and row[end] is not None
+        (date.fromisoformat(until) - date.fromisoformat(since)).days
+        for since, until in spans
+        if since is not None and until is not None
     ]
     return sum(days) / len(days) if days else None
+
+
+def _column(row: StatisticsCase, column: str) -> str | None:
+    """A date column named at run time (the figures count by several)."""
+    value: str | None = cast(Mapping[str, Any], row)[column]
+    return value

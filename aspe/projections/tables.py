@@ -12,7 +12,9 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from functools import cached_property
+from types import NoneType, UnionType
+from typing import Any, ClassVar, Generic, TypeVar, get_args, get_type_hints
 
 TEXT = "text"
 INT = "int"
@@ -20,88 +22,46 @@ BOOL = "bool"
 REAL = "real"
 JSON = "json"
 
-SHARED_COLUMNS: Mapping[str, str] = {
-    "account_id": TEXT,
-    "aid_granted_cents": INT,
-    "aid_requested_cents": INT,
-    "association_id": TEXT,
-    "body": TEXT,
-    "case_id": TEXT,
-    "city": TEXT,
-    "closed_on": TEXT,
-    "commission_session_on": TEXT,
-    "completed_on": TEXT,
-    "contact": TEXT,
-    "decided_on": TEXT,
-    "decision_notified_on": TEXT,
-    "duration_months": INT,
-    "email": TEXT,
-    "ends_on": TEXT,
-    "final_report_on": TEXT,
-    "findings": JSON,
-    "former_referents": JSON,
-    "granted": BOOL,
-    "household_id": TEXT,
-    "household_name": TEXT,
-    "household_still_housed": BOOL,
-    "key": TEXT,
-    "landlord_consent": BOOL,
-    "landlord_id": TEXT,
-    "measure_type": TEXT,
-    "members": INT,
-    "monthly_rent_cents": INT,
-    "name": TEXT,
-    "objectives": JSON,
-    "opened_on": TEXT,
-    "organisation_id": TEXT,
-    "postcode": TEXT,
-    "probation_months": INT,
-    "proposed_duration_months": INT,
-    "proposed_measure": TEXT,
-    "proposed_objectives": JSON,
-    "raised_on": TEXT,
-    "referent_id": TEXT,
-    "registered": BOOL,
-    "registered_on": TEXT,
-    "rent_arrears_cents": INT,
-    "starts_on": TEXT,
-    "status": TEXT,
-    "stop_reason": TEXT,
-    "stopped_on": TEXT,
-    "street": TEXT,
-    "subject": TEXT,
-    "submitted": BOOL,
-    "submitted_on": TEXT,
-    "suspensions": JSON,
-    "updated_at": TEXT,
-    "version": INT,
-}
-"""The columns several read models hold, each with its one type."""
-
-
-def columns(shared: str, **own: str) -> dict[str, str]:
-    """A table's columns: the ``shared`` ones, named in one string and typed as every read
-    model types them (``SHARED_COLUMNS``), then the table's ``own``, typed here."""
-    return {**{name: SHARED_COLUMNS[name] for name in shared.split()}, **own}
-
+R = TypeVar("R", bound=Mapping[str, object])
+"""A table's row type: a ``TypedDict`` naming each column and the Python type of its values."""
 
 Row = dict[str, Any]
 Key = tuple[Any, ...]
 
+_KINDS: Mapping[object, str] = {str: TEXT, bool: BOOL, int: INT, float: REAL}
+
+
+def column_kind(annotation: object) -> str:
+    """A column's type from its value's: ``X | None`` is ``X``'s; anything that is not a
+    ``str``, ``bool``, ``int`` or ``float`` (a list, a dict) is stored as ``JSON``."""
+    if isinstance(annotation, UnionType):
+        (annotation,) = (member for member in get_args(annotation) if member is not NoneType)
+    return _KINDS.get(annotation, JSON)
+
 
 @dataclass(frozen=True)
-class Table:
-    """One table of a read model: its columns (name → type), key and secondary indexes.
+class Table(Generic[R]):
+    """One table of a read model: its row type (which names and types its columns), key and
+    secondary indexes. The row type is the one declaration of a column: the database's
+    tables are made from it, and what the read side returns is typed by it.
 
     ``append_only`` tables are only ever inserted into (the audit trail): the projection
     neither reads nor updates their rows, so a rebuild streams them in bulk.
     """
 
     name: str
-    columns: Mapping[str, str] = field(hash=False)
+    row_type: type[R] = field(hash=False, repr=False)
     key: tuple[str, ...]
     indexes: tuple[tuple[str, ...], ...] = ()
     append_only: bool = False
+
+    @cached_property
+    def columns(self) -> Mapping[str, str]:
+        """Column name → type, in the row type's order."""
+        return {
+            column: column_kind(annotation)
+            for column, annotation in get_type_hints(self.row_type).items()
+        }
 
     def key_of(self, row: Mapping[str, Any]) -> Key:
         return tuple(row[column] for column in self.key)
@@ -111,7 +71,7 @@ class Table:
         return hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:12]
 
 
-def schema_fingerprint(tables: Sequence[Table], salt: str = "") -> str:
+def schema_fingerprint(tables: Sequence[Table[Any]], salt: str = "") -> str:
     """Changes whenever a table's shape (or ``salt``) changes, so a stale read model is rebuilt."""
     shape = "".join(table.fingerprint() for table in tables) + salt
     return hashlib.sha256(shape.encode()).hexdigest()[:16]
@@ -123,7 +83,7 @@ class Dialect:
     placeholder: str
     types: ClassVar[Mapping[str, str]]
 
-    def create(self, table: Table, name: str) -> str:
+    def create(self, table: Table[Any], name: str) -> str:
         columns = ", ".join(
             f"{column} {self.types[kind]}" for column, kind in table.columns.items()
         )
@@ -131,14 +91,14 @@ class Dialect:
             f"CREATE TABLE IF NOT EXISTS {name} ({columns}, PRIMARY KEY ({', '.join(table.key)}))"
         )
 
-    def create_indexes(self, table: Table, name: str, bare_name: str) -> list[str]:
+    def create_indexes(self, table: Table[Any], name: str, bare_name: str) -> list[str]:
         return [
             f"CREATE INDEX IF NOT EXISTS {bare_name}_{'_'.join(index)}_idx "
             f"ON {name} ({', '.join(index)})"
             for index in table.indexes
         ]
 
-    def upsert(self, table: Table, name: str) -> str:
+    def upsert(self, table: Table[Any], name: str) -> str:
         columns = list(table.columns)
         marks = ", ".join([self.placeholder] * len(columns))
         updates = [c for c in columns if c not in table.key]
@@ -152,14 +112,14 @@ class Dialect:
             f"ON CONFLICT ({', '.join(table.key)}) {conflict}"
         )
 
-    def insert(self, table: Table, name: str) -> str:
+    def insert(self, table: Table[Any], name: str) -> str:
         marks = ", ".join([self.placeholder] * len(table.columns))
         return f"INSERT INTO {name} ({', '.join(table.columns)}) VALUES ({marks})"
 
-    def where_key(self, table: Table) -> str:
+    def where_key(self, table: Table[Any]) -> str:
         return " AND ".join(f"{column} = {self.placeholder}" for column in table.key)
 
-    def encode(self, table: Table, row: Mapping[str, Any]) -> tuple[Any, ...]:
+    def encode(self, table: Table[Any], row: Mapping[str, Any]) -> tuple[Any, ...]:
         return tuple(
             self.encode_value(kind, row.get(column)) for column, kind in table.columns.items()
         )
@@ -169,7 +129,7 @@ class Dialect:
             return json.dumps(value, sort_keys=True, ensure_ascii=False)
         return value
 
-    def decode(self, table: Table, row: Mapping[str, Any]) -> Row:
+    def decode(self, table: Table[Any], row: Mapping[str, Any]) -> Row:
         return {
             column: self.decode_value(kind, row[column]) for column, kind in table.columns.items()
         }

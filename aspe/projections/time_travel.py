@@ -20,9 +20,8 @@ from aspe.application import AspeApplication
 from aspe.domain.case import Case
 from aspe.domain.errors import NotFound
 from aspe.domain.rules import RuleParameters
-from aspe.projections.commission_agenda import CommissionAgenda
+from aspe.projections.commission_agenda import ITEMS, AgendaItem, CommissionAgenda
 from aspe.projections.readmodel import ReadModel
-from aspe.projections.tables import Row
 from aspe.projections.view import APPLICATION_NAME, MemoryView, TableView
 
 DECISIONS = (Case.MeasureGranted, Case.RequestRejected, Case.RequestAdjourned)
@@ -32,7 +31,7 @@ DECISIONS = (Case.MeasureGranted, Case.RequestRejected, Case.RequestAdjourned)
 class AgendaAtDecision:
     decision: str
     decided_at: datetime
-    item: Row | None
+    item: AgendaItem | None
 
 
 def agenda_item_at_decision(app: AspeApplication, case_id: UUID) -> AgendaAtDecision:
@@ -49,7 +48,7 @@ def agenda_item_at_decision(app: AspeApplication, case_id: UUID) -> AgendaAtDeci
     return AgendaAtDecision(
         decision=type(decision).__name__,
         decided_at=decision.timestamp,
-        item=agenda.get("items", str(case_id)),
+        item=agenda.get(ITEMS, str(case_id)),
     )
 
 

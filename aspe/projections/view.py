@@ -18,17 +18,17 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypedDict, cast, overload
 
 from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
 from aspe.projections.tables import (
-    TEXT,
     Dialect,
     Key,
     PostgresDialect,
+    R,
     Row,
     SQLiteDialect,
     Table,
@@ -38,7 +38,14 @@ from aspe.projections.tables import (
 APPLICATION_NAME = "aspe"
 MAX_CACHED_ROWS = 300_000
 SET_BASED_UPSERT_ROWS = 100
-META = Table("meta", {"key": TEXT, "value": TEXT}, key=("key",))
+
+
+class MetaRow(TypedDict):
+    key: str
+    value: str | None
+
+
+META = Table("meta", MetaRow, key=("key",))
 FAILURE = "failure"
 """The meta row recording where the read model stopped on an error (absent: it did not)."""
 MAX_ERROR_MESSAGE = 500
@@ -77,24 +84,27 @@ class PositionMoved(IntegrityError):
     """Another runner recorded this read model's position since this one last looked."""
 
 
-class Rows:
+class Rows(Generic[R]):
     """One table's rows as a projection sees them while it applies a batch of events.
 
     Reads go through what this batch changed, then the view's cache, then the database.
     Rows are values: change one with ``update`` or ``put``, never in place.
     """
 
-    def __init__(self, table: Table, cache: RowCache, load: Any) -> None:
+    def __init__(self, table: Table[R], cache: RowCache, load: Any) -> None:
         self.table = table
         self.changed: dict[Key, Row | None] = {}
         self.added: list[Row] = []
         self._cache = cache
         self._load = load
 
-    def get(self, *key: Any) -> Row | None:
-        if key in self.changed:
-            return self.changed[key]
-        return self._cache.get(self.table, key, self._load)
+    def get(self, *key: Any) -> R | None:
+        row = (
+            self.changed[key]
+            if key in self.changed
+            else self._cache.get(self.table, key, self._load)
+        )
+        return cast(R | None, row)
 
     def put(self, row: Row) -> Row:
         self.changed[self.table.key_of(row)] = row
@@ -118,17 +128,17 @@ class Rows:
 class Changes:
     """Every table's ``Rows`` for one batch; ``changes.cases`` is the ``cases`` table."""
 
-    def __init__(self, tables: dict[str, Rows]) -> None:
+    def __init__(self, tables: dict[str, Rows[Any]]) -> None:
         self._tables = tables
 
-    def __getattr__(self, name: str) -> Rows:
+    def __getattr__(self, name: str) -> Rows[Any]:
         try:
-            rows: Rows = self.__dict__["_tables"][name]
+            rows: Rows[Any] = self.__dict__["_tables"][name]
         except KeyError:
             raise AttributeError(name) from None
         return rows
 
-    def __iter__(self) -> Iterator[Rows]:
+    def __iter__(self) -> Iterator[Rows[Any]]:
         return iter(self._tables.values())
 
 
@@ -146,7 +156,7 @@ class RowCache:
         self._evicted: dict[str, set[Key]] = {}
         self._lock = threading.Lock()
 
-    def get(self, table: Table, key: Key, load: Any) -> Row | None:
+    def get(self, table: Table[Any], key: Key, load: Any) -> Row | None:
         rows = self._rows.setdefault(table.name, {})
         if key in rows:
             return rows[key]
@@ -176,7 +186,7 @@ class RowCache:
         """The rows cached for one table (``None``: known to be absent)."""
         return dict(self._rows.get(table_name, {}))
 
-    def emptied(self, tables: Sequence[Table]) -> None:
+    def emptied(self, tables: Sequence[Table[Any]]) -> None:
         self.clear()
         self._known_empty = {table.name for table in tables}
 
@@ -191,7 +201,7 @@ class TableView(TrackingRecorder):
 
     dialect: Dialect
     projection_name: str
-    tables: tuple[Table, ...]
+    tables: tuple[Table[Any], ...]
 
     if TYPE_CHECKING:  # provided by the backend's tracking recorder, mixed in after this class
         datastore: Any
@@ -200,7 +210,7 @@ class TableView(TrackingRecorder):
 
         def _insert_tracking(self, cursor: Any, tracking: Tracking) -> None: ...
 
-    def _setup(self, projection_name: str, tables: Sequence[Table], salt: str) -> None:
+    def _setup(self, projection_name: str, tables: Sequence[Table[Any]], salt: str) -> None:
         self.projection_name = projection_name
         self.salt = salt
         self.tables = tuple(tables)
@@ -217,7 +227,7 @@ class TableView(TrackingRecorder):
     def _table_name(self, bare: str) -> str:
         raise NotImplementedError
 
-    def _append(self, cursor: Any, table: Table, rows: list[Row]) -> None:
+    def _append(self, cursor: Any, table: Table[Any], rows: list[Row]) -> None:
         cursor.executemany(
             self.dialect.insert(table, self.name_of(table)),
             [self.dialect.encode(table, row) for row in rows],
@@ -230,7 +240,7 @@ class TableView(TrackingRecorder):
         raise NotImplementedError
 
     # ------------------------------------------------------------------ structure
-    def name_of(self, table: Table | str) -> str:
+    def name_of(self, table: Table[Any] | str) -> str:
         bare = table if isinstance(table, str) else table.name
         return self._table_name(f"{self.projection_name}_{bare}")
 
@@ -354,7 +364,7 @@ class TableView(TrackingRecorder):
         self.cache.clear()
         self.refresh_position()
 
-    def _write(self, cursor: Any, rows: Rows) -> None:
+    def _write(self, cursor: Any, rows: Rows[Any]) -> None:
         table, name = rows.table, self.name_of(rows.table)
         if rows.added:
             self._append(cursor, table, rows.added)
@@ -365,7 +375,7 @@ class TableView(TrackingRecorder):
         if upserted:
             self._upsert(cursor, table, upserted)
 
-    def _upsert(self, cursor: Any, table: Table, rows: list[Row]) -> None:
+    def _upsert(self, cursor: Any, table: Table[Any], rows: list[Row]) -> None:
         cursor.executemany(
             self.dialect.upsert(table, self.name_of(table)),
             [self.dialect.encode(table, row) for row in rows],
@@ -375,38 +385,58 @@ class TableView(TrackingRecorder):
         self.position = self.max_tracking_id(APPLICATION_NAME)
 
     # ----------------------------------------------------------------------- reads
-    def _load_row(self, table: Table, key: Key) -> Row | None:
+    def _load_row(self, table: Table[Any], key: Key) -> Row | None:
         with self.transaction(commit=False) as cursor:
             return self._select_one(cursor, table, key)
 
-    def _select_one(self, cursor: Any, table: Table, key: Key) -> Row | None:
+    def _select_one(self, cursor: Any, table: Table[Any], key: Key) -> Row | None:
         cursor.execute(
             f"SELECT * FROM {self.name_of(table)} WHERE {self.dialect.where_key(table)}", key
         )
         found = cursor.fetchone()
         return None if found is None else self.dialect.decode(table, dict(found))
 
-    def get(self, table: Table | str, *key: Any) -> Row | None:
-        """The row with this key, as committed (not this process's cache)."""
+    @overload
+    def get(self, table: Table[R], *key: Any) -> R | None: ...
+    @overload
+    def get(self, table: str, *key: Any) -> Row | None: ...
+    def get(self, table: Table[Any] | str, *key: Any) -> Any:
+        """The row with this key, as committed (not this process's cache); typed by the
+        table's row type when named by its ``Table``."""
         table = self._table(table)
         with self.transaction(commit=False) as cursor:
             return self._select_one(cursor, table, key)
 
+    @overload
     def select(
         self,
-        table: Table | str,
+        table: Table[R],
         where: dict[str, Any] | None = None,
         order_by: Sequence[str] = (),
         limit: int | None = None,
-    ) -> list[Row]:
+    ) -> list[R]: ...
+    @overload
+    def select(
+        self,
+        table: str,
+        where: dict[str, Any] | None = None,
+        order_by: Sequence[str] = (),
+        limit: int | None = None,
+    ) -> list[Row]: ...
+    def select(
+        self,
+        table: Table[Any] | str,
+        where: dict[str, Any] | None = None,
+        order_by: Sequence[str] = (),
+        limit: int | None = None,
+    ) -> list[Any]:
         """Rows whose columns equal ``where``'s values, ordered (default: by key)."""
         table = self._table(table)
         conditions, params = self._equalities(table, where or {})
         return self._query(table, conditions, params, order_by or table.key, limit)
 
-    def select_in(self, table: Table | str, column: str, values: Sequence[Any]) -> list[Row]:
+    def select_in(self, table: Table[R], column: str, values: Sequence[Any]) -> list[R]:
         """Rows whose ``column`` is one of ``values``, in key order: one query for a batch."""
-        table = self._table(table)
         _check_columns(table, [column])
         if not values:
             return []
@@ -417,19 +447,18 @@ class TableView(TrackingRecorder):
 
     def select_page(
         self,
-        table: Table | str,
+        table: Table[R],
         where: dict[str, Any] | None,
         order_by: Sequence[str],
         after: Sequence[Any] | None,
         limit: int,
-    ) -> list[Row]:
+    ) -> list[R]:
         """Keyset pagination: at most ``limit`` rows matching ``where`` whose ``order_by``
         columns come strictly after the tuple ``after`` (``None``: from the first row).
 
         ``order_by`` must end with columns that make a row unique (the key, say), or rows
         sharing the cursor's values are skipped.
         """
-        table = self._table(table)
         _check_columns(table, order_by)
         conditions, params = self._equalities(table, where or {})
         if after is not None:
@@ -441,7 +470,7 @@ class TableView(TrackingRecorder):
             ]
         return self._query(table, conditions, params, order_by, limit)
 
-    def _equalities(self, table: Table, where: dict[str, Any]) -> tuple[list[str], list[Any]]:
+    def _equalities(self, table: Table[Any], where: dict[str, Any]) -> tuple[list[str], list[Any]]:
         """``where`` as SQL conditions and their parameters (``None`` means ``IS NULL``)."""
         _check_columns(table, where)
         mark = self.dialect.placeholder
@@ -458,12 +487,12 @@ class TableView(TrackingRecorder):
 
     def _query(
         self,
-        table: Table,
+        table: Table[R],
         conditions: Sequence[str],
         params: Sequence[Any],
         order_by: Sequence[str],
         limit: int | None = None,
-    ) -> list[Row]:
+    ) -> list[R]:
         statement = f"SELECT * FROM {self.name_of(table)}"
         if conditions:
             statement += " WHERE " + " AND ".join(conditions)
@@ -472,13 +501,14 @@ class TableView(TrackingRecorder):
             statement += f" LIMIT {int(limit)}"
         with self.transaction(commit=False) as cursor:
             cursor.execute(statement, params)
-            return [self.dialect.decode(table, dict(found)) for found in cursor.fetchall()]
+            rows = [self.dialect.decode(table, dict(found)) for found in cursor.fetchall()]
+        return cast(list[R], rows)  # decoded from the table's columns: its row type
 
     def dump(self) -> dict[str, list[Row]]:
         """Every table's rows in key order: two equal dumps are two equal read models."""
         return {table.name: self.select(table) for table in self.tables}
 
-    def _table(self, table: Table | str) -> Table:
+    def _table(self, table: Table[Any] | str) -> Table[Any]:
         if isinstance(table, Table):
             return table
         return META if table == META.name else self._by_name[table]
@@ -499,7 +529,7 @@ class TableView(TrackingRecorder):
         return True
 
 
-def _check_columns(table: Table, columns: Iterable[str]) -> None:
+def _check_columns(table: Table[Any], columns: Iterable[str]) -> None:
     """Column names go into SQL text: only the table's own are let through."""
     unknown = [column for column in columns if column not in table.columns]
     if unknown:
@@ -515,7 +545,7 @@ class SQLiteTableView(TableView, SQLiteTrackingRecorder):
         self,
         datastore: SQLiteDatastore,
         projection_name: str,
-        tables: Sequence[Table],
+        tables: Sequence[Table[Any]],
         salt: str = "",
     ):
         super().__init__(datastore)
@@ -562,7 +592,7 @@ class PostgresTableView(TableView, PostgresTrackingRecorder):
         self,
         datastore: PostgresDatastore,
         projection_name: str,
-        tables: Sequence[Table],
+        tables: Sequence[Table[Any]],
         salt: str = "",
     ):
         super().__init__(datastore, tracking_table_name=f"{projection_name}_tracking")
@@ -576,14 +606,14 @@ class PostgresTableView(TableView, PostgresTrackingRecorder):
     def _table_name(self, bare: str) -> str:
         return f'"{self.datastore.schema}"."{bare}"'
 
-    def _append(self, cursor: Any, table: Table, rows: list[Row]) -> None:
+    def _append(self, cursor: Any, table: Table[Any], rows: list[Row]) -> None:
         """COPY: the audit trail of a million events is streamed, not inserted row by row."""
         columns = ", ".join(table.columns)
         with cursor.copy(f"COPY {self.name_of(table)} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(self.dialect.encode(table, row))
 
-    def _upsert(self, cursor: Any, table: Table, rows: list[Row]) -> None:
+    def _upsert(self, cursor: Any, table: Table[Any], rows: list[Row]) -> None:
         """Many rows: COPY them into a staging table, then one ``INSERT … ON CONFLICT``
         (measured: half the cost per row of one upsert statement each)."""
         if len(rows) < SET_BASED_UPSERT_ROWS:
@@ -628,7 +658,7 @@ class MemoryView:
     model that serves the present, give what that read model held then.
     """
 
-    def __init__(self, projection_name: str, tables: Sequence[Table]) -> None:
+    def __init__(self, projection_name: str, tables: Sequence[Table[Any]]) -> None:
         self.projection_name = projection_name
         self.tables = tuple(tables)
         self.cache = RowCache()
@@ -642,15 +672,17 @@ class MemoryView:
         self.cache.absorb(changes)
         self.position = tracking.notification_id
 
-    def get(self, table: str, *key: Any) -> Row | None:
-        return self.begin()._tables[table].get(*key)
+    def get(self, table: Table[R], *key: Any) -> R | None:
+        rows: Rows[R] = self.begin()._tables[table.name]
+        return rows.get(*key)
 
-    def select_in(self, table: str, column: str, values: Sequence[Any]) -> list[Row]:
+    def select_in(self, table: Table[R], column: str, values: Sequence[Any]) -> list[R]:
         """Rows whose ``column`` is one of ``values``, in key order (as ``TableView``'s)."""
         wanted = set(values)
-        rows = self.cache.rows_of(table)
-        return [
+        rows = self.cache.rows_of(table.name)
+        found = [
             row
             for _, row in sorted(rows.items(), key=lambda item: item[0])
             if row is not None and row[column] in wanted
         ]
+        return cast(list[R], found)

@@ -9,40 +9,51 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypedDict
 from uuid import UUID
 
 from aspe.domain.case import Case
 from aspe.domain.values import MeasureType, VisitKind
 from aspe.projections.readmodel import ReadModel, handles, text
-from aspe.projections.tables import INT, TEXT, Row, Table, columns
+from aspe.projections.tables import Table
 from aspe.projections.view import Changes, TableView
 
 WEEK = timedelta(days=7)
 
-PENDING = Table("pending", columns("case_id association_id measure_type"), key=("case_id",))
+
+class PendingMeasure(TypedDict):
+    case_id: str
+    association_id: str
+    measure_type: str | None
+
+
+PENDING = Table("pending", PendingMeasure, key=("case_id",))
 """Cases whose measure has not started yet: what their measure row will need."""
 
-MEASURES = Table(
-    "measures",
-    columns(
-        "case_id association_id measure_type starts_on ends_on closed_on",
-        required_visits=INT,
-        required_home_visits=INT,
-    ),
-    key=("case_id",),
-    indexes=(("association_id",),),
-)
-WEEKS = Table(
-    "weeks",
-    {
-        "case_id": TEXT,
-        "iso_week": TEXT,
-        "visits": INT,
-        "home_visits": INT,
-        "attempted_visits": INT,
-    },
-    key=("case_id", "iso_week"),
-)
+
+class MeasureRow(TypedDict):
+    case_id: str
+    association_id: str
+    measure_type: str
+    starts_on: str
+    ends_on: str
+    closed_on: str | None
+    required_visits: int
+    required_home_visits: int
+
+
+MEASURES = Table("measures", MeasureRow, key=("case_id",), indexes=(("association_id",),))
+
+
+class WeekRow(TypedDict):
+    case_id: str
+    iso_week: str
+    visits: int
+    home_visits: int
+    attempted_visits: int
+
+
+WEEKS = Table("weeks", WeekRow, key=("case_id", "iso_week"))
 """Visits held per measure and ISO week (``2026-W10``), and those attempted (nobody home);
 a week without visits has no row."""
 
@@ -162,7 +173,7 @@ def weekly_compliance(view: TableView, case_id: UUID | str, until: date) -> list
     measure overlaps counts in full, partial first and last weeks too: the cadence is
     weekly, and the week of ``until`` is reported even while it is still running.
     """
-    measure = view.get(MEASURES.name, str(case_id))
+    measure = view.get(MEASURES, str(case_id))
     if measure is None:
         return []
     starts_on = date.fromisoformat(measure["starts_on"])
@@ -170,9 +181,7 @@ def weekly_compliance(view: TableView, case_id: UUID | str, until: date) -> list
     last = min([until, *(date.fromisoformat(day) for day in ends if day is not None)])
     if last < starts_on:
         return []
-    done = {
-        row["iso_week"]: row for row in view.select(WEEKS.name, where={"case_id": str(case_id)})
-    }
+    done = {row["iso_week"]: row for row in view.select(WEEKS, where={"case_id": str(case_id)})}
     monday = starts_on - timedelta(days=starts_on.weekday())
     weeks = []
     while monday <= last:
@@ -181,7 +190,7 @@ def weekly_compliance(view: TableView, case_id: UUID | str, until: date) -> list
     return weeks
 
 
-def _week(measure: Row, monday: date, done: Row | None) -> WeekCompliance:
+def _week(measure: MeasureRow, monday: date, done: WeekRow | None) -> WeekCompliance:
     required, required_home = measure["required_visits"], measure["required_home_visits"]
     visits, home_visits = (done["visits"], done["home_visits"]) if done else (0, 0)
     return WeekCompliance(

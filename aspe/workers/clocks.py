@@ -36,12 +36,16 @@ from aspe.domain.actors import SYSTEM_ACTOR, CommandContext, acting_as, utc_now
 from aspe.domain.errors import ConcurrentUpdate, DomainError
 from aspe.domain.values import MeasureType, Status
 from aspe.projections import directory
-from aspe.projections.caseload import CASES, AssociationCaseload
-from aspe.projections.contact_silence import ContactSilence, alerts_due, silence_anchor
+from aspe.projections.caseload import CASES, AssociationCaseload, CaseloadRow
+from aspe.projections.contact_silence import (
+    ContactSilence,
+    SilenceRow,
+    alerts_due,
+    silence_anchor,
+)
 from aspe.projections.directory import Directory
 from aspe.projections.errors import ProjectionTimeout
 from aspe.projections.runner import Projector
-from aspe.projections.tables import Row
 from aspe.projections.view import TableView
 from aspe.projections.visit_compliance import (
     MEASURES,
@@ -125,9 +129,9 @@ class Clocks:
         view = self._view(AssociationCaseload.name)
         run = ClockRun()
         with self._as_system() as context:
-            for row in _running_measures(view):
-                if _day(row["ends_on"]) <= context.today():
-                    key = f"completion:{row['case_id']}:{row['ends_on']}"
+            for row, ends_on in _running_measures(view):
+                if ends_on <= context.today():
+                    key = f"completion:{row['case_id']}:{ends_on.isoformat()}"
                     run.attempt(UUID(row["case_id"]), self._complete(UUID(row["case_id"]), key))
         return run
 
@@ -147,10 +151,9 @@ class Clocks:
         today = self._today()
         horizon = today + timedelta(days=self.settings.reminder_days_before_end)
         recipient_of, messages = self._recipients(), []
-        for row in _running_measures(view):
-            ends_on = _day(row["ends_on"])
+        for row, ends_on in _running_measures(view):
             if today < ends_on <= horizon and (recipient := recipient_of(row["referent_id"])):
-                messages.append(_reminder(row, recipient, (ends_on - today).days))
+                messages.append(_reminder(row, recipient, ends_on, today))
         return messages
 
     # ----------------------------------------------------------------- R4
@@ -159,7 +162,7 @@ class Clocks:
         compliance = self._view(WeeklyVisitCompliance.name)
         caseload = self._view(AssociationCaseload.name)
         monday = _last_week(self._today())
-        below: dict[str, list[tuple[Row, WeekCompliance]]] = defaultdict(list)
+        below: dict[str, list[tuple[CaseloadRow, WeekCompliance]]] = defaultdict(list)
         for case_id in _measures_running_in(compliance, monday):
             week = _week_of(compliance, case_id, monday)
             case = caseload.get(CASES, case_id)
@@ -213,14 +216,15 @@ def _once(key: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- read side
-def _alert_key(row: Row) -> str:
+def _alert_key(row: SilenceRow) -> str:
     """One alert per silent period: the case and the day its silence began."""
     return f"non-collaboration:{row['case_id']}:{silence_anchor(row)}"
 
 
-def _running_measures(view: TableView) -> list[Row]:
+def _running_measures(view: TableView) -> list[tuple[CaseloadRow, date]]:
+    """The active measures, each with the day it ends."""
     rows = view.select(CASES, where={"status": Status.ACTIVE.name})
-    return [row for row in rows if row["ends_on"] is not None]
+    return [(row, _day(row["ends_on"])) for row in rows if row["ends_on"] is not None]
 
 
 def _last_week(today: date) -> date:
@@ -250,12 +254,12 @@ def _day(value: str) -> date:
 
 
 # ----------------------------------------------------------------- messages (French)
-def _reminder(row: Row, recipient: Recipient, days_left: int) -> Message:
-    ends_on = _day(row["ends_on"])
+def _reminder(row: CaseloadRow, recipient: Recipient, ends_on: date, today: date) -> Message:
+    days_left = (ends_on - today).days
     household = row["household_name"] or "le ménage"
     measure = _measure_label(row["measure_type"])
     return Message(
-        key=f"reminder:{row['case_id']}:{row['ends_on']}:{recipient.account_id}",
+        key=f"reminder:{row['case_id']}:{ends_on.isoformat()}:{recipient.account_id}",
         recipient=recipient,
         subject=f"Fin de mesure le {french.day(ends_on)} : {household}",
         body=(
@@ -269,7 +273,9 @@ def _reminder(row: Row, recipient: Recipient, days_left: int) -> Message:
     )
 
 
-def _digest(week: str, recipient: Recipient, measures: list[tuple[Row, WeekCompliance]]) -> Message:
+def _digest(
+    week: str, recipient: Recipient, measures: list[tuple[CaseloadRow, WeekCompliance]]
+) -> Message:
     count = len(measures)
     lines = [_digest_line(case, compliance) for case, compliance in measures]
     monday = measures[0][1].monday
@@ -288,7 +294,7 @@ def _digest(week: str, recipient: Recipient, measures: list[tuple[Row, WeekCompl
     )
 
 
-def _digest_line(case: Row, week: WeekCompliance) -> str:
+def _digest_line(case: CaseloadRow, week: WeekCompliance) -> str:
     household = case["household_name"] or "ménage"
     return (
         f"- {household} (mesure {_measure_label(case['measure_type'])}, dossier "

@@ -36,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 from uuid import UUID, uuid5
 
@@ -51,6 +51,7 @@ from aspe.settings import Settings
 from aspe.workers.app import EMAIL_TASK, INBOX_TASK, REQUEUE_TASK, AspeCelery, settings_of
 from aspe.workers.inbox import (
     DELIVERIES,
+    DeliveryRow,
     add_notification,
     lock_clause,
     now_text,
@@ -151,7 +152,7 @@ def record_queued(view: TableView, messages: Iterable[Message]) -> list[tuple[st
     return [(key, Channel(rows[key]["channel"])) for key in keys if statuses[key] not in DONE]
 
 
-def _queued_row(message: Message, channel: Channel, now: str) -> Row:
+def _queued_row(message: Message, channel: Channel, now: str) -> DeliveryRow:
     return {
         "key": message.delivery_key(channel),
         "channel": channel.value,
@@ -178,7 +179,7 @@ class Ledger:
 
     view: TableView
 
-    def _select(self, cursor: Any, key: str) -> Row | None:
+    def _select(self, cursor: Any, key: str) -> DeliveryRow | None:
         view = self.view
         cursor.execute(
             f"SELECT * FROM {view.name_of(DELIVERIES)} "
@@ -186,7 +187,11 @@ class Ledger:
             (key,),
         )
         found = cursor.fetchone()
-        return None if found is None else view.dialect.decode(DELIVERIES, dict(found))
+        return (
+            None
+            if found is None
+            else cast(DeliveryRow, view.dialect.decode(DELIVERIES, dict(found)))
+        )
 
     def _update(self, cursor: Any, key: str, condition: str = "", **values: Any) -> None:
         mark = self.view.dialect.placeholder
@@ -196,10 +201,10 @@ class Ledger:
             (*values.values(), key),
         )
 
-    def get(self, key: str) -> Row | None:
+    def get(self, key: str) -> DeliveryRow | None:
         return self.view.get(DELIVERIES, key)
 
-    def claim(self, key: str, lease: float, now: datetime | None = None) -> Row | None:
+    def claim(self, key: str, lease: float, now: datetime | None = None) -> DeliveryRow | None:
         """The delivery to send, now ``sending`` under a lease; ``None`` if there is nothing
         to do. Raises ``InFlight`` while another attempt's lease runs."""
         now = now or datetime.now(UTC)
@@ -293,8 +298,10 @@ def ledger(settings: Settings) -> Ledger:
 
 
 # -------------------------------------------------------------------------- e-mails
-def email_of(settings: Settings, row: Row) -> EmailMessage:
+def email_of(settings: Settings, row: DeliveryRow) -> EmailMessage:
     """The e-mail of a delivery; its Message-ID derives from the delivery key."""
+    if row["email"] is None:  # queued on the e-mail channel only for an address
+        raise ValueError(f"La remise {row['key']} n'a pas d'adresse électronique.")
     email = EmailMessage()
     email["From"] = settings.mail_from
     email["To"] = formataddr((row["recipient_name"], row["email"]))

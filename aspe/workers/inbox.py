@@ -16,48 +16,55 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict
 from uuid import UUID
 
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.sqlite import SQLiteDatastore
 from eventsourcing.utils import Environment
 
-from aspe.projections.tables import INT, TEXT, PostgresDialect, Table, columns
+from aspe.projections.tables import PostgresDialect, Table
 from aspe.projections.view import PostgresTableView, SQLiteTableView, TableView
 from aspe.settings import Settings
 
 STORE_NAME = "notifications"
 DEFAULT_PAGE = 50
 
+
+class DeliveryRow(TypedDict):
+    key: str  # Message.delivery_key(channel): cause × recipient × channel
+    channel: str
+    message_key: str
+    account_id: str | None
+    recipient_name: str | None
+    email: str | None
+    subject: str
+    body: str
+    case_id: str | None
+    status: str  # queued | sending | delivered | failed
+    attempts: int
+    queued_at: str
+    due_at: str  # when a worker should be on it: queued, retry time, or lease end
+    delivered_at: str | None
+    error: str | None
+
+
 DELIVERIES = Table(
-    "deliveries",
-    {
-        "key": TEXT,  # Message.delivery_key(channel): cause × recipient × channel
-        "channel": TEXT,
-        "message_key": TEXT,
-        "account_id": TEXT,
-        "recipient_name": TEXT,
-        "email": TEXT,
-        "subject": TEXT,
-        "body": TEXT,
-        "case_id": TEXT,
-        "status": TEXT,  # queued | sending | delivered | failed
-        "attempts": INT,
-        "queued_at": TEXT,
-        "due_at": TEXT,  # when a worker should be on it: queued, retry time, or lease end
-        "delivered_at": TEXT,
-        "error": TEXT,
-    },
-    key=("key",),
-    indexes=(("status", "due_at"), ("channel", "status")),
+    "deliveries", DeliveryRow, key=("key",), indexes=(("status", "due_at"), ("channel", "status"))
 )
-INBOX = Table(
-    "inbox",
-    columns("account_id subject body case_id", id=TEXT, created_at=TEXT, read_at=TEXT),
-    key=("id",),
-    indexes=(("account_id", "created_at"),),
-)
+
+
+class InboxRow(TypedDict):
+    account_id: str
+    subject: str
+    body: str
+    case_id: str | None
+    id: str
+    created_at: str
+    read_at: str | None
+
+
+INBOX = Table("inbox", InboxRow, key=("id",), indexes=(("account_id", "created_at"),))
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import tzinfo
-from typing import Any
+from typing import Any, TypedDict
 
 from eventsourcing.persistence import Tracking
 
@@ -34,7 +34,7 @@ from aspe.domain.audited import AuditedAggregate
 from aspe.domain.rules import DEFAULT_RULES, RuleParameters
 from aspe.projections.directory import Directory
 from aspe.projections.runner import Projector
-from aspe.projections.tables import INT, TEXT, Table
+from aspe.projections.tables import Table
 from aspe.projections.view import APPLICATION_NAME, TableView
 from aspe.settings import Settings
 from aspe.workers.messages import Message
@@ -44,7 +44,14 @@ from aspe.workers.texts import ACCOUNT_COMPOSERS, Facts, Lens, compose
 log = logging.getLogger(__name__)
 
 Dispatch = Callable[[Sequence[Message]], None]
-START = Table("start", {"name": TEXT, "position": INT}, key=("name",))
+
+
+class StartRow(TypedDict):
+    name: str
+    position: int
+
+
+START = Table("start", StartRow, key=("name",))
 """``quiet_until``: the store's head when the notifier first started."""
 
 

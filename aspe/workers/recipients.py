@@ -19,7 +19,7 @@ from aspe.domain.audited import AuditedAggregate
 from aspe.domain.case import Case
 from aspe.domain.household import Household
 from aspe.projections import directory
-from aspe.projections.tables import Row
+from aspe.projections.directory import AccountRow, CasePartiesRow
 from aspe.projections.view import Changes, TableView
 from aspe.workers.messages import Recipient
 
@@ -76,7 +76,7 @@ class Reader:
         return Viewer(self.recipient.account_id, self.role, organisation)
 
 
-def reader(row: Row) -> Reader:
+def reader(row: AccountRow) -> Reader:
     """A directory account as a reader."""
     recipient = Recipient(UUID(row["account_id"]), row["name"] or "", row["email"] or None)
     return Reader(recipient, Role[row["role"]], row["organisation_id"])
@@ -91,7 +91,7 @@ class AddressBook:
         self.changes = changes
         self._memo: dict[tuple[str, str | None, int], list[Reader]] = {}
 
-    def case(self, case_id: str) -> Row | None:
+    def case(self, case_id: str) -> CasePartiesRow | None:
         if self.changes is not None:
             return self.changes.cases.get(case_id)
         return directory.case_parties(self.view, case_id)
@@ -122,7 +122,7 @@ class AddressBook:
         return self._memo[memo]
 
     # ------------------------------------------------------------------- audiences
-    def audience(self, audience: Audience, case: Row) -> Iterator[Reader]:
+    def audience(self, audience: Audience, case: CasePartiesRow) -> Iterator[Reader]:
         if audience is A.SPSLH:
             yield from self.with_role(Role.SPSLH_AGENT)
         elif audience is A.COMMISSION:
