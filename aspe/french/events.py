@@ -1,7 +1,8 @@
-"""What an event is called.
+"""What an event is called, and who did it when no person did.
 
 Every event of every aggregate has its title (``tests/french/test_events.py`` fails for one
-without): the portal's case page names the events of its history by it.
+without): the portal's case page names the events of its history by it. What an event of a
+case says in detail is ``aspe.french.summaries``.
 """
 
 from __future__ import annotations
@@ -9,6 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from aspe.french.labels import capitalised
+
+SYSTEM_NAME = "Plateforme ASPE"
+"""Who the platform's own events are by (its clocks act as the system)."""
+UNKNOWN_NAME = "Compte inconnu"
+"""Who an event is by when its account cannot be found."""
 
 EVENT_TITLES: Mapping[tuple[str, str], str] = {
     ("Case", "Opened"): "dossier ouvert",

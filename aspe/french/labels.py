@@ -4,7 +4,7 @@ A label is written as it reads within a sentence (``mesure en cours``); ``title`
 a capital for a heading, a table cell or a badge (``Mesure en cours``). ``label_of`` reads
 the name the API gives (``"ACTIVE"``). A value without a label fails the suite
 (``tests/french/test_labels.py``): a new enumeration value is not done until people can
-read it. Events have their titles in ``aspe.french.events``.
+read it. Events have their words in ``aspe.french.events`` and ``aspe.french.summaries``.
 """
 
 from __future__ import annotations

@@ -31,10 +31,10 @@ from celery import Task, shared_task
 
 from aspe import french
 from aspe.application import AspeApplication
-from aspe.application.history import MEASURE_LABELS
 from aspe.domain.actors import SYSTEM_ACTOR, CommandContext, acting_as, utc_now
 from aspe.domain.errors import ConcurrentUpdate, DomainError
 from aspe.domain.values import MeasureType, Status
+from aspe.french import labels
 from aspe.projections import directory
 from aspe.projections.caseload import CASES, AssociationCaseload
 from aspe.projections.contact_silence import ContactSilence, alerts_due, silence_anchor
@@ -303,7 +303,7 @@ def _count(number: int, noun: str) -> str:
 
 
 def _measure_label(measure_type: str | None) -> str:
-    return "" if measure_type is None else MEASURE_LABELS[MeasureType[measure_type]]
+    return "" if measure_type is None else labels.label(MeasureType[measure_type])
 
 
 # -------------------------------------------------------------------- Celery tasks

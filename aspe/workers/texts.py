@@ -15,7 +15,6 @@ from datetime import tzinfo
 from typing import Any
 
 from aspe import french
-from aspe.application.history import MEASURE_LABELS, STOP_LABELS
 from aspe.authorization import Category, allows
 from aspe.domain.actors import Role
 from aspe.french import labels
@@ -82,7 +81,7 @@ def submitted(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
         only(
             lens,
             C.REQUEST,
-            f"Mesure proposée : {MEASURE_LABELS[event.proposed_measure]}, "
+            f"Mesure proposée : {labels.label(event.proposed_measure)}, "
             f"{french.months(event.proposed_duration_months)}. "
             f"Aide FPEL demandée : {french.amount(aid.amount_requested)}.",
         ),
@@ -103,7 +102,7 @@ def registered(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
 def granted(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     return "Décision de la commission : mesure ASPE accordée", [
         f"La commission FPEL a accordé le {french.day(event.decided_on)} une mesure ASPE "
-        f"{MEASURE_LABELS[event.measure_type]} pour {who(lens, facts)}, "
+        f"{labels.label(event.measure_type)} pour {who(lens, facts)}, "
         f"d'une durée de {french.months(event.duration_months)}.",
         "Elle commencera le jour de la signature du contrat d'engagement (CEOP).",
         only(
@@ -187,7 +186,7 @@ def stopped(event: Any, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     return "Arrêt de la mesure ASPE", [
         f"La commission FPEL a arrêté le {french.day(event.stopped_on)} la mesure ASPE "
         f"de {who(lens, facts)}.",
-        only(lens, C.STOP_REASON, f"Motif : {STOP_LABELS[event.reason]}."),
+        only(lens, C.STOP_REASON, f"Motif : {labels.label(event.reason)}."),
         only(lens, C.STOP, f"Précisions : {event.details}" if event.details else ""),
     ]
 

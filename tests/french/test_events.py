@@ -1,11 +1,13 @@
-"""Every event of every aggregate has its French title: a new event without one fails here."""
+"""Every event of every aggregate has its French title, and every event of a case its
+summary: a new event without its words fails here."""
 
 from __future__ import annotations
 
 import pytest
 from eventsourcing.domain import Aggregate
 
-from aspe.french import events
+from aspe.domain.case import Case
+from aspe.french import events, summaries
 from tests.french.declared import domain_aggregates, stored_events
 
 AGGREGATES = domain_aggregates()
@@ -33,6 +35,16 @@ def test_every_title_names_an_event_that_exists() -> None:
     }
 
     assert set(events.EVENT_TITLES) - existing == set()
+
+
+def test_every_event_of_a_case_has_its_summary() -> None:
+    missing = [name for name in stored_events(Case) if name not in summaries.SUMMARIES]
+
+    assert missing == [], f"Case events without a French summary: {missing}"
+
+
+def test_every_summary_names_an_event_of_a_case() -> None:
+    assert set(summaries.SUMMARIES) - set(stored_events(Case)) == set()
 
 
 def test_an_event_title_starts_with_a_capital() -> None:
