@@ -187,6 +187,18 @@ COMMANDS = {
     CaseCommand.SUBMIT_FINAL_REPORT: "remettre le bilan de fin de mesure",
 }
 
+# The deliveries of notifications are the workers' (aspe.french imports nothing above the
+# domain): their statuses and channels are keyed by the names the deliveries table stores.
+DELIVERY_STATUSES = {
+    "queued": "en attente",
+    "sending": "en cours",
+    "delivered": "délivrées",
+    "failed": "échouées",
+}
+"""Where a notification's delivery stands (``aspe.workers.delivery.STATUSES``)."""
+DELIVERY_CHANNELS = {"email": "e-mail", "inbox": "boîte de réception"}
+"""How a notification reaches its reader (``aspe.workers.messages.Channel``)."""
+
 LABELS: Mapping[type[Enum], Mapping[Any, str]] = {
     Role: ROLES,
     CaseCommand: COMMANDS,

@@ -8,6 +8,8 @@ import pytest
 
 from aspe.domain.values import Status, Theme
 from aspe.french import labels
+from aspe.workers.delivery import STATUSES
+from aspe.workers.messages import Channel
 from tests.french.declared import domain_enums
 
 
@@ -17,9 +19,16 @@ def test_every_value_of_every_enumeration_has_its_french_label(enum: type[Enum])
     assert missing == [], f"{enum.__name__} values without French text: {missing}"
 
 
+def test_every_delivery_status_and_channel_has_its_french_label() -> None:
+    # The deliveries are the workers': aspe.french knows them by the names they store.
+    assert [status for status in STATUSES if status not in labels.DELIVERY_STATUSES] == []
+    assert [c.value for c in Channel if c.value not in labels.DELIVERY_CHANNELS] == []
+
+
 def test_no_two_values_of_one_enumeration_read_the_same() -> None:
-    for enum, table in labels.LABELS.items():
-        assert len(set(table.values())) == len(table), enum.__name__
+    tables = [*labels.LABELS.values(), labels.DELIVERY_STATUSES, labels.DELIVERY_CHANNELS]
+    for table in tables:
+        assert len(set(table.values())) == len(table), table
 
 
 def test_a_label_reads_in_a_sentence_and_a_title_starts_with_a_capital() -> None:
