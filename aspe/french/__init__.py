@@ -10,6 +10,7 @@ the e-mails, the CLI's history and the statistics. It depends on nothing but the
 
 from aspe.french.formats import (
     amount,
+    count,
     day,
     days,
     moment,
@@ -17,11 +18,14 @@ from aspe.french.formats import (
     month_abbreviation,
     month_name,
     months,
+    number,
+    size,
     time_of_day,
 )
 
 __all__ = [
     "amount",
+    "count",
     "day",
     "days",
     "moment",
@@ -29,5 +33,7 @@ __all__ = [
     "month_abbreviation",
     "month_name",
     "months",
+    "number",
+    "size",
     "time_of_day",
 ]

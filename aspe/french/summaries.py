@@ -48,10 +48,6 @@ def _themes(themes: Iterable[Theme]) -> str:
     return f" — thèmes : {', '.join(named)}" if named else ""
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' if count > 1 else ''}"
-
-
 def opened(event: Any, reading: CaseReading) -> str:
     reading.landlord_id = event.landlord_id
     return f"Dossier ouvert le {formats.day(event.opened_on)} : diagnostic en cours"
@@ -66,7 +62,7 @@ def referent_assigned(event: Any, reading: CaseReading) -> str:
 
 def diagnostic_recorded(event: Any, reading: CaseReading) -> str:
     themes = sorted({labels.label(finding.theme) for finding in event.findings})
-    findings = _plural(len(event.findings), "difficulté")
+    findings = formats.count(len(event.findings), "difficulté")
     objectives = len(event.objectives)
     return f"Diagnostic : {findings} ({', '.join(themes)}) ; objectifs proposés : {objectives}"
 
@@ -129,10 +125,10 @@ def _ceop_version(event: Any, reading: CaseReading, what: str) -> str:
     reading.general_objectives.update({o.id: o for o in event.objectives})
     signatories = ", ".join(labels.label(s) for s in event.required_signatories)
     steps = [step for step in event.steps if step.theme is not Theme.HEALTH]
+    objectives = formats.count(len(event.objectives), "objectif")
     return (
-        f"CEOP {what} (version {event.version}) : "
-        f"{_plural(len(event.objectives), 'objectif')}, {_plural(len(steps), 'étape')} ; "
-        f"signatures attendues : {signatories}"
+        f"CEOP {what} (version {event.version}) : {objectives}, "
+        f"{formats.count(len(steps), 'étape')} ; signatures attendues : {signatories}"
     )
 
 
@@ -220,7 +216,7 @@ def concertation_held(event: Any, reading: CaseReading) -> str:
     """Counts the participants (their labels may name people) and says if the landlord was in."""
     with_landlord = any(p.organisation_id == reading.landlord_id for p in event.participants)
     landlord = ", dont le bailleur" if with_landlord else ""
-    participants = _plural(len(event.participants), "participant")
+    participants = formats.count(len(event.participants), "participant")
     return f"Concertation le {formats.day(event.held_on)} avec {participants}{landlord}"
 
 
@@ -235,7 +231,7 @@ def debt_recorded(event: Any, reading: CaseReading) -> str:
 
 def repayment_plan_agreed(event: Any, reading: CaseReading) -> str:
     return (
-        f"Plan d'apurement : {_plural(event.months, 'échéance')} de "
+        f"Plan d'apurement : {formats.count(event.months, 'échéance')} de "
         f"{formats.amount(event.monthly_amount)} à partir du {formats.day(event.first_due_on)}"
     )
 

@@ -270,14 +270,13 @@ def _reminder(row: Row, recipient: Recipient, days_left: int) -> Message:
 
 
 def _digest(week: str, recipient: Recipient, measures: list[tuple[Row, WeekCompliance]]) -> Message:
-    count = len(measures)
     lines = [_digest_line(case, compliance) for case, compliance in measures]
     monday = measures[0][1].monday
     return Message(
         key=f"digest:{week}:{recipient.account_id}",
         recipient=recipient,
         subject=(
-            f"Semaine du {french.day(monday)} : {count} mesure{'s' if count > 1 else ''} "
+            f"Semaine du {french.day(monday)} : {french.count(len(measures), 'mesure')} "
             "en dessous du rythme de visites"
         ),
         body=(
@@ -292,14 +291,10 @@ def _digest_line(case: Row, week: WeekCompliance) -> str:
     household = case["household_name"] or "ménage"
     return (
         f"- {household} (mesure {_measure_label(case['measure_type'])}, dossier "
-        f"{case['case_id']}) : {_count(week.visits, 'visite')} sur {week.required_visits} "
-        f"requise{'s' if week.required_visits > 1 else ''}, dont {week.home_visits} à domicile "
+        f"{case['case_id']}) : {french.count(week.visits, 'visite')} sur "
+        f"{french.count(week.required_visits, 'requise')}, dont {week.home_visits} à domicile "
         f"sur {week.required_home_visits}"
     )
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'s' if number > 1 else ''}"
 
 
 def _measure_label(measure_type: str | None) -> str:
