@@ -26,7 +26,7 @@ from rich.table import Table
 from aspe import french
 from aspe.api import create_app
 from aspe.application import AspeApplication
-from aspe.application.history import ROLE_LABELS, HistoryLine, case_history, case_state
+from aspe.application.history import HistoryLine, case_history
 from aspe.bootstrap import build_application
 from aspe.cli.console import fail as _fail
 from aspe.cli.console import load_settings as _settings
@@ -36,6 +36,8 @@ from aspe.cli.schema import graphql_app
 from aspe.cli.workers import PASS_THROUGH, beat, notifications_app, worker
 from aspe.demo import DemoReport, load_demo
 from aspe.domain.errors import NotFound
+from aspe.french import labels
+from aspe.french.case_state import case_state
 from aspe.projections.time_travel import AgendaAtDecision, agenda_item_at_decision
 from aspe.settings import Environment, Settings
 
@@ -184,7 +186,7 @@ def _history_table(case_id: UUID, lines: list[HistoryLine], zone: ZoneInfo) -> T
         table.add_row(
             french.moment(line.at, zone),
             escape(line.actor),
-            ROLE_LABELS[line.role],
+            labels.title(line.role),
             line.event,
             escape(line.summary),
         )

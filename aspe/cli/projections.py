@@ -28,6 +28,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from aspe import french
 from aspe.application import AspeApplication
 from aspe.bootstrap import build_application, build_notifier, build_projector
 from aspe.cli.console import fail, load_settings
@@ -214,7 +215,7 @@ def _progress(console: Console) -> Iterator[Callable[[int, int], Callable[[int],
         def advance(count: int) -> None:
             progress.advance(task, count)
             speed = progress.tasks[task].speed
-            progress.update(task, rate=f"{speed:,.0f} év./s" if speed else "")
+            progress.update(task, rate=f"{french.number(round(speed))} év./s" if speed else "")
 
         return advance
 

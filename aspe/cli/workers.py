@@ -11,6 +11,7 @@ from rich.table import Table
 
 from aspe.bootstrap import build_celery
 from aspe.cli.console import fail, load_settings, out
+from aspe.french import labels
 from aspe.workers.app import AspeCelery, create_app
 from aspe.workers.delivery import STATUSES, delivery_counts, recent_failures, requeue_stale
 
@@ -21,13 +22,11 @@ notifications_app = typer.Typer(
     help="Notifications : état des envois / delivery status.", no_args_is_help=True
 )
 
-STATUS_LABELS = {
-    "queued": "en attente / queued",
-    "sending": "en cours / sending",
-    "delivered": "délivrées / delivered",
-    "failed": "échouées / failed",
-}
-CHANNEL_LABELS = {"email": "e-mail", "inbox": "boîte de réception / inbox"}
+
+def _bilingual(french: str, english: str) -> str:
+    """``en attente / queued``: the French word, then the English one unless it is the same
+    word (``e-mail``, ``email``)."""
+    return french if french.replace("-", "") == english else f"{french} / {english}"
 
 
 def _celery() -> AspeCelery:
@@ -58,9 +57,10 @@ def status() -> None:
     table = Table(title="Notifications")
     table.add_column("Canal / channel")
     for state in STATUSES:
-        table.add_column(STATUS_LABELS[state], justify="right")
+        table.add_column(_bilingual(labels.DELIVERY_STATUSES[state], state), justify="right")
     for channel, by_status in counts.items():
-        table.add_row(CHANNEL_LABELS.get(channel, channel), *(str(by_status[s]) for s in STATUSES))
+        french = labels.DELIVERY_CHANNELS.get(channel, channel)
+        table.add_row(_bilingual(french, channel), *(str(by_status[s]) for s in STATUSES))
     console = out()
     console.print(table)
     failures = recent_failures(settings)

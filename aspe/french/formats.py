@@ -5,7 +5,9 @@
 - a day: ``2 mars 2026``, ``1er avril 2026``;
 - an instant: ``2 mars 2026 à 10 h 00``, always in the platform's time zone: the store
   keeps UTC, a person reads the time of the place they live in;
-- a month: ``mars 2026``; a duration: ``6 mois``, ``1 jour``, ``14 jours``.
+- a month: ``mars 2026``; a duration: ``6 mois``, ``1 jour``, ``14 jours``;
+- a figure: ``12``, ``12,5``; a count of things: ``1 visite``, ``3 visites``; a file's
+  size: ``12 Ko``, ``1,5 Mo``.
 
 Each function also takes the value as the API serialises it (ISO text, a decimal as text),
 so a page can pass what it received; ``None`` or an empty text reads ``—``; a text that is
@@ -116,6 +118,37 @@ def days(count: int | None) -> str:
     if count is None:
         return UNKNOWN
     return f"{count} jour" if abs(count) == 1 else f"{count} jours"
+
+
+def count(number: int, noun: str) -> str:
+    """``1`` visite → ``1 visite``; ``3`` → ``3 visites``: in French the plural starts at two."""
+    return f"{number} {noun}{'s' if abs(number) >= 2 else ''}"
+
+
+def number(value: float | None) -> str:
+    """A figure: ``12``, ``12,5`` (one decimal when it has one), ``—`` for none.
+
+    Not grouped by thousands, unlike an amount: the statistics' CSV writes its figures
+    this way too, and a spreadsheet reads ``12,5`` but not ``1 234``."""
+    if value is None:
+        return UNKNOWN
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.1f}".replace(".", ",")
+
+
+KIBI = 1024
+MEBI = KIBI * KIBI
+
+
+def size(byte_count: int | None) -> str:
+    """A file's size: ``12 Ko`` below a mébioctet, rounded up (a small file is never
+    ``0 Ko``); ``1,5 Mo`` from one."""
+    if byte_count is None:
+        return UNKNOWN
+    if byte_count >= MEBI:
+        return f"{number(round(byte_count / MEBI, 1))}{NBSP}Mo"
+    return f"{(byte_count + KIBI - 1) // KIBI}{NBSP}Ko"
 
 
 def _date(text: str) -> date | None:

@@ -3,8 +3,8 @@
 A label is written as it reads within a sentence (``mesure en cours``); ``title`` gives it
 a capital for a heading, a table cell or a badge (``Mesure en cours``). ``label_of`` reads
 the name the API gives (``"ACTIVE"``). A value without a label fails the suite
-(``tests/french/test_labels.py``): a new enumeration value, or a new event, is not done
-until people can read it.
+(``tests/french/test_labels.py``): a new enumeration value is not done until people can
+read it. Events have their words in ``aspe.french.events`` and ``aspe.french.summaries``.
 """
 
 from __future__ import annotations
@@ -187,6 +187,18 @@ COMMANDS = {
     CaseCommand.SUBMIT_FINAL_REPORT: "remettre le bilan de fin de mesure",
 }
 
+# The deliveries of notifications are the workers' (aspe.french imports nothing above the
+# domain): their statuses and channels are keyed by the names the deliveries table stores.
+DELIVERY_STATUSES = {
+    "queued": "en attente",
+    "sending": "en cours",
+    "delivered": "délivrées",
+    "failed": "échouées",
+}
+"""Where a notification's delivery stands (``aspe.workers.delivery.STATUSES``)."""
+DELIVERY_CHANNELS = {"email": "e-mail", "inbox": "boîte de réception"}
+"""How a notification reaches its reader (``aspe.workers.messages.Channel``)."""
+
 LABELS: Mapping[type[Enum], Mapping[Any, str]] = {
     Role: ROLES,
     CaseCommand: COMMANDS,
@@ -242,75 +254,6 @@ def choices(enum: type[Enum]) -> tuple[tuple[str, str], ...]:
 def capitalised(text: str) -> str:
     """The first letter in capital, the rest as written (``SPSLH`` stays ``SPSLH``)."""
     return text[:1].upper() + text[1:]
-
-
-EVENT_TITLES: Mapping[tuple[str, str], str] = {
-    ("Case", "Created"): "dossier créé",
-    ("Case", "Opened"): "dossier ouvert",
-    ("Case", "ReferentAssigned"): "référent·e désigné·e",
-    ("Case", "DiagnosticRecorded"): "diagnostic enregistré",
-    ("Case", "ConsentRecorded"): "consentement du ménage enregistré",
-    ("Case", "ConsentWithdrawn"): "consentement du ménage retiré",
-    ("Case", "RequestSubmitted"): "demande déposée au SPSLH",
-    ("Case", "RequestRegistered"): "demande inscrite en commission",
-    ("Case", "RequestAdjourned"): "demande ajournée",
-    ("Case", "RequestRejected"): "demande rejetée",
-    ("Case", "MeasureGranted"): "mesure accordée par la commission",
-    ("Case", "DecisionNotified"): "décision notifiée",
-    ("Case", "CeopDrafted"): "CEOP rédigé",
-    ("Case", "CeopAmended"): "CEOP modifié (nouvelle version)",
-    ("Case", "CeopSignatureRecorded"): "signature du CEOP enregistrée",
-    ("Case", "CeopSigned"): "CEOP signé par toutes les parties",
-    ("Case", "CeopTransmitted"): "CEOP transmis au SPSLH",
-    ("Case", "ObjectiveProgressRecorded"): "avancement d'un objectif enregistré",
-    ("Case", "VisitScheduled"): "rendez-vous programmé",
-    ("Case", "VisitRecorded"): "visite enregistrée",
-    ("Case", "VisitMissed"): "rendez-vous manqué",
-    ("Case", "ContactRecorded"): "contact enregistré",
-    ("Case", "AlertClockSuspended"): "décompte d'alerte suspendu",
-    ("Case", "NonCollaborationAlertRaised"): "alerte de non-collaboration",
-    ("Case", "CombinationConflictRaised"): "cumul d'accompagnements signalé",
-    ("Case", "CombinationConflictSettled"): "poursuite de la mesure malgré un cumul",
-    ("Case", "ConcertationHeld"): "concertation tenue",
-    ("Case", "CommissionInvitationIssued"): "invitation à la commission",
-    ("Case", "DebtRecorded"): "dette enregistrée",
-    ("Case", "RepaymentPlanAgreed"): "plan d'apurement convenu",
-    ("Case", "RentPaymentReported"): "paiement de loyer déclaré",
-    ("Case", "DocumentAttached"): "document joint",
-    ("Case", "MeasureExtended"): "mesure prolongée",
-    ("Case", "MeasureStopped"): "mesure arrêtée",
-    ("Case", "MeasureCompleted"): "mesure terminée",
-    ("Case", "FinalReportSubmitted"): "rapport final remis",
-    ("Household", "Created"): "ménage créé",
-    ("Household", "Registered"): "ménage enregistré",
-    ("Household", "AccompanimentRecorded"): "autre accompagnement enregistré",
-    ("Household", "AspeCaseOpened"): "dossier ASPE ouvert pour le ménage",
-    ("Household", "AspeCaseClosed"): "dossier ASPE du ménage clos",
-    ("Household", "AccountOpened"): "compte du ménage ouvert",
-    ("Household", "CredentialsReplaced"): "identifiants du ménage remplacés",
-    ("Household", "AccountDeactivated"): "compte du ménage désactivé",
-    ("Household", "AccountReactivated"): "compte du ménage réactivé",
-    ("Household", "PasswordChanged"): "mot de passe du ménage changé",
-    ("Household", "SignedOut"): "sessions du ménage fermées",
-    ("Staff", "Created"): "compte créé",
-    ("Staff", "Registered"): "membre du personnel enregistré",
-    ("Staff", "QualificationRecorded"): "qualification enregistrée",
-    ("Staff", "AccountDeactivated"): "compte désactivé",
-    ("Staff", "AccountReactivated"): "compte réactivé",
-    ("Staff", "PasswordChanged"): "mot de passe changé",
-    ("Staff", "PasswordReset"): "mot de passe réinitialisé",
-    ("Staff", "SignedOut"): "sessions fermées",
-    ("Organisation", "Created"): "organisation créée",
-    ("Organisation", "Registered"): "organisation enregistrée",
-}
-"""The title of every event of every aggregate, by (aggregate, event) as the audit trail
-names them."""
-
-
-def event_title(aggregate: str, event: str) -> str:
-    """``("Case", "VisitRecorded")`` → ``Visite enregistrée``; an event without a title
-    (which the suite forbids) shows « Événement » rather than its English name."""
-    return capitalised(EVENT_TITLES.get((aggregate, event), "événement"))
 
 
 def titles(enum: type[Enum]) -> dict[str, str]:

@@ -16,6 +16,7 @@ from uuid import UUID
 
 import strawberry
 
+from aspe import french
 from aspe.application.passwords import hash_password
 from aspe.domain import values
 from aspe.domain.actors import Role as DomainRole
@@ -93,8 +94,8 @@ def check_document(settings: Settings, media_type: str, size: int) -> str:
     if size < 1:
         raise InvalidInput("Le document est vide.")
     if size > settings.upload_max_bytes:
-        limit = settings.upload_max_bytes / (1024 * 1024)
-        raise InvalidInput(f"Le document dépasse la taille maximale de {limit:.1f} Mo.")
+        limit = french.size(settings.upload_max_bytes)
+        raise InvalidInput(f"Le document dépasse la taille maximale de {limit}.")
     return media
 
 

@@ -39,7 +39,7 @@ from starlette.routing import compile_path
 from aspe import french
 from aspe.domain.errors import DomainError
 from aspe.domain.values import ContactChannel, DocumentKind, Party
-from aspe.french import labels
+from aspe.french import events, labels
 from aspe.graphql.inputs import MEDIA_TYPE_LABELS
 from aspe.portal.actions import (
     ACTIONS_CASE_FIELDS,
@@ -263,7 +263,7 @@ def timeline(trail: Sequence[Mapping[str, Any]], case: Mapping[str, Any]) -> lis
         entries.append(
             {
                 "at": entry.get("occurredAt"),
-                "what": labels.event_title("Case", str(entry.get("event"))),
+                "what": events.event_title("Case", str(entry.get("event"))),
                 "role": ROLES.get(role, role or "—"),
                 "organisation": _organisation(role, entry.get("organisationId"), case),
             }

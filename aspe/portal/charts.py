@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from aspe import french
+
 PALETTE = ("#1d4e89", "#a23b00", "#2e6b30", "#6a2c70")
 """Dark colours, each above 4.5:1 against white; shapes and dashes repeat the difference."""
 MARKERS = ("circle", "square", "triangle", "diamond")
@@ -30,13 +32,6 @@ class Series:
 
     name: str
     values: Sequence[float]
-
-
-def _number(value: float) -> str:
-    """A value as French reads it: ``12``, ``12,5``."""
-    if float(value).is_integer():
-        return f"{int(value)}"
-    return f"{value:.1f}".replace(".", ",")
 
 
 def _coordinate(value: float) -> str:
@@ -91,16 +86,16 @@ def bar_chart(
             f'<g class="bar"><text x="{label_width - 8}" y="{y + 19}" text-anchor="end" '
             f'font-size="14" fill="{TEXT}">{escape(label)}</text>'
             f'<rect x="{label_width}" y="{y + 4}" width="{_coordinate(length)}" height="20" '
-            f'fill="{PALETTE[0]}"><title>{escape(label)} : {_number(value)}{escape(suffix)}'
+            f'fill="{PALETTE[0]}"><title>{escape(label)} : {french.number(value)}{escape(suffix)}'
             f"</title></rect>"
             f'<text x="{_coordinate(label_width + length + 6)}" y="{y + 19}" font-size="14" '
-            f'fill="{TEXT}" class="value">{_number(value)}{escape(suffix)}</text></g>'
+            f'fill="{TEXT}" class="value">{french.number(value)}{escape(suffix)}</text></g>'
         )
     axis = (
         f'<line x1="{label_width}" y1="{top}" x2="{label_width}" '
         f'y2="{top + len(bars) * row}" stroke="{GRID}" stroke-width="1"/>'
     )
-    summary = "; ".join(f"{label} : {_number(value)}{suffix}" for label, value in bars)
+    summary = "; ".join(f"{label} : {french.number(value)}{suffix}" for label, value in bars)
     height = top * 2 + len(bars) * row
     return _svg(ident, title, summary, width, height, axis + "".join(parts))
 
@@ -178,7 +173,7 @@ def line_chart(
             offset = -9 - 12 * number  # lines that meet keep their values apart
             group.append(
                 f'<text x="{_coordinate(x)}" y="{_coordinate(y + offset)}" text-anchor="middle" '
-                f'font-size="11" fill="{colour}" class="value">{_number(value)}</text>'
+                f'font-size="11" fill="{colour}" class="value">{french.number(value)}</text>'
             )
         parts.append("".join(group) + "</g>")
         key_y = 14 + number * legend
@@ -192,7 +187,7 @@ def line_chart(
     summary = " ; ".join(
         f"{line.name} : "
         + ", ".join(
-            f"{label} {_number(value)}{suffix}"
+            f"{label} {french.number(value)}{suffix}"
             for label, value in zip(labels, line.values, strict=False)
         )
         for line in series
@@ -288,5 +283,5 @@ def _cell(value: object) -> str:
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, int | float):
-        return _number(value)
+        return french.number(value)
     return str(escape(str(value)))

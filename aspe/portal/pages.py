@@ -133,6 +133,7 @@ TEMPLATES.env.filters.update(
     date_fr=date_fr,
     datetime_fr=datetime_fr,
     euros=french.amount,
+    taille=french.size,
     short_id=short_id,
 )
 TEMPLATES.env.globals.update(CSRF_FIELD=CSRF_FIELD)

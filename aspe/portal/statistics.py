@@ -325,7 +325,7 @@ def statistics_page_data(result: Mapping[str, Any]) -> dict[str, Any]:
     key, charted = found[0], found[1:]
     return {
         "available": True,
-        "key_figures": [(row.label, format_value(row.values[0])) for row in key.rows],
+        "key_figures": [(row.label, french.number(row.values[0])) for row in key.rows],
         "sections": [
             {
                 "ident": section.ident,
@@ -360,15 +360,6 @@ def chart_of(section: Section) -> Markup | None:
     return None
 
 
-def format_value(value: Value) -> str:
-    """A figure as the page and the CSV write it: ``12``, ``12,5``, ``—`` when unknown."""
-    if value is None:
-        return "—"
-    if isinstance(value, float) and not value.is_integer():
-        return f"{value:.1f}".replace(".", ",")
-    return str(int(value))
-
-
 # ---------------------------------------------------------------------------- csv
 def statistics_csv(result: Mapping[str, Any]) -> str:
     """The page's figures, one a line: ``rubrique;libellé;mois;indicateur;valeur``.
@@ -384,6 +375,6 @@ def statistics_csv(result: Mapping[str, Any]) -> str:
     for section in [] if statistics is None else sections(statistics):
         for row in section.rows:
             for header, value in zip(section.headers[1:], row.values, strict=True):
-                cell = "" if value is None else format_value(value)
+                cell = "" if value is None else french.number(value)
                 writer.writerow((section.title, row.label, row.month, header, cell))
     return out.getvalue()

@@ -31,10 +31,10 @@ from celery import Task, shared_task
 
 from aspe import french
 from aspe.application import AspeApplication
-from aspe.application.history import MEASURE_LABELS
 from aspe.domain.actors import SYSTEM_ACTOR, CommandContext, acting_as, utc_now
 from aspe.domain.errors import ConcurrentUpdate, DomainError
 from aspe.domain.values import MeasureType, Status
+from aspe.french import labels
 from aspe.projections import directory
 from aspe.projections.caseload import CASES, AssociationCaseload, CaseloadRow
 from aspe.projections.contact_silence import (
@@ -276,14 +276,13 @@ def _reminder(row: CaseloadRow, recipient: Recipient, ends_on: date, today: date
 def _digest(
     week: str, recipient: Recipient, measures: list[tuple[CaseloadRow, WeekCompliance]]
 ) -> Message:
-    count = len(measures)
     lines = [_digest_line(case, compliance) for case, compliance in measures]
     monday = measures[0][1].monday
     return Message(
         key=f"digest:{week}:{recipient.account_id}",
         recipient=recipient,
         subject=(
-            f"Semaine du {french.day(monday)} : {count} mesure{'s' if count > 1 else ''} "
+            f"Semaine du {french.day(monday)} : {french.count(len(measures), 'mesure')} "
             "en dessous du rythme de visites"
         ),
         body=(
@@ -298,18 +297,14 @@ def _digest_line(case: CaseloadRow, week: WeekCompliance) -> str:
     household = case["household_name"] or "ménage"
     return (
         f"- {household} (mesure {_measure_label(case['measure_type'])}, dossier "
-        f"{case['case_id']}) : {_count(week.visits, 'visite')} sur {week.required_visits} "
-        f"requise{'s' if week.required_visits > 1 else ''}, dont {week.home_visits} à domicile "
+        f"{case['case_id']}) : {french.count(week.visits, 'visite')} sur "
+        f"{french.count(week.required_visits, 'requise')}, dont {week.home_visits} à domicile "
         f"sur {week.required_home_visits}"
     )
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'s' if number > 1 else ''}"
-
-
 def _measure_label(measure_type: str | None) -> str:
-    return "" if measure_type is None else MEASURE_LABELS[MeasureType[measure_type]]
+    return "" if measure_type is None else labels.label(MeasureType[measure_type])
 
 
 # -------------------------------------------------------------------- Celery tasks

@@ -15,7 +15,6 @@ from datetime import tzinfo
 from typing import Any
 
 from aspe import french
-from aspe.application.history import MEASURE_LABELS, STOP_LABELS
 from aspe.authorization import Category, allows
 from aspe.domain.actors import Role
 from aspe.domain.audited import AuditedAggregate
@@ -85,7 +84,7 @@ def submitted(event: Case.RequestSubmitted, lens: Lens, facts: Facts) -> tuple[s
         only(
             lens,
             C.REQUEST,
-            f"Mesure proposée : {MEASURE_LABELS[event.proposed_measure]}, "
+            f"Mesure proposée : {labels.label(event.proposed_measure)}, "
             f"{french.months(event.proposed_duration_months)}. "
             f"Aide FPEL demandée : {french.amount(aid.amount_requested)}.",
         ),
@@ -106,7 +105,7 @@ def registered(event: Case.RequestRegistered, lens: Lens, facts: Facts) -> tuple
 def granted(event: Case.MeasureGranted, lens: Lens, facts: Facts) -> tuple[str, Lines]:
     return "Décision de la commission : mesure ASPE accordée", [
         f"La commission FPEL a accordé le {french.day(event.decided_on)} une mesure ASPE "
-        f"{MEASURE_LABELS[event.measure_type]} pour {who(lens, facts)}, "
+        f"{labels.label(event.measure_type)} pour {who(lens, facts)}, "
         f"d'une durée de {french.months(event.duration_months)}.",
         "Elle commencera le jour de la signature du contrat d'engagement (CEOP).",
         only(
@@ -194,7 +193,7 @@ def stopped(event: Case.MeasureStopped, lens: Lens, facts: Facts) -> tuple[str, 
     return "Arrêt de la mesure ASPE", [
         f"La commission FPEL a arrêté le {french.day(event.stopped_on)} la mesure ASPE "
         f"de {who(lens, facts)}.",
-        only(lens, C.STOP_REASON, f"Motif : {STOP_LABELS[event.reason]}."),
+        only(lens, C.STOP_REASON, f"Motif : {labels.label(event.reason)}."),
         only(lens, C.STOP, f"Précisions : {event.details}" if event.details else ""),
     ]
 

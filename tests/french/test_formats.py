@@ -118,6 +118,38 @@ def test_durations_agree_in_number() -> None:
     ]
 
 
+def test_a_count_agrees_in_number_from_two_on() -> None:
+    assert [french.count(0, "visite"), french.count(1, "visite"), french.count(3, "visite")] == [
+        "0 visite",
+        "1 visite",
+        "3 visites",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(12, "12"), (12.0, "12"), (12.5, "12,5"), (0.5, "0,5"), (5600, "5600"), (None, "—")],
+)
+def test_a_figure_has_one_french_form(value: float | None, expected: str) -> None:
+    assert french.number(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("byte_count", "expected"),
+    [
+        (1, "1\u00a0Ko"),
+        (1024, "1\u00a0Ko"),
+        (1025, "2\u00a0Ko"),
+        (1024 * 1024, "1\u00a0Mo"),
+        (1536 * 1024, "1,5\u00a0Mo"),
+        (10 * 1024 * 1024, "10\u00a0Mo"),
+        (None, "—"),
+    ],
+)
+def test_a_file_size_reads_in_kilo_or_mega_octets(byte_count: int | None, expected: str) -> None:
+    assert french.size(byte_count) == expected
+
+
 def test_a_value_that_is_not_what_it_should_be_is_shown_as_it_is() -> None:
     assert french.day("bientôt") == "bientôt"
     assert french.amount("beaucoup") == "beaucoup"
