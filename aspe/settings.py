@@ -10,9 +10,10 @@ import os
 import secrets
 import tempfile
 import threading
+from dataclasses import fields
 from enum import Enum
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -30,6 +31,13 @@ SECRET_KEY_FILE = "secret_key"
 CLOCK_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 """A time of day, ``HH:MM`` (24 h), at which Celery beat runs a clock."""
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+# What most settings are; a value outside is refused when the settings are read.
+AtLeastOne = Annotated[int, Field(ge=1)]
+NoneOrMore = Annotated[int, Field(ge=0)]
+Seconds = Annotated[float, Field(gt=0)]
+ClockTime = Annotated[str, Field(pattern=CLOCK_TIME)]
+Parameters = TypeVar("Parameters")
 
 
 class Environment(Enum):
@@ -60,36 +68,34 @@ class Settings(BaseSettings):
         "`signing_key()`. Production: required, at least 32 bytes; otherwise, by default, "
         "a random key generated once in ASPE_DATA_DIR/secret_key",
     )
-    snapshot_interval: int = Field(default=50, ge=1)
-    aggregate_cache_size: int = Field(
+    snapshot_interval: AtLeastOne = 50
+    aggregate_cache_size: NoneOrMore = Field(
         default=1000,
-        ge=0,
         description="aggregates kept in memory per process (0: none); each load still reads "
         "the events stored since, so several processes stay correct",
     )
-    projection_batch_size: int = Field(
-        default=5000, ge=1, description="events per transaction when read models catch up"
+    projection_batch_size: AtLeastOne = Field(
+        default=5000, description="events per transaction when read models catch up"
     )
-    projection_rebuild_batch_size: int = Field(
-        default=20_000, ge=1, description="events per transaction when read models are rebuilt"
+    projection_rebuild_batch_size: AtLeastOne = Field(
+        default=20_000, description="events per transaction when read models are rebuilt"
     )
-    projection_poll_interval: float = Field(
-        default=0.25, gt=0, description="seconds between looks at a SQLite store for new events"
+    projection_poll_interval: Seconds = Field(
+        default=0.25, description="seconds between looks at a SQLite store for new events"
     )
-    read_your_writes_timeout: float = Field(
-        default=2.0, gt=0, description="seconds a reader waits for a read model to catch up"
+    read_your_writes_timeout: Seconds = Field(
+        default=2.0, description="seconds a reader waits for a read model to catch up"
     )
     projections_in_process: bool | None = Field(
         default=None,
         description="keep read models up to date in the API process (default: with SQLite "
         "only; with PostgreSQL, `aspe projections run` processes do it)",
     )
-    token_ttl_minutes: int = Field(
-        default=480, ge=1, description="lifetime of the tokens that `login` signs"
+    token_ttl_minutes: AtLeastOne = Field(
+        default=480, description="lifetime of the tokens that `login` signs"
     )
-    session_max_age_minutes: int = Field(
+    session_max_age_minutes: AtLeastOne = Field(
         default=480,
-        ge=1,
         description="lifetime of a portal session cookie; the session ends sooner when the "
         "token it holds expires (ASPE_TOKEN_TTL_MINUTES)",
     )
@@ -104,103 +110,96 @@ class Settings(BaseSettings):
     oidc_audience: str | None = Field(
         default=None, description="the audience its tokens must name (required with an issuer)"
     )
-    login_max_failures_per_account: int = Field(
-        default=5, ge=1, description="failed logins for one e-mail before it is locked out"
+    login_max_failures_per_account: AtLeastOne = Field(
+        default=5, description="failed logins for one e-mail before it is locked out"
     )
-    login_max_failures_per_address: int = Field(
-        default=20,
-        ge=1,
-        description="failed logins from one client address before it is locked out",
+    login_max_failures_per_address: AtLeastOne = Field(
+        default=20, description="failed logins from one client address before it is locked out"
     )
-    login_lockout_seconds: float = Field(
-        default=60.0, gt=0, description="the first lockout; each failure after it doubles it"
+    login_lockout_seconds: Seconds = Field(
+        default=60.0, description="the first lockout; each failure after it doubles it"
     )
-    login_lockout_max_seconds: float = Field(
-        default=3600.0, gt=0, description="the longest lockout"
-    )
-    login_failure_window_seconds: float = Field(
+    login_lockout_max_seconds: Seconds = Field(default=3600.0, description="the longest lockout")
+    login_failure_window_seconds: Seconds = Field(
         default=900.0,
-        gt=0,
         description="failures are forgotten this long after the last one (or after the "
         "lockout ends)",
     )
-    password_hash_slots: int = Field(
+    password_hash_slots: AtLeastOne = Field(
         default=4,
-        ge=1,
         description="argon2 hashes computed at once per process (each takes its memory cost, "
         "64 MiB)",
     )
-    password_hash_wait_seconds: float = Field(
+    password_hash_wait_seconds: Seconds = Field(
         default=1.0,
-        gt=0,
         description="how long a login waits for a free hashing slot before it is refused "
         "(SERVER_BUSY)",
     )
-    graphql_max_depth: int = Field(default=10, ge=1)
-    graphql_max_tokens: int = Field(default=2000, ge=1)
-    graphql_max_aliases: int = Field(default=15, ge=0)
-    graphql_max_cost: int = Field(
-        default=10_000, ge=1, description="bound on the objects a query may ask for"
+    graphql_max_depth: AtLeastOne = 10
+    graphql_max_tokens: AtLeastOne = 2000
+    graphql_max_aliases: NoneOrMore = 15
+    graphql_max_cost: AtLeastOne = Field(
+        default=10_000, description="bound on the objects a query may ask for"
     )
-    graphql_max_page_size: int = Field(default=100, ge=1)
+    graphql_max_page_size: AtLeastOne = 100
     max_request_bytes: int = Field(default=64 * 1024, ge=1024)
     blob_dir: Path | None = Field(
         default=None,
         description="where uploaded documents are stored, one file per SHA-256; "
         "default: ASPE_DATA_DIR/blobs",
     )
-    upload_max_bytes: int = Field(
-        default=10 * 1024 * 1024, ge=1, description="largest document a person may upload"
+    upload_max_bytes: AtLeastOne = Field(
+        default=10 * 1024 * 1024, description="largest document a person may upload"
     )
     upload_media_types: tuple[str, ...] = Field(
         default=("application/pdf", "image/jpeg", "image/png"),
         description='media types a document may have (JSON list: ["application/pdf"])',
     )
-    postgres_pool_size: int = Field(default=5, ge=1)
-    postgres_max_overflow: int = Field(default=10, ge=0)
-    postgres_connect_timeout: int = Field(default=5, ge=1, description="seconds")
+    postgres_pool_size: AtLeastOne = 5
+    postgres_max_overflow: NoneOrMore = 10
+    postgres_connect_timeout: AtLeastOne = Field(default=5, description="seconds")
 
     # Bounds on what a command may store (aspe/domain/bounds.py): refused with INVALID_INPUT.
     max_text_length: int = Field(
         default=10_000, ge=200, description="characters of any one text a command stores"
     )
-    max_measure_months: int = Field(
-        default=36, ge=1, description="longest measure, extensions included (months)"
+    max_measure_months: AtLeastOne = Field(
+        default=36, description="longest measure, extensions included (months)"
     )
-    max_suspension_days: int = Field(
-        default=90, ge=1, description="longest suspension of the non-collaboration clock (R7)"
+    max_suspension_days: AtLeastOne = Field(
+        default=90, description="longest suspension of the non-collaboration clock (R7)"
     )
-    date_window_past_years: int = Field(
-        default=10, ge=1, description="a date a command stores is at most this many years past"
+    date_window_past_years: AtLeastOne = Field(
+        default=10, description="a date a command stores is at most this many years past"
     )
-    date_window_future_years: int = Field(
-        default=5, ge=1, description="and at most this many years ahead"
+    date_window_future_years: AtLeastOne = Field(
+        default=5, description="and at most this many years ahead"
     )
 
-    simple_home_visits_per_week: int = Field(default=1, ge=0)
-    simple_visits_per_week: int = Field(default=1, ge=0)
-    reinforced_home_visits_per_week: int = Field(default=2, ge=0)
-    reinforced_visits_per_week: int = Field(default=3, ge=0)
-    silent_days_before_alert: int = Field(default=14, ge=1)
-    reminder_days_before_end: int = Field(default=30, ge=0)
-    previous_referent_access_days: int = Field(default=30, ge=0)
+    simple_home_visits_per_week: NoneOrMore = 1
+    simple_visits_per_week: NoneOrMore = 1
+    reinforced_home_visits_per_week: NoneOrMore = 2
+    reinforced_visits_per_week: NoneOrMore = 3
+    silent_days_before_alert: AtLeastOne = 14
+    reminder_days_before_end: NoneOrMore = 30
+    previous_referent_access_days: NoneOrMore = 30
 
     # The regulatory clocks on Celery beat (aspe/workers/schedule.py): times of day "HH:MM"
     # in the Celery app's timezone. Completion runs after midnight UTC and Paris time alike.
-    completion_at: str = Field(
-        default="03:00", pattern=CLOCK_TIME, description="daily completion of ended measures"
+    completion_at: ClockTime = Field(
+        default="03:00", description="daily completion of ended measures"
     )
-    detector_at: str = Field(
-        default="06:00", pattern=CLOCK_TIME, description="daily non-collaboration detector (R7)"
+    detector_at: ClockTime = Field(
+        default="06:00", description="daily non-collaboration detector (R7)"
     )
-    reminders_at: str = Field(
-        default="07:00", pattern=CLOCK_TIME, description="daily reminders before measures end"
+    reminders_at: ClockTime = Field(
+        default="07:00", description="daily reminders before measures end"
     )
     digest_day: Weekday = Field(
         default="monday", description="day of the weekly compliance digest to referents (R4)"
     )
-    digest_at: str = Field(
-        default="07:30", pattern=CLOCK_TIME, description="time of the weekly compliance digest"
+    digest_at: ClockTime = Field(
+        default="07:30", description="time of the weekly compliance digest"
     )
 
     # Notifications (aspe/workers/delivery.py): e-mail over SMTP, retried with backoff.
@@ -211,34 +210,31 @@ class Settings(BaseSettings):
         "default: .eml files in ASPE_DATA_DIR/outbox",
     )
     smtp_starttls: bool = Field(default=False, description="STARTTLS after connecting")
-    smtp_timeout: float = Field(default=10.0, gt=0, description="seconds per SMTP operation")
+    smtp_timeout: Seconds = Field(default=10.0, description="seconds per SMTP operation")
     mail_from: str = Field(
         default="ASPE <notifications@aspe.localhost>", description="sender of the e-mails"
     )
-    delivery_max_retries: int = Field(
-        default=8, ge=0, description="retries of a delivery before it is recorded as failed"
+    delivery_max_retries: NoneOrMore = Field(
+        default=8, description="retries of a delivery before it is recorded as failed"
     )
-    delivery_retry_backoff: int = Field(
-        default=2, ge=1, description="seconds before the first retry; doubles on each one"
+    delivery_retry_backoff: AtLeastOne = Field(
+        default=2, description="seconds before the first retry; doubles on each one"
     )
-    delivery_retry_backoff_max: int = Field(
-        default=600, ge=1, description="longest wait between two retries, in seconds"
+    delivery_retry_backoff_max: AtLeastOne = Field(
+        default=600, description="longest wait between two retries, in seconds"
     )
-    delivery_lease_seconds: float = Field(
+    delivery_lease_seconds: Seconds = Field(
         default=60.0,
-        gt=0,
         description="an e-mail being sent for longer is presumed lost with its worker, and "
         "sent again",
     )
-    delivery_requeue_after: float = Field(
+    delivery_requeue_after: Seconds = Field(
         default=300.0,
-        gt=0,
         description="seconds after which a delivery still pending is queued again "
         "(its task was lost with the broker)",
     )
-    broker_visibility_timeout: float = Field(
+    broker_visibility_timeout: Seconds = Field(
         default=3600.0,
-        gt=0,
         description="seconds before a task taken by a worker that died is given to another",
     )
     celery_queue: str = Field(
@@ -288,16 +284,7 @@ class Settings(BaseSettings):
 
     @property
     def rules(self) -> RuleParameters:
-        return RuleParameters(
-            simple_visits_per_week=self.simple_visits_per_week,
-            simple_home_visits_per_week=self.simple_home_visits_per_week,
-            reinforced_visits_per_week=self.reinforced_visits_per_week,
-            reinforced_home_visits_per_week=self.reinforced_home_visits_per_week,
-            silent_days_before_alert=self.silent_days_before_alert,
-            reminder_days_before_end=self.reminder_days_before_end,
-            previous_referent_access_days=self.previous_referent_access_days,
-            time_zone=self.timezone,
-        )
+        return self._domain_parameters(RuleParameters, time_zone=self.timezone)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -306,13 +293,13 @@ class Settings(BaseSettings):
 
     @property
     def bounds(self) -> InputBounds:
-        return InputBounds(
-            max_text_length=self.max_text_length,
-            max_measure_months=self.max_measure_months,
-            max_suspension_days=self.max_suspension_days,
-            date_window_past_years=self.date_window_past_years,
-            date_window_future_years=self.date_window_future_years,
-        )
+        return self._domain_parameters(InputBounds)
+
+    def _domain_parameters(self, parameters: type[Parameters], **renamed: Any) -> Parameters:
+        """``parameters`` (a dataclass of the domain) from the settings of its fields' names:
+        a field of the domain without its setting fails here, not silently with a default."""
+        names = {field.name for field in fields(parameters)} - renamed.keys()  # type: ignore[arg-type]
+        return parameters(**{name: getattr(self, name) for name in names}, **renamed)
 
     @property
     def blob_path(self) -> Path:

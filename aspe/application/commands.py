@@ -2,7 +2,8 @@
 
 ``@command`` wraps an application method. Inside it, ``save`` stores the aggregates of the
 use case in one atomic ``Application.save`` together with the idempotency record, when the
-caller gave a key, and turns a lost race into ``ConcurrentUpdate``.
+caller gave a key, and turns a lost race into ``ConcurrentUpdate``. ``case_command`` is the
+use case of most commands on a case: load it, run the domain's method, save it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from eventsourcing.domain import event
 
 from aspe.domain.actors import Actor, acting_as, current_context
 from aspe.domain.audited import AuditedAggregate
+from aspe.domain.case import Case
 from aspe.domain.errors import DomainError, InvalidInput
 from aspe.domain.hygiene import FORBIDDEN_CHARACTERS
 
@@ -140,6 +142,29 @@ def command(
             _pending.reset(token)
 
     return run
+
+
+def case_command(
+    method: Callable[Concatenate[Case, P], object],
+) -> Callable[Concatenate[AspeApplication, UUID, P], int]:
+    """The application's command of the same name as ``method``, a command on the case
+    alone: it loads the case, runs ``method`` on it with the caller's arguments and saves it.
+
+    Its arguments are the case id, then ``method``'s own (names, types and defaults); a
+    command that needs more than the case (another aggregate, the rules, ids to convert) is
+    an application method of its own under ``@command``.
+    """
+
+    def use_case(app: AspeApplication, case_id: UUID, /, *args: P.args, **kwargs: P.kwargs) -> int:
+        case = app.get_case(case_id)
+        method(case, *args, **kwargs)
+        return app.save_command(case)
+
+    # The name keys idempotency records and names the mutation; the docstring is the domain's.
+    use_case.__name__ = method.__name__
+    use_case.__qualname__ = f"AspeApplication.{method.__name__}"
+    use_case.__doc__ = method.__doc__
+    return command(use_case)
 
 
 def pending_idempotency_record(created_id: UUID | None) -> IdempotencyRecord | None:

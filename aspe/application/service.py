@@ -1,9 +1,11 @@
 """The ASPE application service: one method per command of the domain.
 
 Each method loads, commands and saves: everything one use case touches is saved in one
-``save`` call, so it is atomic. Commands return the notification position of their last
-stored event (``Created`` for those that create an aggregate), which readers use to wait
-for a projection to catch up. The actor comes from ``acting_as``, never from a parameter.
+``save`` call, so it is atomic. A command on the case alone is one line,
+``x = case_command(Case.x)``: the domain's method, with the case loaded and saved around
+it. Commands return the notification position of their last stored event (``Created`` for
+those that create an aggregate), which readers use to wait for a projection to catch up.
+The actor comes from ``acting_as``, never from a parameter.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from aspe import french
 from aspe.application.commands import (
     Created,
     PendingCommand,
+    case_command,
     command,
     pending_idempotency_record,
     replay_result,
@@ -45,22 +48,12 @@ from aspe.domain.values import (
     AccompanimentKind,
     Address,
     AidRequest,
-    Commitment,
-    ConsentScope,
-    ContactChannel,
     Diploma,
     DocumentKind,
-    Finding,
     LandlordCategory,
     MeasureType,
-    Objective,
-    ObjectiveProgress,
     OrganisationKind,
-    Participant,
-    Signatory,
-    Step,
     StopReason,
-    SuspensionReason,
     Theme,
     VisitKind,
 )
@@ -203,20 +196,19 @@ class AspeApplication(Application[UUID]):
 
     @command
     def deactivate_account(self, account_id: UUID) -> int:
-        account = self._any_account(account_id)
-        if isinstance(account, Household):
-            account.deactivate_account()
-        else:
-            account.deactivate()
-        return self.save_command(account)
+        return self._set_account_active(account_id, False)
 
     @command
     def reactivate_account(self, account_id: UUID) -> int:
+        return self._set_account_active(account_id, True)
+
+    def _set_account_active(self, account_id: UUID, active: bool) -> int:
+        # A household's login is one part of the household; a staff account is all of Staff.
         account = self._any_account(account_id)
         if isinstance(account, Household):
-            account.reactivate_account()
+            (account.reactivate_account if active else account.deactivate_account)()
         else:
-            account.reactivate()
+            (account.reactivate if active else account.deactivate)()
         return self.save_command(account)
 
     @command
@@ -362,25 +354,9 @@ class AspeApplication(Application[UUID]):
         case.assign_referent(self.load(Staff, referent_id), self.rules)
         return self.save_command(case)
 
-    @command
-    def record_diagnostic(
-        self, case_id: UUID, findings: Sequence[Finding], objectives: Sequence[Objective]
-    ) -> int:
-        case = self.get_case(case_id)
-        case.record_diagnostic(findings, objectives)
-        return self.save_command(case)
-
-    @command
-    def record_consent(self, case_id: UUID, scope: ConsentScope) -> int:
-        case = self.get_case(case_id)
-        case.record_consent(scope)
-        return self.save_command(case)
-
-    @command
-    def withdraw_consent(self, case_id: UUID, scope: ConsentScope) -> int:
-        case = self.get_case(case_id)
-        case.withdraw_consent(scope)
-        return self.save_command(case)
+    record_diagnostic = case_command(Case.record_diagnostic)
+    record_consent = case_command(Case.record_consent)
+    withdraw_consent = case_command(Case.withdraw_consent)
 
     @command
     def submit_request(
@@ -394,17 +370,8 @@ class AspeApplication(Application[UUID]):
         case.submit_request(aid_request, proposed_measure, proposed_duration_months, household)
         return self.save_command(case, household)
 
-    @command
-    def register_request(self, case_id: UUID, commission_session_on: date) -> int:
-        case = self.get_case(case_id)
-        case.register_request(commission_session_on)
-        return self.save_command(case)
-
-    @command
-    def adjourn_request(self, case_id: UUID, reason: str) -> int:
-        case = self.get_case(case_id)
-        case.adjourn_request(reason)
-        return self.save_command(case)
+    register_request = case_command(Case.register_request)
+    adjourn_request = case_command(Case.adjourn_request)
 
     @command
     def reject_request(self, case_id: UUID, reason: str) -> int:
@@ -425,55 +392,12 @@ class AspeApplication(Application[UUID]):
         case.grant_measure(measure_type, duration_months, probation_months, aid_granted, household)
         return self.save_command(case, household)
 
-    @command
-    def notify_decision(self, case_id: UUID) -> int:
-        case = self.get_case(case_id)
-        case.notify_decision()
-        return self.save_command(case)
-
-    @command
-    def draft_ceop(
-        self,
-        case_id: UUID,
-        objectives: Sequence[Objective],
-        steps: Sequence[Step],
-        commitments: Sequence[Commitment],
-    ) -> int:
-        case = self.get_case(case_id)
-        case.draft_ceop(objectives, steps, commitments)
-        return self.save_command(case)
-
-    @command
-    def amend_ceop(
-        self,
-        case_id: UUID,
-        objectives: Sequence[Objective],
-        steps: Sequence[Step],
-        commitments: Sequence[Commitment],
-    ) -> int:
-        case = self.get_case(case_id)
-        case.amend_ceop(objectives, steps, commitments)
-        return self.save_command(case)
-
-    @command
-    def record_ceop_signature(self, case_id: UUID, signatory: Signatory, signed_on: date) -> int:
-        case = self.get_case(case_id)
-        case.record_ceop_signature(signatory, signed_on)
-        return self.save_command(case)
-
-    @command
-    def transmit_ceop(self, case_id: UUID) -> int:
-        case = self.get_case(case_id)
-        case.transmit_ceop()
-        return self.save_command(case)
-
-    @command
-    def record_objective_progress(
-        self, case_id: UUID, objective_id: str, progress: ObjectiveProgress, note: str = ""
-    ) -> int:
-        case = self.get_case(case_id)
-        case.record_objective_progress(objective_id, progress, note)
-        return self.save_command(case)
+    notify_decision = case_command(Case.notify_decision)
+    draft_ceop = case_command(Case.draft_ceop)
+    amend_ceop = case_command(Case.amend_ceop)
+    record_ceop_signature = case_command(Case.record_ceop_signature)
+    transmit_ceop = case_command(Case.transmit_ceop)
+    record_objective_progress = case_command(Case.record_objective_progress)
 
     @command
     def schedule_visit(self, case_id: UUID, planned_at: datetime, kind: VisitKind) -> Created:
@@ -503,35 +427,8 @@ class AspeApplication(Application[UUID]):
         case.record_missed_visit(visit_id.hex, reason)
         return self.save_command(case)
 
-    @command
-    def record_contact(
-        self,
-        case_id: UUID,
-        occurred_on: date,
-        channel: ContactChannel,
-        initiated_by_household: bool,
-        themes: Sequence[Theme] = (),
-        note: str = "",
-        household_took_part: bool = True,
-    ) -> int:
-        case = self.get_case(case_id)
-        case.record_contact(
-            occurred_on, channel, initiated_by_household, themes, note, household_took_part
-        )
-        return self.save_command(case)
-
-    @command
-    def suspend_alert_clock(
-        self,
-        case_id: UUID,
-        starts_on: date,
-        ends_on: date,
-        reason: SuspensionReason,
-        details: str = "",
-    ) -> int:
-        case = self.get_case(case_id)
-        case.suspend_alert_clock(starts_on, ends_on, reason, details)
-        return self.save_command(case)
+    record_contact = case_command(Case.record_contact)
+    suspend_alert_clock = case_command(Case.suspend_alert_clock)
 
     @command
     def raise_non_collaboration_alert(self, case_id: UUID, as_of: date | None = None) -> int:
@@ -539,18 +436,7 @@ class AspeApplication(Application[UUID]):
         case.raise_non_collaboration_alert(as_of or current_context().today(), self.rules)
         return self.save_command(case)
 
-    @command
-    def hold_concertation(
-        self,
-        case_id: UUID,
-        held_on: date,
-        subject: str,
-        participants: Sequence[Participant],
-        outcome: str = "",
-    ) -> int:
-        case = self.get_case(case_id)
-        case.hold_concertation(held_on, subject, participants, outcome)
-        return self.save_command(case)
+    hold_concertation = case_command(Case.hold_concertation)
 
     @command
     def issue_commission_invitation(self, case_id: UUID, session_on: date) -> int:
@@ -574,13 +460,7 @@ class AspeApplication(Application[UUID]):
         case.agree_repayment_plan(debt_id.hex, monthly_amount, first_due_on, months)
         return self.save_command(case)
 
-    @command
-    def report_rent_payment(
-        self, case_id: UUID, month: date, amount_due: Decimal, amount_paid: Decimal
-    ) -> int:
-        case = self.get_case(case_id)
-        case.report_rent_payment(month, amount_due, amount_paid)
-        return self.save_command(case)
+    report_rent_payment = case_command(Case.report_rent_payment)
 
     @command
     def attach_document(
@@ -610,17 +490,8 @@ class AspeApplication(Application[UUID]):
         content.check_kind(kind)
         return []
 
-    @command
-    def settle_combination_conflict(self, case_id: UUID, decision: str) -> int:
-        case = self.get_case(case_id)
-        case.settle_combination_conflict(decision)
-        return self.save_command(case)
-
-    @command
-    def extend_measure(self, case_id: UUID, additional_months: int, reason: str) -> int:
-        case = self.get_case(case_id)
-        case.extend_measure(additional_months, reason)
-        return self.save_command(case)
+    settle_combination_conflict = case_command(Case.settle_combination_conflict)
+    extend_measure = case_command(Case.extend_measure)
 
     @command
     def stop_measure(self, case_id: UUID, reason: StopReason, details: str = "") -> int:
@@ -634,8 +505,4 @@ class AspeApplication(Application[UUID]):
         case.complete_measure(household)
         return self.save_command(case, household)
 
-    @command
-    def submit_final_report(self, case_id: UUID, household_still_housed: bool, summary: str) -> int:
-        case = self.get_case(case_id)
-        case.submit_final_report(household_still_housed, summary)
-        return self.save_command(case)
+    submit_final_report = case_command(Case.submit_final_report)

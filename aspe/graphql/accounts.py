@@ -12,15 +12,23 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from aspe.application import AspeApplication as App
 from aspe.application.passwords import TypedPassword
 from aspe.authorization import C
-from aspe.graphql.inputs import password_hash_of, uuid_of
-from aspe.graphql.mutations import IdempotencyKey, Registered, changed, once
+from aspe.graphql.command_mutations import (
+    IdempotencyKey,
+    NewPassword,
+    Registered,
+    Target,
+    changed,
+    entry_mutation,
+    once,
+)
+from aspe.graphql.inputs import password_hash_of
 from aspe.graphql.permissions import classified
 from aspe.graphql.reading import viewer_of
 
 ACCOUNT_ID = "de compte"
-HOUSEHOLD_ID = "de ménage"
 
 
 @strawberry.type
@@ -60,68 +68,30 @@ class AccountMutations:
             ),
         )
 
-    @classified(
-        C.ENTRY,
-        description="Deactivate an account: it may no longer log in, its sessions end "
-        "(administrator; a manager for its association's staff and households).",
+    deactivate_account = entry_mutation(
+        App.deactivate_account,
+        "Deactivate an account: it may no longer log in, its sessions end (administrator; a "
+        "manager for its association's staff and households).",
+        account_id=Target(ACCOUNT_ID),
     )
-    async def deactivate_account(
-        self, info: Info, account_id: strawberry.ID, idempotency_key: IdempotencyKey = None
-    ) -> Registered:
-        return await changed(
-            info,
-            uuid_of(account_id, ACCOUNT_ID),
-            lambda app, account: app.deactivate_account(account, **once(idempotency_key)),
-        )
-
-    @classified(C.ENTRY, description="Reactivate a deactivated account (as for deactivating).")
-    async def reactivate_account(
-        self, info: Info, account_id: strawberry.ID, idempotency_key: IdempotencyKey = None
-    ) -> Registered:
-        return await changed(
-            info,
-            uuid_of(account_id, ACCOUNT_ID),
-            lambda app, account: app.reactivate_account(account, **once(idempotency_key)),
-        )
-
-    @classified(
-        C.ENTRY,
-        description="Set a new password for a staff member who lost theirs (administrator; "
-        "a manager for its association's staff); their sessions end.",
+    reactivate_account = entry_mutation(
+        App.reactivate_account,
+        "Reactivate a deactivated account (as for deactivating).",
+        account_id=Target(ACCOUNT_ID),
     )
-    async def reset_staff_password(
-        self,
-        info: Info,
-        staff_id: strawberry.ID,
-        new_password: str,
-        idempotency_key: IdempotencyKey = None,
-    ) -> Registered:
-        return await changed(
-            info,
-            uuid_of(staff_id, ACCOUNT_ID),
-            lambda app, staff: app.reset_staff_password(
-                staff, password_hash_of(new_password), **once(idempotency_key)
-            ),
-        )
-
-    @classified(
-        C.ENTRY,
-        description="Give a household that has an account a new login e-mail and password "
-        "(the manager of the association that registered it); the household is told, at "
-        "its previous address too, and its sessions end.",
+    reset_staff_password = entry_mutation(
+        App.reset_staff_password,
+        "Set a new password for a staff member who lost theirs (administrator; a manager for "
+        "its association's staff); their sessions end.",
+        staff_id=Target(ACCOUNT_ID),
+        new_password=NewPassword(),
     )
-    async def replace_household_credentials(
-        self,
-        info: Info,
-        household_id: strawberry.ID,
-        email: str,
-        password: str,
-        idempotency_key: IdempotencyKey = None,
-    ) -> Registered:
-        return await changed(
-            info,
-            uuid_of(household_id, HOUSEHOLD_ID),
-            lambda app, household: app.replace_household_credentials(
-                household, email, password_hash_of(password), **once(idempotency_key)
-            ),
-        )
+    replace_household_credentials = entry_mutation(
+        App.replace_household_credentials,
+        "Give a household that has an account a new login e-mail and password (the manager "
+        "of the association that registered it); the household is told, at its previous "
+        "address too, and its sessions end.",
+        household_id=Target("de ménage"),
+        email=str,
+        password=NewPassword(),
+    )

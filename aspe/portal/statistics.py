@@ -52,6 +52,7 @@ query PortalStatistics {
 
 MEASURE_LABELS = {kind.name: f"mesure {labels.label(kind)}" for kind in MeasureType}
 STOP_REASON_LABELS = labels.names(StopReason)
+STATUS_LABELS = labels.names(Status)
 CSV_HEADER = ("rubrique", "libellé", "mois", "indicateur", "valeur")
 
 Value = int | float | None
@@ -87,25 +88,19 @@ def sections(statistics: Mapping[str, Any]) -> list[Section]:
     months = list(statistics.get("months") or [])
     return [
         _key_figures(statistics),
-        Section(
+        _counts(
             "par-statut",
             "Dossiers par statut",
-            "bars",
             ("Statut", "Dossiers"),
-            tuple(
-                Row(_status_label(item["key"]), (item["count"],))
-                for item in _ordered(statistics.get("byStatus"), list(Status.__members__))
-            ),
+            statistics.get("byStatus"),
+            STATUS_LABELS,
         ),
-        Section(
+        _counts(
             "par-type",
             "Mesures accordées par type",
-            "bars",
             ("Type de mesure", "Mesures"),
-            tuple(
-                Row(_measure_label(item["key"]), (item["count"],))
-                for item in _ordered(statistics.get("byMeasureType"), list(MEASURE_LABELS))
-            ),
+            statistics.get("byMeasureType"),
+            MEASURE_LABELS,
         ),
         _monthly(
             "en-cours",
@@ -174,15 +169,12 @@ def sections(statistics: Mapping[str, Any]) -> list[Section]:
             ),
             notes=("Selon le rapport final de la référente ou du référent.",),
         ),
-        Section(
+        _counts(
             "motifs",
             "Mesures arrêtées par motif",
-            "bars",
             ("Motif", "Mesures"),
-            tuple(
-                Row(STOP_REASON_LABELS.get(item["key"], item["key"]), (item["count"],))
-                for item in _ordered(statistics.get("byStopReason"), list(STOP_REASON_LABELS))
-            ),
+            statistics.get("byStopReason"),
+            STOP_REASON_LABELS,
         ),
     ]
 
@@ -251,6 +243,27 @@ def _monthly(
     )
 
 
+def _counts(
+    ident: str,
+    title: str,
+    headers: tuple[str, str],
+    counts: Sequence[Mapping[str, Any]] | None,
+    names: Mapping[str, str],
+) -> Section:
+    """The bar chart of ``counts`` (``{key, count}`` items) by key, in the order of
+    ``names`` and each under its name."""
+    return Section(
+        ident,
+        title,
+        "bars",
+        headers,
+        tuple(
+            Row(names.get(item["key"], item["key"]), (item["count"],))
+            for item in _ordered(counts, list(names))
+        ),
+    )
+
+
 def _ordered(
     counts: Sequence[Mapping[str, Any]] | None, order: Sequence[str]
 ) -> list[Mapping[str, Any]]:
@@ -286,10 +299,6 @@ def _percent(part: int, whole: int) -> float | None:
 
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
-
-
-def _status_label(key: str) -> str:
-    return labels.label_of(Status, key)
 
 
 def _measure_label(key: str) -> str:
