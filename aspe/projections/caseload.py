@@ -9,7 +9,14 @@ from typing import Any, TypedDict
 from aspe.domain.audited import AuditedAggregate
 from aspe.domain.case import STATUS_AFTER, Case
 from aspe.domain.household import Household
-from aspe.projections.readmodel import ReadModel, handles, text
+from aspe.projections.column_groups import measure_dates_columns
+from aspe.projections.readmodel import (
+    ReadModel,
+    former_referents_after,
+    handles,
+    text,
+    update_case,
+)
 from aspe.projections.tables import Table
 from aspe.projections.view import Changes
 
@@ -71,12 +78,9 @@ class AssociationCaseload(ReadModel):
     @handles(Case.ReferentAssigned)
     def referent_assigned(self, event: Case.ReferentAssigned, changes: Changes) -> None:
         case = changes.cases.get(str(event.originator_id))
-        if case is None:
-            return
-        former = dict(case["former_referents"])
-        former[str(event.previous_referent_id)] = text(event.previous_access_until)
-        former.pop(str(event.referent_id), None)
-        self._touch(changes, event, referent_id=str(event.referent_id), former_referents=former)
+        if case is not None:
+            former = former_referents_after(case["former_referents"], event)
+            _touch(changes, event, referent_id=str(event.referent_id), former_referents=former)
 
     @handles(Case.RequestSubmitted, Case.RequestRegistered, Case.RequestAdjourned)
     def moved_on(
@@ -84,60 +88,34 @@ class AssociationCaseload(ReadModel):
         event: Case.RequestSubmitted | Case.RequestRegistered | Case.RequestAdjourned,
         changes: Changes,
     ) -> None:
-        self._touch(changes, event, status=STATUS_AFTER[type(event)].name)
+        _touch(changes, event)
 
     @handles(Case.RequestRejected)
     def rejected(self, event: Case.RequestRejected, changes: Changes) -> None:
-        self._touch(
-            changes,
-            event,
-            status=STATUS_AFTER[Case.RequestRejected].name,
-            closed_on=text(event.rejected_on),
-        )
+        _touch(changes, event, closed_on=text(event.rejected_on))
 
     @handles(Case.MeasureGranted)
     def granted(self, event: Case.MeasureGranted, changes: Changes) -> None:
-        self._touch(
-            changes,
-            event,
-            status=STATUS_AFTER[Case.MeasureGranted].name,
-            measure_type=event.measure_type.name,
-        )
+        _touch(changes, event, measure_type=event.measure_type.name)
 
     @handles(Case.CeopSigned)
     def started(self, event: Case.CeopSigned, changes: Changes) -> None:
-        self._touch(
-            changes,
-            event,
-            status=STATUS_AFTER[Case.CeopSigned].name,
-            starts_on=text(event.starts_on),
-            ends_on=text(event.ends_on),
-        )
+        _touch(changes, event, **measure_dates_columns(event))
 
     @handles(Case.MeasureExtended)
     def extended(self, event: Case.MeasureExtended, changes: Changes) -> None:
-        self._touch(changes, event, ends_on=text(event.ends_on))
+        _touch(changes, event, ends_on=text(event.ends_on))
 
     @handles(Case.MeasureStopped)
     def stopped(self, event: Case.MeasureStopped, changes: Changes) -> None:
-        self._touch(
-            changes,
-            event,
-            status=STATUS_AFTER[Case.MeasureStopped].name,
-            closed_on=text(event.stopped_on),
-        )
+        _touch(changes, event, closed_on=text(event.stopped_on))
 
     @handles(Case.MeasureCompleted)
     def completed(self, event: Case.MeasureCompleted, changes: Changes) -> None:
-        self._touch(
-            changes,
-            event,
-            status=STATUS_AFTER[Case.MeasureCompleted].name,
-            closed_on=text(event.completed_on),
-        )
+        _touch(changes, event, closed_on=text(event.completed_on))
 
-    @staticmethod
-    def _touch(changes: Changes, event: AuditedAggregate.Event, **values: Any) -> None:
-        changes.cases.update(
-            str(event.originator_id), updated_at=event.timestamp.isoformat(), **values
-        )
+
+def _touch(changes: Changes, event: AuditedAggregate.Event, **values: Any) -> None:
+    """Change a case's row: ``values``, the time of this last event, and its status if the
+    event moves the case along."""
+    update_case(changes.cases, event, updated_at=event.timestamp.isoformat(), **values)

@@ -17,6 +17,7 @@ from aspe.domain.household import Household
 from aspe.domain.organisation import Organisation
 from aspe.domain.staff import Staff
 from aspe.domain.values import QUALIFYING_LEVEL, ConsentScope, Diploma
+from aspe.projections.column_groups import CasePartyColumns, case_party_columns
 from aspe.projections.readmodel import ReadModel, handles
 from aspe.projections.tables import Table
 from aspe.projections.view import Changes, Rows, TableView
@@ -62,13 +63,8 @@ class HouseholdName(TypedDict):
 HOUSEHOLDS = Table("households", HouseholdName, key=("household_id",))
 
 
-class CasePartiesRow(TypedDict):
-    case_id: str
-    household_id: str
+class CasePartiesRow(CasePartyColumns):
     household_name: str | None
-    association_id: str
-    referent_id: str
-    landlord_id: str
     landlord_consent: bool
     submitted: bool
     registered: bool
@@ -150,12 +146,8 @@ class Directory(ReadModel):
         household = changes.households.get(str(event.household_id)) or {}
         changes.cases.put(
             {
-                "case_id": str(event.originator_id),
-                "household_id": str(event.household_id),
+                **case_party_columns(event),
                 "household_name": household.get("name"),
-                "association_id": str(event.association_id),
-                "referent_id": str(event.referent_id),
-                "landlord_id": str(event.landlord_id),
                 "landlord_consent": False,
                 "submitted": False,
                 "registered": False,

@@ -9,7 +9,7 @@ is ignored but still tracked: the batch's tracking record covers it. The library
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, TypeVar, cast
@@ -18,10 +18,12 @@ from uuid import UUID
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
+from aspe.domain.audited import AuditedAggregate
+from aspe.domain.case import STATUS_AFTER, Case
 from aspe.domain.rules import DEFAULT_RULES, RuleParameters
 from aspe.domain.values import Commitment, Finding, Objective, Step, Theme
-from aspe.projections.tables import Table
-from aspe.projections.view import Changes, TableView
+from aspe.projections.tables import Row, Table
+from aspe.projections.view import Changes, Rows, TableView
 
 Handler = Callable[[Any, Any, Changes], None]
 F = TypeVar("F", bound=Callable[..., None])
@@ -77,6 +79,51 @@ class ReadModel(Projection[TableView]):
             handler = handlers.get(type(event))
             if handler is not None:
                 handler(self, event, changes)
+
+
+class MeasuresReadModel(ReadModel):
+    """A read model of the measures that have started: each case waits in its ``pending``
+    table, with what its measure's row will need, until the first signed CEOP starts the
+    measure and moves it to ``measures``; a rejected request never gets there."""
+
+    @handles(Case.RequestRejected)
+    def rejected(self, event: Case.RequestRejected, changes: Changes) -> None:
+        changes.pending.delete(str(event.originator_id))
+
+    @handles(Case.CeopSigned)
+    def started(self, event: Case.CeopSigned, changes: Changes) -> None:
+        """The first signed CEOP starts the measure; an amendment's signature changes nothing."""
+        case_id = str(event.originator_id)
+        pending = changes.pending.get(case_id)
+        if pending is not None:
+            changes.measures.put({**pending, **self.columns_at_start(pending, event)})
+            changes.pending.delete(case_id)
+
+    def columns_at_start(self, pending: Any, event: Case.CeopSigned) -> Row:
+        """The measure's row besides the pending row's columns, as ``event`` starts it."""
+        raise NotImplementedError
+
+
+# ------------------------------------------------------------------- row changes
+def update_case(rows: Rows[Any], event: AuditedAggregate.Event, **values: Any) -> None:
+    """Give the row of the event's case in ``rows`` these ``values``, and the status the
+    event leaves the case at if it moves the case along (``STATUS_AFTER``); nothing if
+    ``rows`` holds no row of the case."""
+    status = STATUS_AFTER.get(type(event))
+    if status is not None:
+        values["status"] = status.name
+    rows.update(str(event.originator_id), **values)
+
+
+def former_referents_after(
+    former: Mapping[str, str | None], event: Case.ReferentAssigned
+) -> dict[str, str | None]:
+    """A case's former referents once ``event`` hands it over, each with the last day they
+    read it: the previous referent until the day the handover gave; the new referent, if
+    it was a former one, is not any more."""
+    after = {**former, str(event.previous_referent_id): text(event.previous_access_until)}
+    after.pop(str(event.referent_id), None)
+    return after
 
 
 # ------------------------------------------------------------ row value conversions
