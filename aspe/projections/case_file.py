@@ -45,13 +45,13 @@ from aspe.projections.readmodel import (
     cents,
     commitments,
     findings,
-    former_referents_after,
+    hand_over,
     handles,
     names,
     objectives,
     steps,
     text,
-    update_case,
+    touch_case,
 )
 from aspe.projections.tables import Table
 from aspe.projections.time_travel import replay
@@ -195,11 +195,7 @@ class CaseFile(ReadModel):
 
     @handles(Case.ReferentAssigned)
     def referent_assigned(self, event: Case.ReferentAssigned, changes: Changes) -> None:
-        """The previous referent reads the case until the day given (as the caseload keeps it)."""
-        case = changes.cases.get(str(event.originator_id))
-        if case is not None:
-            former = former_referents_after(case["former_referents"], event)
-            _touch(changes, event, referent_id=str(event.referent_id), former_referents=former)
+        hand_over(changes.cases, event)
 
     # ------------------------------------------------------------ diagnostic, consent
     @handles(Case.DiagnosticRecorded)
@@ -530,7 +526,7 @@ class CaseFile(ReadModel):
 def _touch(changes: Changes, event: AuditedAggregate.Event, **values: Any) -> None:
     """Change a case's row: ``values``, the time of this last event, and its status if the
     event moves the case along."""
-    update_case(changes.cases, event, updated_at=event.timestamp.isoformat(), **values)
+    touch_case(changes.cases, event, **values)
 
 
 def _change(

@@ -15,6 +15,7 @@ from typing import Any, TypedDict
 from aspe.domain.case import Case
 from aspe.domain.values import Address
 from aspe.projections.readmodel import cents, text
+from aspe.projections.view import Rows
 
 
 class CasePartyColumns(TypedDict):
@@ -125,6 +126,24 @@ def extension_columns(measure: Mapping[str, Any], event: Case.MeasureExtended) -
         "ends_on": text(event.ends_on),
         "duration_months": (measure["duration_months"] or 0) + event.additional_months,
     }
+
+
+def extend_measure(rows: Rows[Any], event: Case.MeasureExtended) -> None:
+    """The ``extension_columns`` of the case's measure, in its row of ``rows`` if any."""
+    measure = rows.get(str(event.originator_id))
+    if measure is not None:
+        rows.put({**measure, **extension_columns(measure, event)})
+
+
+ClosingEvent = Case.RequestRejected | Case.MeasureStopped | Case.MeasureCompleted
+"""The events that close a case: its request rejected, its measure stopped or completed."""
+
+
+def closed_on(event: ClosingEvent) -> str | None:
+    """The day a case closes: its request's rejection, or its measure's stop or completion."""
+    if isinstance(event, Case.RequestRejected):
+        return text(event.rejected_on)
+    return text(event.stopped_on if isinstance(event, Case.MeasureStopped) else event.completed_on)
 
 
 class StopColumns(TypedDict):

@@ -24,7 +24,14 @@ from aspe.projections.column_groups import (
     aid_request_columns,
     case_party_columns,
 )
-from aspe.projections.readmodel import ReadModel, findings, handles, objectives, text
+from aspe.projections.readmodel import (
+    ReadModel,
+    assign_referent,
+    findings,
+    handles,
+    objectives,
+    text,
+)
 from aspe.projections.tables import Table
 from aspe.projections.view import Changes, TableView
 
@@ -102,9 +109,7 @@ class CommissionAgenda(ReadModel):
 
     @handles(Case.ReferentAssigned)
     def referent_assigned(self, event: Case.ReferentAssigned, changes: Changes) -> None:
-        case_id, referent_id = str(event.originator_id), str(event.referent_id)
-        changes.cases.update(case_id, referent_id=referent_id)
-        changes.items.update(case_id, referent_id=referent_id)
+        assign_referent(event, changes.cases, changes.items)
 
     @handles(Case.RequestSubmitted)
     def submitted(self, event: Case.RequestSubmitted, changes: Changes) -> None:

@@ -20,7 +20,7 @@ from aspe.domain.rules import (
     non_collaboration_alert_due,
 )
 from aspe.domain.values import Period
-from aspe.projections.readmodel import MeasuresReadModel, handles, text
+from aspe.projections.readmodel import MeasuresReadModel, assign_referent, handles, text
 from aspe.projections.tables import Row, Table
 from aspe.projections.view import Changes, TableView
 
@@ -70,9 +70,7 @@ class ContactSilence(MeasuresReadModel):
 
     @handles(Case.ReferentAssigned)
     def referent_assigned(self, event: Case.ReferentAssigned, changes: Changes) -> None:
-        case_id, referent_id = str(event.originator_id), str(event.referent_id)
-        if changes.pending.update(case_id, referent_id=referent_id) is None:
-            changes.measures.update(case_id, referent_id=referent_id)
+        assign_referent(event, changes.pending, changes.measures)
 
     def columns_at_start(self, pending: PendingMeasure, event: Case.CeopSigned) -> Row:
         return {

@@ -18,7 +18,7 @@ from aspe.domain.organisation import Organisation
 from aspe.domain.staff import Staff
 from aspe.domain.values import QUALIFYING_LEVEL, ConsentScope, Diploma
 from aspe.projections.column_groups import CasePartyColumns, case_party_columns
-from aspe.projections.readmodel import ReadModel, handles
+from aspe.projections.readmodel import HOUSEHOLD_NAMES, NamesHouseholds, assign_referent, handles
 from aspe.projections.tables import Table
 from aspe.projections.view import Changes, Rows, TableView
 
@@ -55,14 +55,6 @@ ACCOUNTS = Table(
 ``qualified``: the staff member's diploma qualifies them as a referent (R10)."""
 
 
-class HouseholdName(TypedDict):
-    household_id: str
-    name: str | None
-
-
-HOUSEHOLDS = Table("households", HouseholdName, key=("household_id",))
-
-
 class CasePartiesRow(CasePartyColumns):
     household_name: str | None
     landlord_consent: bool
@@ -86,9 +78,9 @@ _REACHED = {
 }
 
 
-class Directory(ReadModel):
+class Directory(NamesHouseholds):
     name = "directory"
-    tables: ClassVar[tuple[Table[Any], ...]] = (ORGANISATIONS, ACCOUNTS, HOUSEHOLDS, CASES)
+    tables: ClassVar[tuple[Table[Any], ...]] = (ORGANISATIONS, ACCOUNTS, HOUSEHOLD_NAMES, CASES)
 
     @handles(Organisation.Registered)
     def organisation(self, event: Organisation.Registered, changes: Changes) -> None:
@@ -118,20 +110,14 @@ class Directory(ReadModel):
     def qualification(self, event: Staff.QualificationRecorded, changes: Changes) -> None:
         changes.accounts.update(str(event.originator_id), qualified=_qualifies(event.diploma))
 
-    @handles(Household.Registered)
-    def household(self, event: Household.Registered, changes: Changes) -> None:
-        changes.households.put({"household_id": str(event.originator_id), "name": event.name})
-
     @handles(Household.AccountOpened)
     def household_account(self, event: Household.AccountOpened, changes: Changes) -> None:
-        household_id = str(event.originator_id)
-        household = changes.households.get(household_id) or {}
         changes.accounts.put(
             {
-                "account_id": household_id,
+                "account_id": str(event.originator_id),
                 "role": "HOUSEHOLD",
                 "organisation_id": None,
-                "name": household.get("name"),
+                "name": self.household_name(changes, event.originator_id),
                 "email": event.email,
                 "qualified": False,
             }
@@ -143,11 +129,10 @@ class Directory(ReadModel):
 
     @handles(Case.Opened)
     def case_opened(self, event: Case.Opened, changes: Changes) -> None:
-        household = changes.households.get(str(event.household_id)) or {}
         changes.cases.put(
             {
                 **case_party_columns(event),
-                "household_name": household.get("name"),
+                "household_name": self.household_name(changes, event.household_id),
                 "landlord_consent": False,
                 "submitted": False,
                 "registered": False,
@@ -157,7 +142,7 @@ class Directory(ReadModel):
 
     @handles(Case.ReferentAssigned)
     def referent_assigned(self, event: Case.ReferentAssigned, changes: Changes) -> None:
-        changes.cases.update(str(event.originator_id), referent_id=str(event.referent_id))
+        assign_referent(event, changes.cases)
 
     @handles(Case.ConsentRecorded, Case.ConsentWithdrawn)
     def consent(

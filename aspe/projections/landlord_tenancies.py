@@ -29,7 +29,7 @@ from aspe.projections.column_groups import (
     ADDRESS_COLUMNS,
     AddressColumns,
     address_columns,
-    extension_columns,
+    extend_measure,
     measure_dates_columns,
     stop_columns,
 )
@@ -190,9 +190,7 @@ class LandlordTenancies(ReadModel):
 
     @handles(Case.MeasureExtended)
     def extended(self, event: Case.MeasureExtended, changes: Changes) -> None:
-        case = changes.tenancies.get(str(event.originator_id))
-        if case is not None:
-            changes.tenancies.put({**case, **extension_columns(case, event)})
+        extend_measure(changes.tenancies, event)
 
     @handles(Case.MeasureStopped)
     def stopped(self, event: Case.MeasureStopped, changes: Changes) -> None:

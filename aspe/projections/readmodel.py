@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar, TypeVar, cast
+from typing import Any, ClassVar, TypedDict, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
@@ -20,6 +20,7 @@ from eventsourcing.projection import Projection
 
 from aspe.domain.audited import AuditedAggregate
 from aspe.domain.case import STATUS_AFTER, Case
+from aspe.domain.household import Household
 from aspe.domain.rules import DEFAULT_RULES, RuleParameters
 from aspe.domain.values import Commitment, Finding, Objective, Step, Theme
 from aspe.projections.tables import Row, Table
@@ -81,6 +82,28 @@ class ReadModel(Projection[TableView]):
                 handler(self, event, changes)
 
 
+class HouseholdNameRow(TypedDict):
+    household_id: str
+    name: str | None
+
+
+HOUSEHOLD_NAMES = Table("households", HouseholdNameRow, key=("household_id",))
+
+
+class NamesHouseholds(ReadModel):
+    """A read model that names each case's household in its rows: it keeps every
+    household's name in ``HOUSEHOLD_NAMES``, which its ``tables`` list."""
+
+    @handles(Household.Registered)
+    def household_registered(self, event: Household.Registered, changes: Changes) -> None:
+        changes.households.put({"household_id": str(event.originator_id), "name": event.name})
+
+    @staticmethod
+    def household_name(changes: Changes, household_id: object) -> str | None:
+        household = changes.households.get(str(household_id))
+        return None if household is None else household["name"]
+
+
 class MeasuresReadModel(ReadModel):
     """A read model of the measures that have started: each case waits in its ``pending``
     table, with what its measure's row will need, until the first signed CEOP starts the
@@ -115,15 +138,28 @@ def update_case(rows: Rows[Any], event: AuditedAggregate.Event, **values: Any) -
     rows.update(str(event.originator_id), **values)
 
 
-def former_referents_after(
-    former: Mapping[str, str | None], event: Case.ReferentAssigned
-) -> dict[str, str | None]:
-    """A case's former referents once ``event`` hands it over, each with the last day they
-    read it: the previous referent until the day the handover gave; the new referent, if
-    it was a former one, is not any more."""
+def touch_case(rows: Rows[Any], event: AuditedAggregate.Event, **values: Any) -> None:
+    """``update_case``, and the time of this last event in the row's ``updated_at``."""
+    update_case(rows, event, updated_at=event.timestamp.isoformat(), **values)
+
+
+def assign_referent(event: Case.ReferentAssigned, *tables: Rows[Any]) -> None:
+    """The case's new referent, in each of ``tables`` that holds a row of the case."""
+    for rows in tables:
+        rows.update(str(event.originator_id), referent_id=str(event.referent_id))
+
+
+def hand_over(rows: Rows[Any], event: Case.ReferentAssigned) -> None:
+    """The case's new referent, in a row that keeps ``former_referents`` (each with the
+    last day they read the case) and ``updated_at``: the previous referent reads it until
+    the day the handover gave; the new one, if it was a former one, is not any more."""
+    case = rows.get(str(event.originator_id))
+    if case is None:
+        return
+    former: Mapping[str, str | None] = case["former_referents"]
     after = {**former, str(event.previous_referent_id): text(event.previous_access_until)}
     after.pop(str(event.referent_id), None)
-    return after
+    touch_case(rows, event, referent_id=str(event.referent_id), former_referents=after)
 
 
 # ------------------------------------------------------------ row value conversions

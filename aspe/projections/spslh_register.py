@@ -12,12 +12,11 @@ from __future__ import annotations
 from typing import Any, TypedDict
 
 from aspe.domain.case import STATUS_AFTER, Case
-from aspe.domain.household import Household
 from aspe.domain.values import Status
 from aspe.projections.column_groups import (
     RequestCourseColumns,
     aid_request_columns,
-    extension_columns,
+    extend_measure,
     final_report_columns,
     grant_columns,
     measure_dates_columns,
@@ -25,7 +24,9 @@ from aspe.projections.column_groups import (
     stop_columns,
 )
 from aspe.projections.readmodel import (
-    ReadModel,
+    HOUSEHOLD_NAMES,
+    NamesHouseholds,
+    assign_referent,
     commitments,
     findings,
     handles,
@@ -37,14 +38,6 @@ from aspe.projections.readmodel import (
 )
 from aspe.projections.tables import Table
 from aspe.projections.view import Changes, TableView
-
-
-class HouseholdName(TypedDict):
-    household_id: str
-    name: str | None
-
-
-HOUSEHOLDS = Table("households", HouseholdName, key=("household_id",))
 
 
 class DiagnosticRow(TypedDict):
@@ -93,13 +86,9 @@ class CeopRow(TypedDict):
 CEOPS = Table("ceops", CeopRow, key=("case_id", "version"))
 
 
-class SpslhRegister(ReadModel):
+class SpslhRegister(NamesHouseholds):
     name = "spslh_register"
-    tables = (HOUSEHOLDS, DIAGNOSTICS, REQUESTS, CEOPS)
-
-    @handles(Household.Registered)
-    def household_registered(self, event: Household.Registered, changes: Changes) -> None:
-        changes.households.put({"household_id": str(event.originator_id), "name": event.name})
+    tables = (HOUSEHOLD_NAMES, DIAGNOSTICS, REQUESTS, CEOPS)
 
     @handles(Case.Opened)
     def opened(self, event: Case.Opened, changes: Changes) -> None:
@@ -119,9 +108,7 @@ class SpslhRegister(ReadModel):
 
     @handles(Case.ReferentAssigned)
     def referent_assigned(self, event: Case.ReferentAssigned, changes: Changes) -> None:
-        case_id, referent_id = str(event.originator_id), str(event.referent_id)
-        changes.diagnostics.update(case_id, referent_id=referent_id)
-        changes.requests.update(case_id, referent_id=referent_id)
+        assign_referent(event, changes.diagnostics, changes.requests)
 
     @handles(Case.RequestSubmitted)
     def submitted(self, event: Case.RequestSubmitted, changes: Changes) -> None:
@@ -129,11 +116,10 @@ class SpslhRegister(ReadModel):
         diagnostic = changes.diagnostics.get(case_id)
         if diagnostic is None:
             return
-        household = changes.households.get(diagnostic["household_id"])
         changes.requests.put(
             {
                 **diagnostic,
-                "household_name": household["name"] if household else None,
+                "household_name": self.household_name(changes, diagnostic["household_id"]),
                 "submitted_on": text(event.submitted_on),
                 **aid_request_columns(event),
                 "adjournments": 0,
@@ -201,9 +187,7 @@ class SpslhRegister(ReadModel):
 
     @handles(Case.MeasureExtended)
     def extended(self, event: Case.MeasureExtended, changes: Changes) -> None:
-        request = changes.requests.get(str(event.originator_id))
-        if request is not None:
-            update_case(changes.requests, event, **extension_columns(request, event))
+        extend_measure(changes.requests, event)
 
     @handles(Case.MeasureStopped)
     def stopped(self, event: Case.MeasureStopped, changes: Changes) -> None:

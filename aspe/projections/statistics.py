@@ -14,7 +14,7 @@ from typing import Any, TypedDict, cast
 from aspe.domain.case import STATUS_AFTER, Case
 from aspe.domain.values import MeasureType, Status, StopReason
 from aspe.projections import visit_compliance
-from aspe.projections.column_groups import extension_columns, measure_dates_columns
+from aspe.projections.column_groups import extend_measure, measure_dates_columns
 from aspe.projections.readmodel import ReadModel, handles, text, update_case
 from aspe.projections.tables import Table
 from aspe.projections.view import Changes, TableView
@@ -113,9 +113,7 @@ class Statistics(ReadModel):
 
     @handles(Case.MeasureExtended)
     def extended(self, event: Case.MeasureExtended, changes: Changes) -> None:
-        case = changes.cases.get(str(event.originator_id))
-        if case is not None:
-            changes.cases.put({**case, **extension_columns(case, event)})
+        extend_measure(changes.cases, event)
 
     @handles(Case.MeasureStopped)
     def stopped(self, event: Case.MeasureStopped, changes: Changes) -> None:

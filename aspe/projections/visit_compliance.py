@@ -14,7 +14,7 @@ from uuid import UUID
 
 from aspe.domain.case import Case
 from aspe.domain.values import MeasureType, VisitKind
-from aspe.projections.column_groups import measure_dates_columns
+from aspe.projections.column_groups import closed_on, measure_dates_columns
 from aspe.projections.readmodel import MeasuresReadModel, handles, text
 from aspe.projections.tables import Row, Table
 from aspe.projections.view import Changes, TableView
@@ -101,16 +101,12 @@ class WeeklyVisitCompliance(MeasuresReadModel):
     def extended(self, event: Case.MeasureExtended, changes: Changes) -> None:
         changes.measures.update(str(event.originator_id), ends_on=text(event.ends_on))
 
-    @handles(Case.MeasureStopped)
-    def stopped(self, event: Case.MeasureStopped, changes: Changes) -> None:
+    @handles(Case.MeasureStopped, Case.MeasureCompleted)
+    def ended(self, event: Case.MeasureStopped | Case.MeasureCompleted, changes: Changes) -> None:
         """A measure stops once started, or before its CEOP is signed (then it never ran)."""
         case_id = str(event.originator_id)
-        changes.measures.update(case_id, closed_on=text(event.stopped_on))
+        changes.measures.update(case_id, closed_on=closed_on(event))
         changes.pending.delete(case_id)
-
-    @handles(Case.MeasureCompleted)
-    def completed(self, event: Case.MeasureCompleted, changes: Changes) -> None:
-        changes.measures.update(str(event.originator_id), closed_on=text(event.completed_on))
 
     @handles(Case.VisitRecorded)
     def visited(self, event: Case.VisitRecorded, changes: Changes) -> None:
