@@ -16,9 +16,16 @@ from aspe.domain.case import Case
 from aspe.domain.household import Household
 from aspe.domain.organisation import Organisation
 from aspe.domain.staff import Staff
-from aspe.domain.values import QUALIFYING_LEVEL, ConsentScope, Diploma
+from aspe.domain.values import QUALIFYING_LEVEL, Diploma
 from aspe.projections.column_groups import CasePartyColumns, case_party_columns
-from aspe.projections.readmodel import HOUSEHOLD_NAMES, NamesHouseholds, assign_referent, handles
+from aspe.projections.readmodel import (
+    HOUSEHOLD_NAMES,
+    ConsentEvent,
+    NamesHouseholds,
+    assign_referent,
+    handles,
+    record_landlord_consent,
+)
 from aspe.projections.tables import Table
 from aspe.projections.view import Changes, Rows, TableView
 
@@ -145,12 +152,8 @@ class Directory(NamesHouseholds):
         assign_referent(event, changes.cases)
 
     @handles(Case.ConsentRecorded, Case.ConsentWithdrawn)
-    def consent(
-        self, event: Case.ConsentRecorded | Case.ConsentWithdrawn, changes: Changes
-    ) -> None:
-        if event.scope is ConsentScope.LANDLORD_DETAIL:
-            given = isinstance(event, Case.ConsentRecorded)
-            changes.cases.update(str(event.originator_id), landlord_consent=given)
+    def consent(self, event: ConsentEvent, changes: Changes) -> None:
+        record_landlord_consent(changes.cases, "landlord_consent", event)
 
     @handles(*_REACHED)
     def reached(

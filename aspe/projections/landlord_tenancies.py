@@ -24,7 +24,6 @@ from uuid import UUID
 from aspe.domain.audited import AuditedAggregate
 from aspe.domain.case import Case
 from aspe.domain.household import Household
-from aspe.domain.values import ConsentScope
 from aspe.projections.column_groups import (
     ADDRESS_COLUMNS,
     AddressColumns,
@@ -33,7 +32,15 @@ from aspe.projections.column_groups import (
     measure_dates_columns,
     stop_columns,
 )
-from aspe.projections.readmodel import ReadModel, cents, handles, text, update_case
+from aspe.projections.readmodel import (
+    ConsentEvent,
+    ReadModel,
+    cents,
+    handles,
+    record_landlord_consent,
+    text,
+    update_case,
+)
 from aspe.projections.tables import Table
 from aspe.projections.view import Changes, TableView
 
@@ -154,12 +161,8 @@ class LandlordTenancies(ReadModel):
         )
 
     @handles(Case.ConsentRecorded, Case.ConsentWithdrawn)
-    def consent(
-        self, event: Case.ConsentRecorded | Case.ConsentWithdrawn, changes: Changes
-    ) -> None:
-        if event.scope is ConsentScope.LANDLORD_DETAIL:
-            given = isinstance(event, Case.ConsentRecorded)
-            changes.tenancies.update(str(event.originator_id), consent=given)
+    def consent(self, event: ConsentEvent, changes: Changes) -> None:
+        record_landlord_consent(changes.tenancies, "consent", event)
 
     @handles(Case.RequestSubmitted)
     def submitted(self, event: Case.RequestSubmitted, changes: Changes) -> None:

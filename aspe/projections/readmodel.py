@@ -22,7 +22,7 @@ from aspe.domain.audited import AuditedAggregate
 from aspe.domain.case import STATUS_AFTER, Case
 from aspe.domain.household import Household
 from aspe.domain.rules import DEFAULT_RULES, RuleParameters
-from aspe.domain.values import Commitment, Finding, Objective, Step, Theme
+from aspe.domain.values import Commitment, ConsentScope, Finding, Objective, Step, Theme
 from aspe.projections.tables import Row, Table
 from aspe.projections.view import Changes, Rows, TableView
 
@@ -147,6 +147,18 @@ def assign_referent(event: Case.ReferentAssigned, *tables: Rows[Any]) -> None:
     """The case's new referent, in each of ``tables`` that holds a row of the case."""
     for rows in tables:
         rows.update(str(event.originator_id), referent_id=str(event.referent_id))
+
+
+ConsentEvent = Case.ConsentRecorded | Case.ConsentWithdrawn
+
+
+def record_landlord_consent(rows: Rows[Any], column: str, event: ConsentEvent) -> None:
+    """Whether the household lets its landlord read the detail of its measure
+    (``ConsentScope.LANDLORD_DETAIL``), in ``column`` of the case's row in ``rows``; a
+    consent of another scope changes nothing."""
+    if event.scope is ConsentScope.LANDLORD_DETAIL:
+        given = isinstance(event, Case.ConsentRecorded)
+        rows.update(str(event.originator_id), **{column: given})
 
 
 def hand_over(rows: Rows[Any], event: Case.ReferentAssigned) -> None:
