@@ -15,7 +15,7 @@ amendment that keeps an objective keeps its progress.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypedDict
 from uuid import UUID
@@ -25,29 +25,43 @@ from aspe.domain.audited import AuditedAggregate
 from aspe.domain.case import STATUS_AFTER, Case
 from aspe.domain.household import Household
 from aspe.domain.values import ConsentScope, ObjectiveProgress
+from aspe.projections.column_groups import (
+    ADDRESS_COLUMNS,
+    AddressColumns,
+    CasePartyColumns,
+    RequestCourseColumns,
+    address_columns,
+    aid_request_columns,
+    case_party_columns,
+    extension_columns,
+    final_report_columns,
+    grant_columns,
+    measure_dates_columns,
+    registration_columns,
+    stop_columns,
+)
 from aspe.projections.readmodel import (
     ReadModel,
     cents,
     commitments,
     findings,
+    hand_over,
     handles,
     names,
     objectives,
     steps,
     text,
+    touch_case,
 )
 from aspe.projections.tables import Table
 from aspe.projections.time_travel import replay
 from aspe.projections.view import Changes, TableView
 
 
-class HouseholdRow(TypedDict):
+class HouseholdRow(AddressColumns):
     household_id: str
     landlord_id: str
     name: str | None
-    street: str | None
-    postcode: str | None
-    city: str | None
     contact: str | None
     members: int | None
 
@@ -55,20 +69,12 @@ class HouseholdRow(TypedDict):
 HOUSEHOLDS = Table("households", HouseholdRow, key=("household_id",))
 
 
-class CaseFileRow(TypedDict):
-    case_id: str
-    association_id: str
-    referent_id: str
-    household_id: str
-    landlord_id: str
+class CaseFileRow(CasePartyColumns, AddressColumns, RequestCourseColumns):
     status: str
     opened_on: str
     updated_at: str
     former_referents: dict[str, str]
     household_name: str | None
-    street: str | None
-    postcode: str | None
-    city: str | None
     contact: str | None
     members: int | None
     landlord_consent: bool
@@ -77,28 +83,7 @@ class CaseFileRow(TypedDict):
     granted: bool
     findings: list[dict[str, Any]]
     objectives: list[dict[str, Any]]
-    submitted_on: str | None
-    rent_arrears_cents: int | None
-    aid_requested_cents: int | None
-    monthly_rent_cents: int | None
-    proposed_measure: str | None
-    proposed_duration_months: int | None
-    registered_on: str | None
-    commission_session_on: str | None
-    decided_on: str | None
-    measure_type: str | None
-    duration_months: int | None
-    probation_months: int | None
-    aid_granted_cents: int | None
-    decision_notified_on: str | None
-    starts_on: str | None
-    ends_on: str | None
     suspensions: list[dict[str, Any]]
-    stopped_on: str | None
-    stop_reason: str | None
-    completed_on: str | None
-    final_report_on: str | None
-    household_still_housed: bool | None
     diagnosed_on: str | None
     adjournments: list[dict[str, Any]]
     rejected_on: str | None
@@ -168,15 +153,12 @@ class CaseFile(ReadModel):
     # ------------------------------------------------------------------ household
     @handles(Household.Registered)
     def household_registered(self, event: Household.Registered, changes: Changes) -> None:
-        address = event.address
         changes.households.put(
             {
                 "household_id": str(event.originator_id),
                 "landlord_id": str(event.landlord_id),
                 "name": event.name,
-                "street": address.street,
-                "postcode": address.postcode,
-                "city": address.city,
+                **address_columns(event.address),
                 "contact": event.contact,
                 "members": event.members,
             }
@@ -191,11 +173,7 @@ class CaseFile(ReadModel):
         changes.cases.put(
             {
                 **dict.fromkeys(CASES.columns),
-                "case_id": str(event.originator_id),
-                "association_id": str(event.association_id),
-                "referent_id": str(event.referent_id),
-                "household_id": str(event.household_id),
-                "landlord_id": str(event.landlord_id),
+                **case_party_columns(event),
                 "status": STATUS_AFTER[Case.Opened].name,
                 "opened_on": text(event.opened_on),
                 "updated_at": event.timestamp.isoformat(),
@@ -203,7 +181,7 @@ class CaseFile(ReadModel):
                 "household_name": household.get("name"),
                 **{
                     column: household.get(column)
-                    for column in ("street", "postcode", "city", "contact", "members")
+                    for column in (*ADDRESS_COLUMNS, "contact", "members")
                 },
                 "landlord_consent": False,
                 "submitted": False,
@@ -217,14 +195,7 @@ class CaseFile(ReadModel):
 
     @handles(Case.ReferentAssigned)
     def referent_assigned(self, event: Case.ReferentAssigned, changes: Changes) -> None:
-        """The previous referent reads the case until the day given (as the caseload keeps it)."""
-        case = changes.cases.get(str(event.originator_id))
-        if case is None:
-            return
-        former = dict(case["former_referents"])
-        former[str(event.previous_referent_id)] = text(event.previous_access_until)
-        former.pop(str(event.referent_id), None)
-        _touch(changes, event, referent_id=str(event.referent_id), former_referents=former)
+        hand_over(changes.cases, event)
 
     # ------------------------------------------------------------ diagnostic, consent
     @handles(Case.DiagnosticRecorded)
@@ -250,28 +221,17 @@ class CaseFile(ReadModel):
     # -------------------------------------------------------------- request, decision
     @handles(Case.RequestSubmitted)
     def submitted(self, event: Case.RequestSubmitted, changes: Changes) -> None:
-        aid = event.aid_request
         _touch(
             changes,
             event,
             submitted=True,
             submitted_on=text(event.submitted_on),
-            rent_arrears_cents=cents(aid.rent_arrears),
-            aid_requested_cents=cents(aid.amount_requested),
-            monthly_rent_cents=cents(aid.monthly_rent),
-            proposed_measure=event.proposed_measure.name,
-            proposed_duration_months=event.proposed_duration_months,
+            **aid_request_columns(event),
         )
 
     @handles(Case.RequestRegistered)
     def registered(self, event: Case.RequestRegistered, changes: Changes) -> None:
-        _touch(
-            changes,
-            event,
-            registered=True,
-            registered_on=text(event.registered_on),
-            commission_session_on=text(event.commission_session_on),
-        )
+        _touch(changes, event, registered=True, **registration_columns(event))
 
     @handles(Case.RequestAdjourned)
     def adjourned(self, event: Case.RequestAdjourned, changes: Changes) -> None:
@@ -292,16 +252,7 @@ class CaseFile(ReadModel):
 
     @handles(Case.MeasureGranted)
     def granted(self, event: Case.MeasureGranted, changes: Changes) -> None:
-        _touch(
-            changes,
-            event,
-            granted=True,
-            decided_on=text(event.decided_on),
-            measure_type=event.measure_type.name,
-            duration_months=event.duration_months,
-            probation_months=event.probation_months,
-            aid_granted_cents=cents(event.aid_granted),
-        )
+        _touch(changes, event, granted=True, **grant_columns(event))
 
     @handles(Case.DecisionNotified)
     def notified(self, event: Case.DecisionNotified, changes: Changes) -> None:
@@ -340,7 +291,7 @@ class CaseFile(ReadModel):
         _change_ceop(
             changes, event, lambda ceop: {**ceop, "signed_on": text(event.signed_on)}, event.version
         )
-        _touch(changes, event, starts_on=text(event.starts_on), ends_on=text(event.ends_on))
+        _touch(changes, event, **measure_dates_columns(event))
 
     @handles(Case.CeopTransmitted)
     def ceop_transmitted(self, event: Case.CeopTransmitted, changes: Changes) -> None:
@@ -477,19 +428,12 @@ class CaseFile(ReadModel):
     @handles(Case.RepaymentPlanAgreed)
     def repayment_plan_agreed(self, event: Case.RepaymentPlanAgreed, changes: Changes) -> None:
         """A later plan for the same debt replaces the earlier."""
-        case = changes.cases.get(str(event.originator_id))
-        if case is None:
-            return
         plan = {
             "monthly_amount_cents": cents(event.monthly_amount),
             "first_due_on": text(event.first_due_on),
             "months": event.months,
         }
-        debts = [
-            {**debt, "plan": plan} if debt["debt_id"] == event.debt_id else debt
-            for debt in case["debts"]
-        ]
-        _touch(changes, event, debts=debts)
+        _change_items(changes, event, "debts", "debt_id", event.debt_id, {"plan": plan})
 
     @handles(Case.RentPaymentReported)
     def rent_reported(self, event: Case.RentPaymentReported, changes: Changes) -> None:
@@ -530,8 +474,7 @@ class CaseFile(ReadModel):
             changes,
             event,
             extensions=[*case["extensions"], extension],
-            duration_months=(case["duration_months"] or 0) + event.additional_months,
-            ends_on=text(event.ends_on),
+            **extension_columns(case, event),
         )
 
     # ------------------------------------------------- combination conflicts (R9)
@@ -554,25 +497,21 @@ class CaseFile(ReadModel):
     def combination_conflict_settled(
         self, event: Case.CombinationConflictSettled, changes: Changes
     ) -> None:
-        case = changes.cases.get(str(event.originator_id))
-        if case is None:
-            return
+        """Settles every conflict still open (the event names none)."""
         settled = {"settled_on": text(event.settled_on), "decision": event.decision}
-        conflicts = [
-            conflict if conflict["settled_on"] else {**conflict, **settled}
-            for conflict in case["combination_conflicts"]
-        ]
-        _touch(changes, event, combination_conflicts=conflicts)
+        _change(
+            changes,
+            event,
+            "combination_conflicts",
+            lambda conflicts: [
+                conflict if conflict["settled_on"] else {**conflict, **settled}
+                for conflict in conflicts
+            ],
+        )
 
     @handles(Case.MeasureStopped)
     def stopped(self, event: Case.MeasureStopped, changes: Changes) -> None:
-        _touch(
-            changes,
-            event,
-            stopped_on=text(event.stopped_on),
-            stop_reason=event.reason.name,
-            stop_details=event.details,
-        )
+        _touch(changes, event, **stop_columns(event), stop_details=event.details)
 
     @handles(Case.MeasureCompleted)
     def completed(self, event: Case.MeasureCompleted, changes: Changes) -> None:
@@ -580,31 +519,49 @@ class CaseFile(ReadModel):
 
     @handles(Case.FinalReportSubmitted)
     def final_report(self, event: Case.FinalReportSubmitted, changes: Changes) -> None:
-        _touch(
-            changes,
-            event,
-            final_report_on=text(event.submitted_on),
-            household_still_housed=event.household_still_housed,
-            final_report_summary=event.summary,
-        )
+        _touch(changes, event, **final_report_columns(event), final_report_summary=event.summary)
 
 
 # ------------------------------------------------------------------ row changes
 def _touch(changes: Changes, event: AuditedAggregate.Event, **values: Any) -> None:
     """Change a case's row: ``values``, the time of this last event, and its status if the
     event moves the case along."""
-    status = STATUS_AFTER.get(type(event))
-    if status is not None:
-        values["status"] = status.name
-    changes.cases.update(str(event.originator_id), updated_at=event.timestamp.isoformat(), **values)
+    touch_case(changes.cases, event, **values)
+
+
+def _change(
+    changes: Changes,
+    event: AuditedAggregate.Event,
+    column: str,
+    change: Callable[[Any], Any],
+) -> None:
+    """Touch the case's row with ``change`` applied to its ``column``."""
+    case = changes.cases.get(str(event.originator_id))
+    if case is not None:
+        _touch(changes, event, **{column: change(case[column])})
 
 
 def _append(
     changes: Changes, event: AuditedAggregate.Event, column: str, item: dict[str, Any]
 ) -> None:
-    case = changes.cases.get(str(event.originator_id))
-    if case is not None:
-        _touch(changes, event, **{column: [*case[column], item]})
+    _change(changes, event, column, lambda items: [*items, item])
+
+
+def _change_items(
+    changes: Changes,
+    event: AuditedAggregate.Event,
+    column: str,
+    id_key: str,
+    item_id: str,
+    values: Mapping[str, Any],
+) -> None:
+    """Give ``values`` to the item of the case's ``column`` list whose ``id_key`` is ``item_id``."""
+    _change(
+        changes,
+        event,
+        column,
+        lambda items: [{**item, **values} if item[id_key] == item_id else item for item in items],
+    )
 
 
 def _change_visit(
@@ -614,11 +571,7 @@ def _change_visit(
     case = changes.cases.get(str(event.originator_id))
     if case is None or all(visit["visit_id"] != event.visit_id for visit in case["visits"]):
         return False
-    visits = [
-        {**visit, **values} if visit["visit_id"] == event.visit_id else visit
-        for visit in case["visits"]
-    ]
-    _touch(changes, event, visits=visits)
+    _change_items(changes, event, "visits", "visit_id", event.visit_id, values)
     return True
 
 

@@ -4,22 +4,20 @@ access until the date the handover gave; the GraphQL layer reads ``former_refere
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import TypedDict
 
-from aspe.domain.audited import AuditedAggregate
 from aspe.domain.case import STATUS_AFTER, Case
-from aspe.domain.household import Household
-from aspe.projections.readmodel import ReadModel, handles, text
+from aspe.projections.column_groups import ClosingEvent, closed_on, measure_dates_columns
+from aspe.projections.readmodel import (
+    HOUSEHOLD_NAMES,
+    NamesHouseholds,
+    hand_over,
+    handles,
+    text,
+    touch_case,
+)
 from aspe.projections.tables import Table
 from aspe.projections.view import Changes
-
-
-class HouseholdName(TypedDict):
-    household_id: str
-    name: str | None
-
-
-HOUSEHOLDS = Table("households", HouseholdName, key=("household_id",))
 
 
 class CaseloadRow(TypedDict):
@@ -43,17 +41,12 @@ CASES = Table(
 )
 
 
-class AssociationCaseload(ReadModel):
+class AssociationCaseload(NamesHouseholds):
     name = "association_caseload"
-    tables = (HOUSEHOLDS, CASES)
-
-    @handles(Household.Registered)
-    def household_registered(self, event: Household.Registered, changes: Changes) -> None:
-        changes.households.put({"household_id": str(event.originator_id), "name": event.name})
+    tables = (HOUSEHOLD_NAMES, CASES)
 
     @handles(Case.Opened)
     def opened(self, event: Case.Opened, changes: Changes) -> None:
-        household = changes.households.get(str(event.household_id))
         changes.cases.put(
             {
                 "case_id": str(event.originator_id),
@@ -61,7 +54,7 @@ class AssociationCaseload(ReadModel):
                 "referent_id": str(event.referent_id),
                 "former_referents": {},
                 "household_id": str(event.household_id),
-                "household_name": household["name"] if household else None,
+                "household_name": self.household_name(changes, event.household_id),
                 "status": STATUS_AFTER[Case.Opened].name,
                 "opened_on": text(event.opened_on),
                 "updated_at": event.timestamp.isoformat(),
@@ -70,13 +63,8 @@ class AssociationCaseload(ReadModel):
 
     @handles(Case.ReferentAssigned)
     def referent_assigned(self, event: Case.ReferentAssigned, changes: Changes) -> None:
-        case = changes.cases.get(str(event.originator_id))
-        if case is None:
-            return
-        former = dict(case["former_referents"])
-        former[str(event.previous_referent_id)] = text(event.previous_access_until)
-        former.pop(str(event.referent_id), None)
-        self._touch(changes, event, referent_id=str(event.referent_id), former_referents=former)
+        """The previous referent reads the case until the day given (as the case file keeps it)."""
+        hand_over(changes.cases, event)
 
     @handles(Case.RequestSubmitted, Case.RequestRegistered, Case.RequestAdjourned)
     def moved_on(
@@ -84,60 +72,20 @@ class AssociationCaseload(ReadModel):
         event: Case.RequestSubmitted | Case.RequestRegistered | Case.RequestAdjourned,
         changes: Changes,
     ) -> None:
-        self._touch(changes, event, status=STATUS_AFTER[type(event)].name)
-
-    @handles(Case.RequestRejected)
-    def rejected(self, event: Case.RequestRejected, changes: Changes) -> None:
-        self._touch(
-            changes,
-            event,
-            status=STATUS_AFTER[Case.RequestRejected].name,
-            closed_on=text(event.rejected_on),
-        )
+        touch_case(changes.cases, event)
 
     @handles(Case.MeasureGranted)
     def granted(self, event: Case.MeasureGranted, changes: Changes) -> None:
-        self._touch(
-            changes,
-            event,
-            status=STATUS_AFTER[Case.MeasureGranted].name,
-            measure_type=event.measure_type.name,
-        )
+        touch_case(changes.cases, event, measure_type=event.measure_type.name)
 
     @handles(Case.CeopSigned)
     def started(self, event: Case.CeopSigned, changes: Changes) -> None:
-        self._touch(
-            changes,
-            event,
-            status=STATUS_AFTER[Case.CeopSigned].name,
-            starts_on=text(event.starts_on),
-            ends_on=text(event.ends_on),
-        )
+        touch_case(changes.cases, event, **measure_dates_columns(event))
 
     @handles(Case.MeasureExtended)
     def extended(self, event: Case.MeasureExtended, changes: Changes) -> None:
-        self._touch(changes, event, ends_on=text(event.ends_on))
+        touch_case(changes.cases, event, ends_on=text(event.ends_on))
 
-    @handles(Case.MeasureStopped)
-    def stopped(self, event: Case.MeasureStopped, changes: Changes) -> None:
-        self._touch(
-            changes,
-            event,
-            status=STATUS_AFTER[Case.MeasureStopped].name,
-            closed_on=text(event.stopped_on),
-        )
-
-    @handles(Case.MeasureCompleted)
-    def completed(self, event: Case.MeasureCompleted, changes: Changes) -> None:
-        self._touch(
-            changes,
-            event,
-            status=STATUS_AFTER[Case.MeasureCompleted].name,
-            closed_on=text(event.completed_on),
-        )
-
-    @staticmethod
-    def _touch(changes: Changes, event: AuditedAggregate.Event, **values: Any) -> None:
-        changes.cases.update(
-            str(event.originator_id), updated_at=event.timestamp.isoformat(), **values
-        )
+    @handles(Case.RequestRejected, Case.MeasureStopped, Case.MeasureCompleted)
+    def closed(self, event: ClosingEvent, changes: Changes) -> None:
+        touch_case(changes.cases, event, closed_on=closed_on(event))

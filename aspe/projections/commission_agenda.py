@@ -17,7 +17,21 @@ from typing import Any, TypedDict
 
 from aspe.domain.case import Case
 from aspe.domain.household import Household
-from aspe.projections.readmodel import ReadModel, cents, findings, handles, objectives, text
+from aspe.projections.column_groups import (
+    AidRequestColumns,
+    CasePartyColumns,
+    address_columns,
+    aid_request_columns,
+    case_party_columns,
+)
+from aspe.projections.readmodel import (
+    ReadModel,
+    assign_referent,
+    findings,
+    handles,
+    objectives,
+    text,
+)
 from aspe.projections.tables import Table
 from aspe.projections.view import Changes, TableView
 
@@ -33,19 +47,9 @@ class HouseholdRow(TypedDict):
 HOUSEHOLDS = Table("households", HouseholdRow, key=("household_id",))
 
 
-class AgendaCase(TypedDict):
-    case_id: str
-    association_id: str
-    referent_id: str
-    household_id: str
-    landlord_id: str
+class AgendaCase(CasePartyColumns, AidRequestColumns):
     findings: list[dict[str, Any]]
     proposed_objectives: list[dict[str, Any]]
-    rent_arrears_cents: int | None
-    aid_requested_cents: int | None
-    monthly_rent_cents: int | None
-    proposed_measure: str | None
-    proposed_duration_months: int | None
     adjournments: list[dict[str, Any]]
 
 
@@ -74,16 +78,11 @@ class CommissionAgenda(ReadModel):
 
     @handles(Household.Registered)
     def household_registered(self, event: Household.Registered, changes: Changes) -> None:
-        address = event.address
         changes.households.put(
             {
                 "household_id": str(event.originator_id),
                 "name": event.name,
-                "address": {
-                    "street": address.street,
-                    "postcode": address.postcode,
-                    "city": address.city,
-                },
+                "address": address_columns(event.address),
                 "contact": event.contact,
                 "members": event.members,
             }
@@ -93,11 +92,7 @@ class CommissionAgenda(ReadModel):
     def opened(self, event: Case.Opened, changes: Changes) -> None:
         changes.cases.put(
             {
-                "case_id": str(event.originator_id),
-                "association_id": str(event.association_id),
-                "referent_id": str(event.referent_id),
-                "household_id": str(event.household_id),
-                "landlord_id": str(event.landlord_id),
+                **case_party_columns(event),
                 "findings": [],
                 "proposed_objectives": [],
                 "adjournments": [],
@@ -114,21 +109,11 @@ class CommissionAgenda(ReadModel):
 
     @handles(Case.ReferentAssigned)
     def referent_assigned(self, event: Case.ReferentAssigned, changes: Changes) -> None:
-        case_id, referent_id = str(event.originator_id), str(event.referent_id)
-        changes.cases.update(case_id, referent_id=referent_id)
-        changes.items.update(case_id, referent_id=referent_id)
+        assign_referent(event, changes.cases, changes.items)
 
     @handles(Case.RequestSubmitted)
     def submitted(self, event: Case.RequestSubmitted, changes: Changes) -> None:
-        aid = event.aid_request
-        changes.cases.update(
-            str(event.originator_id),
-            rent_arrears_cents=cents(aid.rent_arrears),
-            aid_requested_cents=cents(aid.amount_requested),
-            monthly_rent_cents=cents(aid.monthly_rent),
-            proposed_measure=event.proposed_measure.name,
-            proposed_duration_months=event.proposed_duration_months,
-        )
+        changes.cases.update(str(event.originator_id), **aid_request_columns(event))
 
     @handles(Case.RequestRegistered)
     def registered(self, event: Case.RequestRegistered, changes: Changes) -> None:

@@ -20,8 +20,8 @@ from aspe.domain.rules import (
     non_collaboration_alert_due,
 )
 from aspe.domain.values import Period
-from aspe.projections.readmodel import ReadModel, handles, text
-from aspe.projections.tables import Table
+from aspe.projections.readmodel import MeasuresReadModel, assign_referent, handles, text
+from aspe.projections.tables import Row, Table
 from aspe.projections.view import Changes, TableView
 
 
@@ -54,7 +54,7 @@ MEASURES = Table(
 (``silent_since``) of the silent periods already alerted."""
 
 
-class ContactSilence(ReadModel):
+class ContactSilence(MeasuresReadModel):
     name = "contact_silence"
     tables = (PENDING, MEASURES)
 
@@ -70,32 +70,16 @@ class ContactSilence(ReadModel):
 
     @handles(Case.ReferentAssigned)
     def referent_assigned(self, event: Case.ReferentAssigned, changes: Changes) -> None:
-        case_id, referent_id = str(event.originator_id), str(event.referent_id)
-        if changes.pending.update(case_id, referent_id=referent_id) is None:
-            changes.measures.update(case_id, referent_id=referent_id)
+        assign_referent(event, changes.pending, changes.measures)
 
-    @handles(Case.RequestRejected)
-    def rejected(self, event: Case.RequestRejected, changes: Changes) -> None:
-        changes.pending.delete(str(event.originator_id))
-
-    @handles(Case.CeopSigned)
-    def started(self, event: Case.CeopSigned, changes: Changes) -> None:
-        """The first signed CEOP starts the measure; an amendment's signature changes nothing."""
-        case_id = str(event.originator_id)
-        pending = changes.pending.get(case_id)
-        if pending is None:
-            return
-        changes.measures.put(
-            {
-                **pending,
-                "starts_on": text(event.starts_on),
-                "last_contact_on": None,
-                "suspensions": [],
-                "alerted_silences": [],
-                "active": True,
-            }
-        )
-        changes.pending.delete(case_id)
+    def columns_at_start(self, pending: PendingMeasure, event: Case.CeopSigned) -> Row:
+        return {
+            "starts_on": text(event.starts_on),
+            "last_contact_on": None,
+            "suspensions": [],
+            "alerted_silences": [],
+            "active": True,
+        }
 
     @handles(Case.VisitRecorded, Case.ContactRecorded)
     def heard_from_household(

@@ -16,8 +16,16 @@ from aspe.domain.case import Case
 from aspe.domain.household import Household
 from aspe.domain.organisation import Organisation
 from aspe.domain.staff import Staff
-from aspe.domain.values import QUALIFYING_LEVEL, ConsentScope, Diploma
-from aspe.projections.readmodel import ReadModel, handles
+from aspe.domain.values import QUALIFYING_LEVEL, Diploma
+from aspe.projections.column_groups import CasePartyColumns, case_party_columns
+from aspe.projections.readmodel import (
+    HOUSEHOLD_NAMES,
+    ConsentEvent,
+    NamesHouseholds,
+    assign_referent,
+    handles,
+    record_landlord_consent,
+)
 from aspe.projections.tables import Table
 from aspe.projections.view import Changes, Rows, TableView
 
@@ -54,21 +62,8 @@ ACCOUNTS = Table(
 ``qualified``: the staff member's diploma qualifies them as a referent (R10)."""
 
 
-class HouseholdName(TypedDict):
-    household_id: str
-    name: str | None
-
-
-HOUSEHOLDS = Table("households", HouseholdName, key=("household_id",))
-
-
-class CasePartiesRow(TypedDict):
-    case_id: str
-    household_id: str
+class CasePartiesRow(CasePartyColumns):
     household_name: str | None
-    association_id: str
-    referent_id: str
-    landlord_id: str
     landlord_consent: bool
     submitted: bool
     registered: bool
@@ -90,9 +85,9 @@ _REACHED = {
 }
 
 
-class Directory(ReadModel):
+class Directory(NamesHouseholds):
     name = "directory"
-    tables: ClassVar[tuple[Table[Any], ...]] = (ORGANISATIONS, ACCOUNTS, HOUSEHOLDS, CASES)
+    tables: ClassVar[tuple[Table[Any], ...]] = (ORGANISATIONS, ACCOUNTS, HOUSEHOLD_NAMES, CASES)
 
     @handles(Organisation.Registered)
     def organisation(self, event: Organisation.Registered, changes: Changes) -> None:
@@ -122,20 +117,14 @@ class Directory(ReadModel):
     def qualification(self, event: Staff.QualificationRecorded, changes: Changes) -> None:
         changes.accounts.update(str(event.originator_id), qualified=_qualifies(event.diploma))
 
-    @handles(Household.Registered)
-    def household(self, event: Household.Registered, changes: Changes) -> None:
-        changes.households.put({"household_id": str(event.originator_id), "name": event.name})
-
     @handles(Household.AccountOpened)
     def household_account(self, event: Household.AccountOpened, changes: Changes) -> None:
-        household_id = str(event.originator_id)
-        household = changes.households.get(household_id) or {}
         changes.accounts.put(
             {
-                "account_id": household_id,
+                "account_id": str(event.originator_id),
                 "role": "HOUSEHOLD",
                 "organisation_id": None,
-                "name": household.get("name"),
+                "name": self.household_name(changes, event.originator_id),
                 "email": event.email,
                 "qualified": False,
             }
@@ -147,15 +136,10 @@ class Directory(ReadModel):
 
     @handles(Case.Opened)
     def case_opened(self, event: Case.Opened, changes: Changes) -> None:
-        household = changes.households.get(str(event.household_id)) or {}
         changes.cases.put(
             {
-                "case_id": str(event.originator_id),
-                "household_id": str(event.household_id),
-                "household_name": household.get("name"),
-                "association_id": str(event.association_id),
-                "referent_id": str(event.referent_id),
-                "landlord_id": str(event.landlord_id),
+                **case_party_columns(event),
+                "household_name": self.household_name(changes, event.household_id),
                 "landlord_consent": False,
                 "submitted": False,
                 "registered": False,
@@ -165,15 +149,11 @@ class Directory(ReadModel):
 
     @handles(Case.ReferentAssigned)
     def referent_assigned(self, event: Case.ReferentAssigned, changes: Changes) -> None:
-        changes.cases.update(str(event.originator_id), referent_id=str(event.referent_id))
+        assign_referent(event, changes.cases)
 
     @handles(Case.ConsentRecorded, Case.ConsentWithdrawn)
-    def consent(
-        self, event: Case.ConsentRecorded | Case.ConsentWithdrawn, changes: Changes
-    ) -> None:
-        if event.scope is ConsentScope.LANDLORD_DETAIL:
-            given = isinstance(event, Case.ConsentRecorded)
-            changes.cases.update(str(event.originator_id), landlord_consent=given)
+    def consent(self, event: ConsentEvent, changes: Changes) -> None:
+        record_landlord_consent(changes.cases, "landlord_consent", event)
 
     @handles(*_REACHED)
     def reached(

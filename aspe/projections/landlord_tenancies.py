@@ -22,33 +22,41 @@ from typing import Any, TypedDict, cast
 from uuid import UUID
 
 from aspe.domain.audited import AuditedAggregate
-from aspe.domain.case import STATUS_AFTER, Case
+from aspe.domain.case import Case
 from aspe.domain.household import Household
-from aspe.domain.values import ConsentScope
-from aspe.projections.readmodel import ReadModel, cents, handles, text
+from aspe.projections.column_groups import (
+    ADDRESS_COLUMNS,
+    AddressColumns,
+    address_columns,
+    extend_measure,
+    measure_dates_columns,
+    stop_columns,
+)
+from aspe.projections.readmodel import (
+    ConsentEvent,
+    ReadModel,
+    cents,
+    handles,
+    record_landlord_consent,
+    text,
+    update_case,
+)
 from aspe.projections.tables import Table
 from aspe.projections.view import Changes, TableView
 
 
-class HouseholdAddress(TypedDict):
+class HouseholdAddress(AddressColumns):
     household_id: str
     name: str | None
-    street: str | None
-    postcode: str | None
-    city: str | None
 
 
 HOUSEHOLDS = Table("households", HouseholdAddress, key=("household_id",))
 
 
-class TenancyRow(TypedDict):
+class PublicTenancy(AddressColumns):
+    """What a landlord sees of each of its tenancies, with or without consent."""
+
     case_id: str
-    landlord_id: str
-    granted: bool
-    household_name: str | None
-    street: str | None
-    postcode: str | None
-    city: str | None
     status: str
     measure_type: str | None
     duration_months: int | None
@@ -58,7 +66,16 @@ class TenancyRow(TypedDict):
     stopped_on: str | None
     stop_reason: str | None
     completed_on: str | None
+    household_name: str | None
     consent: bool
+
+
+class TenancyRow(PublicTenancy):
+    """A tenancy as the read model keeps it: also whose it is, and whether it is granted
+    (until then, its landlord does not see it)."""
+
+    landlord_id: str
+    granted: bool
 
 
 TENANCIES = Table("tenancies", TenancyRow, key=("case_id",), indexes=(("landlord_id", "granted"),))
@@ -98,26 +115,6 @@ LANDLORD_DEBTS = Table("landlord_debts", LandlordDebt, key=("case_id", "debt_id"
 later plan for the same debt replaces the earlier)."""
 
 
-class PublicTenancy(TypedDict):
-    """What a landlord sees of each of its tenancies, with or without consent."""
-
-    case_id: str
-    status: str
-    measure_type: str | None
-    duration_months: int | None
-    decided_on: str | None
-    starts_on: str | None
-    ends_on: str | None
-    stopped_on: str | None
-    stop_reason: str | None
-    completed_on: str | None
-    household_name: str | None
-    street: str | None
-    postcode: str | None
-    city: str | None
-    consent: bool
-
-
 class GatedDetail(TypedDict):
     """What the household's consent adds (empty without it)."""
 
@@ -141,14 +138,11 @@ class LandlordTenancies(ReadModel):
     @handles(Household.Registered)
     def household_registered(self, event: Household.Registered, changes: Changes) -> None:
         """Name and address only: the contact and the composition stay out."""
-        address = event.address
         changes.households.put(
             {
                 "household_id": str(event.originator_id),
                 "name": event.name,
-                "street": address.street,
-                "postcode": address.postcode,
-                "city": address.city,
+                **address_columns(event.address),
             }
         )
 
@@ -162,19 +156,13 @@ class LandlordTenancies(ReadModel):
                 "granted": False,
                 "consent": False,
                 "household_name": household.get("name"),
-                "street": household.get("street"),
-                "postcode": household.get("postcode"),
-                "city": household.get("city"),
+                **{column: household.get(column) for column in ADDRESS_COLUMNS},
             }
         )
 
     @handles(Case.ConsentRecorded, Case.ConsentWithdrawn)
-    def consent(
-        self, event: Case.ConsentRecorded | Case.ConsentWithdrawn, changes: Changes
-    ) -> None:
-        if event.scope is ConsentScope.LANDLORD_DETAIL:
-            given = isinstance(event, Case.ConsentRecorded)
-            changes.tenancies.update(str(event.originator_id), consent=given)
+    def consent(self, event: ConsentEvent, changes: Changes) -> None:
+        record_landlord_consent(changes.tenancies, "consent", event)
 
     @handles(Case.RequestSubmitted)
     def submitted(self, event: Case.RequestSubmitted, changes: Changes) -> None:
@@ -188,10 +176,10 @@ class LandlordTenancies(ReadModel):
 
     @handles(Case.MeasureGranted)
     def granted(self, event: Case.MeasureGranted, changes: Changes) -> None:
-        changes.tenancies.update(
-            str(event.originator_id),
+        update_case(
+            changes.tenancies,
+            event,
             granted=True,
-            status=STATUS_AFTER[Case.MeasureGranted].name,
             measure_type=event.measure_type.name,
             duration_months=event.duration_months,
             decided_on=text(event.decided_on),
@@ -200,43 +188,21 @@ class LandlordTenancies(ReadModel):
     @handles(Case.CeopSigned)
     def ceop_signed(self, event: Case.CeopSigned, changes: Changes) -> None:
         """Every signed version moves the signature date; the measure's dates stay (R6)."""
-        changes.tenancies.update(
-            str(event.originator_id),
-            status=STATUS_AFTER[Case.CeopSigned].name,
-            starts_on=text(event.starts_on),
-            ends_on=text(event.ends_on),
-        )
+        update_case(changes.tenancies, event, **measure_dates_columns(event))
         _detail(changes, event, ceop_signed_on=text(event.signed_on))
 
     @handles(Case.MeasureExtended)
     def extended(self, event: Case.MeasureExtended, changes: Changes) -> None:
-        case = changes.tenancies.get(str(event.originator_id))
-        if case is not None:
-            changes.tenancies.put(
-                {
-                    **case,
-                    "duration_months": (case["duration_months"] or 0) + event.additional_months,
-                    "ends_on": text(event.ends_on),
-                }
-            )
+        extend_measure(changes.tenancies, event)
 
     @handles(Case.MeasureStopped)
     def stopped(self, event: Case.MeasureStopped, changes: Changes) -> None:
         """The reason's category only: the commission's ``details`` stay out."""
-        changes.tenancies.update(
-            str(event.originator_id),
-            status=STATUS_AFTER[Case.MeasureStopped].name,
-            stopped_on=text(event.stopped_on),
-            stop_reason=event.reason.name,
-        )
+        update_case(changes.tenancies, event, **stop_columns(event))
 
     @handles(Case.MeasureCompleted)
     def completed(self, event: Case.MeasureCompleted, changes: Changes) -> None:
-        changes.tenancies.update(
-            str(event.originator_id),
-            status=STATUS_AFTER[Case.MeasureCompleted].name,
-            completed_on=text(event.completed_on),
-        )
+        update_case(changes.tenancies, event, completed_on=text(event.completed_on))
 
     @handles(Case.ConcertationHeld)
     def concertation_held(self, event: Case.ConcertationHeld, changes: Changes) -> None:

@@ -14,6 +14,7 @@ from typing import TypedDict
 from uuid import UUID
 
 from aspe.domain.case import Case, day_heard_from_household
+from aspe.projections.column_groups import ClosingEvent
 from aspe.projections.readmodel import ReadModel, handles, text
 from aspe.projections.tables import Table
 from aspe.projections.view import Changes, TableView
@@ -99,11 +100,7 @@ class OpenAlerts(ReadModel):
         )
 
     @handles(Case.RequestRejected, Case.MeasureStopped, Case.MeasureCompleted)
-    def closed(
-        self,
-        event: Case.RequestRejected | Case.MeasureStopped | Case.MeasureCompleted,
-        changes: Changes,
-    ) -> None:
+    def closed(self, event: ClosingEvent, changes: Changes) -> None:
         case_id = str(event.originator_id)
         changes.alerts.delete(case_id)
         changes.cases.delete(case_id)

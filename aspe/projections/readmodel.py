@@ -9,19 +9,22 @@ is ignored but still tracked: the batch's tracking record covers it. The library
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar, TypeVar, cast
+from typing import Any, ClassVar, TypedDict, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
+from aspe.domain.audited import AuditedAggregate
+from aspe.domain.case import STATUS_AFTER, Case
+from aspe.domain.household import Household
 from aspe.domain.rules import DEFAULT_RULES, RuleParameters
-from aspe.domain.values import Commitment, Finding, Objective, Step, Theme
-from aspe.projections.tables import Table
-from aspe.projections.view import Changes, TableView
+from aspe.domain.values import Commitment, ConsentScope, Finding, Objective, Step, Theme
+from aspe.projections.tables import Row, Table
+from aspe.projections.view import Changes, Rows, TableView
 
 Handler = Callable[[Any, Any, Changes], None]
 F = TypeVar("F", bound=Callable[..., None])
@@ -77,6 +80,98 @@ class ReadModel(Projection[TableView]):
             handler = handlers.get(type(event))
             if handler is not None:
                 handler(self, event, changes)
+
+
+class HouseholdNameRow(TypedDict):
+    household_id: str
+    name: str | None
+
+
+HOUSEHOLD_NAMES = Table("households", HouseholdNameRow, key=("household_id",))
+
+
+class NamesHouseholds(ReadModel):
+    """A read model that names each case's household in its rows: it keeps every
+    household's name in ``HOUSEHOLD_NAMES``, which its ``tables`` list."""
+
+    @handles(Household.Registered)
+    def household_registered(self, event: Household.Registered, changes: Changes) -> None:
+        changes.households.put({"household_id": str(event.originator_id), "name": event.name})
+
+    @staticmethod
+    def household_name(changes: Changes, household_id: object) -> str | None:
+        household = changes.households.get(str(household_id))
+        return None if household is None else household["name"]
+
+
+class MeasuresReadModel(ReadModel):
+    """A read model of the measures that have started: each case waits in its ``pending``
+    table, with what its measure's row will need, until the first signed CEOP starts the
+    measure and moves it to ``measures``; a rejected request never gets there."""
+
+    @handles(Case.RequestRejected)
+    def rejected(self, event: Case.RequestRejected, changes: Changes) -> None:
+        changes.pending.delete(str(event.originator_id))
+
+    @handles(Case.CeopSigned)
+    def started(self, event: Case.CeopSigned, changes: Changes) -> None:
+        """The first signed CEOP starts the measure; an amendment's signature changes nothing."""
+        case_id = str(event.originator_id)
+        pending = changes.pending.get(case_id)
+        if pending is not None:
+            changes.measures.put({**pending, **self.columns_at_start(pending, event)})
+            changes.pending.delete(case_id)
+
+    def columns_at_start(self, pending: Any, event: Case.CeopSigned) -> Row:
+        """The measure's row besides the pending row's columns, as ``event`` starts it."""
+        raise NotImplementedError
+
+
+# ------------------------------------------------------------------- row changes
+def update_case(rows: Rows[Any], event: AuditedAggregate.Event, **values: Any) -> None:
+    """Give the row of the event's case in ``rows`` these ``values``, and the status the
+    event leaves the case at if it moves the case along (``STATUS_AFTER``); nothing if
+    ``rows`` holds no row of the case."""
+    status = STATUS_AFTER.get(type(event))
+    if status is not None:
+        values["status"] = status.name
+    rows.update(str(event.originator_id), **values)
+
+
+def touch_case(rows: Rows[Any], event: AuditedAggregate.Event, **values: Any) -> None:
+    """``update_case``, and the time of this last event in the row's ``updated_at``."""
+    update_case(rows, event, updated_at=event.timestamp.isoformat(), **values)
+
+
+def assign_referent(event: Case.ReferentAssigned, *tables: Rows[Any]) -> None:
+    """The case's new referent, in each of ``tables`` that holds a row of the case."""
+    for rows in tables:
+        rows.update(str(event.originator_id), referent_id=str(event.referent_id))
+
+
+ConsentEvent = Case.ConsentRecorded | Case.ConsentWithdrawn
+
+
+def record_landlord_consent(rows: Rows[Any], column: str, event: ConsentEvent) -> None:
+    """Whether the household lets its landlord read the detail of its measure
+    (``ConsentScope.LANDLORD_DETAIL``), in ``column`` of the case's row in ``rows``; a
+    consent of another scope changes nothing."""
+    if event.scope is ConsentScope.LANDLORD_DETAIL:
+        given = isinstance(event, Case.ConsentRecorded)
+        rows.update(str(event.originator_id), **{column: given})
+
+
+def hand_over(rows: Rows[Any], event: Case.ReferentAssigned) -> None:
+    """The case's new referent, in a row that keeps ``former_referents`` (each with the
+    last day they read the case) and ``updated_at``: the previous referent reads it until
+    the day the handover gave; the new one, if it was a former one, is not any more."""
+    case = rows.get(str(event.originator_id))
+    if case is None:
+        return
+    former: Mapping[str, str | None] = case["former_referents"]
+    after = {**former, str(event.previous_referent_id): text(event.previous_access_until)}
+    after.pop(str(event.referent_id), None)
+    touch_case(rows, event, referent_id=str(event.referent_id), former_referents=after)
 
 
 # ------------------------------------------------------------ row value conversions

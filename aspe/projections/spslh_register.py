@@ -11,13 +11,22 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
-from aspe.domain.audited import AuditedAggregate
 from aspe.domain.case import STATUS_AFTER, Case
-from aspe.domain.household import Household
 from aspe.domain.values import Status
+from aspe.projections.column_groups import (
+    RequestCourseColumns,
+    aid_request_columns,
+    extend_measure,
+    final_report_columns,
+    grant_columns,
+    measure_dates_columns,
+    registration_columns,
+    stop_columns,
+)
 from aspe.projections.readmodel import (
-    ReadModel,
-    cents,
+    HOUSEHOLD_NAMES,
+    NamesHouseholds,
+    assign_referent,
     commitments,
     findings,
     handles,
@@ -25,17 +34,10 @@ from aspe.projections.readmodel import (
     objectives,
     steps,
     text,
+    update_case,
 )
 from aspe.projections.tables import Table
 from aspe.projections.view import Changes, TableView
-
-
-class HouseholdName(TypedDict):
-    household_id: str
-    name: str | None
-
-
-HOUSEHOLDS = Table("households", HouseholdName, key=("household_id",))
 
 
 class DiagnosticRow(TypedDict):
@@ -50,35 +52,14 @@ DIAGNOSTICS = Table("diagnostics", DiagnosticRow, key=("case_id",))
 """Cases not submitted yet, kept out of sight: what their request row will need."""
 
 
-class RequestRow(TypedDict):
+class RequestRow(RequestCourseColumns):
     case_id: str
     association_id: str
     referent_id: str
     household_id: str
     household_name: str | None
     findings: list[dict[str, Any]]
-    submitted_on: str | None
-    rent_arrears_cents: int | None
-    aid_requested_cents: int | None
-    monthly_rent_cents: int | None
-    proposed_measure: str | None
-    proposed_duration_months: int | None
-    registered_on: str | None
-    commission_session_on: str | None
-    decided_on: str | None
-    measure_type: str | None
-    duration_months: int | None
-    probation_months: int | None
-    aid_granted_cents: int | None
-    decision_notified_on: str | None
-    starts_on: str | None
-    ends_on: str | None
     status: str
-    stopped_on: str | None
-    stop_reason: str | None
-    completed_on: str | None
-    final_report_on: str | None
-    household_still_housed: bool | None
     adjournments: int | None
     decision: str | None
 
@@ -105,13 +86,9 @@ class CeopRow(TypedDict):
 CEOPS = Table("ceops", CeopRow, key=("case_id", "version"))
 
 
-class SpslhRegister(ReadModel):
+class SpslhRegister(NamesHouseholds):
     name = "spslh_register"
-    tables = (HOUSEHOLDS, DIAGNOSTICS, REQUESTS, CEOPS)
-
-    @handles(Household.Registered)
-    def household_registered(self, event: Household.Registered, changes: Changes) -> None:
-        changes.households.put({"household_id": str(event.originator_id), "name": event.name})
+    tables = (HOUSEHOLD_NAMES, DIAGNOSTICS, REQUESTS, CEOPS)
 
     @handles(Case.Opened)
     def opened(self, event: Case.Opened, changes: Changes) -> None:
@@ -131,9 +108,7 @@ class SpslhRegister(ReadModel):
 
     @handles(Case.ReferentAssigned)
     def referent_assigned(self, event: Case.ReferentAssigned, changes: Changes) -> None:
-        case_id, referent_id = str(event.originator_id), str(event.referent_id)
-        changes.diagnostics.update(case_id, referent_id=referent_id)
-        changes.requests.update(case_id, referent_id=referent_id)
+        assign_referent(event, changes.diagnostics, changes.requests)
 
     @handles(Case.RequestSubmitted)
     def submitted(self, event: Case.RequestSubmitted, changes: Changes) -> None:
@@ -141,18 +116,12 @@ class SpslhRegister(ReadModel):
         diagnostic = changes.diagnostics.get(case_id)
         if diagnostic is None:
             return
-        household = changes.households.get(diagnostic["household_id"])
-        aid = event.aid_request
         changes.requests.put(
             {
                 **diagnostic,
-                "household_name": household["name"] if household else None,
+                "household_name": self.household_name(changes, diagnostic["household_id"]),
                 "submitted_on": text(event.submitted_on),
-                "rent_arrears_cents": cents(aid.rent_arrears),
-                "aid_requested_cents": cents(aid.amount_requested),
-                "monthly_rent_cents": cents(aid.monthly_rent),
-                "proposed_measure": event.proposed_measure.name,
-                "proposed_duration_months": event.proposed_duration_months,
+                **aid_request_columns(event),
                 "adjournments": 0,
                 "status": STATUS_AFTER[Case.RequestSubmitted].name,
             }
@@ -161,21 +130,16 @@ class SpslhRegister(ReadModel):
 
     @handles(Case.RequestRegistered)
     def registered(self, event: Case.RequestRegistered, changes: Changes) -> None:
-        _update(
-            changes,
-            event,
-            registered_on=text(event.registered_on),
-            commission_session_on=text(event.commission_session_on),
-            decision=None,
-            decided_on=None,
-        )
+        """A request registered again after an adjournment awaits a decision again."""
+        values = registration_columns(event)
+        update_case(changes.requests, event, **values, decision=None, decided_on=None)
 
     @handles(Case.RequestAdjourned)
     def adjourned(self, event: Case.RequestAdjourned, changes: Changes) -> None:
         request = changes.requests.get(str(event.originator_id))
         if request is not None:
-            _update(
-                changes,
+            update_case(
+                changes.requests,
                 event,
                 adjournments=request["adjournments"] + 1,
                 decision=Status.ADJOURNED.name,
@@ -184,24 +148,16 @@ class SpslhRegister(ReadModel):
 
     @handles(Case.RequestRejected)
     def rejected(self, event: Case.RequestRejected, changes: Changes) -> None:
-        _update(changes, event, decision=Status.REJECTED.name, decided_on=text(event.rejected_on))
+        decided_on = text(event.rejected_on)
+        update_case(changes.requests, event, decision=Status.REJECTED.name, decided_on=decided_on)
 
     @handles(Case.MeasureGranted)
     def granted(self, event: Case.MeasureGranted, changes: Changes) -> None:
-        _update(
-            changes,
-            event,
-            decision=Status.GRANTED.name,
-            decided_on=text(event.decided_on),
-            measure_type=event.measure_type.name,
-            duration_months=event.duration_months,
-            probation_months=event.probation_months,
-            aid_granted_cents=cents(event.aid_granted),
-        )
+        update_case(changes.requests, event, decision=Status.GRANTED.name, **grant_columns(event))
 
     @handles(Case.DecisionNotified)
     def notified(self, event: Case.DecisionNotified, changes: Changes) -> None:
-        _update(changes, event, decision_notified_on=text(event.notified_on))
+        update_case(changes.requests, event, decision_notified_on=text(event.notified_on))
 
     @handles(Case.CeopDrafted, Case.CeopAmended)
     def ceop_drafted(self, event: Case.CeopDrafted | Case.CeopAmended, changes: Changes) -> None:
@@ -221,7 +177,7 @@ class SpslhRegister(ReadModel):
         changes.ceops.update(
             str(event.originator_id), event.version, signed_on=text(event.signed_on)
         )
-        _update(changes, event, starts_on=text(event.starts_on), ends_on=text(event.ends_on))
+        update_case(changes.requests, event, **measure_dates_columns(event))
 
     @handles(Case.CeopTransmitted)
     def ceop_transmitted(self, event: Case.CeopTransmitted, changes: Changes) -> None:
@@ -231,39 +187,19 @@ class SpslhRegister(ReadModel):
 
     @handles(Case.MeasureExtended)
     def extended(self, event: Case.MeasureExtended, changes: Changes) -> None:
-        request = changes.requests.get(str(event.originator_id))
-        if request is not None:
-            _update(
-                changes,
-                event,
-                ends_on=text(event.ends_on),
-                duration_months=request["duration_months"] + event.additional_months,
-            )
+        extend_measure(changes.requests, event)
 
     @handles(Case.MeasureStopped)
     def stopped(self, event: Case.MeasureStopped, changes: Changes) -> None:
-        _update(changes, event, stopped_on=text(event.stopped_on), stop_reason=event.reason.name)
+        update_case(changes.requests, event, **stop_columns(event))
 
     @handles(Case.MeasureCompleted)
     def completed(self, event: Case.MeasureCompleted, changes: Changes) -> None:
-        _update(changes, event, completed_on=text(event.completed_on))
+        update_case(changes.requests, event, completed_on=text(event.completed_on))
 
     @handles(Case.FinalReportSubmitted)
     def final_report(self, event: Case.FinalReportSubmitted, changes: Changes) -> None:
-        _update(
-            changes,
-            event,
-            final_report_on=text(event.submitted_on),
-            household_still_housed=event.household_still_housed,
-        )
-
-
-def _update(changes: Changes, event: AuditedAggregate.Event, **values: Any) -> None:
-    """Change a request's row, and its status if the event moves the case along."""
-    status = STATUS_AFTER.get(type(event))
-    if status is not None:
-        values["status"] = status.name
-    changes.requests.update(str(event.originator_id), **values)
+        update_case(changes.requests, event, **final_report_columns(event))
 
 
 # ------------------------------------------------------------------------ read side

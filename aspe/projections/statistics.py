@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, TypedDict, cast
 
-from aspe.domain.audited import AuditedAggregate
 from aspe.domain.case import STATUS_AFTER, Case
 from aspe.domain.values import MeasureType, Status, StopReason
 from aspe.projections import visit_compliance
-from aspe.projections.readmodel import ReadModel, handles, text
+from aspe.projections.column_groups import extend_measure, measure_dates_columns
+from aspe.projections.readmodel import ReadModel, handles, text, update_case
 from aspe.projections.tables import Table
 from aspe.projections.view import Changes, TableView
 
@@ -77,8 +77,8 @@ class Statistics(ReadModel):
 
     @handles(Case.RequestSubmitted)
     def submitted(self, event: Case.RequestSubmitted, changes: Changes) -> None:
-        self._update(
-            changes,
+        update_case(
+            changes.cases,
             event,
             proposed_measure=event.proposed_measure.name,
             submitted_on=text(event.submitted_on),
@@ -88,17 +88,19 @@ class Statistics(ReadModel):
     def moved_on(
         self, event: Case.RequestRegistered | Case.RequestAdjourned, changes: Changes
     ) -> None:
-        self._update(changes, event)
+        update_case(changes.cases, event)
 
     @handles(Case.RequestRejected)
     def rejected(self, event: Case.RequestRejected, changes: Changes) -> None:
         day = text(event.rejected_on)
-        self._update(changes, event, decided_on=day, closed_on=day, ended_as=Status.REJECTED.name)
+        update_case(
+            changes.cases, event, decided_on=day, closed_on=day, ended_as=Status.REJECTED.name
+        )
 
     @handles(Case.MeasureGranted)
     def granted(self, event: Case.MeasureGranted, changes: Changes) -> None:
-        self._update(
-            changes,
+        update_case(
+            changes.cases,
             event,
             measure_type=event.measure_type.name,
             decided_on=text(event.decided_on),
@@ -107,25 +109,16 @@ class Statistics(ReadModel):
 
     @handles(Case.CeopSigned)
     def started(self, event: Case.CeopSigned, changes: Changes) -> None:
-        self._update(changes, event, starts_on=text(event.starts_on), ends_on=text(event.ends_on))
+        update_case(changes.cases, event, **measure_dates_columns(event))
 
     @handles(Case.MeasureExtended)
     def extended(self, event: Case.MeasureExtended, changes: Changes) -> None:
-        case = changes.cases.get(str(event.originator_id))
-        if case is None:
-            return
-        changes.cases.put(
-            {
-                **case,
-                "ends_on": text(event.ends_on),
-                "duration_months": (case["duration_months"] or 0) + event.additional_months,
-            }
-        )
+        extend_measure(changes.cases, event)
 
     @handles(Case.MeasureStopped)
     def stopped(self, event: Case.MeasureStopped, changes: Changes) -> None:
-        self._update(
-            changes,
+        update_case(
+            changes.cases,
             event,
             closed_on=text(event.stopped_on),
             ended_as=Status.STOPPED.name,
@@ -134,8 +127,8 @@ class Statistics(ReadModel):
 
     @handles(Case.MeasureCompleted)
     def completed(self, event: Case.MeasureCompleted, changes: Changes) -> None:
-        self._update(
-            changes, event, closed_on=text(event.completed_on), ended_as=Status.COMPLETED.name
+        update_case(
+            changes.cases, event, closed_on=text(event.completed_on), ended_as=Status.COMPLETED.name
         )
 
     @handles(Case.FinalReportSubmitted)
@@ -151,13 +144,6 @@ class Statistics(ReadModel):
                 "raised_on": text(event.raised_on),
                 "association_id": case["association_id"] if case else None,
             }
-        )
-
-    @staticmethod
-    def _update(changes: Changes, event: AuditedAggregate.Event, **values: Any) -> None:
-        """The case's row with ``values``, at the status the event leaves it in."""
-        changes.cases.update(
-            str(event.originator_id), status=STATUS_AFTER[type(event)].name, **values
         )
 
 

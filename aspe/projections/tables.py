@@ -140,14 +140,17 @@ class Dialect:
         return value
 
 
+TEXT_TYPES: Mapping[str, str] = {TEXT: "TEXT", JSON: "TEXT"}
+"""The types both dialects spell alike: JSON is written and read back as text."""
+
+
 class SQLiteDialect(Dialect):
     placeholder = "?"
     types: ClassVar[Mapping[str, str]] = {
-        TEXT: "TEXT",
+        **TEXT_TYPES,
         INT: "INTEGER",
-        BOOL: "INTEGER",
+        BOOL: "INTEGER",  # 0 and 1: encode_value and decode_value convert
         REAL: "REAL",
-        JSON: "TEXT",
     }
 
     def encode_value(self, kind: str, value: Any) -> Any:
@@ -164,9 +167,8 @@ class SQLiteDialect(Dialect):
 class PostgresDialect(Dialect):
     placeholder = "%s"
     types: ClassVar[Mapping[str, str]] = {
-        TEXT: "TEXT",
+        **TEXT_TYPES,
         INT: "BIGINT",
         BOOL: "BOOLEAN",
         REAL: "DOUBLE PRECISION",
-        JSON: "TEXT",
     }

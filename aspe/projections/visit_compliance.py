@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TypedDict
+from typing import TypedDict, cast
 from uuid import UUID
 
 from aspe.domain.case import Case
 from aspe.domain.values import MeasureType, VisitKind
-from aspe.projections.readmodel import ReadModel, handles, text
-from aspe.projections.tables import Table
+from aspe.projections.column_groups import closed_on, measure_dates_columns
+from aspe.projections.readmodel import MeasuresReadModel, handles, text
+from aspe.projections.tables import Row, Table
 from aspe.projections.view import Changes, TableView
 
 WEEK = timedelta(days=7)
@@ -63,7 +64,7 @@ def iso_week(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-class WeeklyVisitCompliance(ReadModel):
+class WeeklyVisitCompliance(MeasuresReadModel):
     """Required counts are copied from the cadence of ``self.rules`` when a measure's row is
     made: when a département changes its cadence, the read model is rebuilt (``uses_rules``)."""
 
@@ -85,44 +86,27 @@ class WeeklyVisitCompliance(ReadModel):
     def granted(self, event: Case.MeasureGranted, changes: Changes) -> None:
         changes.pending.update(str(event.originator_id), measure_type=event.measure_type.name)
 
-    @handles(Case.RequestRejected)
-    def rejected(self, event: Case.RequestRejected, changes: Changes) -> None:
-        changes.pending.delete(str(event.originator_id))
-
-    @handles(Case.CeopSigned)
-    def started(self, event: Case.CeopSigned, changes: Changes) -> None:
-        """The first signed CEOP starts the measure; an amendment's signature changes nothing."""
-        case_id = str(event.originator_id)
-        pending = changes.pending.get(case_id)
-        if pending is None:
-            return
-        cadence = self.rules.cadence(MeasureType[pending["measure_type"]])
-        changes.measures.put(
-            {
-                **pending,
-                "required_visits": cadence.visits,
-                "required_home_visits": cadence.home_visits,
-                "starts_on": text(event.starts_on),
-                "ends_on": text(event.ends_on),
-                "closed_on": None,
-            }
-        )
-        changes.pending.delete(case_id)
+    def columns_at_start(self, pending: PendingMeasure, event: Case.CeopSigned) -> Row:
+        """The visits required are those of the measure's type when it starts (granted
+        before its CEOP could be signed: the type is known)."""
+        cadence = self.rules.cadence(MeasureType[cast(str, pending["measure_type"])])
+        return {
+            "required_visits": cadence.visits,
+            "required_home_visits": cadence.home_visits,
+            **measure_dates_columns(event),
+            "closed_on": None,
+        }
 
     @handles(Case.MeasureExtended)
     def extended(self, event: Case.MeasureExtended, changes: Changes) -> None:
         changes.measures.update(str(event.originator_id), ends_on=text(event.ends_on))
 
-    @handles(Case.MeasureStopped)
-    def stopped(self, event: Case.MeasureStopped, changes: Changes) -> None:
+    @handles(Case.MeasureStopped, Case.MeasureCompleted)
+    def ended(self, event: Case.MeasureStopped | Case.MeasureCompleted, changes: Changes) -> None:
         """A measure stops once started, or before its CEOP is signed (then it never ran)."""
         case_id = str(event.originator_id)
-        changes.measures.update(case_id, closed_on=text(event.stopped_on))
+        changes.measures.update(case_id, closed_on=closed_on(event))
         changes.pending.delete(case_id)
-
-    @handles(Case.MeasureCompleted)
-    def completed(self, event: Case.MeasureCompleted, changes: Changes) -> None:
-        changes.measures.update(str(event.originator_id), closed_on=text(event.completed_on))
 
     @handles(Case.VisitRecorded)
     def visited(self, event: Case.VisitRecorded, changes: Changes) -> None:
