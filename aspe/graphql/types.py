@@ -36,8 +36,16 @@ from aspe.domain.values import (
     VisitKind,
 )
 from aspe.graphql.permissions import Seen, classified
-from aspe.projections.case_file import CaseFileRow
+from aspe.projections.case_file import (
+    CaseFileRow,
+    CeopVersion,
+    ContactItem,
+    DebtItem,
+    DocumentItem,
+    VisitItem,
+)
 from aspe.projections.contact_silence import silent_days
+from aspe.projections.readmodel import FindingItem, ObjectiveItem
 
 Role = strawberry.enum(DomainRole, name="Role")
 CaseStatus = strawberry.enum(Status, name="CaseStatus")
@@ -127,14 +135,14 @@ class Objective:
     progress_note: str | None = classified(C.NOTES)
 
 
-def findings(items: Sequence[Mapping[str, Any]], seen: Seen) -> list[Finding]:
+def findings(items: Sequence[FindingItem], seen: Seen) -> list[Finding]:
     return [
         Finding(row=item, seen=seen, theme=Theme[item["theme"]], difficulty=item["difficulty"])
         for item in items
     ]
 
 
-def objectives(items: Sequence[Mapping[str, Any]], seen: Seen) -> list[Objective]:
+def objectives(items: Sequence[ObjectiveItem], seen: Seen) -> list[Objective]:
     return [
         Objective(
             row=item,
@@ -304,7 +312,7 @@ class Ceop:
     transmitted_on: date | None = classified(C.CEOP)
 
     @classmethod
-    def from_row(cls, ceop: Mapping[str, Any], seen: Seen) -> Ceop:
+    def from_row(cls, ceop: CeopVersion, seen: Seen) -> Ceop:
         return cls(
             row=ceop,
             seen=seen,
@@ -374,7 +382,7 @@ class Contact:
     note: str | None = classified(C.NOTES)
 
 
-def visits(items: Sequence[Mapping[str, Any]], seen: Seen) -> list[Visit]:
+def visits(items: Sequence[VisitItem], seen: Seen) -> list[Visit]:
     return [
         Visit(
             row=item,
@@ -393,7 +401,7 @@ def visits(items: Sequence[Mapping[str, Any]], seen: Seen) -> list[Visit]:
     ]
 
 
-def contacts(items: Sequence[Mapping[str, Any]], seen: Seen) -> list[Contact]:
+def contacts(items: Sequence[ContactItem], seen: Seen) -> list[Contact]:
     return [
         Contact(
             row=item,
@@ -458,7 +466,7 @@ class Debt:
     plan: RepaymentPlan | None = classified(C.DEBTS)
 
 
-def debts(items: Sequence[Mapping[str, Any]], seen: Seen) -> list[Debt]:
+def debts(items: Sequence[DebtItem], seen: Seen) -> list[Debt]:
     return [
         Debt(
             row=item,
@@ -518,7 +526,7 @@ class Document:
     attached_on: date | None = classified(C.DOCUMENTS)
 
 
-def documents(items: Sequence[Mapping[str, Any]], seen: Seen) -> list[Document]:
+def documents(items: Sequence[DocumentItem], seen: Seen) -> list[Document]:
     return [
         Document(
             row=item,

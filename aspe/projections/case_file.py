@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 from uuid import UUID
 
 from aspe.application import AspeApplication
@@ -41,7 +41,11 @@ from aspe.projections.column_groups import (
     stop_columns,
 )
 from aspe.projections.readmodel import (
+    CommitmentItem,
+    FindingItem,
+    ObjectiveItem,
     ReadModel,
+    StepItem,
     cents,
     commitments,
     findings,
@@ -69,6 +73,120 @@ class HouseholdRow(AddressColumns):
 HOUSEHOLDS = Table("households", HouseholdRow, key=("household_id",))
 
 
+class CeopVersion(TypedDict):
+    """The CEOP as it stands: its last version, its signatures and dates."""
+
+    version: int
+    drafted_on: str
+    objectives: list[ObjectiveItem]
+    steps: list[StepItem]
+    commitments: list[CommitmentItem]
+    required_signatories: list[str]
+    signatures: dict[str, str]
+    signed_on: str | None
+    transmitted_on: str | None
+
+
+class VisitItem(TypedDict):
+    visit_id: str
+    planned_at: str | None
+    kind: str
+    state: str  # PLANNED | DONE | MISSED
+    occurred_on: str | None
+    themes: list[str]
+    note: str | None
+    household_present: bool | None
+    missed_reason: str | None
+
+
+class ContactItem(TypedDict):
+    occurred_on: str
+    channel: str
+    initiated_by_household: bool
+    household_took_part: NotRequired[bool]  # not asked of contacts stored before R7's reading
+    themes: list[str]
+    note: str
+
+
+class SuspensionItem(TypedDict):
+    starts_on: str
+    ends_on: str
+    reason: str
+    details: str
+
+
+class AlertItem(TypedDict):
+    raised_on: str
+    silent_days: int
+    silent_since: str
+
+
+class ParticipantItem(TypedDict):
+    label: str
+    organisation_id: str | None
+
+
+class ConcertationItem(TypedDict):
+    concertation_id: str
+    held_on: str
+    subject: str
+    participants: list[ParticipantItem]
+    outcome: str
+
+
+class InvitationItem(TypedDict):
+    session_on: str
+    issued_on: str
+
+
+class PlanItem(TypedDict):
+    monthly_amount_cents: int
+    first_due_on: str
+    months: int
+
+
+class DebtItem(TypedDict):
+    debt_id: str
+    creditor: str
+    amount_cents: int
+    creditor_is_landlord: bool
+    plan: PlanItem | None
+
+
+class DocumentItem(TypedDict):
+    document_id: str
+    kind: str
+    theme: str | None  # HEALTH for a medical document: the API's item filter reads it
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    attached_on: str
+    attached_at: str
+    attached_by_role: str
+
+
+class AdjournmentItem(TypedDict):
+    on: str
+    reason: str
+
+
+class ExtensionItem(TypedDict):
+    on: str
+    additional_months: int
+    reason: str
+
+
+class ConflictItem(TypedDict):
+    conflict_id: str
+    kind: str
+    starts_on: str
+    ends_on: str | None
+    raised_on: str
+    settled_on: str | None
+    decision: str | None
+
+
 class CaseFileRow(CasePartyColumns, AddressColumns, RequestCourseColumns):
     status: str
     opened_on: str
@@ -81,25 +199,25 @@ class CaseFileRow(CasePartyColumns, AddressColumns, RequestCourseColumns):
     submitted: bool
     registered: bool
     granted: bool
-    findings: list[dict[str, Any]]
-    objectives: list[dict[str, Any]]
-    suspensions: list[dict[str, Any]]
+    findings: list[FindingItem]
+    objectives: list[ObjectiveItem]
+    suspensions: list[SuspensionItem]
     diagnosed_on: str | None
-    adjournments: list[dict[str, Any]]
+    adjournments: list[AdjournmentItem]
     rejected_on: str | None
     rejection_reason: str | None
-    extensions: list[dict[str, Any]]
-    ceop: dict[str, Any] | None
-    visits: list[dict[str, Any]]
-    contacts: list[dict[str, Any]]
-    concertations: list[dict[str, Any]]
-    debts: list[dict[str, Any]]
-    invitations: list[dict[str, Any]]
-    alerts: list[dict[str, Any]]
-    combination_conflicts: list[dict[str, Any]]
+    extensions: list[ExtensionItem]
+    ceop: CeopVersion | None
+    visits: list[VisitItem]
+    contacts: list[ContactItem]
+    concertations: list[ConcertationItem]
+    debts: list[DebtItem]
+    invitations: list[InvitationItem]
+    alerts: list[AlertItem]
+    combination_conflicts: list[ConflictItem]
     stop_details: str | None
     final_report_summary: str | None
-    documents: list[dict[str, Any]]
+    documents: list[DocumentItem]
 
 
 CASES = Table(
@@ -264,7 +382,7 @@ class CaseFile(ReadModel):
         """A new version (first draft, redraft or amendment) with no signature yet."""
         case_id = str(event.originator_id)
         items = objectives([*event.objectives, *event.health_objectives])
-        ceop: dict[str, Any] = {
+        ceop: CeopVersion = {
             "version": event.version,
             "drafted_on": text(event.drafted_on),
             "objectives": [_with_progress(changes, case_id, item) for item in items],
@@ -325,7 +443,7 @@ class CaseFile(ReadModel):
     # ------------------------------------------------------------ visits, contacts
     @handles(Case.VisitScheduled)
     def visit_scheduled(self, event: Case.VisitScheduled, changes: Changes) -> None:
-        visit: dict[str, Any] = {
+        visit: VisitItem = {
             "visit_id": event.visit_id,
             "planned_at": text(event.planned_at),
             "kind": event.kind.name,
@@ -359,7 +477,7 @@ class CaseFile(ReadModel):
 
     @handles(Case.ContactRecorded)
     def contact_recorded(self, event: Case.ContactRecorded, changes: Changes) -> None:
-        contact = {
+        contact: ContactItem = {
             "occurred_on": text(event.occurred_on),
             "channel": event.channel.name,
             "initiated_by_household": event.initiated_by_household,
@@ -372,7 +490,7 @@ class CaseFile(ReadModel):
     # ------------------------------------------------------- non-collaboration (R7)
     @handles(Case.AlertClockSuspended)
     def suspended(self, event: Case.AlertClockSuspended, changes: Changes) -> None:
-        suspension = {
+        suspension: SuspensionItem = {
             "starts_on": text(event.period.starts_on),
             "ends_on": text(event.period.ends_on),
             "reason": event.reason.name,
@@ -382,7 +500,7 @@ class CaseFile(ReadModel):
 
     @handles(Case.NonCollaborationAlertRaised)
     def alert_raised(self, event: Case.NonCollaborationAlertRaised, changes: Changes) -> None:
-        alert = {
+        alert: AlertItem = {
             "raised_on": text(event.raised_on),
             "silent_days": event.silent_days,
             "silent_since": text(event.silent_since),
@@ -392,7 +510,7 @@ class CaseFile(ReadModel):
     # ------------------------------------------------ concertations, invitations (R12)
     @handles(Case.ConcertationHeld)
     def concertation_held(self, event: Case.ConcertationHeld, changes: Changes) -> None:
-        concertation = {
+        concertation: ConcertationItem = {
             "concertation_id": event.concertation_id,
             "held_on": text(event.held_on),
             "subject": event.subject,
@@ -407,7 +525,7 @@ class CaseFile(ReadModel):
     @handles(Case.CommissionInvitationIssued)
     def invitation_issued(self, event: Case.CommissionInvitationIssued, changes: Changes) -> None:
         """The event carries no date of issue: it is the day it was stored."""
-        invitation = {
+        invitation: InvitationItem = {
             "session_on": text(event.session_on),
             "issued_on": text(self.rules.day_of(event.timestamp)),
         }
@@ -416,7 +534,7 @@ class CaseFile(ReadModel):
     # ------------------------------------------------------------ debts and rent
     @handles(Case.DebtRecorded)
     def debt_recorded(self, event: Case.DebtRecorded, changes: Changes) -> None:
-        debt = {
+        debt: DebtItem = {
             "debt_id": event.debt_id,
             "creditor": event.creditor,
             "amount_cents": cents(event.amount),
@@ -428,7 +546,7 @@ class CaseFile(ReadModel):
     @handles(Case.RepaymentPlanAgreed)
     def repayment_plan_agreed(self, event: Case.RepaymentPlanAgreed, changes: Changes) -> None:
         """A later plan for the same debt replaces the earlier."""
-        plan = {
+        plan: PlanItem = {
             "monthly_amount_cents": cents(event.monthly_amount),
             "first_due_on": text(event.first_due_on),
             "months": event.months,
@@ -445,7 +563,7 @@ class CaseFile(ReadModel):
     def document_attached(self, event: Case.DocumentAttached, changes: Changes) -> None:
         """A medical document is an item of theme HEALTH: the API's item filter reads it."""
         theme = event.kind.theme
-        document = {
+        document: DocumentItem = {
             "document_id": event.document_id,
             "kind": event.kind.name,
             "theme": None if theme is None else theme.name,
@@ -482,7 +600,7 @@ class CaseFile(ReadModel):
     def combination_conflict_raised(
         self, event: Case.CombinationConflictRaised, changes: Changes
     ) -> None:
-        conflict = {
+        conflict: ConflictItem = {
             "conflict_id": event.conflict_id,
             "kind": event.kind.name,
             "starts_on": text(event.starts_on),
@@ -542,7 +660,7 @@ def _change(
 
 
 def _append(
-    changes: Changes, event: AuditedAggregate.Event, column: str, item: dict[str, Any]
+    changes: Changes, event: AuditedAggregate.Event, column: str, item: Mapping[str, Any]
 ) -> None:
     _change(changes, event, column, lambda items: [*items, item])
 
@@ -591,7 +709,7 @@ def _change_ceop(
         _touch(changes, event)
 
 
-def _with_progress(changes: Changes, case_id: str, objective: dict[str, Any]) -> dict[str, Any]:
+def _with_progress(changes: Changes, case_id: str, objective: ObjectiveItem) -> ObjectiveItem:
     recorded = changes.objective_progress.get(case_id, objective["id"])
     return {
         **objective,

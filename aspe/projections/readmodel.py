@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar, TypedDict, TypeVar, cast
+from typing import Any, ClassVar, NotRequired, TypedDict, TypeVar, cast, overload
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
@@ -175,6 +175,10 @@ def hand_over(rows: Rows[Any], event: Case.ReferentAssigned) -> None:
 
 
 # ------------------------------------------------------------ row value conversions
+@overload
+def text(value: UUID | date | datetime) -> str: ...
+@overload
+def text(value: UUID | date | datetime | None) -> str | None: ...
 def text(value: UUID | date | datetime | None) -> str | None:
     """UUIDs and dates as the text rows hold (ISO dates sort as dates)."""
     if value is None:
@@ -182,6 +186,10 @@ def text(value: UUID | date | datetime | None) -> str | None:
     return value.isoformat() if isinstance(value, date | datetime) else str(value)
 
 
+@overload
+def cents(amount: Decimal) -> int: ...
+@overload
+def cents(amount: Decimal | None) -> int | None: ...
 def cents(amount: Decimal | None) -> int | None:
     """Amounts as integer cents: exact, and summable in SQL."""
     return None if amount is None else int((amount * 100).to_integral_value())
@@ -192,12 +200,38 @@ def names(members: Sequence[Any]) -> list[str]:
     return [member.name for member in members]
 
 
-def findings(items: Sequence[Finding]) -> list[dict[str, Any]]:
+class FindingItem(TypedDict):
+    theme: str
+    difficulty: str
+
+
+class ObjectiveItem(TypedDict):
+    id: str
+    theme: str
+    label: str
+    action: str | None
+    progress: NotRequired[str]  # a CEOP's objectives carry their progress, a proposal's not
+    progress_note: NotRequired[str | None]
+
+
+class StepItem(TypedDict):
+    label: str
+    due_on: str | None
+    theme: str | None
+
+
+class CommitmentItem(TypedDict):
+    party: str
+    text: str
+    theme: str | None
+
+
+def findings(items: Sequence[Finding]) -> list[FindingItem]:
     """Diagnostic findings as JSON rows; the caller passes only those its audience may see."""
     return [{"theme": item.theme.name, "difficulty": item.difficulty} for item in items]
 
 
-def objectives(items: Sequence[Objective]) -> list[dict[str, Any]]:
+def objectives(items: Sequence[Objective]) -> list[ObjectiveItem]:
     """Objectives as JSON rows; the caller passes only those its audience may see."""
     return [
         {"id": item.id, "theme": item.theme.name, "label": item.label, "action": item.action}
@@ -209,7 +243,7 @@ def _theme(theme: Theme | None) -> str | None:
     return None if theme is None else theme.name
 
 
-def steps(items: Sequence[Step]) -> list[dict[str, Any]]:
+def steps(items: Sequence[Step]) -> list[StepItem]:
     """CEOP steps as JSON rows, each with its theme (``authorization`` filters HEALTH ones);
     the caller passes only those its audience may see."""
     return [
@@ -218,7 +252,7 @@ def steps(items: Sequence[Step]) -> list[dict[str, Any]]:
     ]
 
 
-def commitments(items: Sequence[Commitment]) -> list[dict[str, Any]]:
+def commitments(items: Sequence[Commitment]) -> list[CommitmentItem]:
     """CEOP commitments as JSON rows, each with its theme; the caller passes only those its
     audience may see."""
     return [
