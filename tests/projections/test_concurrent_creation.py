@@ -1,0 +1,68 @@
+"""Several processes start at once on a new PostgreSQL schema (the API, the read-model
+runner, the workers, a CLI command): each creates the tables it needs, and none fails
+because another created them in the same instant (PostgreSQL's CREATE TABLE IF NOT EXISTS
+is not safe against a concurrent one)."""
+
+from __future__ import annotations
+
+import threading
+from typing import TypedDict
+
+from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.utils import Environment
+
+from aspe.projections.tables import Table
+from aspe.projections.view import PostgresTableView
+from aspe.settings import Settings
+
+
+class Item(TypedDict):
+    item_id: str
+    size: int | None
+
+
+ITEMS = Table("items", Item, key=("item_id",))
+WRITERS = 8
+
+
+def _view(settings: Settings) -> PostgresTableView:
+    """A view with a connection pool of its own, as another process would have."""
+    env = Environment("projections", settings.eventsourcing_env("projections"))
+    datastore = InfrastructureFactory.construct(env).datastore  # type: ignore[attr-defined]
+    return PostgresTableView(datastore, "started_together", [ITEMS])
+
+
+def _create_together(views: list[PostgresTableView]) -> list[Exception]:
+    """Each view creates its tables in its own thread, all released at the same instant;
+    what they raised."""
+    start, errors = threading.Barrier(len(views)), []
+
+    def create(view: PostgresTableView) -> None:
+        start.wait()
+        try:
+            view.create_tables()
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=create, args=(view,)) for view in views]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def test_processes_creating_the_same_tables_at_once_all_succeed(new_postgres_settings):
+    for _ in range(3):  # the race is a matter of instants: give it several chances
+        # given several processes starting together on a schema that has no table yet
+        settings = new_postgres_settings()
+        views = [_view(settings) for _ in range(WRITERS)]
+
+        # when each creates the read model's tables in the same instant
+        errors = _create_together(views)
+
+        # then none failed, and the tables are there for all
+        assert errors == []
+        assert all(view.select(ITEMS) == [] for view in views)
+        for view in views:
+            view.datastore.close()
