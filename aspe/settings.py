@@ -6,6 +6,10 @@ that differ between départements default to the values of the cahier des charge
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import hmac
 import os
 import secrets
 import tempfile
@@ -30,6 +34,13 @@ SECRET_KEY_FILE = "secret_key"
 """Outside production, the key generated once per data directory lives in this file."""
 CLOCK_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 """A time of day, ``HH:MM`` (24 h), at which Celery beat runs a clock."""
+CHECKPOINT_KEY_PURPOSE = b"aspe audit checkpoint signing key"
+"""What derives the checkpoints' key from the signing key (HMAC-SHA256's message)."""
+CHAINED_RECORDERS = {
+    "sqlite": "aspe.audit.recorders:ChainedSQLiteApplicationRecorder",
+    "postgres": "aspe.audit.recorders:ChainedPostgresApplicationRecorder",
+}
+"""The event store's application recorders (topics): each event linked as it is stored."""
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 # What most settings are; a value outside is refused when the settings are read.
@@ -67,6 +78,12 @@ class Settings(BaseSettings):
         description="signs tokens and the portal's cookies; read it through "
         "`signing_key()`. Production: required, at least 32 bytes; otherwise, by default, "
         "a random key generated once in ASPE_DATA_DIR/secret_key",
+    )
+    audit_signing_key: SecretStr | None = Field(
+        default=None,
+        description="Ed25519 private key (its 32-byte seed, base64) that signs the audit "
+        "checkpoints; read it through `checkpoint_seed()`. Default: derived from the "
+        "signing key (ASPE_SECRET_KEY or the generated one)",
     )
     snapshot_interval: AtLeastOne = 50
     aggregate_cache_size: NoneOrMore = Field(
@@ -282,6 +299,20 @@ class Settings(BaseSettings):
             raise ValueError("ASPE_SECRET_KEY must be set outside development")
         return data_dir_secret_key(self.data_dir / SECRET_KEY_FILE)
 
+    def checkpoint_seed(self) -> bytes:
+        """The 32-byte seed of the Ed25519 key that signs audit checkpoints:
+        ``ASPE_AUDIT_SIGNING_KEY``, or one derived from ``signing_key()`` (so a deployment
+        needs no new secret; set a key of its own to rotate ``ASPE_SECRET_KEY`` freely)."""
+        if self.audit_signing_key is not None:
+            return _seed(self.audit_signing_key.get_secret_value())
+        return hmac.digest(self.signing_key().encode(), CHECKPOINT_KEY_PURPOSE, hashlib.sha256)
+
+    @model_validator(mode="after")
+    def _refuse_a_malformed_audit_key(self) -> Settings:
+        if self.audit_signing_key is not None:
+            _seed(self.audit_signing_key.get_secret_value())
+        return self
+
     @property
     def rules(self) -> RuleParameters:
         return self._domain_parameters(RuleParameters, time_zone=self.timezone)
@@ -352,9 +383,15 @@ class Settings(BaseSettings):
         }
 
     def _store_env(self, name: str) -> dict[str, str]:
+        # The event store's application recorder chains every event (aspe/audit); the
+        # other stores (read models, inbox) only borrow the connection settings.
+        chained = name == "events"
         if not self.uses_postgres:
             path = self.private_sqlite_path(name)
-            return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
+            env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
+            if chained:
+                env["APPLICATION_RECORDER_TOPIC"] = CHAINED_RECORDERS["sqlite"]
+            return env
         assert self.database_url is not None
         url = urlsplit(self.database_url)
         env = {
@@ -371,7 +408,19 @@ class Settings(BaseSettings):
         }
         if self.database_schema:
             env["POSTGRES_SCHEMA"] = self.database_schema
+        if chained:
+            env["APPLICATION_RECORDER_TOPIC"] = CHAINED_RECORDERS["postgres"]
         return env
+
+
+def _seed(text: str) -> bytes:
+    try:
+        seed = base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
+    except (binascii.Error, ValueError) as error:
+        raise ValueError("ASPE_AUDIT_SIGNING_KEY: not base64") from error
+    if len(seed) != 32:
+        raise ValueError("ASPE_AUDIT_SIGNING_KEY: an Ed25519 seed of 32 bytes is expected")
+    return seed
 
 
 _generated_keys: dict[Path, str] = {}

@@ -28,6 +28,7 @@ from aspe.api import create_app
 from aspe.application import AspeApplication
 from aspe.application.history import HistoryLine, case_history
 from aspe.bootstrap import build_application
+from aspe.cli.audit import audit_app
 from aspe.cli.console import fail as _fail
 from aspe.cli.console import load_settings as _settings
 from aspe.cli.console import out as _out
@@ -52,6 +53,7 @@ app.add_typer(projections_app, name="projections")
 app.add_typer(graphql_app, name="graphql")
 app.add_typer(notifications_app, name="notifications")
 app.add_typer(notifier_app, name="notifier")
+app.add_typer(audit_app, name="audit")
 app.command(context_settings=PASS_THROUGH)(worker)
 app.command(context_settings=PASS_THROUGH)(beat)
 
