@@ -29,6 +29,7 @@ from aspe.application import AspeApplication
 from aspe.demo.scenarios import CaseStory, household_actor
 from aspe.domain.actors import SYSTEM_ACTOR, Actor, acting_as
 from aspe.domain.audited import AuditedAggregate
+from aspe.domain.bounds import InputBounds
 from aspe.domain.case import Case
 from aspe.domain.catalogue import ACTIONS
 from aspe.domain.household import Household
@@ -440,9 +441,14 @@ def report_rent_payment(live: LiveCase) -> None:
 
 
 # ------------------------------------------------------------------- end of the measure
-@command(ACTIVE, weight=1)
+def _months_left(live: LiveCase) -> int:
+    """How much longer the measure may run: the bound counts extensions with the duration."""
+    return InputBounds().max_measure_months - (live.case.duration_months or 0)
+
+
+@command(lambda live: ACTIVE(live) and _months_left(live) > 0, weight=1)
 def extend_measure(live: LiveCase) -> None:
-    months = live.draw(st.integers(1, 6))
+    months = live.draw(st.integers(1, min(6, _months_left(live))))
     live.run(live.world.commission.actor, lambda: live.case.extend_measure(months, "Reprise"))
 
 
