@@ -8,13 +8,15 @@ the parts themselves never build an application. Nothing connects at import.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.sqlite import SQLiteDatastore
 from eventsourcing.utils import Environment
 
 from aspe.application import AspeApplication
+from aspe.privacy.erasure import Places
 from aspe.projections import READ_MODELS, ReadModel
 from aspe.projections.errors import UnknownProjection
 from aspe.projections.runner import Projector
@@ -22,6 +24,8 @@ from aspe.projections.view import PostgresTableView, SQLiteTableView, TableView
 from aspe.settings import Settings
 from aspe.workers.app import AspeCelery
 from aspe.workers.clocks import CLOCK_READ_MODELS, Clocks
+from aspe.workers.delivery import outbox
+from aspe.workers.inbox import open_store
 from aspe.workers.notifier import Dispatch, Notifier, dispatch_for
 
 
@@ -33,6 +37,7 @@ def build_application(settings: Settings | None = None) -> AspeApplication:
         rules=settings.rules,
         snapshot_interval=settings.snapshot_interval,
         bounds=settings.bounds,
+        master_key=settings.master_key_bytes(),
     )
 
 
@@ -119,3 +124,19 @@ def build_celery(settings: Settings | None = None) -> AspeCelery:
     """The Celery app of a worker or beat process (``aspe worker``, ``aspe beat``): its
     clock tasks build their clocks once per process with ``build_clocks``."""
     return AspeCelery(settings, clocks=build_clocks)
+
+
+@contextmanager
+def erasure_places(settings: Settings, app: AspeApplication) -> Iterator[Places]:
+    """Every place besides the events where a household's values are copied: all read
+    models (the notifier's directory included), the notifications store, the outbox and
+    the documents' folder. Views of their own, closed after: the processes that run the
+    read models forget their cached rows when the erasure's event reaches them."""
+    projector = build_projector(settings, app=app)
+    (notifier_view,) = build_views(settings, [Notifier])
+    models = [*projector.read_models.values(), Notifier(notifier_view, rules=settings.rules)]
+    try:
+        yield Places(models, open_store(settings), outbox(settings), settings.blob_path)
+    finally:
+        projector.close()
+        notifier_view.datastore.close()

@@ -85,6 +85,12 @@ class Settings(BaseSettings):
         "checkpoints; read it through `checkpoint_seed()`. Default: derived from the "
         "signing key (ASPE_SECRET_KEY or the generated one)",
     )
+    master_key: SecretStr | None = Field(
+        default=None,
+        description="AES key (32 bytes, base64) that wraps each household's data key in the "
+        "store: a copy of the database alone then opens no personal value. Default: none "
+        "(the keys are stored as they are; the store's own access rights protect them)",
+    )
     snapshot_interval: AtLeastOne = 50
     aggregate_cache_size: NoneOrMore = Field(
         default=1000,
@@ -307,6 +313,17 @@ class Settings(BaseSettings):
             return _seed(self.audit_signing_key.get_secret_value())
         return hmac.digest(self.signing_key().encode(), CHECKPOINT_KEY_PURPOSE, hashlib.sha256)
 
+    def master_key_bytes(self) -> bytes | None:
+        """``ASPE_MASTER_KEY``, decoded: the key that wraps the households' data keys."""
+        if self.master_key is None:
+            return None
+        return _key_bytes(self.master_key.get_secret_value(), "ASPE_MASTER_KEY", "an AES key")
+
+    @model_validator(mode="after")
+    def _refuse_a_malformed_master_key(self) -> Settings:
+        self.master_key_bytes()
+        return self
+
     @model_validator(mode="after")
     def _refuse_a_malformed_audit_key(self) -> Settings:
         if self.audit_signing_key is not None:
@@ -414,13 +431,18 @@ class Settings(BaseSettings):
 
 
 def _seed(text: str) -> bytes:
+    return _key_bytes(text, "ASPE_AUDIT_SIGNING_KEY", "an Ed25519 seed")
+
+
+def _key_bytes(text: str, setting: str, what: str) -> bytes:
+    """32 bytes given in base64 (standard or URL-safe, padded or not)."""
     try:
-        seed = base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
+        key = base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
     except (binascii.Error, ValueError) as error:
-        raise ValueError("ASPE_AUDIT_SIGNING_KEY: not base64") from error
-    if len(seed) != 32:
-        raise ValueError("ASPE_AUDIT_SIGNING_KEY: an Ed25519 seed of 32 bytes is expected")
-    return seed
+        raise ValueError(f"{setting}: not base64") from error
+    if len(key) != 32:
+        raise ValueError(f"{setting}: {what} of 32 bytes is expected")
+    return key
 
 
 _generated_keys: dict[Path, str] = {}

@@ -236,6 +236,11 @@ class World:
 
 @pytest.fixture
 def world(app: AspeApplication, clock: Clock, password_hash: str) -> World:
+    return make_world(app, clock, password_hash)
+
+
+def make_world(app: AspeApplication, clock: Clock, password_hash: str) -> World:
+    """Two associations, two landlords and the département's staff, on ``app``."""
     departement = Departement(app, clock, password_hash)
     association = departement.add_association("Habitat Solidaire", ["Claire Martin", "Paul Roux"])
     other = departement.add_association("Entraide Logement", ["Inès Bernard"])

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper
 
 from aspe import french
 from aspe.application.commands import (
@@ -50,6 +50,7 @@ from aspe.domain.values import (
     AidRequest,
     Diploma,
     DocumentKind,
+    ErasureGround,
     LandlordCategory,
     MeasureType,
     OrganisationKind,
@@ -57,6 +58,8 @@ from aspe.domain.values import (
     Theme,
     VisitKind,
 )
+from aspe.privacy.keys import DataKeys
+from aspe.privacy.sealing import SealingMapper
 
 A = TypeVar("A", bound=AuditedAggregate)
 
@@ -95,6 +98,8 @@ class AspeApplication(Application[UUID]):
         rules: RuleParameters = DEFAULT_RULES,
         snapshot_interval: int = 50,
         bounds: InputBounds = DEFAULT_BOUNDS,
+        master_key: bytes | None = None,
+        seal_personal_data: bool = True,
     ) -> None:
         self.rules = rules
         self.bounds = bounds
@@ -102,6 +107,20 @@ class AspeApplication(Application[UUID]):
         # The library reads the intervals through ``self``: one per application, from Settings.
         self.snapshotting_intervals = {Case: snapshot_interval}  # type: ignore[misc]
         super().__init__(env)
+        self.data_keys = self._data_keys(master_key)
+        if seal_personal_data:  # off only for the benchmark's baseline
+            cast(SealingMapper, self.mapper).keys = self.data_keys
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return self.factory.mapper(self.construct_transcoder(), mapper_class=SealingMapper)
+
+    def _data_keys(self, master_key: bytes | None) -> DataKeys:
+        recorder: Any = self.recorder
+        statements = getattr(recorder, "keys", None)
+        if statements is None:  # a store not built from Settings (aspe.audit's recorders)
+            raise TypeError(f"{type(recorder).__qualname__} keeps no data keys")
+        datastore = recorder.datastore
+        return DataKeys(statements, lambda commit: datastore.transaction(commit=commit), master_key)
 
     def _notify(self, recordings: list[Any]) -> None:
         """Wake this process's projection runner (the embedded store cannot LISTEN)."""
@@ -308,6 +327,21 @@ class AspeApplication(Application[UUID]):
             old_claim.release()
             claims.append(old_claim)
         return self.save_command(household, *claims)
+
+    @command
+    def erase_household(self, household_id: UUID, ground: ErasureGround, reason: str) -> int:
+        """Record the household's erasure and destroy its key (``aspe.privacy.erasure`` purges
+        the copies). The key goes before the record is stored: whoever reads the record finds
+        nothing left to open. Its login address is released for another account."""
+        household = self.load(Household, household_id)
+        email = household.account_email
+        household.erase(ground, reason)
+        self.data_keys.destroy(household_id)
+        claim = self._email_claim(email) if email is not None else None
+        if claim is not None and claim.account_id == household_id and not claim.is_released:
+            claim.release()
+            return self.save_command(household, claim)
+        return self.save_command(household)
 
     # --------------------------------------------------------------------- cases
     def get_case(self, case_id: UUID, version: int | None = None) -> Case:

@@ -4,7 +4,8 @@ The application chooses them by topic (``APPLICATION_RECORDER_TOPIC``, set by
 ``Settings.eventsourcing_env`` for the event store): the library's factories build them in
 place of their own application recorders, which they extend at the hook each offers after
 the notification ids are known. Snapshots are derived data, not history: their recorder is
-the library's.
+the library's. The same recorders create the table of the households' data keys
+(``aspe.privacy.keys``), which belongs with the events it opens.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from psycopg.rows import DictRow
 
 from aspe.audit.links import StoredRow
 from aspe.audit.tables import ChainTable, postgres_table, sqlite_table
+from aspe.privacy.keys import KeyStatements, postgres_statements, sqlite_statements
 
 
 def _rows(
@@ -45,10 +47,11 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
 
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
         self.chain = sqlite_table(events_table_name)
+        self.keys: KeyStatements = sqlite_statements(events_table_name)
         super().__init__(datastore, events_table_name)
 
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), self.chain.create]
+        return [*super().construct_create_table_statements(), self.chain.create, *self.keys.create]
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -67,11 +70,14 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         self.chain = postgres_table(
             datastore.schema, events_table_name, datastore.originator_id_type
         )
+        self.keys: KeyStatements = postgres_statements(datastore.schema, events_table_name)
         self.check_identifier_length(f"{events_table_name}_chain")
+        self.check_identifier_length(f"{events_table_name}_data_subjects")
 
     def _create_table(self, curs: Cursor[DictRow]) -> None:
         super()._create_table(curs)
-        curs.execute(self.chain.create.encode(), prepare=False)
+        for statement in (self.chain.create, *self.keys.create):
+            curs.execute(statement.encode(), prepare=False)
 
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -26,11 +26,12 @@ from aspe.domain.errors import (
     AlreadyDone,
     CombinationForbidden,
     InvalidInput,
+    InvalidTransition,
     NotAuthorised,
     NotFound,
 )
 from aspe.domain.guards import require_role, require_text
-from aspe.domain.values import AccompanimentKind, Address
+from aspe.domain.values import AccompanimentKind, Address, ErasureGround
 
 HOUSEHOLD_NOT_FOUND = "Ménage introuvable."
 """What a missing household id answers, and so what another association's household does."""
@@ -89,6 +90,8 @@ class Household(AuditedAggregate):
         self.password_hash: str | None = None
         self.active = True
         self.credentials_version = 0
+        self.case_ids: list[UUID] = []
+        self.erased = False
 
     def record_accompaniment(
         self, kind: AccompanimentKind, starts_on: date, ends_on: date | None = None
@@ -153,6 +156,8 @@ class Household(AuditedAggregate):
     @event(AspeCaseOpened)
     def _claim(self, case_id: UUID) -> None:
         self.open_case_id = case_id
+        if case_id not in self.case_ids:
+            self.case_ids.append(case_id)
 
     def release_case(self, case_id: UUID) -> None:
         if self.open_case_id == case_id:
@@ -284,3 +289,31 @@ class Household(AuditedAggregate):
     @event(SignedOut)
     def _sign_out(self) -> None:
         self.credentials_version += 1
+
+    # ------------------------------------------------------------------ its erasure
+    def erase(self, ground: ErasureGround, reason: str) -> None:
+        """Record that the household's personal data is erased (GDPR art. 17, or the end of
+        its retention period). The record names who, when, why and on which ground, and no
+        personal value; destroying the household's key is the application's part. An
+        administrator decides it, or the platform when a retention period ends; not while
+        an ASPE case of the household is open (its parties still need the file)."""
+        require_role(Role.ADMIN, Role.SYSTEM)
+        if self.erased:
+            raise AlreadyDone("Les données de ce ménage sont déjà effacées.")
+        if self.open_case_id is not None:
+            raise InvalidTransition(
+                "Le ménage a un dossier ASPE en cours : ses données ne peuvent être effacées "
+                "qu'une fois le dossier clos."
+            )
+        self._erase(ground, require_text(reason, "motif", field="reason"), list(self.case_ids))
+
+    class Erased(AuditedAggregate.Event):
+        ground: ErasureGround
+        reason: str
+        case_ids: list[UUID]
+
+    @event(Erased)
+    def _erase(self, ground: ErasureGround, reason: str, case_ids: list[UUID]) -> None:
+        self.erased = True
+        self.active = False
+        self.credentials_version += 1  # its sessions end with it

@@ -134,6 +134,14 @@ class AccompanimentKind(Enum):
     ANTI_POVERTY_PLAN = "ANTI_POVERTY_PLAN"
 
 
+class ErasureGround(Enum):
+    """Why a household's personal data is erased."""
+
+    HOUSEHOLD_REQUEST = "HOUSEHOLD_REQUEST"  # GDPR art. 17: the household asked
+    RETENTION_PERIOD = "RETENTION_PERIOD"  # its retention period has ended
+    LEGAL_OBLIGATION = "LEGAL_OBLIGATION"  # a court or the law requires it
+
+
 class OrganisationKind(Enum):
     ASSOCIATION = "ASSOCIATION"
     SPSLH = "SPSLH"
@@ -270,6 +278,7 @@ VALUE_TYPES: tuple[type, ...] = (
     ObjectiveProgress,
     DocumentKind,
     AccompanimentKind,
+    ErasureGround,
     OrganisationKind,
     LandlordCategory,
     Diploma,

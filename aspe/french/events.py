@@ -62,6 +62,7 @@ EVENT_TITLES: Mapping[tuple[str, str], str] = {
     ("Household", "AccountReactivated"): "compte du ménage réactivé",
     ("Household", "PasswordChanged"): "mot de passe du ménage changé",
     ("Household", "SignedOut"): "sessions du ménage fermées",
+    ("Household", "Erased"): "données personnelles du ménage effacées",
     ("Staff", "Registered"): "membre du personnel enregistré",
     ("Staff", "QualificationRecorded"): "qualification enregistrée",
     ("Staff", "AccountDeactivated"): "compte désactivé",

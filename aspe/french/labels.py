@@ -21,6 +21,7 @@ from aspe.domain.values import (
     ContactChannel,
     Diploma,
     DocumentKind,
+    ErasureGround,
     LandlordCategory,
     MeasureType,
     ObjectiveProgress,
@@ -35,6 +36,10 @@ from aspe.domain.values import (
 )
 
 UNKNOWN = "—"
+ERASED_TEXT = "(effacé)"
+"""What a personal value reads as once its household's data is erased."""
+ERASED_HOUSEHOLD = "Ménage effacé"
+"""What an erased household's name reads as."""
 
 ROLES = {
     Role.REFERENT: "référent·e",
@@ -127,6 +132,11 @@ ACCOMPANIMENT_KINDS = {
     AccompanimentKind.FSL: "accompagnement FSL",
     AccompanimentKind.ANTI_POVERTY_PLAN: "accompagnement du plan de lutte contre la pauvreté",
 }
+ERASURE_GROUNDS = {
+    ErasureGround.HOUSEHOLD_REQUEST: "demande du ménage (droit à l'effacement)",
+    ErasureGround.RETENTION_PERIOD: "fin de la durée de conservation",
+    ErasureGround.LEGAL_OBLIGATION: "obligation légale",
+}
 ORGANISATION_KINDS = {
     OrganisationKind.ASSOCIATION: "association",
     OrganisationKind.SPSLH: "SPSLH",
@@ -215,6 +225,7 @@ LABELS: Mapping[type[Enum], Mapping[Any, str]] = {
     ConsentScope: CONSENT_SCOPES,
     DocumentKind: DOCUMENT_KINDS,
     AccompanimentKind: ACCOMPANIMENT_KINDS,
+    ErasureGround: ERASURE_GROUNDS,
     OrganisationKind: ORGANISATION_KINDS,
     LandlordCategory: LANDLORD_CATEGORIES,
     Diploma: DIPLOMAS,

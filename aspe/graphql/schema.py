@@ -27,12 +27,14 @@ from aspe.graphql.limits import DocumentLimits
 from aspe.graphql.login import LoginMutation
 from aspe.graphql.mutations import CaseMutations
 from aspe.graphql.notifications import NotificationMutations, NotificationQueries
+from aspe.graphql.privacy import PrivacyMutations
 from aspe.graphql.queries import CaseQueries
 from aspe.settings import Settings
 
 Query = merge_types("Query", (CaseQueries, NotificationQueries))
 Mutation = merge_types(
-    "Mutation", (LoginMutation, AccountMutations, CaseMutations, NotificationMutations)
+    "Mutation",
+    (LoginMutation, AccountMutations, CaseMutations, NotificationMutations, PrivacyMutations),
 )
 
 

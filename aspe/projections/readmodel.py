@@ -77,6 +77,8 @@ class ReadModel(Projection[TableView]):
     def apply(self, events: Iterable[Any], changes: Changes) -> None:
         handlers = self.handlers
         for event in events:
+            if isinstance(event, Household.Erased):
+                self.view.forget_cached_rows()
             handler = handlers.get(type(event))
             if handler is not None:
                 handler(self, event, changes)

@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypedDict, cast, overload
@@ -359,6 +359,43 @@ class TableView(TrackingRecorder):
         self.cache.absorb(changes)
         self.position = tracking.notification_id
 
+    def rewrite(self, changes: Changes, position: int | None) -> None:
+        """Write rows outside the order of events (an erasure's), made from the events up to
+        ``position``: deletions first, then the rows made again; no position moves.
+        ``PositionMoved`` (nothing written) if the read model has moved from ``position``
+        meanwhile. Freed bytes are overwritten where the database would keep them (SQLite),
+        and this view forgets what it cached."""
+        try:
+            with self.transaction(commit=True) as cursor:
+                if self._tracked_position(cursor) != position:
+                    raise PositionMoved(self.projection_name)
+                self._overwrite_freed_space(cursor)
+                for rows in changes:
+                    self._rewrite(cursor, rows)
+        finally:
+            self.cache.clear()
+        self.after_erasure()
+
+    def _rewrite(self, cursor: Any, rows: Rows[Any]) -> None:
+        table, name = rows.table, self.name_of(rows.table)
+        deleted = list(rows.changed)
+        if deleted:
+            cursor.executemany(f"DELETE FROM {name} WHERE {self.dialect.where_key(table)}", deleted)
+        upserted = [row for row in rows.changed.values() if row is not None]
+        if upserted:
+            self._upsert(cursor, table, upserted)
+
+    def _overwrite_freed_space(self, cursor: Any) -> None:
+        """PostgreSQL's dead rows are not in its dumps and are vacuumed: nothing to do."""
+
+    def after_erasure(self) -> None:
+        """What the database needs once erased rows are gone (SQLite: empty its WAL)."""
+
+    def forget_cached_rows(self) -> None:
+        """Another process rewrote rows behind this view's back (an erasure, which its
+        event announces): what this view cached of them is what they said before."""
+        self.cache.clear()
+
     def _forget(self) -> None:
         """After a failed batch: nothing cached is trusted, the position is read again."""
         self.cache.clear()
@@ -536,6 +573,13 @@ def _check_columns(table: Table[Any], columns: Iterable[str]) -> None:
         raise ValueError(f"{table.name} has no column {unknown[0]!r}")
 
 
+def checkpoint_sqlite(datastore: SQLiteDatastore) -> None:
+    """Copy the WAL into the database and empty it: the old pages of erased rows are in the
+    WAL until then. Readers still open may keep part of it; the next checkpoint ends it."""
+    with closing(sqlite3.connect(datastore.pool.db_name, timeout=30)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 class SQLiteTableView(TableView, SQLiteTrackingRecorder):
     """A read model in its own SQLite file (the library's tracking table is unprefixed)."""
 
@@ -575,6 +619,17 @@ class SQLiteTableView(TableView, SQLiteTrackingRecorder):
 
     def _table_name(self, bare: str) -> str:
         return bare
+
+    def _overwrite_freed_space(self, cursor: Any) -> None:
+        cursor.execute("PRAGMA secure_delete = ON")  # this connection's deletes zero their bytes
+
+    def after_erasure(self) -> None:
+        """Rows updated before kept their old text in the file's free space (SQLite reuses
+        it, it does not clear it): VACUUM writes the database anew, without it."""
+        # A connection of its own: a pooled one may hold a reader's statement open.
+        with closing(sqlite3.connect(self.datastore.pool.db_name, timeout=30)) as connection:
+            connection.execute("VACUUM")
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _tracked_position(self, cursor: Any) -> int | None:
         return self._max_tracking_id(APPLICATION_NAME, cursor)
@@ -680,6 +735,9 @@ class MemoryView:
 
     def begin(self) -> Changes:
         return Changes({table.name: Rows(table, self.cache, None) for table in self.tables})
+
+    def forget_cached_rows(self) -> None:
+        """Its rows are nowhere else: nothing to forget."""
 
     def commit(self, changes: Changes, tracking: Tracking) -> None:
         self.cache.absorb(changes)
