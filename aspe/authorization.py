@@ -145,8 +145,26 @@ class Viewer:
     carries it, and is refused once the account has moved on (``aspe.graphql.identity``)."""
 
 
+ARCHIVE_READERS = frozenset({Role.AUDITOR, Role.ASSOCIATION_MANAGER})
+"""Who still reads a case once its retention has archived it, saying why each time
+(``aspe.privacy.retention``)."""
+
+
 def may_see_case(viewer: Viewer, case: Mapping[str, Any]) -> bool:
-    """DESIGN §6's case access, over a row of the ``case_file`` read model."""
+    """DESIGN §6's case access, over a row of the ``case_file`` read model; an archived
+    case, the auditor and its association's manager only."""
+    if case.get("archived") and viewer.role not in ARCHIVE_READERS:
+        return False
+    return _may_see_case(viewer, case)
+
+
+def reason_required(viewer: Viewer, case: Mapping[str, Any]) -> bool:
+    """Whether reading ``case`` needs a stated reason (an archived case), which the access
+    log keeps with the read."""
+    return bool(case.get("archived"))
+
+
+def _may_see_case(viewer: Viewer, case: Mapping[str, Any]) -> bool:
     role = viewer.role
     if role in ASSOCIATION_ROLES:
         return _same(viewer.organisation_id, case["association_id"])
@@ -165,7 +183,8 @@ def case_scope(viewer: Viewer) -> dict[str, Any] | None:
     """The ``case_file`` columns every case a viewer may see shares (``None``: no case)."""
     role = viewer.role
     if role in ASSOCIATION_ROLES:
-        return {"association_id": str(viewer.organisation_id)}
+        scope: dict[str, Any] = {"association_id": str(viewer.organisation_id)}
+        return scope if role in ARCHIVE_READERS else {**scope, "archived": False}
     scopes: dict[Role, dict[str, Any]] = {
         Role.SPSLH_AGENT: {"submitted": True},
         Role.COMMISSION_MEMBER: {"registered": True},
@@ -173,7 +192,10 @@ def case_scope(viewer: Viewer) -> dict[str, Any] | None:
         Role.HOUSEHOLD: {"household_id": str(viewer.id)},
         Role.AUDITOR: {},
     }
-    return scopes.get(role)
+    found = scopes.get(role)
+    if found is None or role in ARCHIVE_READERS:
+        return found
+    return {**found, "archived": False}
 
 
 def allows(role: Role, category: Category, consent: bool = False) -> bool:

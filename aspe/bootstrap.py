@@ -112,12 +112,12 @@ def build_notifier(
 
 
 def build_clocks(settings: Settings) -> Clocks:
-    """The four clocks over the store ``settings`` name, with the read models they read."""
+    """The clocks over the store ``settings`` name, with the read models they read."""
     app = build_application(settings)
     projector = build_projector(settings, CLOCK_READ_MODELS, app=app)
     if settings.runs_projections_in_process:
         projector.prepare()
-    return Clocks(app, projector, settings)
+    return Clocks(app, projector, settings, erasure_places=lambda: erasure_places(settings, app))
 
 
 def build_celery(settings: Settings | None = None) -> AspeCelery:

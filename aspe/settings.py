@@ -224,6 +224,22 @@ class Settings(BaseSettings):
     digest_at: ClockTime = Field(
         default="07:30", description="time of the weekly compliance digest"
     )
+    retention_at: ClockTime = Field(
+        default="02:30", description="daily retention clock: archives and erasures due"
+    )
+
+    # Retention of personal data (aspe/privacy/retention.py), after the CNIL's framework
+    # for social support: a closed case is archived, then its household erased.
+    archive_after_months: AtLeastOne = Field(
+        default=24,
+        description="months after a case closes before it is archived (then only the "
+        "auditor and its association's manager read it, saying why)",
+    )
+    erase_after_years: AtLeastOne = Field(
+        default=5,
+        description="years after a household's last case closed (or its registration, "
+        "without one) before its personal data is erased, unless under legal hold",
+    )
 
     # Notifications (aspe/workers/delivery.py): e-mail over SMTP, retried with backoff.
     smtp_url: str | None = Field(

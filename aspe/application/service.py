@@ -343,6 +343,18 @@ class AspeApplication(Application[UUID]):
             return self.save_command(household, claim)
         return self.save_command(household)
 
+    @command
+    def set_legal_hold(self, household_id: UUID, reason: str) -> int:
+        household = self.load(Household, household_id)
+        household.set_legal_hold(reason)
+        return self.save_command(household)
+
+    @command
+    def lift_legal_hold(self, household_id: UUID) -> int:
+        household = self.load(Household, household_id)
+        household.lift_legal_hold()
+        return self.save_command(household)
+
     # --------------------------------------------------------------------- cases
     def get_case(self, case_id: UUID, version: int | None = None) -> Case:
         return self.load(Case, case_id, version)
@@ -540,3 +552,4 @@ class AspeApplication(Application[UUID]):
         return self.save_command(case, household)
 
     submit_final_report = case_command(Case.submit_final_report)
+    archive = case_command(Case.archive)

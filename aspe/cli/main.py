@@ -34,6 +34,7 @@ from aspe.cli.console import load_settings as _settings
 from aspe.cli.console import out as _out
 from aspe.cli.privacy import privacy_app
 from aspe.cli.projections import notifier_app, projections_app
+from aspe.cli.retention import retention_app
 from aspe.cli.schema import graphql_app
 from aspe.cli.workers import PASS_THROUGH, beat, notifications_app, worker
 from aspe.demo import DemoReport, load_demo
@@ -56,6 +57,7 @@ app.add_typer(notifications_app, name="notifications")
 app.add_typer(notifier_app, name="notifier")
 app.add_typer(audit_app, name="audit")
 app.add_typer(privacy_app, name="privacy")
+app.add_typer(retention_app, name="retention")
 app.command(context_settings=PASS_THROUGH)(worker)
 app.command(context_settings=PASS_THROUGH)(beat)
 

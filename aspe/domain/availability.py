@@ -93,6 +93,7 @@ class CaseCommand(Enum):
     STOP_MEASURE = "stop_measure"
     COMPLETE_MEASURE = "complete_measure"
     SUBMIT_FINAL_REPORT = "submit_final_report"
+    ARCHIVE = "archive"
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,7 @@ def _only(who: Policy, *statuses: Status, precondition: Precondition | None = No
 S = Status
 ASSOCIATION: Policy = case_referent_or_manager
 OPEN = tuple(OPEN_STATUSES)
+CLOSED = tuple(frozenset(Status) - OPEN_STATUSES)
 CEOP_SIGNERS: dict[Signatory, Policy] = {
     Signatory.REFERENT: case_referent_or_manager,
     Signatory.HOUSEHOLD: any_of(household_of_case, case_referent_or_manager),
@@ -231,6 +233,15 @@ def _no_final_report(case: Case, situation: Situation) -> DomainError | None:
     return None if case.final_report_on is None else AlreadyDone("Le bilan a déjà été remis.")
 
 
+def _not_archived(case: Case, situation: Situation) -> DomainError | None:
+    return None if case.archived_on is None else AlreadyDone("Le dossier est déjà archivé.")
+
+
+def _archived() -> DomainError:
+    """Every command on an archived case (its retention has run: it is kept, not worked on)."""
+    return InvalidTransition("Le dossier est archivé : plus aucune action n'y est possible.")
+
+
 # ------------------------------------------------------------------ the table
 C = CaseCommand
 AVAILABILITY: dict[CaseCommand, Availability] = {
@@ -286,6 +297,7 @@ AVAILABILITY: dict[CaseCommand, Availability] = {
     C.SUBMIT_FINAL_REPORT: _only(
         ASSOCIATION, S.STOPPED, S.COMPLETED, precondition=_no_final_report
     ),
+    C.ARCHIVE: _only(system, *CLOSED, precondition=_not_archived),
 }
 
 
@@ -297,6 +309,8 @@ def refusal(case: Case, command: CaseCommand, situation: Situation) -> DomainErr
         return NotAuthorised()
     if not any(case.status in grant.statuses for grant in grants):
         return InvalidTransition()
+    if case.archived_on is not None and command is not CaseCommand.ARCHIVE:
+        return _archived()
     if availability.precondition is None:
         return None
     return availability.precondition(case, situation)

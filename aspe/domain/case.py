@@ -145,6 +145,8 @@ class Case(AuditedAggregate):
     before documents existed, and their snapshots, have none)."""
     open_combination_conflicts: int = 0
     """R9 conflicts raised and not yet settled (a class default, as above)."""
+    archived_on: date | None = None
+    """The day its active retention ended (``archive``); a class default, as above."""
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -1188,6 +1190,28 @@ class Case(AuditedAggregate):
         self, household_still_housed: bool, summary: str, submitted_on: date
     ) -> None:
         self.final_report_on = submitted_on
+
+    # -------------------------------------------------------------- retention
+    @property
+    def closed_on(self) -> date | None:
+        """The day the case closed: rejected, stopped or completed (``None`` while open)."""
+        if self.status is Status.REJECTED:
+            return self.decided_on
+        return self.stopped_on or self.completed_on
+
+    def archive(self) -> None:
+        """The end of the closed case's active retention (the platform, once the retention
+        period has run): from then on only the auditor and the manager of its association
+        read it, each time saying why, and no one acts on it."""
+        self._guard(C.ARCHIVE)
+        self._archive(current_context().today())
+
+    class Archived(AuditedAggregate.Event):
+        archived_on: date
+
+    @event(Archived)
+    def _archive(self, archived_on: date) -> None:
+        self.archived_on = archived_on
 
 
 def _check_referent(referent: Staff, association_id: UUID | None) -> None:

@@ -92,6 +92,7 @@ class Household(AuditedAggregate):
         self.credentials_version = 0
         self.case_ids: list[UUID] = []
         self.erased = False
+        self.legal_hold: str | None = None
 
     def record_accompaniment(
         self, kind: AccompanimentKind, starts_on: date, ends_on: date | None = None
@@ -300,6 +301,10 @@ class Household(AuditedAggregate):
         require_role(Role.ADMIN, Role.SYSTEM)
         if self.erased:
             raise AlreadyDone("Les données de ce ménage sont déjà effacées.")
+        if self.legal_hold is not None:
+            raise InvalidTransition(
+                "Les données de ce ménage sont sous conservation légale : levez-la d'abord."
+            )
         if self.open_case_id is not None:
             raise InvalidTransition(
                 "Le ménage a un dossier ASPE en cours : ses données ne peuvent être effacées "
@@ -317,3 +322,34 @@ class Household(AuditedAggregate):
         self.erased = True
         self.active = False
         self.credentials_version += 1  # its sessions end with it
+
+    # ------------------------------------------------------------- legal hold
+    def set_legal_hold(self, reason: str) -> None:
+        """Keep the household's data past its retention period (a dispute, a court's
+        request): no erasure, by the platform or anyone, until it is lifted."""
+        require_role(Role.ADMIN)
+        if self.erased:
+            raise AlreadyDone("Les données de ce ménage sont déjà effacées.")
+        if self.legal_hold is not None:
+            raise AlreadyDone("Les données de ce ménage sont déjà sous conservation légale.")
+        self._set_legal_hold(require_text(reason, "motif", field="reason"))
+
+    class LegalHoldSet(AuditedAggregate.Event):
+        reason: str
+
+    @event(LegalHoldSet)
+    def _set_legal_hold(self, reason: str) -> None:
+        self.legal_hold = reason
+
+    def lift_legal_hold(self) -> None:
+        require_role(Role.ADMIN)
+        if self.legal_hold is None:
+            raise AlreadyDone("Les données de ce ménage ne sont pas sous conservation légale.")
+        self._lift_legal_hold()
+
+    class LegalHoldLifted(AuditedAggregate.Event):
+        pass
+
+    @event(LegalHoldLifted)
+    def _lift_legal_hold(self) -> None:
+        self.legal_hold = None

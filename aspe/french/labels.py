@@ -195,6 +195,7 @@ COMMANDS = {
     CaseCommand.STOP_MEASURE: "arrêter la mesure",
     CaseCommand.COMPLETE_MEASURE: "clore la mesure arrivée à son terme",
     CaseCommand.SUBMIT_FINAL_REPORT: "remettre le bilan de fin de mesure",
+    CaseCommand.ARCHIVE: "archiver le dossier",
 }
 
 # The deliveries of notifications are the workers' (aspe.french imports nothing above the

@@ -274,6 +274,13 @@ def final_report_submitted(event: Case.FinalReportSubmitted, reading: CaseReadin
     return f"Bilan remis le {formats.day(event.submitted_on)} : ménage {housed} dans son logement"
 
 
+def archived(event: Case.Archived, reading: CaseReading) -> str:
+    return (
+        f"Dossier archivé le {formats.day(event.archived_on)} : lisible par l'auditeur et le "
+        "responsable de l'association seulement, sur motif"
+    )
+
+
 SUMMARIES: dict[str, Callable[[Any, CaseReading], str]] = {
     "Opened": opened,
     "ReferentAssigned": referent_assigned,
@@ -310,5 +317,6 @@ SUMMARIES: dict[str, Callable[[Any, CaseReading], str]] = {
     "MeasureStopped": measure_stopped,
     "MeasureCompleted": measure_completed,
     "FinalReportSubmitted": final_report_submitted,
+    "Archived": archived,
 }
 """The summary of every event of ``Case`` that a case's history holds, by event name."""

@@ -65,6 +65,7 @@ NOT_PERSONAL: Mapping[type, frozenset[str]] = {
     Case.DocumentAttached: frozenset({"document_id", "media_type"}),
     Case.CombinationConflictRaised: frozenset({"conflict_id"}),
     Household.Erased: frozenset({"reason"}),  # the erasure's record: no personal data
+    Household.LegalHoldSet: frozenset({"reason"}),  # a reference to a dispute, not its content
 }
 """Text attributes declared not personal: ids made by the platform or its forms, codes."""
 

@@ -17,6 +17,7 @@ from aspe.projections.landlord_tenancies import LandlordTenancies
 from aspe.projections.open_alerts import OpenAlerts
 from aspe.projections.readmodel import ReadModel
 from aspe.projections.rent_ledger import RentLedger
+from aspe.projections.retention import Retention
 from aspe.projections.spslh_register import SpslhRegister
 from aspe.projections.statistics import Statistics
 from aspe.projections.visit_compliance import WeeklyVisitCompliance
@@ -34,6 +35,7 @@ READ_MODELS: tuple[type[ReadModel], ...] = (
     AuditTrail,
     CaseFile,
     Directory,
+    Retention,
 )
 """Every read model, in the order status and rebuilds list them."""
 

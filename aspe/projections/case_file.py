@@ -218,6 +218,9 @@ class CaseFileRow(CasePartyColumns, AddressColumns, RequestCourseColumns):
     stop_details: str | None
     final_report_summary: str | None
     documents: list[DocumentItem]
+    archived: bool
+    """Its retention has run: only the auditor and its association's manager read it."""
+    archived_on: str | None
 
 
 CASES = Table(
@@ -305,6 +308,7 @@ class CaseFile(ReadModel):
                 "submitted": False,
                 "registered": False,
                 "granted": False,
+                "archived": False,
                 "findings": [],
                 "objectives": [],
                 **{column: [] for column in LISTS},
@@ -638,6 +642,10 @@ class CaseFile(ReadModel):
     @handles(Case.FinalReportSubmitted)
     def final_report(self, event: Case.FinalReportSubmitted, changes: Changes) -> None:
         _touch(changes, event, **final_report_columns(event), final_report_summary=event.summary)
+
+    @handles(Case.Archived)
+    def archived(self, event: Case.Archived, changes: Changes) -> None:
+        _touch(changes, event, archived=True, archived_on=text(event.archived_on))
 
 
 # ------------------------------------------------------------------ row changes

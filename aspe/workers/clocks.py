@@ -7,6 +7,8 @@
   reminded of it (once: the message's key names the case, its end date and the account).
 - R4: every week, each referent gets the list of their measures below cadence the week
   before; a referent whose measures all kept their cadence gets nothing.
+- Every day, retention archives the closed cases and erases the households whose time has
+  come (``aspe.privacy.retention``).
 
 ``Clocks`` decides from read models brought up to the store's head first, so a run never
 acts on a view older than the events already stored. Every clock is idempotent: the alerts
@@ -35,6 +37,9 @@ from aspe.domain.actors import SYSTEM_ACTOR, CommandContext, acting_as, utc_now
 from aspe.domain.errors import ConcurrentUpdate, DomainError
 from aspe.domain.values import MeasureType, Status
 from aspe.french import labels
+from aspe.privacy import retention
+from aspe.privacy.erasure import Places
+from aspe.privacy.retention import Due, Periods, RetentionRun
 from aspe.projections import directory
 from aspe.projections.caseload import CASES, AssociationCaseload, CaseloadRow
 from aspe.projections.contact_silence import (
@@ -45,6 +50,7 @@ from aspe.projections.contact_silence import (
 )
 from aspe.projections.directory import Directory
 from aspe.projections.errors import ProjectionTimeout
+from aspe.projections.retention import Retention
 from aspe.projections.runner import Projector
 from aspe.projections.view import TableView
 from aspe.projections.visit_compliance import (
@@ -59,7 +65,13 @@ from aspe.workers.app import AspeCelery
 from aspe.workers.delivery import dispatch
 from aspe.workers.messages import Message, Recipient
 from aspe.workers.recipients import reader
-from aspe.workers.schedule import COMPLETION_TASK, DETECTOR_TASK, DIGEST_TASK, REMINDER_TASK
+from aspe.workers.schedule import (
+    COMPLETION_TASK,
+    DETECTOR_TASK,
+    DIGEST_TASK,
+    REMINDER_TASK,
+    RETENTION_TASK,
+)
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +81,7 @@ CLOCK_READ_MODELS = (
     AssociationCaseload.name,
     WeeklyVisitCompliance.name,
     Directory.name,
+    Retention.name,
 )
 """The read models the clocks decide from, and find their recipients in."""
 
@@ -102,12 +115,30 @@ class ClockRun:
 
 @dataclass
 class Clocks:
-    """The four clocks over one application and its read models, on the clock ``now``."""
+    """The clocks over one application and its read models, on the clock ``now``."""
 
     app: AspeApplication
     projector: Projector
     settings: Settings
     now: Callable[[], datetime] = utc_now
+    erasure_places: Callable[[], AbstractContextManager[Places]] | None = None
+    """Where an erasure purges (``bootstrap.erasure_places``): the retention clock's."""
+
+    # ------------------------------------------------------------- retention
+    def retention_due(self) -> Due:
+        """The archives and erasures retention asks for today."""
+        return retention.due(self._view(Retention.name), self._today(), self._periods())
+
+    def apply_retention(self) -> RetentionRun:
+        """Archive and erase what is due today, as the platform."""
+        if self.erasure_places is None:
+            raise TypeError("the retention clock needs erasure_places (bootstrap.build_clocks)")
+        todo = self.retention_due()
+        with self._as_system():
+            return retention.apply(self.app, self.erasure_places, todo, self._periods())
+
+    def _periods(self) -> Periods:
+        return Periods(self.settings.archive_after_months, self.settings.erase_after_years)
 
     # ------------------------------------------------------------------ R7
     def detect_non_collaboration(self) -> ClockRun:
@@ -364,3 +395,9 @@ def send_compliance_digests(task: Task) -> list[str]:
     messages = clocks_of(task).compliance_digests()
     dispatch(messages, app=task.app)
     return [message.key for message in messages]
+
+
+@clock_task(RETENTION_TASK)
+def apply_retention(task: Task) -> list[str]:
+    run = clocks_of(task).apply_retention()
+    return [str(subject) for subject in (*run.archived, *run.erased)]

@@ -17,6 +17,7 @@ DETECTOR_TASK = "aspe.clocks.detect_non_collaboration"
 COMPLETION_TASK = "aspe.clocks.complete_ended_measures"
 REMINDER_TASK = "aspe.clocks.remind_measure_ends"
 DIGEST_TASK = "aspe.clocks.send_compliance_digests"
+RETENTION_TASK = "aspe.clocks.apply_retention"
 """The clocks' task names (the tasks are in ``aspe.workers.clocks``)."""
 
 DAY_SECONDS = 24 * 60 * 60
@@ -24,11 +25,12 @@ WEEK_SECONDS = 7 * DAY_SECONDS
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
-    """Celery's ``beat_schedule``: the four clocks at the configured times."""
+    """Celery's ``beat_schedule``: the clocks at the configured times."""
     return {
         "complete-ended-measures": _entry(COMPLETION_TASK, _daily(settings.completion_at)),
         "detect-non-collaboration": _entry(DETECTOR_TASK, _daily(settings.detector_at)),
         "remind-measure-ends": _entry(REMINDER_TASK, _daily(settings.reminders_at)),
+        "apply-retention": _entry(RETENTION_TASK, _daily(settings.retention_at)),
         "send-compliance-digests": _entry(
             DIGEST_TASK, _weekly(settings.digest_day, settings.digest_at), WEEK_SECONDS
         ),

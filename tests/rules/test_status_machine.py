@@ -194,6 +194,7 @@ TABLE: dict[str, tuple[str, Command, set[Status]]] = {
         lambda c, w: c.submit_final_report(True, "Bilan"),
         {S.STOPPED, S.COMPLETED},
     ),
+    "archive": ("system", lambda c, w: c.archive(), {S.REJECTED, S.STOPPED, S.COMPLETED}),
     "attach_document": (
         "referent",
         lambda c, w: c.attach_document(

@@ -301,7 +301,7 @@ def test_no_digest_when_every_measure_kept_its_cadence(world, clocks):
 
 
 # ---------------------------------------------------------------- Celery
-def test_beat_runs_the_four_clocks_at_the_configured_times():
+def test_beat_runs_the_clocks_at_the_configured_times():
     settings = Settings(
         env=Environment.TEST,
         completion_at="02:10",
@@ -309,6 +309,7 @@ def test_beat_runs_the_four_clocks_at_the_configured_times():
         reminders_at="08:00",
         digest_day="friday",
         digest_at="16:30",
+        retention_at="01:15",
     )
 
     schedule = beat_schedule(settings)
@@ -317,6 +318,7 @@ def test_beat_runs_the_four_clocks_at_the_configured_times():
         "complete-ended-measures": (clock_tasks.COMPLETION_TASK, crontab(hour=2, minute=10)),
         "detect-non-collaboration": (clock_tasks.DETECTOR_TASK, crontab(hour=5, minute=45)),
         "remind-measure-ends": (clock_tasks.REMINDER_TASK, crontab(hour=8, minute=0)),
+        "apply-retention": (clock_tasks.RETENTION_TASK, crontab(hour=1, minute=15)),
         "send-compliance-digests": (
             clock_tasks.DIGEST_TASK,
             crontab(day_of_week="fri", hour=16, minute=30),
