@@ -1,4 +1,5 @@
-"""Erasing a household's personal data (GDPR art. 17), for the roles the domain allows.
+"""Erasing a household's personal data (GDPR art. 17), and holding it past its retention,
+for the roles the domain allows.
 
 The mutation asks for a confirmation (the household's id, typed again): erasure cannot be
 undone. Who may erase, and when, is the domain's decision (``Household.erase``: an
@@ -11,10 +12,12 @@ import strawberry
 from strawberry.types import Info
 
 from aspe.application import AspeApplication
+from aspe.application import AspeApplication as App
 from aspe.authorization import C
 from aspe.bootstrap import erasure_places
 from aspe.domain.errors import InvalidInput
 from aspe.domain.values import ErasureGround
+from aspe.graphql.command_mutations import Argument, Target, entry_mutation
 from aspe.graphql.inputs import uuid_of
 from aspe.graphql.permissions import classified
 from aspe.graphql.reading import run_command
@@ -47,8 +50,25 @@ class Erasure:
         )
 
 
+HOUSEHOLD_ID = "de ménage"
+
+
 @strawberry.type
 class PrivacyMutations:
+    set_legal_hold = entry_mutation(
+        App.set_legal_hold,
+        "Keep a household's data past its retention period (a dispute, a court's request): "
+        "no erasure until it is lifted. `reason`: a reference, no personal data. "
+        "Administrator.",
+        household_id=Target(HOUSEHOLD_ID),
+        reason=Argument(str),
+    )
+    lift_legal_hold = entry_mutation(
+        App.lift_legal_hold,
+        "Lift a household's legal hold: its retention runs again. Administrator.",
+        household_id=Target(HOUSEHOLD_ID),
+    )
+
     @classified(
         C.ENTRY,
         description="Erase a household's personal data for good: its key is destroyed, its "
@@ -65,7 +85,7 @@ class PrivacyMutations:
         reason: str,
         confirmation: str,
     ) -> Erasure:
-        household = uuid_of(household_id, "de ménage", field="householdId")
+        household = uuid_of(household_id, HOUSEHOLD_ID, field="householdId")
         if confirmation.strip() != str(household):
             raise InvalidInput(CONFIRMATION_REFUSED, field="confirmation")
         settings = info.context.settings

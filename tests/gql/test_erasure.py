@@ -354,3 +354,32 @@ def test_a_household_whose_case_is_open_is_not_erased(world: World, erasing: Any
     assert error["extensions"]["code"] == "INVALID_TRANSITION"
     assert "dossier ASPE en cours" in error["message"]
     assert world.app.load(Household, household_id).name == NAME
+
+
+HOLD = """
+mutation Hold($id: ID!) { setLegalHold(householdId: $id, reason: "TJ Lyon 26/123") { id } }
+"""
+LIFT = "mutation Lift($id: ID!) { liftLegalHold(householdId: $id) { id } }"
+
+
+def test_a_legal_hold_set_by_an_administrator_stops_erasure_until_lifted(
+    world: World, client: TestClient, erasing: Any
+) -> None:
+    # given a household held by an administrator
+    household_id, _ = an_open_case(world)
+    admin_account = admin_of(world)
+    admin = login(client, admin_account.email)
+    assert login(client, world.manager.email).error_code(HOLD, {"id": str(household_id)}) == (
+        "NOT_AUTHORISED"
+    )
+    admin.data(HOLD, {"id": str(household_id)})
+
+    # when an erasure is asked, then the hold refuses it
+    error = erasing(admin_account, household_id, str(household_id))
+    assert error["extensions"]["code"] == "INVALID_TRANSITION"
+    assert "conservation légale" in error["message"]
+
+    # and once lifted, the hold no longer stands in the way (the open case still does)
+    admin.data(LIFT, {"id": str(household_id)})
+    error = erasing(admin_account, household_id, str(household_id))
+    assert "dossier ASPE en cours" in error["message"]
