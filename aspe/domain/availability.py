@@ -93,6 +93,9 @@ class CaseCommand(Enum):
     STOP_MEASURE = "stop_measure"
     COMPLETE_MEASURE = "complete_measure"
     SUBMIT_FINAL_REPORT = "submit_final_report"
+    CORRECT_HOUSEHOLD_DETAILS = "correct_household_details"
+    """Run on the case's ``Household`` (``Household.correct_details``): who may correct the
+    household's details is decided by the case they read them on."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,8 @@ def _only(who: Policy, *statuses: Status, precondition: Precondition | None = No
 S = Status
 ASSOCIATION: Policy = case_referent_or_manager
 OPEN = tuple(OPEN_STATUSES)
+FROM_SUBMISSION = tuple(frozenset(Status) - {Status.DIAGNOSTIC})
+"""The statuses in which the SPSLH sees a case (DESIGN §6)."""
 CEOP_SIGNERS: dict[Signatory, Policy] = {
     Signatory.REFERENT: case_referent_or_manager,
     Signatory.HOUSEHOLD: any_of(household_of_case, case_referent_or_manager),
@@ -285,6 +290,11 @@ AVAILABILITY: dict[CaseCommand, Availability] = {
     C.COMPLETE_MEASURE: _only(any_of(system, commission), S.ACTIVE, precondition=_measure_ended),
     C.SUBMIT_FINAL_REPORT: _only(
         ASSOCIATION, S.STOPPED, S.COMPLETED, precondition=_no_final_report
+    ),
+    # The household's right of rectification (GDPR art. 16), whatever the case's stage: its
+    # referent (on its behalf) or manager, and the SPSLH once it holds the request.
+    C.CORRECT_HOUSEHOLD_DETAILS: Availability(
+        (_grant(ASSOCIATION, *Status), _grant(spslh, *FROM_SUBMISSION))
     ),
 }
 

@@ -53,6 +53,7 @@ EVENT_TITLES: Mapping[tuple[str, str], str] = {
     ("Case", "MeasureCompleted"): "mesure terminée",
     ("Case", "FinalReportSubmitted"): "rapport final remis",
     ("Household", "Registered"): "ménage enregistré",
+    ("Household", "DetailsCorrected"): "informations du ménage corrigées",
     ("Household", "AccompanimentRecorded"): "autre accompagnement enregistré",
     ("Household", "AspeCaseOpened"): "dossier ASPE ouvert pour le ménage",
     ("Household", "AspeCaseClosed"): "dossier ASPE du ménage clos",

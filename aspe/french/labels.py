@@ -185,7 +185,16 @@ COMMANDS = {
     CaseCommand.STOP_MEASURE: "arrêter la mesure",
     CaseCommand.COMPLETE_MEASURE: "clore la mesure arrivée à son terme",
     CaseCommand.SUBMIT_FINAL_REPORT: "remettre le bilan de fin de mesure",
+    CaseCommand.CORRECT_HOUSEHOLD_DETAILS: "corriger les informations du ménage",
 }
+
+HOUSEHOLD_DETAILS = {
+    "name": "nom",
+    "address": "adresse",
+    "contact": "coordonnées",
+    "members": "nombre de personnes",
+}
+"""The household's details a correction names (``Household.DetailsCorrected.corrected``)."""
 
 # The deliveries of notifications are the workers' (aspe.french imports nothing above the
 # domain): their statuses and channels are keyed by the names the deliveries table stores.

@@ -20,6 +20,7 @@ from uuid import UUID
 
 from aspe.domain.case import Case, CeopVersionWritten
 from aspe.domain.catalogue import ACTIONS
+from aspe.domain.household import Household
 from aspe.domain.values import Objective, Theme
 from aspe.french import formats, labels
 
@@ -274,6 +275,12 @@ def final_report_submitted(event: Case.FinalReportSubmitted, reading: CaseReadin
     return f"Bilan remis le {formats.day(event.submitted_on)} : ménage {housed} dans son logement"
 
 
+def details_corrected(event: Household.DetailsCorrected, reading: CaseReading) -> str:
+    """Which details changed, never their values: the history holds no personal value."""
+    corrected = ", ".join(labels.HOUSEHOLD_DETAILS.get(name, name) for name in event.corrected)
+    return f"Informations du ménage corrigées : {corrected}"
+
+
 SUMMARIES: dict[str, Callable[[Any, CaseReading], str]] = {
     "Opened": opened,
     "ReferentAssigned": referent_assigned,
@@ -310,5 +317,7 @@ SUMMARIES: dict[str, Callable[[Any, CaseReading], str]] = {
     "MeasureStopped": measure_stopped,
     "MeasureCompleted": measure_completed,
     "FinalReportSubmitted": final_report_submitted,
+    "DetailsCorrected": details_corrected,
 }
-"""The summary of every event of ``Case`` that a case's history holds, by event name."""
+"""The summary of every event of ``Case`` that a case's history holds, by event name, and
+of the household's events it shows too (``aspe.application.history``)."""
