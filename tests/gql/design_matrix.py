@@ -173,6 +173,9 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
         "notifications": Row.ACCOUNT,
         "landlords": Row.DIRECTORY,
         "colleagues": Row.DIRECTORY,
+        # The household's own data (GDPR art. 15): what it holds is the household's view
+        # of its cases, whoever downloads it; who may is tested in test_household_data.
+        "householdData": Row.LISTING,
     },
     "Organisation": dict.fromkeys(("id", "name", "category"), Row.DIRECTORY),
     "StaffMember": dict.fromkeys(("id", "name", "role", "qualifiedReferent"), Row.DIRECTORY),
@@ -192,6 +195,7 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
         # Computed for the viewer itself: what it may do, never what another party may.
         "availableCommands": Row.EXISTENCE,
         "ceopSignaturesToRecord": Row.EXISTENCE,
+        "mayDownloadHouseholdData": Row.EXISTENCE,
         "associationId": Row.IN_CHARGE,
         "referentId": Row.IN_CHARGE,
         "householdId": Row.IN_CHARGE,
