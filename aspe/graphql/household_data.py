@@ -27,6 +27,7 @@ from aspe.authorization import (
     may_export_household_data,
     withheld_from_export,
 )
+from aspe.domain.actors import Role
 from aspe.domain.errors import NotAuthorised, NotFound
 from aspe.domain.household import HOUSEHOLD_NOT_FOUND
 from aspe.graphql.inputs import uuid_of
@@ -71,10 +72,14 @@ class HouseholdDataQueries:
         C.ENTRY,
         description="All the household's data as JSON (right of access): its details and "
         "their history, and its cases as the household sees them. For the household "
-        "(householdId may be left out) or its referent or their manager.",
+        "(householdId left out: its own; null for staff) or its referent or their manager.",
     )
-    async def household_data(self, info: Info, household_id: strawberry.ID | None = None) -> JSON:
+    async def household_data(
+        self, info: Info, household_id: strawberry.ID | None = None
+    ) -> JSON | None:
         viewer = viewer_of(info)
+        if household_id is None and viewer.role is not Role.HOUSEHOLD:
+            return None  # a staff member has no household data of its own
         target = viewer.id if household_id is None else uuid_of(household_id, "de ménage")
         rows = await run_in_threadpool(_cases_of_household, info, target)
         _check_may_export(viewer, target, rows)
