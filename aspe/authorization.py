@@ -16,7 +16,7 @@ a test fails the build when one does not.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -196,6 +196,36 @@ def case_scope(viewer: Viewer) -> dict[str, Any] | None:
     if found is None or role in ARCHIVE_READERS:
         return found
     return {**found, "archived": False}
+
+
+# ------------------------------------------------------- the household's own data
+EXPORT_ROLES = frozenset({Role.HOUSEHOLD, Role.REFERENT, Role.ASSOCIATION_MANAGER})
+"""Who may download a household's data (GDPR art. 15): any other role is refused outright."""
+EXPORT_VIEWPOINT = Role.HOUSEHOLD
+"""Whoever downloads it, the export holds what the household itself may see (``MATRIX``)."""
+
+
+def may_export_household_data(
+    viewer: Viewer, household_id: UUID, cases: Iterable[Mapping[str, Any]]
+) -> bool:
+    """The household itself; or, on its behalf, the referent in charge of one of its
+    ``cases`` (``case_file`` rows) or a manager of the association that holds it."""
+    if viewer.role is Role.HOUSEHOLD:
+        return viewer.id == household_id
+    return viewer.role in EXPORT_ROLES and any(_acts_for(viewer, case) for case in cases)
+
+
+def _acts_for(viewer: Viewer, case: Mapping[str, Any]) -> bool:
+    if not _same(viewer.organisation_id, case["association_id"]):
+        return False
+    return viewer.role is Role.ASSOCIATION_MANAGER or _same(viewer.id, case["referent_id"])
+
+
+def withheld_from_export() -> list[Category]:
+    """What the export leaves out of the case: the categories DESIGN §6 keeps from the
+    household (notes, concertations, alerts…), beside those about no case at all."""
+    unrelated = {C.ANONYMOUS, C.ACCOUNT, C.ENTRY, C.STATISTICS, C.DIRECTORY}
+    return [c for c in C if c not in unrelated and not allows(EXPORT_VIEWPOINT, c)]
 
 
 def allows(role: Role, category: Category, consent: bool = False) -> bool:

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from aspe.application.service import NOT_FOUND_MESSAGES, AspeApplication
 from aspe.domain.actors import Role
+from aspe.domain.audited import AuditedAggregate
 from aspe.domain.case import Case
 from aspe.domain.errors import NotFound
 from aspe.domain.household import Household
@@ -31,11 +32,19 @@ class HistoryLine:
     summary: str
 
 
+HOUSEHOLD_EVENTS_IN_CASE_HISTORY: tuple[type[AuditedAggregate.Event], ...] = (
+    Household.DetailsCorrected,
+)
+"""The household's events a case's history shows, from the case's opening on."""
+
+
 def case_history(app: AspeApplication, case_id: UUID) -> list[HistoryLine]:
-    """Every event of the case in order; ``NotFound`` when ``case_id`` is not a case."""
+    """Every event of the case in order, with the corrections of its household's details;
+    ``NotFound`` when ``case_id`` is not a case."""
     events = app.stored_events(case_id)
     if not events or not isinstance(events[0], Case.Opened):
         raise NotFound(NOT_FOUND_MESSAGES[Case])
+    events = _with_household_events(app, events, events[0].household_id)
     names = _ActorNames(app)
     reading = CaseReading(staff_name=names.of_staff, zone=app.rules.zone)
     return [
@@ -48,6 +57,18 @@ def case_history(app: AspeApplication, case_id: UUID) -> list[HistoryLine]:
         )
         for event in events
     ]
+
+
+def _with_household_events(
+    app: AspeApplication, events: list[AuditedAggregate.Event], household_id: UUID
+) -> list[AuditedAggregate.Event]:
+    opened_at = events[0].timestamp
+    shown = [
+        event
+        for event in app.stored_events(household_id)
+        if isinstance(event, HOUSEHOLD_EVENTS_IN_CASE_HISTORY) and event.timestamp >= opened_at
+    ]
+    return sorted([*events, *shown], key=lambda event: event.timestamp)
 
 
 @dataclass

@@ -308,6 +308,15 @@ class AspeApplication(Application[UUID]):
         return self.save_command(household, case)
 
     @command
+    def correct_household_details(
+        self, case_id: UUID, address: Address, name: str, contact: str, members: int
+    ) -> int:
+        """The household's right of rectification, from one of its cases."""
+        case, household = self._case_and_household(case_id)
+        household.correct_details(case, address, name, contact, members)
+        return self.save_command(household)
+
+    @command
     def open_household_account(self, household_id: UUID, email: str, password_hash: str) -> int:
         household = self.load(Household, household_id)
         household.open_account(email, password_hash)

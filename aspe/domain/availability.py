@@ -94,6 +94,9 @@ class CaseCommand(Enum):
     COMPLETE_MEASURE = "complete_measure"
     SUBMIT_FINAL_REPORT = "submit_final_report"
     ARCHIVE = "archive"
+    CORRECT_HOUSEHOLD_DETAILS = "correct_household_details"
+    """Run on the case's ``Household`` (``Household.correct_details``): who may correct the
+    household's details is decided by the case they read them on."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,8 @@ S = Status
 ASSOCIATION: Policy = case_referent_or_manager
 OPEN = tuple(OPEN_STATUSES)
 CLOSED = tuple(frozenset(Status) - OPEN_STATUSES)
+FROM_SUBMISSION = tuple(frozenset(Status) - {Status.DIAGNOSTIC})
+"""The statuses in which the SPSLH sees a case (DESIGN §6)."""
 CEOP_SIGNERS: dict[Signatory, Policy] = {
     Signatory.REFERENT: case_referent_or_manager,
     Signatory.HOUSEHOLD: any_of(household_of_case, case_referent_or_manager),
@@ -298,6 +303,11 @@ AVAILABILITY: dict[CaseCommand, Availability] = {
         ASSOCIATION, S.STOPPED, S.COMPLETED, precondition=_no_final_report
     ),
     C.ARCHIVE: _only(system, *CLOSED, precondition=_not_archived),
+    # The household's right of rectification (GDPR art. 16), whatever the case's stage: its
+    # referent (on its behalf) or manager, and the SPSLH once it holds the request.
+    C.CORRECT_HOUSEHOLD_DETAILS: Availability(
+        (_grant(ASSOCIATION, *Status), _grant(spslh, *FROM_SUBMISSION))
+    ),
 }
 
 

@@ -253,6 +253,11 @@ class Case(AuditedAggregate):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    def check_may_correct_household_details(self) -> None:
+        """Who may correct this case's household's details, now (``Household.correct_details``
+        asks the case: the household's referent is the case's)."""
+        self._guard(C.CORRECT_HOUSEHOLD_DETAILS)
+
     # ---------------------------------------------------------- referent (R10)
     def assign_referent(self, referent: Staff, rules: RuleParameters = DEFAULT_RULES) -> None:
         """Handover: the previous referent keeps read access for a configured number of days."""

@@ -7,6 +7,7 @@ closing the case releases it, and both are saved atomically with the Case.
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING, TypedDict
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -33,8 +34,32 @@ from aspe.domain.errors import (
 from aspe.domain.guards import require_role, require_text
 from aspe.domain.values import AccompanimentKind, Address, ErasureGround
 
+if TYPE_CHECKING:
+    from aspe.domain.case import Case
+
 HOUSEHOLD_NOT_FOUND = "Ménage introuvable."
 """What a missing household id answers, and so what another association's household does."""
+
+
+class Details(TypedDict):
+    """What the household registers and may later correct."""
+
+    address: Address
+    name: str
+    contact: str
+    members: int
+
+
+def checked_details(address: Address, name: str, contact: str, members: int) -> Details:
+    """The details as stored: a name, at least one member; texts trimmed."""
+    if members < 1:
+        raise InvalidInput("Le ménage compte au moins une personne.", field="members")
+    return {
+        "address": Address(address.street.strip(), address.postcode.strip(), address.city.strip()),
+        "name": require_text(name, "nom", field="name"),
+        "contact": contact.strip(),
+        "members": members,
+    }
 
 
 class Household(AuditedAggregate):
@@ -48,16 +73,9 @@ class Household(AuditedAggregate):
         members: int,
     ) -> Household:
         require_role(*ASSOCIATION_ROLES, Role.ADMIN)
-        if members < 1:
-            raise InvalidInput("Le ménage compte au moins une personne.", field="members")
-        actor = current_actor()
+        details = checked_details(address, name, contact, members)
         return cls(
-            landlord_id=landlord_id,
-            registered_by=actor.organisation_id,
-            address=address,
-            name=require_text(name, "nom", field="name"),
-            contact=contact.strip(),
-            members=members,
+            landlord_id=landlord_id, registered_by=current_actor().organisation_id, **details
         )
 
     class Registered(AuditedAggregate.Created):
@@ -93,6 +111,41 @@ class Household(AuditedAggregate):
         self.case_ids: list[UUID] = []
         self.erased = False
         self.legal_hold: str | None = None
+
+    # ------------------------------------------------------- rectification (GDPR)
+    def correct_details(
+        self, case: Case, address: Address, name: str, contact: str, members: int
+    ) -> None:
+        """The household's right of rectification: its name, address, contact or number of
+        members corrected by whoever ``case`` (one of its cases) lets correct them. The
+        registered values stay in the history: the correction is a new event."""
+        if case.household_id != self.id:
+            raise NotFound(HOUSEHOLD_NOT_FOUND)
+        case.check_may_correct_household_details()
+        details = checked_details(address, name, contact, members)
+        corrected = [key for key, value in details.items() if getattr(self, key) != value]
+        if not corrected:
+            raise AlreadyDone("Ces informations sont déjà celles du ménage.")
+        self._correct_details(corrected=corrected, **details)
+
+    class DetailsCorrected(AuditedAggregate.Event):
+        """Personal values: ``address``, ``name``, ``contact``, ``members``; ``corrected``
+        names the attributes that changed (not personal)."""
+
+        address: Address
+        name: str
+        contact: str
+        members: int
+        corrected: list[str]
+
+    @event(DetailsCorrected)
+    def _correct_details(
+        self, address: Address, name: str, contact: str, members: int, corrected: list[str]
+    ) -> None:
+        self.address = address
+        self.name = name
+        self.contact = contact
+        self.members = members
 
     def record_accompaniment(
         self, kind: AccompanimentKind, starts_on: date, ends_on: date | None = None

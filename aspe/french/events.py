@@ -54,6 +54,7 @@ EVENT_TITLES: Mapping[tuple[str, str], str] = {
     ("Case", "FinalReportSubmitted"): "rapport final remis",
     ("Case", "Archived"): "dossier archivé",
     ("Household", "Registered"): "ménage enregistré",
+    ("Household", "DetailsCorrected"): "informations du ménage corrigées",
     ("Household", "AccompanimentRecorded"): "autre accompagnement enregistré",
     ("Household", "AspeCaseOpened"): "dossier ASPE ouvert pour le ménage",
     ("Household", "AspeCaseClosed"): "dossier ASPE du ménage clos",

@@ -196,7 +196,28 @@ COMMANDS = {
     CaseCommand.COMPLETE_MEASURE: "clore la mesure arrivée à son terme",
     CaseCommand.SUBMIT_FINAL_REPORT: "remettre le bilan de fin de mesure",
     CaseCommand.ARCHIVE: "archiver le dossier",
+    CaseCommand.CORRECT_HOUSEHOLD_DETAILS: "corriger les informations du ménage",
 }
+
+HOUSEHOLD_DETAILS = {
+    "name": "nom",
+    "address": "adresse",
+    "contact": "coordonnées",
+    "members": "nombre de personnes",
+}
+"""The household's details a correction names (``Household.DetailsCorrected.corrected``)."""
+
+WITHHELD_FROM_EXPORT = {
+    "VISITS": "la nature et les thèmes des visites et des contacts",
+    "VISIT_COUNTS": "les décomptes de visites et de contacts par semaine",
+    "NOTES": "les notes libres des professionnels (visites, contacts, objectifs, suspensions)",
+    "CONCERTATIONS": "les concertations avec le bailleur et les partenaires",
+    "RENT": "les déclarations de loyer du bailleur",
+    "ALERTS": "les alertes de non-collaboration",
+    "EVENT_METADATA": "le journal de qui a fait quoi et quand",
+}
+"""What the household's data export leaves out, by the authorization category's name
+(``householdData.withheld``)."""
 
 # The deliveries of notifications are the workers' (aspe.french imports nothing above the
 # domain): their statuses and channels are keyed by the names the deliveries table stores.

@@ -20,6 +20,7 @@ from uuid import UUID
 
 from aspe.domain.case import Case, CeopVersionWritten
 from aspe.domain.catalogue import ACTIONS
+from aspe.domain.household import Household
 from aspe.domain.values import Objective, Theme
 from aspe.french import formats, labels
 
@@ -281,6 +282,12 @@ def archived(event: Case.Archived, reading: CaseReading) -> str:
     )
 
 
+def details_corrected(event: Household.DetailsCorrected, reading: CaseReading) -> str:
+    """Which details changed, never their values: the history holds no personal value."""
+    corrected = ", ".join(labels.HOUSEHOLD_DETAILS.get(name, name) for name in event.corrected)
+    return f"Informations du ménage corrigées : {corrected}"
+
+
 SUMMARIES: dict[str, Callable[[Any, CaseReading], str]] = {
     "Opened": opened,
     "ReferentAssigned": referent_assigned,
@@ -318,5 +325,7 @@ SUMMARIES: dict[str, Callable[[Any, CaseReading], str]] = {
     "MeasureCompleted": measure_completed,
     "FinalReportSubmitted": final_report_submitted,
     "Archived": archived,
+    "DetailsCorrected": details_corrected,
 }
-"""The summary of every event of ``Case`` that a case's history holds, by event name."""
+"""The summary of every event of ``Case`` that a case's history holds, by event name, and
+of the household's events it shows too (``aspe.application.history``)."""

@@ -400,6 +400,17 @@ class HouseholdInput:
         return landlord, self.address.to_domain(), self.name, self.contact, self.members
 
 
+@strawberry.input(description="The household's details as corrected (right of rectification).")
+class HouseholdDetailsInput:
+    address: AddressInput
+    name: str
+    contact: str
+    members: int
+
+    def to_domain(self) -> tuple[values.Address, str, str, int]:
+        return self.address.to_domain(), self.name, self.contact, self.members
+
+
 @strawberry.input(description="An FSL or anti-poverty-plan accompaniment of the household.")
 class AccompanimentInput:
     kind: AccompanimentKindEnum  # type: ignore[valid-type]

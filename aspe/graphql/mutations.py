@@ -39,6 +39,7 @@ from aspe.graphql.inputs import (
     DiplomaEnum,
     FindingInput,
     GrantMeasureInput,
+    HouseholdDetailsInput,
     HouseholdInput,
     ObjectiveInput,
     ObjectiveProgressInput,
@@ -131,6 +132,12 @@ class CaseMutations:
         App.withdraw_consent,
         "Record that the household withdrew its consent.",
         scope=ConsentScopeEnum,
+    )
+    correct_household_details = case_mutation(
+        App.correct_household_details,
+        "Correct the household's name, address, contact or members (right of rectification); "
+        "the registered values stay in the history.",
+        input=HouseholdDetailsInput,
     )
     submit_request = case_mutation(
         App.submit_request,

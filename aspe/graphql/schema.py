@@ -23,6 +23,7 @@ from strawberry.tools import merge_types
 
 from aspe.graphql.accounts import AccountMutations
 from aspe.graphql.errors import ClientErrors, with_client_errors
+from aspe.graphql.household_data import HouseholdDataQueries
 from aspe.graphql.limits import DocumentLimits
 from aspe.graphql.login import LoginMutation
 from aspe.graphql.mutations import CaseMutations
@@ -31,7 +32,7 @@ from aspe.graphql.privacy import PrivacyMutations
 from aspe.graphql.queries import CaseQueries
 from aspe.settings import Settings
 
-Query = merge_types("Query", (CaseQueries, NotificationQueries))
+Query = merge_types("Query", (CaseQueries, NotificationQueries, HouseholdDataQueries))
 Mutation = merge_types(
     "Mutation",
     (LoginMutation, AccountMutations, CaseMutations, NotificationMutations, PrivacyMutations),

@@ -18,7 +18,7 @@ import strawberry
 from strawberry import Private
 from strawberry.types import Info
 
-from aspe.authorization import C
+from aspe.authorization import C, may_export_household_data
 from aspe.domain.actors import Role as DomainRole
 from aspe.domain.availability import CaseCommand
 from aspe.domain.values import (
@@ -645,6 +645,15 @@ class Case:
     async def ceop_signatures_to_record(self, info: Info) -> list[SignatoryEnum]:  # type: ignore[valid-type]
         loaded = await info.context.loaders.commands_now.load(self.row["case_id"])
         return list(loaded.signatories)
+
+    @classified(
+        C.CASE,
+        description="Whether the viewer may download the household's data (householdData, "
+        "right of access): the household, or its referent or their manager.",
+    )
+    def may_download_household_data(self) -> bool:
+        household_id = UUID(self.row["household_id"])
+        return may_export_household_data(self.seen.viewer, household_id, [self.row])
 
     @classified(C.STAFFING)
     def association_id(self) -> strawberry.ID | None:

@@ -68,6 +68,7 @@ ACTIONS_CASE_FIELDS = """
     ceop { objectives { id theme label } }
     visits { id plannedAt kind state }
     debts { id creditor amount plan { months } }
+    household { name street postcode city contact members }
 """
 """What ``actions_for`` reads of a case: put these fields in the case page's query."""
 ACTIONS_ROOT_FIELDS = "colleagues { id name role qualifiedReferent }"
@@ -126,6 +127,8 @@ class Action:
     time zone is the people's, for the times an option shows."""
     check: Callable[[Values], dict[str, str]] | None = None
     """Checks across fields, after each field was cleaned: errors by field."""
+    initial: Callable[[Mapping[str, Any]], Values] | None = None
+    """The blank form's values, from the case (what a correction starts from)."""
 
 
 @dataclass
@@ -410,6 +413,48 @@ def _own_signature(name: str, party: str, intro: str) -> Action:
     )
 
 
+# ------------------------------------------------------ household's details
+HOUSEHOLD_DETAILS_FIELDS = (
+    Field("nom", "Nom du ménage", api="name"),
+    Field("adresse", "Adresse", api="address.street"),
+    Field("code_postal", "Code postal", api="address.postcode"),
+    Field("commune", "Commune", api="address.city"),
+    Field("coordonnees", "Coordonnées (téléphone, e-mail)", required=False, api="contact"),
+    Field("personnes", "Nombre de personnes", "number", minimum=1, api="members"),
+)
+HOUSEHOLD_KEYS = {
+    "nom": "name",
+    "adresse": "street",
+    "code_postal": "postcode",
+    "commune": "city",
+    "coordonnees": "contact",
+    "personnes": "members",
+}
+"""Each field of the form, and the case's ``household`` value it starts from."""
+
+
+def _household_details(case: Mapping[str, Any]) -> Values:
+    """The form starts from the details as they stand."""
+    household = case.get("household") or {}
+    return {name: str(household.get(key) or "") for name, key in HOUSEHOLD_KEYS.items()}
+
+
+def _household_details_variables(values: Values, case: Mapping[str, Any]) -> dict[str, Any]:
+    address = {
+        "street": values["adresse"],
+        "postcode": values["code_postal"],
+        "city": values["commune"],
+    }
+    return {
+        "input": {
+            "name": values["nom"],
+            "address": address,
+            "contact": values.get("coordonnees", ""),
+            "members": values["personnes"],
+        }
+    }
+
+
 ACTIONS: tuple[Action, ...] = (
     # ------------------------------------------------------- association
     Action(
@@ -420,6 +465,18 @@ ACTIONS: tuple[Action, ...] = (
         _diagnostic_variables,
         C.RECORD_DIAGNOSTIC,
         intro="Les difficultés par thème, et les objectifs proposés pris au catalogue.",
+    ),
+    Action(
+        "informations_menage",
+        "Corriger les informations du ménage",
+        _mutation("correctHouseholdDetails", input="HouseholdDetailsInput!"),
+        HOUSEHOLD_DETAILS_FIELDS,
+        _household_details_variables,
+        C.CORRECT_HOUSEHOLD_DETAILS,
+        submit="Corriger",
+        intro="Droit de rectification du ménage : les informations enregistrées auparavant "
+        "restent dans l'historique.",
+        initial=_household_details,
     ),
     Action(
         "consentement",
@@ -952,6 +1009,8 @@ def _with_options(action: Action, case: Mapping[str, Any], zone: tzinfo) -> tupl
 
 
 def form_of(action: Action, case: Mapping[str, Any], zone: tzinfo, **state: Any) -> ActionForm:
+    if "values" not in state and action.initial is not None:
+        state["values"] = action.initial(case)
     return ActionForm(
         name=action.name,
         title=action.title,

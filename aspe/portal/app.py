@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
-from aspe.portal import actions, case_page, homes, new_case, password
+from aspe.portal import actions, case_page, homes, household_data, new_case, password
 from aspe.portal.documents import CEOP_QUERY, FPEL_QUERY, ceop_pdf, fpel_request_pdf
 from aspe.portal.gql import (
     GraphQLFailure,
@@ -178,6 +178,7 @@ def portal_router(settings: Settings) -> APIRouter:
         return _pdf(ceop_pdf(case), f"ceop-{case_id[:8]}.pdf")
 
     password.register(router)
+    household_data.register(router)
 
     # The case page, its documents and /evenements: last, so that the download route
     # /dossiers/{id}/documents/{document_id} never shadows the PDFs above.

@@ -95,6 +95,7 @@ query CasePage($id: ID!) {{
     {ACTIONS_CASE_FIELDS}
     id status openedOn landlordConsent associationId
     household {{ name street postcode city contact members }}
+    mayDownloadHouseholdData
     diagnostic {{ recordedOn findings {{ theme difficulty }} }}
     request {{
       submittedOn rentArrears aidRequested monthlyRent proposedMeasure proposedDurationMonths

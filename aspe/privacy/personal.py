@@ -32,6 +32,7 @@ PERSONAL_FIELDS: Mapping[type, frozenset[str]] = {
 
 PERSONAL_ATTRIBUTES: Mapping[type, frozenset[str]] = {
     Household.Registered: frozenset({"name", "contact"}),
+    Household.DetailsCorrected: frozenset({"name", "contact"}),
     Household.AccountOpened: frozenset({"email", "password_hash"}),
     Household.CredentialsReplaced: frozenset({"email", "password_hash", "previous_email"}),
     Household.PasswordChanged: frozenset({"password_hash"}),
@@ -71,6 +72,7 @@ NOT_PERSONAL: Mapping[type, frozenset[str]] = {
 
 PLACEHOLDERS: Mapping[tuple[type, str], str] = {
     (Household.Registered, "name"): ERASED_HOUSEHOLD,
+    (Household.DetailsCorrected, "name"): ERASED_HOUSEHOLD,
 }
 
 

@@ -43,16 +43,19 @@ from aspe.projections.column_groups import (
 from aspe.projections.readmodel import (
     CommitmentItem,
     FindingItem,
+    HouseholdCases,
     ObjectiveItem,
     ReadModel,
     StepItem,
     cents,
     commitments,
+    correct_household,
     findings,
     hand_over,
     handles,
     names,
     objectives,
+    remember_case,
     steps,
     text,
     touch_case,
@@ -62,7 +65,7 @@ from aspe.projections.time_travel import replay
 from aspe.projections.view import Changes, TableView
 
 
-class HouseholdRow(AddressColumns):
+class HouseholdRow(AddressColumns, HouseholdCases):
     household_id: str
     landlord_id: str
     name: str | None
@@ -263,6 +266,10 @@ LISTS = (
 )
 
 
+def _household_columns(event: Household.DetailsCorrected) -> dict[str, Any]:
+    return {**address_columns(event.address), "contact": event.contact, "members": event.members}
+
+
 class CaseFile(ReadModel):
     """Days this model derives from instants (an invitation's, an extension's) are days
     where the people are, so a change of time zone rebuilds it (``uses_rules``)."""
@@ -282,14 +289,24 @@ class CaseFile(ReadModel):
                 **address_columns(event.address),
                 "contact": event.contact,
                 "members": event.members,
+                "case_ids": [],
             }
         )
+
+    @handles(Household.DetailsCorrected)
+    def household_corrected(self, event: Household.DetailsCorrected, changes: Changes) -> None:
+        """Every file of the household reads its details as they stand now; the registered
+        values stay in the event store (and in ``caseAsOf`` before the correction)."""
+        columns = _household_columns(event)
+        for case_id in correct_household(changes.households, event, name=event.name, **columns):
+            changes.cases.update(case_id, household_name=event.name, **columns)
 
     # --------------------------------------------------------------- opening, referent
     @handles(Case.Opened)
     def opened(self, event: Case.Opened, changes: Changes) -> None:
         """Every column, ``None`` until an event fills it: a file replayed in memory has the
         shape of one read from the database."""
+        remember_case(changes.households, event)
         household = changes.households.get(str(event.household_id)) or {}
         changes.cases.put(
             {

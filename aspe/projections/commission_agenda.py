@@ -13,7 +13,7 @@ time-travel view can replay one case into this model and read the item the commi
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any
 
 from aspe.domain.case import Case
 from aspe.domain.household import Household
@@ -25,18 +25,21 @@ from aspe.projections.column_groups import (
     case_party_columns,
 )
 from aspe.projections.readmodel import (
+    HouseholdCases,
     ReadModel,
     assign_referent,
+    correct_household,
     findings,
     handles,
     objectives,
+    remember_case,
     text,
 )
 from aspe.projections.tables import Table
 from aspe.projections.view import Changes, TableView
 
 
-class HouseholdRow(TypedDict):
+class HouseholdRow(HouseholdCases):
     household_id: str
     name: str | None
     contact: str | None
@@ -85,11 +88,28 @@ class CommissionAgenda(ReadModel):
                 "address": address_columns(event.address),
                 "contact": event.contact,
                 "members": event.members,
+                "case_ids": [],
             }
         )
 
+    @handles(Household.DetailsCorrected)
+    def household_corrected(self, event: Household.DetailsCorrected, changes: Changes) -> None:
+        address = address_columns(event.address)
+        details = {"contact": event.contact, "members": event.members}
+        for case_id in correct_household(
+            changes.households, event, name=event.name, address=address, **details
+        ):
+            changes.items.update(
+                case_id,
+                household_name=event.name,
+                household_address=address,
+                household_contact=event.contact,
+                household_members=event.members,
+            )
+
     @handles(Case.Opened)
     def opened(self, event: Case.Opened, changes: Changes) -> None:
+        remember_case(changes.households, event)
         changes.cases.put(
             {
                 **case_party_columns(event),

@@ -34,10 +34,13 @@ from aspe.projections.column_groups import (
 )
 from aspe.projections.readmodel import (
     ConsentEvent,
+    HouseholdCases,
     ReadModel,
     cents,
+    correct_household,
     handles,
     record_landlord_consent,
+    remember_case,
     text,
     update_case,
 )
@@ -45,7 +48,7 @@ from aspe.projections.tables import Table
 from aspe.projections.view import Changes, TableView
 
 
-class HouseholdAddress(AddressColumns):
+class HouseholdAddress(AddressColumns, HouseholdCases):
     household_id: str
     name: str | None
 
@@ -143,11 +146,20 @@ class LandlordTenancies(ReadModel):
                 "household_id": str(event.originator_id),
                 "name": event.name,
                 **address_columns(event.address),
+                "case_ids": [],
             }
         )
 
+    @handles(Household.DetailsCorrected)
+    def household_corrected(self, event: Household.DetailsCorrected, changes: Changes) -> None:
+        """Name and address only, as registered."""
+        address = address_columns(event.address)
+        for case_id in correct_household(changes.households, event, name=event.name, **address):
+            changes.tenancies.update(case_id, household_name=event.name, **address)
+
     @handles(Case.Opened)
     def opened(self, event: Case.Opened, changes: Changes) -> None:
+        remember_case(changes.households, event)
         household = changes.households.get(str(event.household_id)) or {}
         changes.tenancies.put(
             {

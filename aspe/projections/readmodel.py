@@ -84,7 +84,30 @@ class ReadModel(Projection[TableView]):
                 handler(self, event, changes)
 
 
-class HouseholdNameRow(TypedDict):
+class HouseholdCases(TypedDict):
+    """The cases opened for a household (``remember_case``): a correction of its details
+    reaches every row that copies them (``cases_of``)."""
+
+    case_ids: list[str]
+
+
+def remember_case(households: Rows[Any], event: Case.Opened) -> None:
+    """Note the case in its household's row, if the read model keeps that household."""
+    household = households.get(str(event.household_id))
+    if household is not None:
+        case_ids = [*(household.get("case_ids") or []), str(event.originator_id)]
+        households.put({**household, "case_ids": case_ids})
+
+
+def correct_household(
+    households: Rows[Any], event: Household.DetailsCorrected, **columns: Any
+) -> list[str]:
+    """Apply a correction to the household's row; the ids of its cases, to correct theirs."""
+    household = households.update(str(event.originator_id), **columns)
+    return [] if household is None else list(household.get("case_ids") or [])
+
+
+class HouseholdNameRow(HouseholdCases):
     household_id: str
     name: str | None
 
@@ -94,11 +117,25 @@ HOUSEHOLD_NAMES = Table("households", HouseholdNameRow, key=("household_id",))
 
 class NamesHouseholds(ReadModel):
     """A read model that names each case's household in its rows: it keeps every
-    household's name in ``HOUSEHOLD_NAMES``, which its ``tables`` list."""
+    household's name in ``HOUSEHOLD_NAMES``, which its ``tables`` list. Its handler of
+    ``Case.Opened`` calls ``remember_case``; a corrected name reaches its rows through
+    ``household_renamed``."""
 
     @handles(Household.Registered)
     def household_registered(self, event: Household.Registered, changes: Changes) -> None:
-        changes.households.put({"household_id": str(event.originator_id), "name": event.name})
+        changes.households.put(
+            {"household_id": str(event.originator_id), "name": event.name, "case_ids": []}
+        )
+
+    @handles(Household.DetailsCorrected)
+    def household_corrected(self, event: Household.DetailsCorrected, changes: Changes) -> None:
+        for case_id in correct_household(changes.households, event, name=event.name):
+            self.household_renamed(changes, case_id, event)
+
+    def household_renamed(
+        self, changes: Changes, case_id: str, event: Household.DetailsCorrected
+    ) -> None:
+        """Copy the corrected name into the case's rows (each read model its own)."""
 
     @staticmethod
     def household_name(changes: Changes, household_id: object) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, TypedDict
 
 from aspe.domain.case import STATUS_AFTER, Case
+from aspe.domain.household import Household
 from aspe.domain.values import Status
 from aspe.projections.column_groups import (
     RequestCourseColumns,
@@ -32,6 +33,7 @@ from aspe.projections.readmodel import (
     handles,
     not_health,
     objectives,
+    remember_case,
     steps,
     text,
     update_case,
@@ -92,6 +94,7 @@ class SpslhRegister(NamesHouseholds):
 
     @handles(Case.Opened)
     def opened(self, event: Case.Opened, changes: Changes) -> None:
+        remember_case(changes.households, event)
         changes.diagnostics.put(
             {
                 "case_id": str(event.originator_id),
@@ -101,6 +104,11 @@ class SpslhRegister(NamesHouseholds):
                 "findings": [],
             }
         )
+
+    def household_renamed(
+        self, changes: Changes, case_id: str, event: Household.DetailsCorrected
+    ) -> None:
+        changes.requests.update(case_id, household_name=event.name)
 
     @handles(Case.DiagnosticRecorded)
     def diagnosed(self, event: Case.DiagnosticRecorded, changes: Changes) -> None:

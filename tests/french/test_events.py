@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 from eventsourcing.domain import Aggregate
 
+from aspe.application.history import HOUSEHOLD_EVENTS_IN_CASE_HISTORY
 from aspe.domain.case import Case
+from aspe.domain.household import Household
 from aspe.french import events, summaries
 from tests.french.declared import domain_aggregates, stored_events
 
@@ -43,8 +45,16 @@ def test_every_event_of_a_case_has_its_summary() -> None:
     assert missing == [], f"Case events without a French summary: {missing}"
 
 
-def test_every_summary_names_an_event_of_a_case() -> None:
-    assert set(summaries.SUMMARIES) - set(stored_events(Case)) == set()
+def test_every_summary_names_an_event_of_a_case_or_of_its_household() -> None:
+    shown = {*stored_events(Case), *stored_events(Household)}
+
+    assert set(summaries.SUMMARIES) - shown == set()
+
+
+def test_every_household_event_a_case_history_shows_has_its_summary() -> None:
+    shown = {event.__name__ for event in HOUSEHOLD_EVENTS_IN_CASE_HISTORY}
+
+    assert shown - set(summaries.SUMMARIES) == set()
 
 
 def test_an_event_title_starts_with_a_capital() -> None:

@@ -89,6 +89,11 @@ class Row(Enum):
         "département and control need; ADMIN 'sees organisations and accounts only'"
     )
     LISTING = "entry points and pagination: they show only cases the viewer may see"
+    OWN_DATA = (
+        "the household's own data, asked without naming a household (GDPR art. 15): not a row "
+        "of §6; it holds the household's view of its cases, and staff have none of their own "
+        "(a referent names the household: tested in test_household_data)"
+    )
     DIRECTORY = (
         "organisations and staff names (the landlords, the viewer's association's staff): what "
         "association staff need to register a household and open or entrust its case. Not a "
@@ -145,6 +150,7 @@ _CELLS: dict[Row, tuple[Sees, ...]] = {
     Row.ACCOUNT:               (Y, Y, Y, Y, Y, Y, Y, Y),
     Row.STATISTICS:            (N, Y, Y, Y, N, N, Y, N),
     Row.LISTING:               (Y, Y, Y, Y, Y, Y, Y, Y),
+    Row.OWN_DATA:              (N, N, N, N, N, H, N, N),
     Row.DIRECTORY:             (Y, Y, N, N, N, N, N, N),
 }  # fmt: skip
 TABLE: Mapping[Row, Mapping[Role, Sees]] = {
@@ -173,6 +179,7 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
         "notifications": Row.ACCOUNT,
         "landlords": Row.DIRECTORY,
         "colleagues": Row.DIRECTORY,
+        "householdData": Row.OWN_DATA,
     },
     "Organisation": dict.fromkeys(("id", "name", "category"), Row.DIRECTORY),
     "StaffMember": dict.fromkeys(("id", "name", "role", "qualifiedReferent"), Row.DIRECTORY),
@@ -192,6 +199,7 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
         # Computed for the viewer itself: what it may do, never what another party may.
         "availableCommands": Row.EXISTENCE,
         "ceopSignaturesToRecord": Row.EXISTENCE,
+        "mayDownloadHouseholdData": Row.EXISTENCE,
         "associationId": Row.IN_CHARGE,
         "referentId": Row.IN_CHARGE,
         "householdId": Row.IN_CHARGE,

@@ -34,6 +34,7 @@ from aspe.domain.errors import DomainError
 from aspe.domain.household import Household
 from aspe.domain.staff import Staff
 from aspe.domain.values import (
+    Address,
     AidRequest,
     Commitment,
     ConsentScope,
@@ -242,6 +243,10 @@ VALID_INPUT: dict[CaseCommand, Call] = {
     ),
     CaseCommand.COMPLETE_MEASURE: lambda c, a: c.complete_measure(a.household(c)),
     CaseCommand.SUBMIT_FINAL_REPORT: lambda c, a: c.submit_final_report(True, "Maintenu"),
+    # The household's command, asked of the case (``Household.correct_details``).
+    CaseCommand.CORRECT_HOUSEHOLD_DETAILS: lambda c, a: a.household(c).correct_details(
+        c, Address("3 rue Neuve", "69003", "Lyon"), "Ménage corrigé", "06 11 22 33 44", 2
+    ),
 }
 
 

@@ -28,6 +28,7 @@ from aspe.domain.errors import DomainError
 from aspe.domain.household import Household
 from aspe.domain.staff import Staff
 from aspe.domain.values import (
+    Address,
     AidRequest,
     ConsentScope,
     ContactChannel,
@@ -202,6 +203,14 @@ TABLE: dict[str, tuple[str, Command, set[Status]]] = {
         ),
         EVERY,
     ),
+    # The household's command, decided by the case it is corrected from (any status).
+    "correct_household_details": (
+        "referent",
+        lambda c, w: household(w, c).correct_details(
+            c, Address("3 rue Neuve", "69003", "Lyon"), "Ménage Moreau", "06 11 22 33 44", 4
+        ),
+        EVERY,
+    ),
 }
 
 
@@ -247,6 +256,8 @@ def test_the_table_covers_every_public_command_of_the_case():
     commands -= {"check_duration_covers_probation"}
     # A consequence of the household's command (R9), not a command of its own.
     commands -= {"note_accompaniment"}
+    # The household's rectification asks the case who may run it (``correct_household_details``).
+    commands = commands - {"check_may_correct_household_details"} | {"correct_household_details"}
 
     assert commands == set(TABLE)
     assert commands == {command.value for command in CaseCommand}, "and the availability table"
