@@ -21,6 +21,7 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
+from aspe.graphql.access_log import AccessLogQueries
 from aspe.graphql.accounts import AccountMutations
 from aspe.graphql.errors import ClientErrors, with_client_errors
 from aspe.graphql.limits import DocumentLimits
@@ -30,7 +31,7 @@ from aspe.graphql.notifications import NotificationMutations, NotificationQuerie
 from aspe.graphql.queries import CaseQueries
 from aspe.settings import Settings
 
-Query = merge_types("Query", (CaseQueries, NotificationQueries))
+Query = merge_types("Query", (CaseQueries, NotificationQueries, AccessLogQueries))
 Mutation = merge_types(
     "Mutation", (LoginMutation, AccountMutations, CaseMutations, NotificationMutations)
 )
