@@ -98,10 +98,14 @@ _stores: dict[tuple[Any, ...], TableView] = {}
 
 def open_store(settings: Settings) -> TableView:
     """The access log of these settings, its table created; one per process."""
-    where = (os.getpid(), settings.database_url, settings.database_schema, settings.data_dir)
+    where = _where(settings)
     if where not in _stores:
         _stores[where] = _build_store(settings)
     return _stores[where]
+
+
+def _where(settings: Settings) -> tuple[Any, ...]:
+    return (os.getpid(), settings.database_url, settings.database_schema, settings.data_dir)
 
 
 def _build_store(settings: Settings) -> TableView:
@@ -115,6 +119,13 @@ def _build_store(settings: Settings) -> TableView:
         view = SQLiteTableView(SQLiteDatastore(str(path)), STORE_NAME, (ENTRIES,))
     view.create_tables()
     return view
+
+
+def close_store(settings: Settings) -> None:
+    """Close the access log of ``settings`` if this process opened it (an app's shutdown)."""
+    view = _stores.pop(_where(settings), None)
+    if view is not None:
+        view.datastore.close()
 
 
 def close_stores() -> None:
