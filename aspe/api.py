@@ -21,6 +21,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel
 
+from aspe.access_log.store import close_store as close_access_log
 from aspe.application import AspeApplication
 from aspe.application.passwords import limit_concurrent_hashing
 from aspe.bootstrap import build_application, build_notifier, build_projector
@@ -93,6 +94,7 @@ def _lifespan(settings: Settings) -> Lifespan:
             if follower is not None:
                 follower.stop()
             close_store(resolved)  # the notifications store: inboxes read, deliveries made
+            close_access_log(resolved)
             projector.close()
             application.close()
 

@@ -58,6 +58,8 @@ class Category(Enum):
     EVENT_METADATA = "who did what when"
     STATISTICS = "aggregate figures, no case content"
     DIRECTORY = "organisations and staff names: the landlords, the viewer's colleagues"
+    ACCESS_LOG = "who read which case's personal data, when, across cases (DESIGN §10)"
+    CASE_ACCESSES = "who read this case: when, the reader's role and organisation"
 
 
 class Access(Enum):
@@ -68,7 +70,9 @@ class Access(Enum):
 
 C = Category
 """Short name for field declarations: ``classified(C.NOTES)``."""
-_MANAGER = dict.fromkeys(C, Access.YES)
+_NO_ACCESS_LOG = {C.ACCESS_LOG: Access.NO, C.CASE_ACCESSES: Access.NO}
+"""The access log is the auditor's (DESIGN §10), and a household's about its own file."""
+_MANAGER = {**dict.fromkeys(C, Access.YES), **_NO_ACCESS_LOG}
 _REFERENT = {**_MANAGER, C.STATISTICS: Access.NO}
 _PUBLIC_SERVICE = {
     **dict.fromkeys(C, Access.YES),
@@ -78,6 +82,7 @@ _PUBLIC_SERVICE = {
     C.VISIT_DATES: Access.NO,
     C.NOTES: Access.NO,
     C.DEBTS: Access.NO,
+    **_NO_ACCESS_LOG,
 }
 _LANDLORD = {
     **dict.fromkeys(C, Access.NO),
@@ -106,6 +111,7 @@ _HOUSEHOLD = {
     C.EVENT_METADATA: Access.NO,
     C.STATISTICS: Access.NO,
     C.DIRECTORY: Access.NO,
+    C.ACCESS_LOG: Access.NO,
 }
 _NOTHING_BUT_ACCOUNT = {
     **dict.fromkeys(C, Access.NO),
@@ -148,6 +154,14 @@ class Viewer:
 ARCHIVE_READERS = frozenset({Role.AUDITOR, Role.ASSOCIATION_MANAGER})
 """Who still reads a case once its retention has archived it, saying why each time
 (``aspe.privacy.retention``)."""
+
+
+def may_name_reader(viewer: Viewer, reader_id: object, referent_id: object) -> bool:
+    """Whether the viewer may know which person read a case, beyond their role and
+    organisation: the auditor may; a household only its own referent (DESIGN §10)."""
+    if viewer.role is Role.AUDITOR:
+        return True
+    return viewer.role is Role.HOUSEHOLD and _same(reader_id, referent_id)
 
 
 def may_see_case(viewer: Viewer, case: Mapping[str, Any]) -> bool:

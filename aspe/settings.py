@@ -279,6 +279,11 @@ class Settings(BaseSettings):
     celery_queue: str = Field(
         default="aspe", description="the Celery queue of ASPE's tasks (one per deployment)"
     )
+    # The access log (aspe/access_log): who read which case, kept this long, then purged.
+    access_log_retention_months: AtLeastOne = Field(
+        default=12,
+        description="months an entry of the access log is kept (aspe privacy access-log purge)",
+    )
     timezone: str = Field(
         default="Europe/Paris",
         description="the people's time zone: every time shown, what day it is in every rule, "

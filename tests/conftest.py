@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from aspe.access_log.store import close_stores as close_access_logs
 from aspe.application import AspeApplication
 from aspe.application.passwords import hash_password
 from aspe.bootstrap import build_application
@@ -136,6 +137,7 @@ def postgres_settings(postgres_schemas: PostgresSchemas, tmp_path: Path) -> Iter
         data_dir=tmp_path / "var",
     )
     close_stores()  # the notifications store's pool is the last to hold the schema
+    close_access_logs()
     postgres_schemas.drop(schema)
 
 
@@ -157,6 +159,7 @@ def _notification_stores_closed() -> Iterator[None]:
     server's connections until later tests wait for one."""
     yield
     close_stores()
+    close_access_logs()
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from aspe.api import create_app
 from aspe.application import AspeApplication
 from aspe.application.history import HistoryLine, case_history
 from aspe.bootstrap import build_application
+from aspe.cli.access_log import access_log_app
 from aspe.cli.audit import audit_app
 from aspe.cli.console import fail as _fail
 from aspe.cli.console import load_settings as _settings
@@ -58,6 +59,7 @@ app.add_typer(notifier_app, name="notifier")
 app.add_typer(audit_app, name="audit")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(retention_app, name="retention")
+privacy_app.add_typer(access_log_app, name="access-log")
 app.command(context_settings=PASS_THROUGH)(worker)
 app.command(context_settings=PASS_THROUGH)(beat)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from aspe.domain.actors import Role
 from aspe.domain.availability import CaseCommand
+from aspe.domain.reads import ReadKind
 from aspe.domain.values import (
     AccompanimentKind,
     ConsentScope,
@@ -231,8 +232,19 @@ DELIVERY_STATUSES = {
 DELIVERY_CHANNELS = {"email": "e-mail", "inbox": "boîte de réception"}
 """How a notification reaches its reader (``aspe.workers.messages.Channel``)."""
 
+READ_KINDS = {
+    ReadKind.CASE: "consultation du dossier (API)",
+    ReadKind.CASE_AS_OF: "consultation d'une version passée du dossier",
+    ReadKind.AUDIT_TRAIL: "consultation de l'historique du dossier",
+    ReadKind.PAGE: "consultation du dossier",
+    ReadKind.PDF: "édition d'un document PDF",
+    ReadKind.DOCUMENT: "téléchargement d'une pièce jointe",
+}
+"""What a person read of a case (the access log, ``aspe.access_log``)."""
+
 LABELS: Mapping[type[Enum], Mapping[Any, str]] = {
     Role: ROLES,
+    ReadKind: READ_KINDS,
     CaseCommand: COMMANDS,
     Status: STATUSES,
     MeasureType: MEASURE_TYPES,

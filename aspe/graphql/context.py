@@ -19,6 +19,8 @@ from aspe.domain.actors import Actor
 from aspe.domain.availability import signatories_pending_for
 from aspe.domain.errors import NotFound
 from aspe.domain.local_time import day_of
+from aspe.domain.reads import ReadKind
+from aspe.graphql.access_log import API_READS, Reads
 from aspe.graphql.errors import ApiError
 from aspe.graphql.loaders import CommandsNow, Loaders
 from aspe.graphql.throttle import LoginThrottle
@@ -39,6 +41,9 @@ class Context(BaseContext):
     """The app's (``create_app``): ``login`` is refused without one."""
     client_address: str | None = None
     """The caller's address (the portal's visitor's, for its in-process operations)."""
+    reads: Reads = API_READS
+    """How this operation's reads of cases go to the access log (the portal sets it)."""
+    recorded_reads: set[tuple[str, ReadKind]] = field(default_factory=set)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -19,7 +19,9 @@ from strawberry.types import Info
 from aspe.authorization import C, Viewer, case_scope
 from aspe.domain.actors import ASSOCIATION_ROLES
 from aspe.domain.errors import InvalidInput
+from aspe.domain.reads import ReadKind
 from aspe.domain.values import Status
+from aspe.graphql import access_log
 from aspe.graphql.inputs import LandlordCategoryEnum
 from aspe.graphql.permissions import Seen, classified
 from aspe.graphql.reading import cases_of, load_case, load_case_as_of, viewer_of
@@ -335,11 +337,12 @@ class CaseQueries:
 
     @classified(C.ENTRY, description="One case, or null if it is not the viewer's to see.")
     async def case(self, info: Info, id: strawberry.ID) -> Case | None:
-        return await load_case(info, id)
+        return await _recorded(info, await load_case(info, id), ReadKind.CASE)
 
     @classified(C.ENTRY, description="The case as it stood at an instant (time travel).")
     async def case_as_of(self, info: Info, case_id: strawberry.ID, at: datetime) -> Case | None:
-        return await load_case_as_of(info, case_id, at)
+        case = await load_case_as_of(info, case_id, at)
+        return await _recorded(info, case, ReadKind.CASE_AS_OF)
 
     @classified(C.ENTRY, description="The commission's agenda (of one session, or all).")
     async def commission_agenda(self, info: Info, session_on: date | None = None) -> list[Case]:
@@ -414,12 +417,19 @@ class CaseQueries:
 
     @classified(C.EVENT_METADATA, description="Who did what when on a case, in order.")
     async def audit_trail(self, info: Info, case_id: strawberry.ID) -> list[AuditEntry] | None:
-        if await load_case(info, case_id) is None:
+        if await _recorded(info, await load_case(info, case_id), ReadKind.AUDIT_TRAIL) is None:
             return None
         rows = await run_in_threadpool(
             audit_trail.trail, _view(info, "audit_trail"), str(_uuid(case_id))
         )
         return [AuditEntry.from_row(row) for row in rows]
+
+
+async def _recorded(info: Info, case: Case | None, kind: ReadKind) -> Case | None:
+    """The case, its read recorded in the access log (nothing is read of a hidden case)."""
+    if case is not None:
+        await access_log.record(info, case.row["case_id"], kind)
+    return case
 
 
 _STAFF_ROLES = frozenset(role.name for role in ASSOCIATION_ROLES)

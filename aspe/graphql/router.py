@@ -18,6 +18,7 @@ from strawberry.fastapi import GraphQLRouter
 from strawberry.types.unset import UNSET
 
 from aspe.authorization import Viewer
+from aspe.graphql.access_log import API_READS, Reads
 from aspe.graphql.context import Context
 from aspe.graphql.errors import ApiError, BadRequest
 from aspe.graphql.schema import build_schema
@@ -42,7 +43,10 @@ async def viewer_for_token(state: Any, token: str) -> Viewer | ApiError:
 
 
 def context_for(
-    state: Any, viewer: Viewer | ApiError | None, request: Request | None = None
+    state: Any,
+    viewer: Viewer | ApiError | None,
+    request: Request | None = None,
+    reads: Reads = API_READS,
 ) -> Context:
     """The context of one operation run for ``viewer`` (``None``: anonymous), on behalf of
     the client of ``request``."""
@@ -55,6 +59,7 @@ def context_for(
         clock=state.clock,
         login_throttle=state.login_throttle,
         client_address=request.client.host if request and request.client else None,
+        reads=reads,
     )
 
 

@@ -21,6 +21,7 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
+from aspe.graphql.access_log import AccessLogQueries
 from aspe.graphql.accounts import AccountMutations
 from aspe.graphql.errors import ClientErrors, with_client_errors
 from aspe.graphql.household_data import HouseholdDataQueries
@@ -32,7 +33,9 @@ from aspe.graphql.privacy import PrivacyMutations
 from aspe.graphql.queries import CaseQueries
 from aspe.settings import Settings
 
-Query = merge_types("Query", (CaseQueries, NotificationQueries, HouseholdDataQueries))
+Query = merge_types(
+    "Query", (CaseQueries, NotificationQueries, HouseholdDataQueries, AccessLogQueries)
+)
 Mutation = merge_types(
     "Mutation",
     (LoginMutation, AccountMutations, CaseMutations, NotificationMutations, PrivacyMutations),

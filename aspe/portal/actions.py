@@ -35,7 +35,7 @@ from aspe.domain.availability import CaseCommand
 from aspe.domain.catalogue import ACTIONS as CATALOGUE
 from aspe.domain.values import ContactChannel, SuspensionReason, Theme
 from aspe.french import labels
-from aspe.portal.gql import GraphQLFailure, execute
+from aspe.portal.gql import NOT_RECORDED, GraphQLFailure, execute
 from aspe.portal.pages import (
     CHROME,
     MEASURE_TYPES,
@@ -1189,7 +1189,8 @@ async def perform(request: Request, case_id: str, name: str) -> Response:
         raise case_not_found()
     if action is None:
         raise PageNotFound("Action introuvable", "Cette action n'existe pas.")
-    data = await execute(request, ACTIONS_CASE_QUERY, {"id": case_id})
+    # The form's preconditions: the page it came from, or comes back to, is the read.
+    data = await execute(request, ACTIONS_CASE_QUERY, {"id": case_id}, NOT_RECORDED)
     if data["case"] is None:
         raise case_not_found()
     case = with_root_fields(data["case"], data)

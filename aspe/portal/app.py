@@ -15,9 +15,18 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
-from aspe.portal import actions, case_page, homes, household_data, new_case, password
+from aspe.portal import (
+    access_pages,
+    actions,
+    case_page,
+    homes,
+    household_data,
+    new_case,
+    password,
+)
 from aspe.portal.documents import CEOP_QUERY, FPEL_QUERY, ceop_pdf, fpel_request_pdf
 from aspe.portal.gql import (
+    PDF_READ,
     GraphQLFailure,
     LoginRequired,
     SessionExpired,
@@ -182,6 +191,7 @@ def portal_router(settings: Settings) -> APIRouter:
 
     # The case page, its documents and /evenements: last, so that the download route
     # /dossiers/{id}/documents/{document_id} never shadows the PDFs above.
+    access_pages.register(router)
     case_page.register(router)
     return router
 
@@ -189,7 +199,7 @@ def portal_router(settings: Settings) -> APIRouter:
 async def _case_for_document(request: Request, query: str, case_id: str) -> dict[str, Any]:
     if not CASE_ID.match(case_id):
         raise case_not_found()
-    case: dict[str, Any] | None = (await execute(request, query, {"id": case_id}))["case"]
+    case: dict[str, Any] | None = (await execute(request, query, {"id": case_id}, PDF_READ))["case"]
     if case is None:
         raise case_not_found()
     return case

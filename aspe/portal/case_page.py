@@ -58,6 +58,9 @@ from aspe.portal.blobs import (
 )
 from aspe.portal.charts import cadence_chart, data_table
 from aspe.portal.gql import (
+    DOCUMENT_READ,
+    NOT_RECORDED,
+    PAGE_READ,
     GraphQLFailure,
     LoginRequired,
     SessionExpired,
@@ -186,7 +189,7 @@ async def show_case(
     form's French error."""
     if not _is_case_id(case_id):
         raise case_not_found()
-    data = await execute(request, CASE_PAGE_QUERY, {"id": case_id})
+    data = await execute(request, CASE_PAGE_QUERY, {"id": case_id}, PAGE_READ)
     case: dict[str, Any] | None = data.get("case")
     if case is None:
         raise case_not_found()
@@ -336,6 +339,7 @@ async def upload_document(request: Request, case_id: str) -> Response:
         request,
         f"query CanAttach($id: ID!) {{ {CHROME} case(id: $id) {{ id availableCommands }} }}",
         {"id": case_id},
+        NOT_RECORDED,
     )
     if seen.get("case") is None:
         raise case_not_found()
@@ -393,7 +397,7 @@ async def download_document(request: Request, case_id: str, document_id: str) ->
     """The content of a document the viewer sees on the case; 404 otherwise."""
     if not _is_case_id(case_id):
         raise case_not_found()
-    case = (await execute(request, DOCUMENTS_QUERY, {"id": case_id})).get("case")
+    case = (await execute(request, DOCUMENTS_QUERY, {"id": case_id}, DOCUMENT_READ)).get("case")
     if case is None:
         raise case_not_found()
     store = BlobStore(request.app.state.settings)
@@ -444,7 +448,7 @@ async def live_events(request: Request, case_id: str | None) -> AsyncIterator[st
             if case_id is None:
                 data = await execute(request, UNREAD_QUERY)
             else:
-                data = await execute(request, LIVE_CASE_QUERY, {"id": case_id})
+                data = await execute(request, LIVE_CASE_QUERY, {"id": case_id}, NOT_RECORDED)
         except (LoginRequired, SessionExpired):
             yield sse("fin", {"motif": "session"})
             return

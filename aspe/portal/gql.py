@@ -8,6 +8,11 @@
 - ``LoginRequired`` when nobody is logged in;
 - ``SessionExpired`` when the session's token has expired or is not valid any more;
 - ``GraphQLFailure`` with the API's errors (stable codes, French messages) otherwise.
+
+``reads`` says how the operation's reads of a case go to the access log: by default as the
+API records them; a route serving a case to a person names what it serves (its page, a PDF,
+a download: one entry each), and a check that shows nothing (live updates, a form's
+preconditions) records nothing (``aspe.graphql.access_log.Reads``).
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import strawberry
 from fastapi import Request
 
 from aspe.authorization import Viewer
+from aspe.domain.reads import ReadKind
+from aspe.graphql.access_log import API_READS, NOT_RECORDED, Reads
 from aspe.graphql.errors import ApiError
 from aspe.graphql.router import context_for, viewer_for_token
 from aspe.graphql.schema import build_schema
@@ -93,12 +100,21 @@ async def session_viewer(request: Request) -> Viewer:
     return viewer
 
 
+PAGE_READ = Reads(as_kind=ReadKind.PAGE)
+PDF_READ = Reads(as_kind=ReadKind.PDF)
+DOCUMENT_READ = Reads(as_kind=ReadKind.DOCUMENT)
+__all__ = ["DOCUMENT_READ", "NOT_RECORDED", "PAGE_READ", "PDF_READ"]
+
+
 async def execute(
-    request: Request, query: str, variables: dict[str, Any] | None = None
+    request: Request,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    reads: Reads = API_READS,
 ) -> dict[str, Any]:
     """``data`` of ``query`` run as the session's viewer."""
     viewer = await session_viewer(request)
-    return await run(request, query, variables, viewer)
+    return await run(request, query, variables, viewer, reads)
 
 
 async def execute_anonymously(
@@ -109,9 +125,13 @@ async def execute_anonymously(
 
 
 async def run(
-    request: Request, query: str, variables: dict[str, Any] | None, viewer: Viewer | None
+    request: Request,
+    query: str,
+    variables: dict[str, Any] | None,
+    viewer: Viewer | None,
+    reads: Reads = API_READS,
 ) -> dict[str, Any]:
-    context = context_for(request.app.state, viewer, request)
+    context = context_for(request.app.state, viewer, request, reads)
     result = await schema_of(request).execute(
         query, variable_values=variables or {}, context_value=context
     )

@@ -24,6 +24,7 @@ from starlette.responses import RedirectResponse, Response
 
 from aspe import french
 from aspe.domain.actors import Role
+from aspe.domain.reads import ReadKind
 from aspe.domain.values import (
     AccompanimentKind,
     MeasureType,
@@ -85,6 +86,7 @@ SIGNATORIES = labels.titles(Signatory)
 STOP_REASONS = labels.titles(StopReason)
 VISIT_KINDS = labels.titles(VisitKind)
 ACCOMPANIMENT_KINDS = labels.titles(AccompanimentKind)
+READ_KINDS = labels.titles(ReadKind)
 VISIT_STATES = {"PLANNED": "Prévue", "DONE": "Réalisée", "MISSED": "Manquée"}
 
 
@@ -130,6 +132,7 @@ TEMPLATES.env.filters.update(
     type_visite=_label(VISIT_KINDS),
     accompagnement=_label(ACCOMPANIMENT_KINDS),
     etat_visite=_label(VISIT_STATES),
+    lecture=_label(READ_KINDS),
     date_fr=date_fr,
     datetime_fr=datetime_fr,
     euros=french.amount,

@@ -100,6 +100,14 @@ class Row(Enum):
         "row of §6, which gives no one else a use for it; ADMIN's 'organisations and accounts' "
         "are its own administration, not this directory"
     )
+    ACCESS_LOG = (
+        "who read which case's personal data, when, across cases (DESIGN §10: 'the auditor "
+        "queries it')"
+    )
+    CASE_ACCESSES = (
+        "who read this case, by role and organisation (DESIGN §10: 'the household sees who "
+        "accessed its file'); the auditor too"
+    )
 
 
 STRUCTURE = None
@@ -152,6 +160,8 @@ _CELLS: dict[Row, tuple[Sees, ...]] = {
     Row.LISTING:               (Y, Y, Y, Y, Y, Y, Y, Y),
     Row.OWN_DATA:              (N, N, N, N, N, H, N, N),
     Row.DIRECTORY:             (Y, Y, N, N, N, N, N, N),
+    Row.ACCESS_LOG:            (N, N, N, N, N, N, Y, N),
+    Row.CASE_ACCESSES:         (N, N, N, N, N, H, Y, N),
 }  # fmt: skip
 TABLE: Mapping[Row, Mapping[Role, Sees]] = {
     row: dict(zip(COLUMNS, cells, strict=True)) for row, cells in _CELLS.items()
@@ -180,7 +190,26 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
         "landlords": Row.DIRECTORY,
         "colleagues": Row.DIRECTORY,
         "householdData": Row.OWN_DATA,
+        "accessLog": Row.ACCESS_LOG,
+        "caseAccesses": Row.CASE_ACCESSES,
     },
+    "AccessLogPage": dict.fromkeys(("entries", "hasNextPage", "endCursor"), Row.ACCESS_LOG),
+    "AccessLogEntry": dict.fromkeys(
+        (
+            "at",
+            "accountId",
+            "accountName",
+            "role",
+            "organisationId",
+            "organisationName",
+            "caseId",
+            "what",
+        ),
+        Row.ACCESS_LOG,
+    ),
+    "CaseAccess": dict.fromkeys(
+        ("at", "role", "organisationName", "readerName", "what"), Row.CASE_ACCESSES
+    ),
     "Organisation": dict.fromkeys(("id", "name", "category"), Row.DIRECTORY),
     "StaffMember": dict.fromkeys(("id", "name", "role", "qualifiedReferent"), Row.DIRECTORY),
     "Me": dict.fromkeys(("id", "role", "organisationId", "name", "email"), Row.ACCOUNT),

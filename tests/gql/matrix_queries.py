@@ -35,7 +35,7 @@ fragment Ref on __Type {
 """
 
 CASE = "Case"
-PER_CASE_ROOTS = {"case": "id", "auditTrail": "caseId"}
+PER_CASE_ROOTS = {"case": "id", "auditTrail": "caseId", "caseAccesses": "caseId"}
 """Root fields asked once per case of the world, with the case's id as this argument."""
 WHOLE_TREE_ROOTS = frozenset({"caseAsOf"})
 """Root fields reached by whole-case documents only (each call replays the case's events)."""

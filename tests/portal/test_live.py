@@ -19,7 +19,7 @@ from aspe.demo.scenarios import Account, CaseStory
 from aspe.domain.values import Status
 from aspe.portal import case_page
 from aspe.portal.case_page import live_events
-from aspe.portal.gql import SessionExpired
+from aspe.portal.gql import NOT_RECORDED, SessionExpired
 from tests.portal.conftest import READ_MODEL_TIMEOUT, Visitor
 
 LoggedIn = Callable[[Account | str], Visitor]
@@ -156,7 +156,10 @@ def test_the_stream_tells_of_a_change_of_the_case_and_ends_with_the_session(
         SessionExpired(),
     ]
 
-    async def execute(request: Any, query: str, variables: Any = None) -> Any:
+    reads: list[Any] = []
+
+    async def execute(request: Any, query: str, variables: Any = None, read: Any = None) -> Any:
+        reads.append(read)
         answer = answers.pop(0)
         if isinstance(answer, Exception):
             raise answer
@@ -177,3 +180,4 @@ def test_the_stream_tells_of_a_change_of_the_case_and_ends_with_the_session(
     assert events == ["event: non-lues", "event: non-lues", "event: dossier", "event: fin"]
     assert 'data: {"unreadCount": 2}' in "".join(chunks)
     assert "Dossier mis à jour" in "".join(chunks)
+    assert reads == [NOT_RECORDED] * 4  # polls show nothing new: no entry in the access log
