@@ -27,13 +27,19 @@ _lock = threading.Lock()
 
 
 def record_read(
-    settings: Settings, viewer: Viewer, case_id: UUID | str, what: ReadKind, at: datetime
+    settings: Settings,
+    viewer: Viewer,
+    case_id: UUID | str,
+    what: ReadKind,
+    at: datetime,
+    reason: str | None = None,
 ) -> bool:
-    """Record that ``viewer`` read ``case_id``; whether the entry was written."""
+    """Record that ``viewer`` read ``case_id`` (``reason``: why, for an archived case);
+    whether the entry was written."""
     try:
         view = store.open_store(settings)
         reader = (viewer.id, viewer.role, viewer.organisation_id)
-        store.append(view, reader, UUID(str(case_id)), what, at)
+        store.append(view, reader, UUID(str(case_id)), what, at, reason)
     except Exception:
         _count_failure()
         log.exception(

@@ -34,6 +34,8 @@ class AccessRow(TypedDict):
     organisation_id: str | None
     case_id: str
     what: str
+    reason: str | None
+    """Why, when the case asked for it (an archived case)."""
 
 
 ENTRIES = Table(
@@ -55,6 +57,7 @@ class AccessEntry:
     organisation_id: UUID | None
     case_id: UUID
     what: ReadKind
+    reason: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> AccessEntry:
@@ -67,6 +70,7 @@ class AccessEntry:
             organisation_id=UUID(organisation) if organisation else None,
             case_id=UUID(row["case_id"]),
             what=ReadKind[row["what"]],
+            reason=row.get("reason"),
         )
 
 
@@ -142,8 +146,10 @@ def append(
     case_id: UUID,
     what: ReadKind,
     at: datetime,
+    reason: str | None = None,
 ) -> None:
-    """Add one entry: ``reader`` is the account, the role it read in, its organisation."""
+    """Add one entry: ``reader`` is the account, the role it read in, its organisation;
+    ``reason``, why, when the case asked for one."""
     account_id, role, organisation_id = reader
     row: AccessRow = {
         "id": str(uuid4()),
@@ -153,6 +159,7 @@ def append(
         "organisation_id": None if organisation_id is None else str(organisation_id),
         "case_id": str(case_id),
         "what": what.name,
+        "reason": reason,
     }
     with view.transaction(commit=True) as cursor:
         cursor.execute(

@@ -151,6 +151,13 @@ class WrongPassword(DomainError):
     default_message = "Le mot de passe actuel est incorrect."
 
 
+class ReasonRequired(DomainError):
+    """An archived case is read only with a stated reason, which the access log keeps."""
+
+    code = "REASON_REQUIRED"
+    default_message = "Ce dossier est archivé : indiquez le motif de votre consultation."
+
+
 class ConcurrentUpdate(DomainError):
     """Someone else changed the same record meanwhile; the command may be retried."""
 

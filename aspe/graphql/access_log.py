@@ -22,12 +22,12 @@ from strawberry.types import Info
 
 from aspe.access_log import store
 from aspe.access_log.recording import record_read
-from aspe.authorization import C, Viewer, may_name_reader
-from aspe.domain.errors import InvalidInput
+from aspe.authorization import C, Viewer, may_name_reader, reason_required
+from aspe.domain.errors import InvalidInput, ReasonRequired
 from aspe.domain.reads import ReadKind
 from aspe.graphql.permissions import classified
 from aspe.graphql.reading import load_case, viewer_of
-from aspe.graphql.types import Role
+from aspe.graphql.types import Case, Role
 from aspe.projections import directory
 
 ReadKindEnum = strawberry.enum(ReadKind, name="ReadKind")
@@ -41,24 +41,32 @@ class Reads:
 
     as_kind: ReadKind | None = None
     recorded: bool = True
+    reason: str | None = None
+    """Why the person reads (the portal's form for an archived case)."""
 
 
 API_READS = Reads()
 NOT_RECORDED = Reads(recorded=False)
 
 
-async def record(info: Info, case_id: str, kind: ReadKind) -> None:
-    """Record the viewer's read of a case, once per case and kind in an operation."""
+async def record(info: Info, case: Case, kind: ReadKind, reason: str | None = None) -> None:
+    """Record the viewer's read of a case, once per case and kind in an operation; an
+    archived case is read only with a reason (``REASON_REQUIRED`` otherwise), kept with it."""
     context = info.context
     reads: Reads = context.reads
-    if not reads.recorded:
+    viewer = viewer_of(info)
+    if not reads.recorded:  # the portal's checks and live updates: nothing new is shown
         return
+    reason = (reason or reads.reason or "").strip() or None
+    if reason_required(viewer, case.row) and reason is None:
+        raise ReasonRequired(field="reason")
     kind = reads.as_kind or kind
+    case_id = case.row["case_id"]
     if (case_id, kind) in context.recorded_reads:
         return
     context.recorded_reads.add((case_id, kind))
-    viewer = viewer_of(info)
-    await run_in_threadpool(record_read, context.settings, viewer, case_id, kind, context.clock())
+    at = context.clock()
+    await run_in_threadpool(record_read, context.settings, viewer, case_id, kind, at, reason)
 
 
 # ------------------------------------------------------------------ the auditor's
@@ -72,6 +80,9 @@ class AccessLogEntry:
     organisation_name: str | None = classified(C.ACCESS_LOG)
     case_id: strawberry.ID = classified(C.ACCESS_LOG)
     what: ReadKindEnum = classified(C.ACCESS_LOG)  # type: ignore[valid-type]
+    reason: str | None = classified(
+        C.ACCESS_LOG, description="Why, as the reader said it (an archived case's read)."
+    )
 
 
 @strawberry.type(description="A page of the access log, newest first.")
@@ -124,6 +135,7 @@ def _entry(entry: store.AccessEntry, names: dict[str, str | None]) -> AccessLogE
         organisation_name=names.get(organisation) if organisation else None,
         case_id=strawberry.ID(str(entry.case_id)),
         what=entry.what,
+        reason=entry.reason,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import strawberry
@@ -336,13 +336,15 @@ class CaseQueries:
         )
 
     @classified(C.ENTRY, description="One case, or null if it is not the viewer's to see.")
-    async def case(self, info: Info, id: strawberry.ID) -> Case | None:
-        return await _recorded(info, await load_case(info, id), ReadKind.CASE)
+    async def case(self, info: Info, id: strawberry.ID, reason: Reason = None) -> Case | None:
+        return await _recorded(info, await load_case(info, id), ReadKind.CASE, reason)
 
     @classified(C.ENTRY, description="The case as it stood at an instant (time travel).")
-    async def case_as_of(self, info: Info, case_id: strawberry.ID, at: datetime) -> Case | None:
+    async def case_as_of(
+        self, info: Info, case_id: strawberry.ID, at: datetime, reason: Reason = None
+    ) -> Case | None:
         case = await load_case_as_of(info, case_id, at)
-        return await _recorded(info, case, ReadKind.CASE_AS_OF)
+        return await _recorded(info, case, ReadKind.CASE_AS_OF, reason)
 
     @classified(C.ENTRY, description="The commission's agenda (of one session, or all).")
     async def commission_agenda(self, info: Info, session_on: date | None = None) -> list[Case]:
@@ -416,8 +418,11 @@ class CaseQueries:
         )
 
     @classified(C.EVENT_METADATA, description="Who did what when on a case, in order.")
-    async def audit_trail(self, info: Info, case_id: strawberry.ID) -> list[AuditEntry] | None:
-        if await _recorded(info, await load_case(info, case_id), ReadKind.AUDIT_TRAIL) is None:
+    async def audit_trail(
+        self, info: Info, case_id: strawberry.ID, reason: Reason = None
+    ) -> list[AuditEntry] | None:
+        case = await load_case(info, case_id)
+        if await _recorded(info, case, ReadKind.AUDIT_TRAIL, reason) is None:
             return None
         rows = await run_in_threadpool(
             audit_trail.trail, _view(info, "audit_trail"), str(_uuid(case_id))
@@ -425,12 +430,22 @@ class CaseQueries:
         return [AuditEntry.from_row(row) for row in rows]
 
 
-async def _recorded(info: Info, case: Case | None, kind: ReadKind) -> Case | None:
+async def _recorded(
+    info: Info, case: Case | None, kind: ReadKind, reason: str | None = None
+) -> Case | None:
     """The case, its read recorded in the access log (nothing is read of a hidden case)."""
     if case is not None:
-        await access_log.record(info, case.row["case_id"], kind)
+        await access_log.record(info, case, kind, reason)
     return case
 
+
+Reason = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Why you read it: required for an archived case (only the auditor and "
+        "its association's manager read one), kept in the access log."
+    ),
+]
 
 _STAFF_ROLES = frozenset(role.name for role in ASSOCIATION_ROLES)
 

@@ -26,6 +26,7 @@ import hashlib
 import json
 import mimetypes
 from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -37,7 +38,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import compile_path
 
 from aspe import french
-from aspe.domain.errors import DomainError
+from aspe.domain.errors import DomainError, ReasonRequired
 from aspe.domain.values import ContactChannel, DocumentKind, Party
 from aspe.french import events, labels
 from aspe.graphql.inputs import MEDIA_TYPE_LABELS
@@ -189,7 +190,14 @@ async def show_case(
     form's French error."""
     if not _is_case_id(case_id):
         raise case_not_found()
-    data = await execute(request, CASE_PAGE_QUERY, {"id": case_id}, PAGE_READ)
+    reason = request.query_params.get("motif", "").strip()
+    reads = replace(PAGE_READ, reason=reason) if reason else PAGE_READ
+    try:
+        data = await execute(request, CASE_PAGE_QUERY, {"id": case_id}, reads)
+    except GraphQLFailure as failure:
+        if failure.code != ReasonRequired.code:
+            raise
+        return await _ask_reason(request, case_id, reason, failure.message)
     case: dict[str, Any] | None = data.get("case")
     if case is None:
         raise case_not_found()
@@ -205,6 +213,12 @@ async def show_case(
         title=context["heading"],
     )
     return await render(request, "dossier.html", context, data=data, status_code=status_code)
+
+
+async def _ask_reason(request: Request, case_id: str, reason: str, message: str) -> Response:
+    """An archived case: its reader says why first (the access log keeps it)."""
+    context = {"case_id": case_id, "reason": reason, "error": message if reason else None}
+    return await render(request, "dossier-archive.html", context)
 
 
 def case_context(
