@@ -204,6 +204,7 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
             "organisationName",
             "caseId",
             "what",
+            "reason",
         ),
         Row.ACCESS_LOG,
     ),

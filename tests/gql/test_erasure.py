@@ -162,6 +162,7 @@ def followed_household(world: World, settings: Settings) -> Followed:
         app.stop_measure(case_id, StopReason.HOUSEHOLD_MOVED, STOP_DETAILS)
     with world.acting(world.referent):
         app.submit_final_report(case_id, True, SUMMARY)
+    app.take_snapshot(case_id)  # a snapshot holds every value of the case at once
     return Followed(household_id, case_id, stopped_at)
 
 
@@ -278,6 +279,8 @@ def test_after_erasure_no_personal_value_of_the_household_remains_anywhere(
         as_of = json.dumps(referent.data(CASE_AS_OF, {"id": str(followed.case_id), "at": at}))
         assert [value for value in PERSONAL if value in as_of] == []
         assert spslh.data(STATISTICS) == statistics
+        assert world.app.snapshots is not None
+        assert list(world.app.snapshots.recorder.select_events(followed.case_id)) == []
 
     # and, every process stopped, a byte search of the whole store and of the logs finds
     # none of its values
