@@ -7,21 +7,16 @@ are ISO text in UTC (microseconds), so that they sort as text on both databases.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypedDict
 from uuid import UUID, uuid4
 
-from eventsourcing.persistence import InfrastructureFactory
-from eventsourcing.sqlite import SQLiteDatastore
-from eventsourcing.utils import Environment
-
 from aspe.domain.actors import Role
 from aspe.domain.reads import ReadKind
+from aspe.projections.stores import TableStores
 from aspe.projections.tables import Table
-from aspe.projections.view import PostgresTableView, SQLiteTableView, TableView
-from aspe.settings import Settings
+from aspe.projections.view import TableView
 
 STORE_NAME = "access_log"
 
@@ -97,46 +92,13 @@ def instant_text(moment: datetime) -> str:
 
 
 # ------------------------------------------------------------------------- the store
-_stores: dict[tuple[Any, ...], TableView] = {}
-
-
-def open_store(settings: Settings) -> TableView:
-    """The access log of these settings, its table created; one per process."""
-    where = _where(settings)
-    if where not in _stores:
-        _stores[where] = _build_store(settings)
-    return _stores[where]
-
-
-def _where(settings: Settings) -> tuple[Any, ...]:
-    return (os.getpid(), settings.database_url, settings.database_schema, settings.data_dir)
-
-
-def _build_store(settings: Settings) -> TableView:
-    view: TableView
-    if settings.uses_postgres:
-        env = Environment(STORE_NAME, settings.eventsourcing_env(STORE_NAME))
-        datastore = InfrastructureFactory.construct(env).datastore  # type: ignore[attr-defined]
-        view = PostgresTableView(datastore, STORE_NAME, (ENTRIES,))
-    else:
-        path = settings.private_sqlite_path(STORE_NAME)
-        view = SQLiteTableView(SQLiteDatastore(str(path)), STORE_NAME, (ENTRIES,))
-    view.create_tables()
-    return view
-
-
-def close_store(settings: Settings) -> None:
-    """Close the access log of ``settings`` if this process opened it (an app's shutdown)."""
-    view = _stores.pop(_where(settings), None)
-    if view is not None:
-        view.datastore.close()
-
-
-def close_stores() -> None:
-    """Close this process's access logs (tests, and a process's shutdown)."""
-    for view in _stores.values():
-        view.datastore.close()
-    _stores.clear()
+_STORES = TableStores(STORE_NAME, (ENTRIES,))
+open_store = _STORES.open
+"""The access log of these settings, its table created; one per process."""
+close_store = _STORES.close
+"""Close the access log of ``settings`` if this process opened it (an app's shutdown)."""
+close_stores = _STORES.close_all
+"""Close this process's access logs (tests, and a process's shutdown)."""
 
 
 # ------------------------------------------------------------------------- writing

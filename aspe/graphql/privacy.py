@@ -17,7 +17,13 @@ from aspe.authorization import C
 from aspe.bootstrap import erasure_places
 from aspe.domain.errors import InvalidInput
 from aspe.domain.values import ErasureGround
-from aspe.graphql.command_mutations import Argument, Target, entry_mutation
+from aspe.graphql.command_mutations import (
+    Argument,
+    IdempotencyKey,
+    Target,
+    entry_mutation,
+    once,
+)
 from aspe.graphql.inputs import uuid_of
 from aspe.graphql.permissions import classified
 from aspe.graphql.reading import run_command
@@ -84,6 +90,7 @@ class PrivacyMutations:
         ground: ErasureGroundEnum,  # type: ignore[valid-type]
         reason: str,
         confirmation: str,
+        idempotency_key: IdempotencyKey = None,
     ) -> Erasure:
         household = uuid_of(household_id, HOUSEHOLD_ID, field="householdId")
         if confirmation.strip() != str(household):
@@ -92,6 +99,8 @@ class PrivacyMutations:
 
         def erase(app: AspeApplication) -> ErasureReport:
             with erasure_places(settings, app) as places:
-                return erase_household(app, places, household, ground, reason)
+                return erase_household(
+                    app, places, household, ground, reason, **once(idempotency_key)
+                )
 
         return Erasure.of(await run_command(info, erase))

@@ -71,13 +71,16 @@ def erase_household(
     household_id: UUID,
     ground: ErasureGround,
     reason: str,
+    idempotency_key: str | None = None,
 ) -> ErasureReport:
-    """Erase the household (as the actor of the current ``acting_as``); what was done."""
+    """Erase the household (as the actor of the current ``acting_as``); what was done.
+    ``idempotency_key``: the record is stored once for it (the purge runs again, harmless)."""
     household = app.load(Household, household_id)
     case_ids = list(household.case_ids)
     documents = _document_hashes(app, case_ids)  # read before the key that opens them goes
     try:
-        app.erase_household(household_id, ground, reason)
+        once = {} if idempotency_key is None else {"idempotency_key": idempotency_key}
+        app.erase_household(household_id, ground, reason, **once)
         recorded = True
     except AlreadyDone:
         recorded = False

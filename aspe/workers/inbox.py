@@ -12,19 +12,15 @@ These tables are written by the workers, not projected from events: no rebuild d
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypedDict
 from uuid import UUID
 
-from eventsourcing.persistence import InfrastructureFactory
-from eventsourcing.sqlite import SQLiteDatastore
-from eventsourcing.utils import Environment
-
+from aspe.projections.stores import TableStores
 from aspe.projections.tables import PostgresDialect, Table
-from aspe.projections.view import PostgresTableView, SQLiteTableView, TableView
+from aspe.projections.view import TableView
 from aspe.settings import Settings
 
 STORE_NAME = "notifications"
@@ -91,51 +87,13 @@ class Notification:
 
 
 # ------------------------------------------------------------------------- the store
-_stores: dict[tuple[Any, ...], TableView] = {}
-
-
-def open_store(settings: Settings) -> TableView:
-    """The notifications store of these settings, its tables created; one per process."""
-    where = _where(settings)
-    if where not in _stores:
-        _stores[where] = _build_store(settings)
-    return _stores[where]
-
-
-def _where(settings: Settings) -> tuple[Any, ...]:
-    return (
-        os.getpid(),
-        settings.database_url,
-        settings.database_schema,
-        str(settings.sqlite_path(STORE_NAME)),
-    )
-
-
-def _build_store(settings: Settings) -> TableView:
-    view: TableView
-    if settings.uses_postgres:
-        env = Environment(STORE_NAME, settings.eventsourcing_env(STORE_NAME))
-        datastore = InfrastructureFactory.construct(env).datastore  # type: ignore[attr-defined]
-        view = PostgresTableView(datastore, STORE_NAME, (DELIVERIES, INBOX))
-    else:
-        path = settings.private_sqlite_path(STORE_NAME)
-        view = SQLiteTableView(SQLiteDatastore(str(path)), STORE_NAME, (DELIVERIES, INBOX))
-    view.create_tables()
-    return view
-
-
-def close_stores() -> None:
-    """Close this process's stores (tests, and a worker's shutdown)."""
-    for view in _stores.values():
-        view.datastore.close()
-    _stores.clear()
-
-
-def close_store(settings: Settings) -> None:
-    """Close the store of ``settings`` if this process opened it (an app's shutdown)."""
-    view = _stores.pop(_where(settings), None)
-    if view is not None:
-        view.datastore.close()
+_STORES = TableStores(STORE_NAME, (DELIVERIES, INBOX))
+open_store = _STORES.open
+"""The notifications store of these settings, its tables created; one per process."""
+close_store = _STORES.close
+"""Close the store of ``settings`` if this process opened it (an app's shutdown)."""
+close_stores = _STORES.close_all
+"""Close this process's stores (tests, and a worker's shutdown)."""
 
 
 def store_of(view_or_settings: TableView | Settings) -> TableView:

@@ -181,6 +181,7 @@ def _first(keys: Any) -> Any:
 
 
 VALID_INPUT: dict[CaseCommand, Call] = {
+    CaseCommand.ARCHIVE: lambda c, a: c.archive(),  # the platform's only: never offered
     CaseCommand.ASSIGN_REFERENT: lambda c, a: c.assign_referent(a.other_qualified_referent(c)),
     CaseCommand.RECORD_DIAGNOSTIC: lambda c, a: c.record_diagnostic(
         [Finding(Theme.BUDGET, "Dettes")], OBJECTIVES

@@ -134,7 +134,7 @@ def dumps(projector):
 def test_every_read_model_is_registered_under_a_unique_name():
     names = [cls.name for cls in READ_MODELS]
 
-    assert len(names) == len(set(names)) == 12
+    assert len(names) == len(set(names)) == 13
 
 
 def test_a_read_model_built_under_other_rules_is_rebuilt_under_the_new_ones(settings, app, story):
