@@ -8,10 +8,10 @@ For each store (PostgreSQL, SQLite) in one run:
    ``--cases`` ACTIVE cases (``audit_verify.fleet``);
 2. **append**: ``--rounds`` rounds of ``--commands`` one-event commands (a contact with a
    note: one sealed value) on each, interleaved, the order flipping every round;
-3. **replay**: ``--rounds`` rounds, interleaved the same way, of reading every event of the
-   store back through the mapper (decoding, opening each sealed value), as a read model's
-   rebuild does, and replaying every case from the store (``repository.get`` past the
-   cache: its snapshot, sealed whole, then the events after it).
+3. **replay**: ``--rounds`` rounds, interleaved the same way, each ``--passes`` times
+   reading every event of the store back through the mapper (decoding, opening each
+   sealed value), as a read model's rebuild does, and replaying every case from the store
+   (``repository.get`` past the cache: its snapshot, sealed whole, then the events after).
 
 It prints the rates of each side and their ratio (sealed / plain), median and range.
 
@@ -62,26 +62,33 @@ def application(settings: Settings, sealed: bool) -> AspeApplication:
     )
 
 
-def replays(app: AspeApplication) -> Callable[[], float]:
-    """``run()``: every event decoded, every case replayed; events per second."""
+def replays(app: AspeApplication, passes: int) -> Callable[[], float]:
+    """``run()``: ``passes`` times, every event decoded and every case replayed; events
+    per second."""
 
     def run() -> float:
-        started, events, case_ids = time.perf_counter(), 0, set()
-        position = 0
-        while page := app.recorder.select_notifications(
-            start=position, limit=5000, inclusive_of_start=False
-        ):
-            for notification in page:
-                event = app.mapper.to_domain_event(notification)
-                if isinstance(event, Case.Opened):
-                    case_ids.add(event.originator_id)
-            events += len(page)
-            position = page[-1].id
-        for case_id in case_ids:
-            app.repository.get(case_id, version=LATEST)
+        started, events = time.perf_counter(), 0
+        for _ in range(passes):
+            events += replay_once(app)
         return events / (time.perf_counter() - started)
 
     return run
+
+
+def replay_once(app: AspeApplication) -> int:
+    events, case_ids, position = 0, set(), 0
+    while page := app.recorder.select_notifications(
+        start=position, limit=5000, inclusive_of_start=False
+    ):
+        for notification in page:
+            event = app.mapper.to_domain_event(notification)
+            if isinstance(event, Case.Opened):
+                case_ids.add(event.originator_id)
+        events += len(page)
+        position = page[-1].id
+    for case_id in case_ids:
+        app.repository.get(case_id, version=LATEST)
+    return events
 
 
 @contextmanager
@@ -136,7 +143,8 @@ def bench(name: str, args: argparse.Namespace, console: Console) -> Report:
                 report.appends,
             )
             console.log(f"{report.backend}: appends measured")
-            interleaved(args.rounds, {side: replays(apps[side]) for side in SIDES}, report.replays)
+            runs = {side: replays(apps[side], args.passes) for side in SIDES}
+            interleaved(args.rounds, runs, report.replays)
             report.events = apps["sealed"].head()
             console.log(f"{report.backend}: replays measured ({report.events:,} events each)")
         finally:
@@ -165,7 +173,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--cases", type=int, default=60, help="ACTIVE cases on each store")
     parser.add_argument("--commands", type=int, default=500, help="commands per round and side")
-    parser.add_argument("--rounds", type=int, default=6, help="interleaved rounds")
+    parser.add_argument("--rounds", type=int, default=8, help="interleaved rounds")
+    parser.add_argument("--passes", type=int, default=5, help="replays of the store per round")
     parser.add_argument(
         "--backends", nargs="+", choices=("postgres", "sqlite"), default=["postgres", "sqlite"]
     )

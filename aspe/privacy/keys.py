@@ -10,15 +10,15 @@ With ``ASPE_MASTER_KEY`` the keys are stored wrapped (AES-GCM under the master k
 their household): a copy of the database alone opens nothing. Keys stored before a master
 key was set stay readable (each row says whether it is wrapped).
 
-Keys are cached in the process for ``CACHE_SECONDS``: a replay decrypts hundreds of values
-with one lookup. Another process's erasure is therefore seen within that time; the
-erasing process forgets the key at once.
+Ciphers are kept in the process: a replay opens a million values with one lookup of the
+table per household. Every ``CACHE_SECONDS`` one query counts the destroyed keys; when
+another process has destroyed one, every key held is forgotten. Another process's erasure
+is therefore seen within that time; the erasing process forgets the key at once.
 """
 
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -46,6 +46,8 @@ class KeyStatements:
     insert: str
     select: str
     destroy: str
+    count_destroyed: str
+    """How many keys were destroyed: what a process watches to forget the ones it holds."""
     link_subject: str
     """Records which household a case belongs to (a case's events name none but the first)."""
     select_subject: str
@@ -72,6 +74,7 @@ def sqlite_statements(events_table: str) -> KeyStatements:
             f"UPDATE {name} SET data_key = NULL, destroyed_at = ? "
             "WHERE household_id = ? AND data_key IS NOT NULL RETURNING household_id"
         ),
+        count_destroyed=f"SELECT COUNT(*) FROM {name} WHERE data_key IS NULL",
         link_subject=(
             f"INSERT INTO {subjects} (originator_id, household_id) VALUES (?, ?) "
             "ON CONFLICT (originator_id) DO NOTHING"
@@ -101,6 +104,7 @@ def postgres_statements(schema: str, events_table: str) -> KeyStatements:
             f"UPDATE {name} SET data_key = NULL, destroyed_at = %s "
             "WHERE household_id = %s AND data_key IS NOT NULL RETURNING household_id"
         ),
+        count_destroyed=f"SELECT COUNT(*) FROM {name} WHERE data_key IS NULL",
         link_subject=(
             f"INSERT INTO {subjects} (originator_id, household_id) VALUES (%s, %s) "
             "ON CONFLICT (originator_id) DO NOTHING"
@@ -113,7 +117,7 @@ OpenTransaction = Callable[[bool], AbstractContextManager[Any]]
 """A transaction of the store (``commit`` or not) and its cursor."""
 
 DESTROYED = b""
-"""What the cache holds for a destroyed key."""
+"""What ``_load`` gives for a destroyed key."""
 
 
 class DataKeys:
@@ -128,43 +132,57 @@ class DataKeys:
         self._sql = statements
         self._transaction = transaction
         self._master = AESGCM(master_key) if master_key else None
-        self._cache: dict[UUID, tuple[float, bytes]] = {}
-        self._lock = threading.Lock()
+        self._cache: dict[bytes, AESGCM | None] = {}
+        """Ciphers by household id (its 16 bytes); ``None``: the key is destroyed."""
+        self._destroyed = -1
+        self._checked_until = 0.0
         self._subjects: dict[UUID, UUID] = {}
 
     # ---------------------------------------------------------------------- reading
-    def key_for_reading(self, household_id: UUID) -> bytes | None:
-        """The household's key; ``None`` once destroyed. ``UnknownDataKey`` if it never had one."""
-        key = self._cached(household_id)
+    def reading_cipher(self, household: bytes) -> AESGCM | None:
+        """The cipher of the household whose id is ``household`` (its 16 bytes, as a sealed
+        value names it); ``None`` once its key is destroyed. ``UnknownDataKey`` if it
+        never had one. The hot path of every replay: one dictionary lookup."""
+        self._forget_destroyed()
+        if household in self._cache:
+            return self._cache[household]
+        household_id = UUID(bytes=household)
+        key = self._load(household_id)
         if key is None:
-            key = self._load(household_id)
-            if key is None:
-                raise UnknownDataKey(str(household_id))
-            self._remember(household_id, key)
-        return key or None
+            raise UnknownDataKey(str(household_id))
+        return self._remember(household, key)
 
-    def key_for_writing(self, household_id: UUID) -> bytes | None:
-        """The household's key, made now if it has none; ``None`` once destroyed."""
-        key = self._cached(household_id)
+    def writing_cipher(self, household_id: UUID) -> AESGCM | None:
+        """The household's cipher, its key made now if it has none; ``None`` once destroyed."""
+        household = household_id.bytes
+        self._forget_destroyed()
+        if household in self._cache:
+            return self._cache[household]
+        key = self._load(household_id)
         if key is None:
-            key = self._load(household_id)
-            if key is None:
-                self._insert(household_id, AESGCM.generate_key(bit_length=KEY_BYTES * 8))
-                key = self._load(household_id)  # another process's key if it won the insert
-                assert key is not None
-            self._remember(household_id, key)
-        return key or None
+            self._insert(household_id, AESGCM.generate_key(bit_length=KEY_BYTES * 8))
+            key = self._load(household_id)  # another process's key if it won the insert
+            assert key is not None
+        return self._remember(household, key)
 
-    def _cached(self, household_id: UUID) -> bytes | None:
-        with self._lock:
-            found = self._cache.get(household_id)
-        if found is None or found[0] < time.monotonic():
-            return None
-        return found[1]
+    def _remember(self, household: bytes, key: bytes) -> AESGCM | None:
+        cipher = AESGCM(key) if key else None
+        self._cache[household] = cipher
+        return cipher
 
-    def _remember(self, household_id: UUID, key: bytes) -> None:
-        with self._lock:
-            self._cache[household_id] = (time.monotonic() + CACHE_SECONDS, key)
+    def _forget_destroyed(self) -> None:
+        """Every ``CACHE_SECONDS``, one count of the destroyed keys: when another process has
+        destroyed one since, forget every key held (the next reads load them again)."""
+        now = time.monotonic()
+        if now < self._checked_until:
+            return
+        with self._transaction(False) as cursor:
+            cursor.execute(self._sql.count_destroyed)
+            destroyed = int(_first(cursor.fetchone()))
+        if destroyed != self._destroyed:
+            self._cache.clear()
+            self._destroyed = destroyed
+        self._checked_until = now + CACHE_SECONDS
 
     def _load(self, household_id: UUID) -> bytes | None:
         with self._transaction(False) as cursor:
@@ -213,8 +231,7 @@ class DataKeys:
                 cursor.execute(self._sql.secure_delete)
             cursor.execute(self._sql.destroy, (_now(), str(household_id)))
             destroyed = bool(cursor.fetchall())
-        with self._lock:
-            self._cache[household_id] = (float("inf"), DESTROYED)
+        self._cache[household_id.bytes] = None  # this process: at once
         return destroyed
 
     # --------------------------------------------------------------------- wrapping

@@ -14,7 +14,7 @@ is sealed whole (it is derived data: erasure deletes it).
 
 from __future__ import annotations
 
-import base64
+import binascii
 import dataclasses
 import os
 import typing
@@ -41,14 +41,18 @@ from aspe.privacy.personal import PERSONAL_ATTRIBUTES, PERSONAL_FIELDS, placehol
 TEXT, JSON = b"s", b"j"
 
 
-@dataclasses.dataclass(frozen=True)
 class Sealed:
-    """A value sealed under a household's key, as the store keeps it."""
+    """A value sealed under a household's key, as the store keeps it. A plain class with
+    slots (replays make a million of them; a tuple would be written as a JSON list)."""
 
-    household_id: UUID
-    kind: bytes  # TEXT (a string) or JSON (a snapshot's state, transcoded)
-    nonce: bytes
-    ciphertext: bytes
+    __slots__ = ("ciphertext", "household", "kind", "nonce")
+
+    def __init__(self, household: bytes, kind: bytes, nonce: bytes, ciphertext: bytes) -> None:
+        self.household = household
+        """The household's id, its 16 bytes (also the ciphertext's associated data)."""
+        self.kind = kind  # TEXT (a string) or JSON (a snapshot's state, transcoded)
+        self.nonce = nonce
+        self.ciphertext = ciphertext
 
 
 class SealedAsText(Transcoding):
@@ -56,39 +60,35 @@ class SealedAsText(Transcoding):
     name = "sealed"
 
     def encode(self, obj: Sealed) -> str:
-        raw = obj.household_id.bytes + obj.kind + obj.nonce + obj.ciphertext
-        return base64.b64encode(raw).decode("ascii")
+        raw = obj.household + obj.kind + obj.nonce + obj.ciphertext
+        return binascii.b2a_base64(raw, newline=False).decode("ascii")
 
     def decode(self, data: str) -> Sealed:
-        raw = base64.b64decode(data)
-        start = 17 + NONCE_BYTES
-        return Sealed(UUID(bytes=raw[:16]), raw[16:17], raw[17:start], raw[start:])
+        raw = binascii.a2b_base64(data)
+        return Sealed(raw[:16], raw[16:17], raw[17:_CIPHERTEXT], raw[_CIPHERTEXT:])
 
 
-def _is_value(value: Any) -> bool:
-    return type(value) in PERSONAL_FIELDS
+_CIPHERTEXT = 17 + NONCE_BYTES
 
 
-def _walk(value: Any, personal: bool, leaf: Callable[[Any, type | None, str], Any],
-          owner: type | None = None, name: str = "") -> Any:  # fmt: skip
-    """``value`` with ``leaf`` applied to each personal string or sealed value in it."""
-    if isinstance(value, str | Sealed):
-        return leaf(value, owner, name) if personal or isinstance(value, Sealed) else value
+def _sealing_walk(value: Any, personal: bool, seal: Callable[[str], Sealed]) -> Any:
+    """``value`` with each personal string in it sealed; the values it holds are copied,
+    never changed (they are the aggregate's)."""
+    if isinstance(value, str):
+        return seal(value) if personal else value
     if isinstance(value, list | tuple):
-        return type(value)(_walk(item, personal, leaf, owner, name) for item in value)
-    if _is_value(value):
-        fields = PERSONAL_FIELDS[type(value)]
-        changed = {
-            field: _walk(getattr(value, field), True, leaf, type(value), field) for field in fields
-        }
+        return type(value)(_sealing_walk(item, personal, seal) for item in value)
+    fields = PERSONAL_FIELDS.get(type(value))
+    if fields:
+        changed = {field: _sealing_walk(getattr(value, field), True, seal) for field in fields}
         return dataclasses.replace(value, **changed)
     return value
 
 
 @cache
 def _attributes_to_walk(event_class: type) -> tuple[tuple[str, bool], ...]:
-    """The attributes of ``event_class`` that hold personal values: declared ones, and those
-    whose type carries a value type with personal fields."""
+    """The attributes of ``event_class`` that hold personal values, each with whether it is
+    a personal text itself (declared) or carries values with personal fields."""
     declared = PERSONAL_ATTRIBUTES.get(event_class, frozenset())
     hints = typing.get_type_hints(event_class)
     carrying = {
@@ -107,7 +107,6 @@ class SealingMapper(Mapper[UUID]):
             transcoder.register(SealedAsText())
         self.keys: DataKeys | None = None
         """Set by the application once its recorder (and so the key table) exists."""
-        self._ciphers: dict[UUID, tuple[bytes, AESGCM]] = {}
 
     # ------------------------------------------------------------------------ storing
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
@@ -132,31 +131,23 @@ class SealingMapper(Mapper[UUID]):
 
     def _sealed(self, event: Any, household_id: UUID) -> Any:
         assert self.keys is not None
-        key = self.keys.key_for_writing(household_id)
-        if key is None:  # erased: nothing new is stored in clear, nor readable
-            key = AESGCM.generate_key(bit_length=256)
-        cipher = self._cipher(household_id, key)
+        household = household_id.bytes
+        # Erased: nothing new is stored in clear, nor readable (a key no one keeps).
+        cipher = self.keys.writing_cipher(household_id) or AESGCM(AESGCM.generate_key(256))
 
-        def seal(text: Any, owner: type | None, name: str) -> Any:
-            if isinstance(text, Sealed):
-                return text
-            return self._seal(cipher, household_id, TEXT, text.encode())
+        def seal(text: str) -> Sealed:
+            return _seal(cipher, household, TEXT, text.encode())
 
         state = dict(vars(event))
         if isinstance(event, Snapshot):
             plain = self.transcoder.encode(state["state"])
-            state["state"] = self._seal(cipher, household_id, JSON, plain)
+            state["state"] = _seal(cipher, household, JSON, plain)
         else:
             for name, personal in _attributes_to_walk(event.__class__):
-                state[name] = _walk(state[name], personal, seal, type(event), name)
+                state[name] = _sealing_walk(state[name], personal, seal)
         sealed = object.__new__(type(event))
         object.__setattr__(sealed, "__dict__", state)
         return sealed
-
-    @staticmethod
-    def _seal(cipher: AESGCM, household_id: UUID, kind: bytes, plain: bytes) -> Sealed:
-        nonce = os.urandom(NONCE_BYTES)
-        return Sealed(household_id, kind, nonce, cipher.encrypt(nonce, plain, household_id.bytes))
 
     # ------------------------------------------------------------------------ reading
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
@@ -166,37 +157,45 @@ class SealingMapper(Mapper[UUID]):
             if isinstance(state["state"], Sealed):
                 state["state"] = self._open_snapshot(state["state"], stored_event)
             return event
-        for name, _ in _attributes_to_walk(event.__class__):
-            if name in state:
-                state[name] = _walk(state[name], False, self._open, type(event), name)
+        owner = event.__class__
+        for name, personal in _attributes_to_walk(owner):
+            value = state.get(name)
+            if personal:
+                if type(value) is Sealed:
+                    state[name] = self._open(value, owner, name)
+            elif isinstance(value, list | tuple):
+                for item in value:
+                    self._open_fields(item)
+            elif value is not None:
+                self._open_fields(value)
         return event
 
-    def _open(self, sealed: Any, owner: type | None, name: str) -> Any:
-        if not isinstance(sealed, Sealed):
-            return sealed
-        cipher = self._reading_cipher(sealed.household_id)
+    def _open_fields(self, value: Any) -> None:
+        """Open the sealed fields of a value the transcoder has just made (so in place)."""
+        for field in PERSONAL_FIELDS.get(type(value), ()):
+            sealed = getattr(value, field)
+            if type(sealed) is Sealed:
+                object.__setattr__(value, field, self._open(sealed, type(value), field))
+
+    def _open(self, sealed: Sealed, owner: type, name: str) -> str:
+        cipher = self._reading_cipher(sealed.household)
         if cipher is None:
-            return placeholder(owner or object, name)
-        return cipher.decrypt(sealed.nonce, sealed.ciphertext, sealed.household_id.bytes).decode()
+            return placeholder(owner, name)
+        return cipher.decrypt(sealed.nonce, sealed.ciphertext, sealed.household).decode()
 
     def _open_snapshot(self, sealed: Sealed, stored_event: StoredEvent) -> Any:
-        cipher = self._reading_cipher(sealed.household_id)
+        cipher = self._reading_cipher(sealed.household)
         if cipher is None:
             raise LookupError(f"Snapshot of {stored_event.originator_id} sealed with an erased key")
-        plain = cipher.decrypt(sealed.nonce, sealed.ciphertext, sealed.household_id.bytes)
+        plain = cipher.decrypt(sealed.nonce, sealed.ciphertext, sealed.household)
         return self.transcoder.decode(plain)
 
-    def _reading_cipher(self, household_id: UUID) -> AESGCM | None:
+    def _reading_cipher(self, household: bytes) -> AESGCM | None:
         if self.keys is None:
             raise LookupError("A sealed value, and no key table to open it")
-        key = self.keys.key_for_reading(household_id)
-        if key is None:
-            self._ciphers.pop(household_id, None)  # no copy of a destroyed key stays
-            return None
-        return self._cipher(household_id, key)
+        return self.keys.reading_cipher(household)
 
-    def _cipher(self, household_id: UUID, key: bytes) -> AESGCM:
-        known = self._ciphers.get(household_id)
-        if known is None or known[0] != key:
-            known = self._ciphers[household_id] = (key, AESGCM(key))
-        return known[1]
+
+def _seal(cipher: AESGCM, household: bytes, kind: bytes, plain: bytes) -> Sealed:
+    nonce = os.urandom(NONCE_BYTES)
+    return Sealed(household, kind, nonce, cipher.encrypt(nonce, plain, household))
