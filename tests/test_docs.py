@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from aspe.domain.errors import ALL_ERRORS
+from aspe.domain.errors import ALL_ERRORS, DomainError
 from aspe.graphql.errors import API_ERRORS
 from aspe.projections.errors import READ_SIDE_ERRORS
 
@@ -26,3 +26,10 @@ def test_the_readme_documents_every_domain_error_code():
     ]
 
     assert missing == []
+
+
+def test_the_list_of_domain_errors_holds_every_one_the_domain_declares():
+    def declared(error: type[DomainError]) -> set[type[DomainError]]:
+        return {error}.union(*(declared(sub) for sub in error.__subclasses__()))
+
+    assert declared(DomainError) - {*ALL_ERRORS, *READ_SIDE_ERRORS} == set()

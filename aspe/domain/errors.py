@@ -186,6 +186,7 @@ ALL_ERRORS: tuple[type[DomainError], ...] = (
     MeasureNotEnded,
     DocumentKindFixed,
     WrongPassword,
+    ReasonRequired,
     ConcurrentUpdate,
 )
 """Every error the domain raises, for the API's documentation of codes."""
