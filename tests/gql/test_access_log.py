@@ -20,6 +20,11 @@ from aspe.demo.scenarios import Account
 from aspe.domain.values import Status
 from tests.gql.conftest import Api
 
+ONE_STORE = pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
+"""For refusals decided before any store is read or written (who may, which input): the
+store's own tests run both."""
+
+
 Login = Callable[[Account | str], Api]
 READ_MODEL_TIMEOUT = 30.0
 
@@ -164,6 +169,7 @@ def test_the_auditor_filters_by_person_case_and_period_and_pages(
     assert page_two["entries"][0]["at"] < page_one["entries"][-1]["at"]
 
 
+@ONE_STORE
 @pytest.mark.parametrize(
     ("filters", "expected"),
     [
@@ -180,6 +186,7 @@ def test_malformed_filters_are_refused_with_a_stable_code(
     assert login(world.auditor).error_code(LOG, filters) == expected
 
 
+@ONE_STORE
 @pytest.mark.parametrize(
     "who", ["referent", "manager", "spslh", "commission", "landlord", "unqualified"]
 )

@@ -16,6 +16,11 @@ from aspe.domain.actors import SYSTEM_ACTOR
 from aspe.domain.values import Status, StopReason
 from tests.gql.conftest import Api
 
+ONE_STORE = pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
+"""For refusals decided before any store is read or written (who may, which input): the
+store's own tests run both."""
+
+
 Login = Callable[..., Api]
 
 CASE = "query C($id: ID!, $reason: String) { case(id: $id, reason: $reason) { id status } }"
@@ -40,6 +45,7 @@ def archived_case(world: Any, client: TestClient) -> str:
     return str(case_id)
 
 
+@ONE_STORE
 @pytest.mark.parametrize("who", ["referent", "spslh", "commission", "landlord"])
 def test_the_other_parties_no_longer_see_an_archived_case(
     login: Login, world: Any, archived_case: str, who: str
@@ -53,6 +59,7 @@ def test_the_other_parties_no_longer_see_an_archived_case(
     assert archived_case not in listed
 
 
+@ONE_STORE
 @pytest.mark.parametrize("who", ["manager", "auditor"])
 def test_its_readers_must_say_why(login: Login, world: Any, archived_case: str, who: str) -> None:
     body = login(getattr(world, who)).run(CASE, {"id": archived_case})
@@ -62,6 +69,7 @@ def test_its_readers_must_say_why(login: Login, world: Any, archived_case: str, 
     assert "archivé" in body["errors"][0]["message"]
 
 
+@ONE_STORE
 @pytest.mark.parametrize("who", ["manager", "auditor"])
 def test_its_readers_read_it_with_a_reason_which_the_access_log_keeps(
     login: Login, world: Any, archived_case: str, who: str

@@ -14,6 +14,11 @@ from fastapi.testclient import TestClient
 from aspe.demo.scenarios import CaseStory
 from aspe.domain.values import Address, Status, Theme, VisitKind
 
+ONE_STORE = pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
+"""For refusals decided before any store is read or written (who may, which input): the
+store's own tests run both."""
+
+
 if TYPE_CHECKING:
     from tests.conftest import World
     from tests.gql.conftest import Api
@@ -133,6 +138,7 @@ def test_a_household_asking_for_another_households_data_is_not_found(
     assert code == "NOT_FOUND"
 
 
+@ONE_STORE
 @pytest.mark.parametrize("role", ["spslh", "commission", "landlord", "auditor"])
 def test_another_party_is_refused_with_a_stable_code(
     world: World, login: Login, active: Any, role: str

@@ -17,6 +17,11 @@ from aspe.demo.scenarios import CaseStory
 from aspe.domain.values import Status
 from aspe.projections import caseload, commission_agenda, landlord_tenancies
 
+ONE_STORE = pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
+"""For refusals decided before any store is read or written (who may, which input): the
+store's own tests run both."""
+
+
 if TYPE_CHECKING:
     from tests.conftest import World
     from tests.gql.conftest import Api
@@ -152,6 +157,7 @@ def test_the_referent_is_offered_the_correction_and_the_landlord_is_not(
     assert [offered(login(party)) for party in (world.landlord, world.commission)] == [False] * 2
 
 
+@ONE_STORE
 @pytest.mark.parametrize("role", ["landlord", "commission"])
 def test_a_party_that_may_not_correct_is_refused_with_a_stable_code(
     world: World, login: Login, walked: Callable[[Status], CaseStory], role: str
@@ -171,6 +177,7 @@ def test_the_spslh_may_not_correct_before_the_request_is_submitted(
     assert refused(login(world.spslh), world, story)["code"] == "NOT_FOUND"
 
 
+@ONE_STORE
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
