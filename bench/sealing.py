@@ -23,23 +23,20 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
-import psycopg
 from rich.console import Console
 from rich.table import Table
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))  # bench/ is not a package: audit_verify's fleet is a module
 
-from audit_verify import POSTGRES_URL, commands  # noqa: E402
+from audit_verify import backend, commands  # noqa: E402
 
 from aspe.application import AspeApplication  # noqa: E402
 from aspe.domain.case import Case  # noqa: E402
@@ -91,30 +88,6 @@ def replay_once(app: AspeApplication) -> int:
     return events
 
 
-@contextmanager
-def stores(name: str) -> Iterator[dict[str, Settings]]:
-    if name == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="aspe-bench-") as directory:
-            yield {
-                side: Settings(database_url=f"sqlite:///{directory}/{side}.sqlite")
-                for side in SIDES
-            }
-        return
-    schemas = {side: f"aspe_bench_{uuid.uuid4().hex[:8]}" for side in SIDES}
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        for schema in schemas.values():
-            conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield {
-            side: Settings(database_url=POSTGRES_URL, database_schema=schema)
-            for side, schema in schemas.items()
-        }
-    finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-            for schema in schemas.values():
-                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-
-
 @dataclass
 class Report:
     backend: str
@@ -123,7 +96,9 @@ class Report:
     events: int = 0
 
 
-def interleaved(rounds: int, runs: dict[str, Callable[[], float]], into: dict[str, list[float]]):
+def interleaved(
+    rounds: int, runs: dict[str, Callable[[], float]], into: dict[str, list[float]]
+) -> None:
     for round_ in range(rounds):
         for side in SIDES if round_ % 2 else tuple(reversed(SIDES)):
             into[side].append(runs[side]())
@@ -131,7 +106,8 @@ def interleaved(rounds: int, runs: dict[str, Callable[[], float]], into: dict[st
 
 def bench(name: str, args: argparse.Namespace, console: Console) -> Report:
     report = Report("PostgreSQL" if name == "postgres" else "SQLite")
-    with stores(name) as settings:
+    with backend(name) as two:  # two empty stores side by side; the first one is sealed
+        settings = {"sealed": two.chained, "plain": two.plain}
         apps = {side: application(settings[side], side == "sealed") for side in SIDES}
         try:
             appenders = {side: commands(apps[side], args.cases) for side in SIDES}
@@ -139,7 +115,7 @@ def bench(name: str, args: argparse.Namespace, console: Console) -> Report:
                 appenders[side](args.commands // 4)
             interleaved(
                 args.rounds,
-                {side: (lambda s=side: appenders[s](args.commands)) for side in SIDES},
+                {side: partial(appenders[side], args.commands) for side in SIDES},
                 report.appends,
             )
             console.log(f"{report.backend}: appends measured")

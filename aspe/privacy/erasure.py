@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.sqlite import SQLiteDatastore
+
 from aspe.application import AspeApplication
 from aspe.audit.store import chain_table, read_cursor
 from aspe.audit.tables import fetch
@@ -135,7 +137,7 @@ def _delete_snapshots(app: AspeApplication, subjects: Sequence[UUID]) -> int:
         return 0
     recorder: Any = app.snapshots.recorder
     datastore = recorder.datastore
-    sqlite = not hasattr(datastore, "schema")
+    sqlite = isinstance(datastore, SQLiteDatastore)
     if sqlite:
         table, mark, ids = recorder.events_table_name, "?", [subject.hex for subject in subjects]
     else:

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -254,10 +254,3 @@ def _first(row: Any) -> Any:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
-
-
-@contextmanager
-def cursor_of(datastore: Any, commit: bool) -> Iterator[Any]:
-    """A transaction's cursor on the library's datastore (SQLite or PostgreSQL)."""
-    with datastore.transaction(commit=commit) as cursor:
-        yield cursor

@@ -32,7 +32,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from pydantic import SecretStr
 
+from aspe.application import AspeApplication
+from aspe.bootstrap import build_projector, erasure_places
+from aspe.projections.runner import BackgroundFollower
 from aspe.settings import Environment, Settings
+from aspe.workers.clocks import CLOCK_READ_MODELS, Clocks
 from aspe.workers.inbox import close_stores
 from tests.conftest import REDIS_URL, SERVICES_REQUIRED, require_redis
 
@@ -316,3 +320,24 @@ def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
     server.start()
     yield server
     server.stop()
+
+
+# ----------------------------------------------------------------------------- clocks
+@pytest.fixture
+def clocks(settings: Settings, app: AspeApplication, world: Any) -> Iterator[Clocks]:
+    """The clocks on the world's store and frozen clock. On SQLite they catch their read
+    models up themselves; on PostgreSQL a projection runner follows the store in a thread,
+    as ``aspe projections run`` does, and the clocks wait for it."""
+    projector = build_projector(settings, CLOCK_READ_MODELS, app=app)
+    follower = None
+    if settings.runs_projections_in_process:
+        projector.prepare()
+    else:
+        follower = BackgroundFollower(projector).start()
+    yield Clocks(
+        app, projector, settings, now=world.clock,
+        erasure_places=lambda: erasure_places(settings, app),
+    )  # fmt: skip
+    if follower is not None:
+        follower.stop()
+    projector.close()

@@ -8,7 +8,7 @@ the store in a thread, as ``aspe projections run`` does, and the clocks wait for
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, time, timedelta
 from uuid import UUID
 
@@ -16,8 +16,7 @@ import pytest
 from celery.schedules import crontab
 
 from aspe import french
-from aspe.application import AspeApplication
-from aspe.bootstrap import build_celery, build_clocks, build_projector
+from aspe.bootstrap import build_celery, build_clocks
 from aspe.demo.scenarios import CaseStory
 from aspe.domain.actors import Role
 from aspe.domain.local_time import PARIS
@@ -29,11 +28,10 @@ from aspe.domain.values import (
     Theme,
     VisitKind,
 )
-from aspe.projections.runner import BackgroundFollower
 from aspe.settings import Environment, Settings
 from aspe.workers import clocks as clock_tasks
 from aspe.workers.app import AspeCelery
-from aspe.workers.clocks import CLOCK_READ_MODELS, Clocks
+from aspe.workers.clocks import Clocks
 from aspe.workers.messages import Message
 from aspe.workers.schedule import beat_schedule
 
@@ -48,20 +46,6 @@ def day(n: int) -> date:
 def postgres_settings(new_postgres_settings: Callable[[], Settings]) -> Settings:
     """A schema of its own per test: the clocks look at every measure of the store."""
     return new_postgres_settings()
-
-
-@pytest.fixture
-def clocks(settings: Settings, app: AspeApplication, world) -> Iterator[Clocks]:
-    projector = build_projector(settings, CLOCK_READ_MODELS, app=app)
-    follower = None
-    if settings.runs_projections_in_process:
-        projector.prepare()
-    else:
-        follower = BackgroundFollower(projector).start()
-    yield Clocks(app, projector, settings, now=world.clock)
-    if follower is not None:
-        follower.stop()
-    projector.close()
 
 
 def on(world, when: date) -> None:

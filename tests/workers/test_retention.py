@@ -8,7 +8,7 @@ Each test moves the frozen clock to the day it runs retention on; nothing sleeps
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 from uuid import UUID
 
@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from aspe.application import AspeApplication
-from aspe.bootstrap import build_celery, build_projector, erasure_places
+from aspe.bootstrap import build_celery
 from aspe.cli import app as cli
 from aspe.demo.scenarios import ADMIN
 from aspe.domain.actors import Role
@@ -25,10 +25,8 @@ from aspe.domain.household import Household
 from aspe.domain.rules import add_months
 from aspe.domain.values import DocumentKind, ErasureGround, Status, StopReason
 from aspe.french.labels import ERASED_HOUSEHOLD
-from aspe.projections.runner import BackgroundFollower
 from aspe.settings import Settings
 from aspe.workers import clocks as clock_tasks
-from aspe.workers.clocks import CLOCK_READ_MODELS, Clocks
 from tests.workers.conftest import settings_env
 
 START = date(2026, 3, 2)
@@ -40,23 +38,6 @@ LONG_AGO = date(2019, 1, 7)
 def postgres_settings(new_postgres_settings: Callable[[], Settings]) -> Settings:
     """A schema of its own per test: retention looks at every case of the store."""
     return new_postgres_settings()
-
-
-@pytest.fixture
-def clocks(settings: Settings, app: AspeApplication, world) -> Iterator[Clocks]:
-    projector = build_projector(settings, CLOCK_READ_MODELS, app=app)
-    follower = None
-    if settings.runs_projections_in_process:
-        projector.prepare()
-    else:
-        follower = BackgroundFollower(projector).start()
-    yield Clocks(
-        app, projector, settings, now=world.clock,
-        erasure_places=lambda: erasure_places(settings, app),
-    )  # fmt: skip
-    if follower is not None:
-        follower.stop()
-    projector.close()
 
 
 def stopped_case(world, story) -> tuple[UUID, UUID]:
