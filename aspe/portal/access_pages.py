@@ -24,7 +24,7 @@ query AccessLog($account: ID, $case: ID, $since: DateTime, $until: DateTime,
   {CHROME}
   accessLog(accountId: $account, caseId: $case, since: $since, until: $until, first: 50,
             after: $after) {{
-    entries {{ at accountId accountName role organisationName caseId what }}
+    entries {{ at accountId accountName role organisationName caseId what reason }}
     hasNextPage endCursor
   }}
 }}

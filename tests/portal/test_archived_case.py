@@ -42,6 +42,10 @@ def test_the_manager_says_why_then_reads_the_archived_case(
     assert opened.status_code == 200
     assert "Ménage Archivé" in opened.text
 
+    # and the auditor's journal shows the read with its reason
+    journal = logged_in(world.auditor).get("/journal-des-acces")
+    assert REASON in journal.text
+
 
 def test_the_referent_finds_no_archived_case(
     logged_in: Callable[..., Any], world: Any, archived_case: str
