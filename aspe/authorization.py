@@ -235,8 +235,9 @@ def _acts_for(viewer: Viewer, case: Mapping[str, Any]) -> bool:
 
 def withheld_from_export() -> list[Category]:
     """What the export leaves out of the case: the categories DESIGN §6 keeps from the
-    household (notes, concertations, alerts…), beside those about no case at all."""
-    unrelated = {C.ANONYMOUS, C.ACCOUNT, C.ENTRY, C.STATISTICS, C.DIRECTORY}
+    household (notes, concertations, alerts…), beside those about no case at all (the
+    auditor's log across cases among them)."""
+    unrelated = {C.ANONYMOUS, C.ACCOUNT, C.ENTRY, C.STATISTICS, C.DIRECTORY, C.ACCESS_LOG}
     return [c for c in C if c not in unrelated and not allows(EXPORT_VIEWPOINT, c)]
 
 

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fastapi.testclient import TestClient
 
+from aspe.authorization import withheld_from_export
 from aspe.demo.scenarios import CaseStory
 from aspe.domain.values import Address, Status, Theme, VisitKind
+from aspe.french import labels
 
 ONE_STORE = pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
 """For refusals decided before any store is read or written (who may, which input): the
@@ -157,3 +159,9 @@ def test_a_referent_of_another_association_is_not_told_the_household_exists(
     stranger = world.other_association.referents[0]
 
     assert login(stranger).error_code(EXPORT, {"id": str(story.household_id)}) == "NOT_FOUND"
+
+
+def test_each_category_the_export_withholds_is_named_in_french() -> None:
+    withheld = {category.name for category in withheld_from_export()}
+
+    assert withheld - set(labels.WITHHELD_FROM_EXPORT) == set()
