@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, datetime
+from enum import Enum
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -16,16 +20,16 @@ import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
-from aspe.authorization import C, Viewer, case_scope
+from aspe.authorization import C, Category, Viewer, allows, case_scope
 from aspe.domain.actors import ASSOCIATION_ROLES
-from aspe.domain.errors import InvalidInput
+from aspe.domain.errors import InvalidInput, NotAuthorised
 from aspe.domain.reads import ReadKind
-from aspe.domain.values import Status
+from aspe.domain.values import MeasureType, Status
 from aspe.graphql import access_log
 from aspe.graphql.inputs import LandlordCategoryEnum
 from aspe.graphql.permissions import Seen, classified
 from aspe.graphql.reading import cases_of, load_case, load_case_as_of, viewer_of
-from aspe.graphql.types import Case, CaseStatus, Role, case_of
+from aspe.graphql.types import Case, CaseStatus, MeasureTypeEnum, Role, case_of
 from aspe.projections import (
     audit_trail,
     commission_agenda,
@@ -35,7 +39,7 @@ from aspe.projections import (
 )
 from aspe.projections import statistics as case_statistics
 from aspe.projections.audit_trail import TrailRow
-from aspe.projections.case_file import CaseFileRow, case_page
+from aspe.projections.case_file import CaseFilter, CaseOrder, case_list, search_key
 from aspe.projections.directory import AccountRow, OrganisationRow
 
 
@@ -123,20 +127,85 @@ def _optional_id(value: str | None) -> strawberry.ID | None:
     return None if value is None else strawberry.ID(value)
 
 
-def cursor_of(row: CaseFileRow) -> str:
-    return base64.urlsafe_b64encode(f"{row['opened_on']}|{row['case_id']}".encode()).decode()
+@strawberry.enum(description="How a list of cases is sorted: open cases always come first.")
+class CaseSort(Enum):
+    OPENED_ON = "OPENED_ON"
+    HOUSEHOLD_NAME = "HOUSEHOLD_NAME"
+    STATUS = "STATUS"
 
 
-def position_of(cursor: str | None) -> tuple[str, str] | None:
+SEARCH_MAX_LENGTH = 100
+FILTER_CATEGORIES: dict[str, Category] = {
+    "search": C.HOUSEHOLD_NAME_ADDRESS,
+    "referentId": C.STAFFING,
+    "measureType": C.DECISION,
+    "withOpenAlert": C.ALERTS,
+}
+"""What each argument of ``cases`` filters or sorts on: a viewer filters only on what it
+sees of every case it lists (``allows`` without a household's consent)."""
+SORT_CATEGORIES = {CaseSort.HOUSEHOLD_NAME: C.HOUSEHOLD_NAME_ADDRESS}
+
+
+def cursor_of(sort: CaseSort, values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps([sort.value, values]).encode()).decode()
+
+
+def position_of(cursor: str | None, sort: CaseSort) -> list[Any] | None:
+    """The sort values a cursor holds; a cursor of another sort, or none of ours, refused."""
     if cursor is None:
         return None
     try:
-        opened_on, _, case_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+        order, values = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError):
         raise InvalidInput("Le curseur de pagination est invalide.") from None
-    if not case_id:
+    keys = CaseOrder[sort.value].value
+    if (
+        order != sort.value
+        or not isinstance(values, list)
+        or len(values) != len(keys)
+        or not all(isinstance(value, str | int) for value in values)
+    ):
         raise InvalidInput("Le curseur de pagination est invalide.")
-    return opened_on, case_id
+    return values
+
+
+def _list_filter(
+    scope: dict[str, Any],
+    status: Status | None,
+    search: str | None,
+    referent_id: str | None,
+    measure_type: MeasureType | None,
+) -> CaseFilter:
+    where = dict(scope)
+    if status is not None:
+        where["status"] = status.name
+    if referent_id is not None:
+        where["referent_id"] = str(_uuid_argument(referent_id, "referentId"))
+    if measure_type is not None:
+        where["measure_type"] = measure_type.name
+    if search is not None:
+        if len(search) > SEARCH_MAX_LENGTH:
+            raise InvalidInput(
+                f"La recherche compte au plus {SEARCH_MAX_LENGTH} caractères.", field="search"
+            )
+        if not search_key(search):
+            raise InvalidInput("Saisissez une partie du nom du ménage.", field="search")
+    return CaseFilter(where=where, search=search)
+
+
+def _check_may_filter(viewer: Viewer, given: Mapping[str, object], sort: CaseSort) -> None:
+    categories = [FILTER_CATEGORIES[name] for name, value in given.items() if value is not None]
+    if sort in SORT_CATEGORIES:
+        categories.append(SORT_CATEGORIES[sort])
+    if not all(allows(viewer.role, category) for category in categories):
+        raise NotAuthorised("Votre profil ne permet pas de filtrer ou trier les dossiers ainsi.")
+
+
+def _uuid_argument(value: str, name: str) -> UUID:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise InvalidInput(f"« {name} » n'est pas un identifiant valide.", field=name) from None
 
 
 # ------------------------------------------------------------------ statistics
@@ -305,29 +374,67 @@ class CaseQueries:
         )
         return [StaffMember.from_row(row) for row in rows if row["role"] in _STAFF_ROLES]
 
-    @classified(C.ENTRY, description="The cases the viewer may see, a page at a time.")
+    @classified(
+        C.ENTRY,
+        description="The cases the viewer may see, a page at a time: open cases first, "
+        "filtered and sorted as asked. `search` finds households whose name holds the text, "
+        "accents and case aside. A filter or sort on what the viewer does not see of every "
+        "case it lists is refused (NOT_AUTHORISED).",
+    )
     async def cases(
         self,
         info: Info,
         status: CaseStatus | None = None,  # type: ignore[valid-type]
         first: int = 20,
         after: str | None = None,
+        search: str | None = None,
+        referent_id: strawberry.ID | None = None,
+        measure_type: MeasureTypeEnum | None = None,  # type: ignore[valid-type]
+        with_open_alert: bool | None = None,
+        sort: CaseSort = CaseSort.OPENED_ON,
     ) -> CaseConnection:
         limit = info.context.settings.graphql_max_page_size
         if not 1 <= first <= limit:
             raise InvalidInput(f"« first » doit être compris entre 1 et {limit}.")
-        scope = case_scope(viewer_of(info))
+        viewer = viewer_of(info)
+        given = {
+            "search": search,
+            "referentId": referent_id,
+            "measureType": measure_type,
+            "withOpenAlert": with_open_alert,
+        }
+        _check_may_filter(viewer, given, sort)
+        position = position_of(after, sort)
+        scope = case_scope(viewer)
         if scope is None:
             return CaseConnection(
                 edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None)
             )
-        where = {**scope, **({"status": Status(status).name} if status else {})}
+        kept = _list_filter(
+            scope,
+            None if status is None else Status(status),
+            search,
+            None if referent_id is None else str(referent_id),
+            None if measure_type is None else MeasureType(measure_type),
+        )
+        if with_open_alert is not None:
+            alerted = await run_in_threadpool(
+                open_alerts.open_alerts, _view(info, "open_alerts"), None
+            )
+            ids = [row["case_id"] for row in alerted]
+            if with_open_alert:
+                kept = replace(kept, case_ids=ids)
+            else:
+                kept = replace(kept, excluded_ids=ids)
         rows = await run_in_threadpool(
-            case_page, _view(info, "case_file"), where, position_of(after), first + 1
+            case_list, _view(info, "case_file"), kept, CaseOrder[sort.value], position, first + 1
         )
         page = rows[:first]
-        seen = Seen(viewer_of(info))
-        edges = [CaseEdge(cursor=cursor_of(row), node=case_of(row, seen)) for row in page]
+        seen = Seen(viewer)
+        edges = [
+            CaseEdge(cursor=cursor_of(sort, values), node=case_of(row, seen))
+            for row, values in page
+        ]
         return CaseConnection(
             edges=edges,
             page_info=PageInfo(

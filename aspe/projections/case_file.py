@@ -15,8 +15,11 @@ amendment that keeps an objective keeps its progress.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from typing import Any, NotRequired, TypedDict
 from uuid import UUID
 
@@ -24,7 +27,7 @@ from aspe.application import AspeApplication
 from aspe.domain.audited import AuditedAggregate
 from aspe.domain.case import STATUS_AFTER, Case
 from aspe.domain.household import Household
-from aspe.domain.values import ConsentScope, ObjectiveProgress
+from aspe.domain.values import OPEN_STATUSES, ConsentScope, ObjectiveProgress, Status
 from aspe.projections.column_groups import (
     ADDRESS_COLUMNS,
     AddressColumns,
@@ -62,7 +65,7 @@ from aspe.projections.readmodel import (
 )
 from aspe.projections.tables import Table
 from aspe.projections.time_travel import replay
-from aspe.projections.view import Changes, TableView
+from aspe.projections.view import Changes, Ranked, SortKey, TableView, sort_values
 
 
 class HouseholdRow(AddressColumns, HouseholdCases):
@@ -196,6 +199,8 @@ class CaseFileRow(CasePartyColumns, AddressColumns, RequestCourseColumns):
     updated_at: str
     former_referents: dict[str, str]
     household_name: str | None
+    household_search: str
+    """The household's name as a search matches it (``search_key``): no accents, no case."""
     contact: str | None
     members: int | None
     landlord_consent: bool
@@ -236,6 +241,7 @@ CASES = Table(
         ("household_id",),
         ("submitted", "opened_on", "case_id"),
         ("registered", "opened_on", "case_id"),
+        ("association_id", "referent_id"),
     ),
 )
 
@@ -299,7 +305,12 @@ class CaseFile(ReadModel):
         values stay in the event store (and in ``caseAsOf`` before the correction)."""
         columns = _household_columns(event)
         for case_id in correct_household(changes.households, event, name=event.name, **columns):
-            changes.cases.update(case_id, household_name=event.name, **columns)
+            changes.cases.update(
+                case_id,
+                household_name=event.name,
+                household_search=search_key(event.name),
+                **columns,
+            )
 
     # --------------------------------------------------------------- opening, referent
     @handles(Case.Opened)
@@ -317,6 +328,7 @@ class CaseFile(ReadModel):
                 "updated_at": event.timestamp.isoformat(),
                 "former_referents": {},
                 "household_name": household.get("name"),
+                "household_search": search_key(household.get("name")),
                 **{
                     column: household.get(column)
                     for column in (*ADDRESS_COLUMNS, "contact", "members")
@@ -759,6 +771,71 @@ def case_page(
     """At most ``first`` files matching ``where``, by ``(opened_on, case_id)``, after the
     cursor ``after`` (the last row's ``(opened_on, case_id)``; ``None``: from the start)."""
     return view.select_page(CASES, where, PAGE_ORDER, after, first)
+
+
+def search_key(name: str | None) -> str:
+    """A name as a search compares it: without accents or case, its spaces single
+    (« Famille Lefèvre » and « famille  LEFEVRE » are both « famille lefevre »)."""
+    decomposed = unicodedata.normalize("NFKD", name or "")
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    bare = bare.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
+    return " ".join(bare.casefold().split())
+
+
+OPEN_FIRST = Ranked("status", {status.name: 0 for status in Status if status in OPEN_STATUSES})
+"""Open cases (rank 0) before closed ones (ranked after every listed value)."""
+COURSE = Ranked(
+    "status",
+    {
+        status.name: rank
+        for rank, status in enumerate(
+            sorted(Status, key=lambda status: status not in OPEN_STATUSES)
+        )
+    },
+)
+"""Statuses in the order of a case's course, the open ones before the closed ones."""
+
+
+class CaseOrder(Enum):
+    """How a list of cases is sorted; every order puts open cases first."""
+
+    OPENED_ON = (OPEN_FIRST, "opened_on", "case_id")
+    HOUSEHOLD_NAME = (OPEN_FIRST, "household_search", "case_id")
+    STATUS = (COURSE, "opened_on", "case_id")
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What a work list keeps, besides the viewer's scope (``where``, equalities):
+    households whose name holds ``search`` (``search_key``'s way), cases among
+    ``case_ids`` when it is given (those with an open alert, say) and none of
+    ``excluded_ids``."""
+
+    where: Mapping[str, Any]
+    search: str | None = None
+    case_ids: Sequence[str] | None = None
+    excluded_ids: Sequence[str] = ()
+
+
+def case_list(
+    view: TableView, kept: CaseFilter, order: CaseOrder, after: Sequence[Any] | None, first: int
+) -> list[tuple[CaseFileRow, list[Any]]]:
+    """At most ``first`` files ``kept``, in ``order``, after the cursor ``after`` (the
+    last row's sort values; ``None``: from the start), each with its own sort values."""
+    keys: tuple[SortKey, ...] = order.value
+    contains = {"household_search": search_key(kept.search)} if kept.search else None
+    among = None if kept.case_ids is None else {"case_id": list(kept.case_ids)}
+    rows = view.select_listing(
+        CASES,
+        dict(kept.where),
+        keys,
+        after,
+        first,
+        contains=contains,
+        among=among,
+        apart={"case_id": list(kept.excluded_ids)},
+    )
+    return [(row, sort_values(row, keys)) for row in rows]
 
 
 def case_file_as_of(app: AspeApplication, case_id: UUID, instant: datetime) -> CaseFileRow | None:

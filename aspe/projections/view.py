@@ -11,10 +11,11 @@ reads the database only for rows it has not seen in this process.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -507,6 +508,45 @@ class TableView(TrackingRecorder):
             ]
         return self._query(table, conditions, params, order_by, limit)
 
+    def select_listing(
+        self,
+        table: Table[R],
+        where: dict[str, Any],
+        order_by: Sequence[SortKey],
+        after: Sequence[Any] | None,
+        limit: int,
+        *,
+        contains: Mapping[str, str] | None = None,
+        among: Mapping[str, Sequence[Any]] | None = None,
+        apart: Mapping[str, Sequence[Any]] | None = None,
+    ) -> list[R]:
+        """``select_page`` for a work list: also rows whose ``contains`` columns hold a
+        text (``LIKE``, its wildcards escaped), whose ``among`` columns hold one of some
+        values and whose ``apart`` columns none; ``order_by`` may rank a column's values
+        (``Ranked``). ``after`` holds the last row's ``sort_values``."""
+        contains, among, apart = contains or {}, among or {}, apart or {}
+        columns = [*contains, *among, *apart, *(column_of(key) for key in order_by)]
+        _check_columns(table, columns)
+        if any(not values for values in among.values()):
+            return []
+        conditions, params = self._equalities(table, where)
+        mark = self.dialect.placeholder
+        for column, part in contains.items():
+            conditions.append(f"{column} LIKE {mark} ESCAPE '\\'")
+            params.append("%" + re.sub(r"([\\%_])", r"\\\1", part) + "%")
+        for column, values in among.items():
+            conditions.append(f"{column} IN ({', '.join([mark] * len(values))})")
+            params += [self.dialect.encode_value(table.columns[column], v) for v in values]
+        for column, values in apart.items():
+            if values:
+                conditions.append(f"{column} NOT IN ({', '.join([mark] * len(values))})")
+                params += [self.dialect.encode_value(table.columns[column], v) for v in values]
+        expressions = [sql_of(key) for key in order_by]
+        if after is not None:
+            conditions.append(f"({', '.join(expressions)}) > ({', '.join([mark] * len(after))})")
+            params += list(after)
+        return self._query(table, conditions, params, expressions, limit)
+
     def _equalities(self, table: Table[Any], where: dict[str, Any]) -> tuple[list[str], list[Any]]:
         """``where`` as SQL conditions and their parameters (``None`` means ``IS NULL``)."""
         _check_columns(table, where)
@@ -564,6 +604,43 @@ class TableView(TrackingRecorder):
             time.sleep(min(interval, remaining))
             interval = min(interval * 2, 0.1)
         return True
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A sort key that orders a column's values by the rank given to each (``ranks``);
+    values it does not rank come last."""
+
+    column: str
+    ranks: Mapping[str, int]
+
+    def value_of(self, row: Mapping[str, Any]) -> int:
+        return self.ranks.get(row[self.column], len(self.ranks))
+
+
+SortKey = str | Ranked
+"""A column's values, or a ``Ranked`` column's ranks."""
+_RANKABLE = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+def column_of(key: SortKey) -> str:
+    return key.column if isinstance(key, Ranked) else key
+
+
+def sql_of(key: SortKey) -> str:
+    """The key as SQL: a column's name, or a ``CASE`` of its ranks (names of enum members,
+    checked, written into the SQL text)."""
+    if isinstance(key, str):
+        return key
+    if not all(_RANKABLE.match(value) for value in key.ranks):
+        raise ValueError(f"unrankable value in {key.column}")
+    whens = " ".join(f"WHEN '{value}' THEN {int(rank)}" for value, rank in key.ranks.items())
+    return f"CASE {key.column} {whens} ELSE {len(key.ranks)} END"
+
+
+def sort_values(row: Mapping[str, Any], order_by: Sequence[SortKey]) -> list[Any]:
+    """The values of ``row`` that ``order_by`` sorts on: a list page's cursor."""
+    return [key.value_of(row) if isinstance(key, Ranked) else row[key] for key in order_by]
 
 
 def _check_columns(table: Table[Any], columns: Iterable[str]) -> None:
