@@ -157,7 +157,7 @@ def position_of(cursor: str | None, sort: CaseSort) -> list[Any] | None:
     try:
         order, values = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
     except (binascii.Error, UnicodeDecodeError, ValueError, TypeError):
-        raise InvalidInput("Le curseur de pagination est invalide.") from None
+        raise InvalidInput("Le curseur de pagination est invalide.", field="after") from None
     keys = CaseOrder[sort.value].value
     if (
         order != sort.value
@@ -165,7 +165,7 @@ def position_of(cursor: str | None, sort: CaseSort) -> list[Any] | None:
         or len(values) != len(keys)
         or not all(isinstance(value, str | int) for value in values)
     ):
-        raise InvalidInput("Le curseur de pagination est invalide.")
+        raise InvalidInput("Le curseur de pagination est invalide.", field="after")
     return values
 
 

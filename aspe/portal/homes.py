@@ -16,8 +16,9 @@ from fastapi import Request
 from starlette.responses import Response
 
 from aspe.domain.local_time import day_of
+from aspe.portal import work_list
 from aspe.portal.actions import ActionForm
-from aspe.portal.gql import execute
+from aspe.portal.gql import GraphQLFailure, execute
 from aspe.portal.new_case import DIRECTORY_FIELDS, new_case_form
 from aspe.portal.pages import CHROME, redirect, render
 from aspe.settings import Settings
@@ -27,16 +28,28 @@ Data = dict[str, Any]
 WEEK = """weeklyCompliance { isoWeek monday requiredVisits requiredHomeVisits visits homeVisits
   compliant }"""
 
+LIST_VARIABLES = """$after: String, $search: String, $status: CaseStatus, $referentId: ID,
+  $measureType: MeasureType, $withOpenAlert: Boolean, $sort: CaseSort"""
+LIST_ARGUMENTS = """first: 50, after: $after, search: $search, status: $status,
+  referentId: $referentId, measureType: $measureType, withOpenAlert: $withOpenAlert,
+  sort: $sort"""
+
 REFERENT_QUERY = f"""
-query ReferentHome($after: String) {{
+query ReferentHome($me: ID!, {LIST_VARIABLES}) {{
   {CHROME}
   landlords {{ id name }}
-  cases(first: 50, after: $after) {{
+  measures: cases(referentId: $me, first: 50) {{
     edges {{ node {{
-      id status referentId openedOn silentDays
+      id status referentId silentDays
+      household {{ name }}
+      {WEEK}
+    }} }}
+  }}
+  cases({LIST_ARGUMENTS}) {{
+    edges {{ node {{
+      id status referentId openedOn
       household {{ name city }}
       decision {{ measureType startsOn endsOn }}
-      {WEEK}
     }} }}
     pageInfo {{ hasNextPage endCursor }}
   }}
@@ -44,10 +57,10 @@ query ReferentHome($after: String) {{
 """
 
 MANAGER_QUERY = f"""
-query ManagerHome($after: String) {{
+query ManagerHome({LIST_VARIABLES}) {{
   {CHROME}
   {DIRECTORY_FIELDS}
-  cases(first: 50, after: $after) {{
+  cases({LIST_ARGUMENTS}) {{
     edges {{ node {{
       id status referentId openedOn silentDays
       household {{ name city }}
@@ -190,11 +203,9 @@ def _due(week: Data | None) -> int:
 
 def shape_referent(request: Request, data: Data) -> Data:
     today = today_of(request)
-    me = data["me"]
-    mine = [case for case in nodes(data["cases"]) if case.get("referentId") == me["id"]]
     threshold = max(1, request.app.state.settings.silent_days_before_alert // 2)
     due, shortfalls, silent = [], [], []
-    for case in mine:
+    for case in nodes(data["measures"]):
         if case["status"] not in MEASURE_STATUSES:
             continue
         current, last = week_status(case, today)
@@ -206,7 +217,7 @@ def shape_referent(request: Request, data: Data) -> Data:
             silent.append(case)
     silent.sort(key=lambda case: -(case.get("silentDays") or 0))
     return {
-        "cases": mine,
+        "cases": nodes(data["cases"]),
         "visits_due": due,
         "shortfalls": shortfalls,
         "silent": silent,
@@ -218,19 +229,28 @@ def shape_referent(request: Request, data: Data) -> Data:
 
 def shape_manager(request: Request, data: Data) -> Data:
     cases = nodes(data["cases"])
+    names = referent_names(data)
     by_referent: dict[str, list[Data]] = {}
     for case in cases:
         by_referent.setdefault(case.get("referentId") or "", []).append(case)
     groups = [
-        {"referent_id": referent, "cases": items}
+        {"referent_id": referent, "referent_name": names.get(referent), "cases": items}
         for referent, items in sorted(by_referent.items(), key=lambda item: -len(item[1]))
     ]
     return {
         "cases": cases,
         "groups": groups,
+        "referents": [
+            person for person in data.get("colleagues") or [] if person["qualifiedReferent"]
+        ],
         "alerts": data["alerts"],
         "page_info": data["cases"]["pageInfo"],
     }
+
+
+def referent_names(data: Data) -> dict[str, str]:
+    """The association's staff by id (the ``colleagues`` query): whom a case is entrusted to."""
+    return {person["id"]: person["name"] for person in data.get("colleagues") or []}
 
 
 def shape_spslh(request: Request, data: Data) -> Data:
@@ -305,9 +325,18 @@ async def home(
     query = QUERIES.get(role)
     if query is None:  # the administrator, and any role without a workspace
         return await render(request, "home.html", {"role": role}, data=who)
-    variables = {"after": request.query_params.get("apres") or None} if role in PAGED else {}
-    data = await execute(request, query, variables)
-    context = {"role": role, **SHAPERS[role](request, data)}
+    search = work_list.WorkListSearch.of(request, role) if role in PAGED else None
+    variables = search.variables(who["me"]["id"]) if search else {}
+    try:
+        data = await execute(request, query, variables)
+    except GraphQLFailure as refused:
+        if search is None or refused.code != "INVALID_INPUT":
+            raise
+        search = search.refused(refused)
+        data = await execute(request, query, search.variables(who["me"]["id"]))
+        status_code = 400
+    context = {"role": role, **SHAPERS[role](request, data), "search": search}
+    context["work_list"] = work_list
     context["new_case"] = failed or new_case_form(role, data)
     return await render(request, "home.html", context, data=data, status_code=status_code)
 
