@@ -21,6 +21,7 @@ from aspe.french.formats import (
     number,
     size,
     time_of_day,
+    weekday,
 )
 
 __all__ = [
@@ -36,4 +37,5 @@ __all__ = [
     "number",
     "size",
     "time_of_day",
+    "weekday",
 ]

@@ -69,6 +69,14 @@ def day(value: Day | datetime, zone: tzinfo | None = None) -> str:
     return value if parsed is None else day(parsed)
 
 
+WEEKDAY_NAMES = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+def weekday(value: date) -> str:
+    """``date(2026, 12, 7)`` → ``lundi 7 décembre 2026``."""
+    return f"{WEEKDAY_NAMES[value.weekday()]} {day(value)}"
+
+
 def moment(value: Instant, zone: tzinfo) -> str:
     """An instant as a person in ``zone`` reads it: ``2 mars 2026 à 10 h 00``."""
     local = _local(value, zone)

@@ -18,9 +18,11 @@ from starlette.responses import Response
 from aspe.portal import (
     access_pages,
     actions,
+    agenda,
     case_page,
     homes,
     household_data,
+    inbox,
     new_case,
     password,
 )
@@ -35,7 +37,6 @@ from aspe.portal.gql import (
     session_viewer,
 )
 from aspe.portal.pages import (
-    CHROME,
     PageNotFound,
     PortalRoute,
     case_not_found,
@@ -61,18 +62,6 @@ mutation PortalLogin($email: String!, $password: String!) {
   login(email: $email, password: $password) { token expiresAt role }
 }
 """
-
-NOTIFICATIONS_QUERY = f"""
-query Notifications {{
-  {CHROME}
-  notifications(first: 50) {{
-    unreadCount
-    items {{ id subject body caseId createdAt readAt }}
-  }}
-}}
-"""
-
-MARK_ALL_READ = "mutation MarkAllRead { markNotificationsRead { unreadCount } }"
 
 LOGOUT = "mutation PortalLogout { logout { id } }"
 
@@ -139,18 +128,6 @@ def portal_router(settings: Settings) -> APIRouter:
     async def home(request: Request) -> Response:
         return await homes.home(request)
 
-    @router.get("/notifications", include_in_schema=False)
-    async def notifications(request: Request) -> Response:
-        data = await execute(request, NOTIFICATIONS_QUERY)
-        return await render(
-            request, "notifications.html", {"inbox": data["notifications"]}, data=data
-        )
-
-    @router.post("/notifications/lues", include_in_schema=False)
-    async def mark_all_read(request: Request) -> Response:
-        await execute(request, MARK_ALL_READ)
-        return redirect("/notifications")
-
     @router.post(new_case.URL, include_in_schema=False)
     async def create_case(request: Request) -> Response:
         return await new_case.create(request)
@@ -187,6 +164,8 @@ def portal_router(settings: Settings) -> APIRouter:
         return _pdf(ceop_pdf(case), f"ceop-{case_id[:8]}.pdf")
 
     password.register(router)
+    inbox.register(router)
+    agenda.register(router)
     household_data.register(router)
 
     # The case page, its documents and /evenements: last, so that the download route

@@ -68,9 +68,7 @@ class WorkListSearch:
         else:
             found["referentId"] = values["referent"] or None
         return {
-            name: value
-            for name, value in found.items()
-            if name not in self.errors_as_arguments()
+            name: value for name, value in found.items() if name not in self.errors_as_arguments()
         }
 
     def errors_as_arguments(self) -> set[str]:
