@@ -206,6 +206,14 @@ class Settings(BaseSettings):
     silent_days_before_alert: AtLeastOne = 14
     reminder_days_before_end: NoneOrMore = 30
     previous_referent_access_days: NoneOrMore = 30
+    commission_session_day: Weekday = Field(
+        default="thursday",
+        description="the day the FPEL commission meets each week: the SPSLH registers a "
+        "request on one of its next sessions (or on any later day, for a special session)",
+    )
+    commission_sessions_offered: AtLeastOne = Field(
+        default=8, description="how many of the commission's next sessions are offered"
+    )
 
     # The regulatory clocks on Celery beat (aspe/workers/schedule.py): times of day "HH:MM"
     # in the Celery app's timezone. Completion runs after midnight UTC and Paris time alike.

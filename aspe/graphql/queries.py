@@ -11,7 +11,7 @@ import binascii
 import json
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Annotated, Any
 from uuid import UUID
@@ -199,6 +199,15 @@ def _check_may_filter(viewer: Viewer, given: Mapping[str, object], sort: CaseSor
         categories.append(SORT_CATEGORIES[sort])
     if not all(allows(viewer.role, category) for category in categories):
         raise NotAuthorised("Votre profil ne permet pas de filtrer ou trier les dossiers ainsi.")
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _weekly_sessions(today: date, weekday: int, count: int) -> list[date]:
+    """The next ``count`` days that fall on ``weekday`` (0: Monday), today included."""
+    first = today + timedelta(days=(weekday - today.weekday()) % 7)
+    return [first + timedelta(weeks=week) for week in range(count)]
 
 
 def _uuid_argument(value: str, name: str) -> UUID:
@@ -461,6 +470,25 @@ class CaseQueries:
             None if session_on is None else session_on.isoformat(),
         )
         return await _visible_cases(info, [item["case_id"] for item in items])
+
+    @classified(
+        C.REQUEST,
+        description="The commission's next sessions, to register a request on: the next "
+        "weekly sessions (ASPE_COMMISSION_SESSION_DAY) and any later day a request is "
+        "already registered on, in order, from today on.",
+    )
+    async def commission_sessions(self, info: Info) -> list[date] | None:
+        settings = info.context.settings
+        today: date = info.context.today()
+        weekly = _weekly_sessions(
+            today,
+            WEEKDAYS.index(settings.commission_session_day),
+            settings.commission_sessions_offered,
+        )
+        registered = await run_in_threadpool(
+            commission_agenda.sessions_from, _view(info, "commission_agenda"), today.isoformat()
+        )
+        return sorted({*weekly, *(date.fromisoformat(day) for day in registered)})
 
     @classified(C.ALERTS, description="Open non-collaboration alerts, oldest first.")
     async def alerts(self, info: Info) -> list[OpenAlert]:

@@ -35,6 +35,7 @@ from aspe.domain.availability import CaseCommand
 from aspe.domain.catalogue import ACTIONS as CATALOGUE
 from aspe.domain.values import ContactChannel, SuspensionReason, Theme
 from aspe.french import labels
+from aspe.portal.commission import session_choices
 from aspe.portal.gql import NOT_RECORDED, GraphQLFailure, execute
 from aspe.portal.pages import (
     CHROME,
@@ -71,7 +72,7 @@ ACTIONS_CASE_FIELDS = """
     household { name street postcode city contact members }
 """
 """What ``actions_for`` reads of a case: put these fields in the case page's query."""
-ACTIONS_ROOT_FIELDS = "colleagues { id name role qualifiedReferent }"
+ACTIONS_ROOT_FIELDS = "colleagues { id name role qualifiedReferent } commissionSessions"
 """What it reads beside the case (the referents to entrust it to): put these root fields in
 the case page's query too, and pass the case through ``with_root_fields``."""
 
@@ -86,7 +87,7 @@ query CaseActions($id: ID!) {{
 
 def with_root_fields(case: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
     """The case as ``actions_for`` reads it: with the query's ``ACTIONS_ROOT_FIELDS``."""
-    return {**case, "colleagues": data.get("colleagues") or []}
+    return {**case, "colleagues": data.get("colleagues") or [], **session_choices(data)}
 
 
 # ------------------------------------------------------------------ the data
@@ -833,10 +834,11 @@ ACTIONS: tuple[Action, ...] = (
         "inscription",
         "Inscrire la demande en commission",
         _mutation("registerRequest", commissionSessionOn="Date!"),
-        (Field("seance", SESSION_LABEL, "date", api="commissionSessionOn"),),
+        (Field("seance", SESSION_LABEL, "select", api="commissionSessionOn"),),
         lambda values, case: {"commissionSessionOn": values["seance"]},
         C.REGISTER_REQUEST,
         submit="Inscrire",
+        options=lambda case, zone: {"seance": case.get("sessions") or ()},
     ),
     Action(
         "convocation",

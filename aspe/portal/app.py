@@ -20,6 +20,7 @@ from aspe.portal import (
     actions,
     agenda,
     case_page,
+    commission,
     homes,
     household_data,
     inbox,
@@ -166,6 +167,7 @@ def portal_router(settings: Settings) -> APIRouter:
     password.register(router)
     inbox.register(router)
     agenda.register(router)
+    commission.register(router)
     household_data.register(router)
 
     # The case page, its documents and /evenements: last, so that the download route

@@ -178,5 +178,17 @@ def agenda(view: TableView, session_on: str | None = None) -> list[AgendaItem]:
     return view.select(ITEMS, where=where, order_by=("session_on", "registered_on", "case_id"))
 
 
+def sessions_from(view: TableView, first_day: str) -> list[str]:
+    """The days (ISO) of the sessions from ``first_day`` on that have a request on their
+    agenda, in order."""
+    return sorted(
+        {
+            row["session_on"]
+            for row in view.select(ITEMS, order_by=("session_on",))
+            if row["session_on"] is not None and row["session_on"] >= first_day
+        }
+    )
+
+
 def item(view: TableView, case_id: str) -> AgendaItem | None:
     return view.get(ITEMS, case_id)
