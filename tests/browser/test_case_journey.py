@@ -213,7 +213,8 @@ def test_a_new_case_goes_through_the_portal_one_role_after_another(
 
             # when the agent registers it on the next Thursday's session
             form = action_form(spslh, "Inscrire la demande en commission")
-            form.get_by_label("Date de la séance de la commission").fill(session_on.isoformat())
+            session_field = form.get_by_label("Date de la séance de la commission")
+            session_field.select_option(session_on.isoformat())
             submit(spslh, form, "Inscrire", "inscription")
 
             # then the page shows the session's date

@@ -390,16 +390,16 @@ def test_a_refused_amount_inside_the_request_is_shown_next_to_its_own_field(
 def test_a_refusal_of_the_api_is_shown_next_to_the_field_it_concerns(
     story: Callable[..., CaseStory], logged_in: LoggedIn, world: Any
 ) -> None:
-    # given a submitted request and an SPSLH agent
-    case_id = story().walk_to(Status.SUBMITTED)
+    # given a registered request and an SPSLH agent
+    case_id = story().walk_to(Status.REGISTERED)
     head = world.app.head()
     agent = logged_in(world.spslh)
     yesterday = (world.clock.today() - timedelta(days=1)).isoformat()
-    # when the agent registers it on a session already past
-    response = act(agent, case_id, "inscription", {"seance": yesterday})
+    # when the agent invites the referent to a session already past
+    response = act(agent, case_id, "convocation", {"seance": yesterday})
     # then the API's refusal is next to the date, the date kept, nothing stored
     assert response.status_code == 422
-    error = field_error(response.text, "inscription", "seance")
+    error = field_error(response.text, "convocation", "seance")
     assert "La séance de la commission ne peut pas être passée." in error
     assert f'value="{yesterday}"' in response.text
     assert world.app.head() == head
@@ -410,8 +410,9 @@ def test_the_spslh_registers_and_the_commission_grants_the_measure(
 ) -> None:
     # given a submitted request
     case_id = story().walk_to(Status.SUBMITTED)
-    session_on = (world.clock.today() + timedelta(days=14)).isoformat()
-    # when the SPSLH registers it on a session
+    today = world.clock.today()
+    session_on = (today + timedelta(days=(3 - today.weekday()) % 7 + 7)).isoformat()
+    # when the SPSLH registers it on a session (a Thursday, the commission's day)
     response = act(logged_in(world.spslh), case_id, "inscription", {"seance": session_on})
     done(response, case_id, "inscription")
     # and the commission grants a reinforced measure
