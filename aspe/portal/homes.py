@@ -241,7 +241,7 @@ def shape_manager(request: Request, data: Data) -> Data:
         "cases": cases,
         "groups": groups,
         "referents": [
-            person for person in data.get("colleagues") or [] if person["qualifiedReferent"]
+            person for person in data.get("colleagues") or [] if person["role"] == "REFERENT"
         ],
         "alerts": data["alerts"],
         "page_info": data["cases"]["pageInfo"],

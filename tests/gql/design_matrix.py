@@ -182,6 +182,7 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
         "case": Row.LISTING,
         "caseAsOf": Row.LISTING,
         "commissionAgenda": Row.LISTING,
+        "commissionSessions": Row.REQUEST,
         "alerts": Row.ALERTS,
         "landlordTenancies": Row.LISTING,
         "statistics": Row.STATISTICS,
