@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from aspe.domain.local_time import day_of, monday_of
-from tests.browser.conftest import LiveServer, screenshot
+from tests.browser.conftest import LiveServer, check_accessibility, screenshot
 from tests.browser.test_pages_accessibility import log_in, sample_case_id
 
 if TYPE_CHECKING:
@@ -70,6 +70,7 @@ def test_a_referents_week(page: Page, live_server: LiveServer) -> None:
     listed = page.get_by_role("table", name=re.compile("Mes dossiers"))
     expect(listed.get_by_role("link", name="M. Guérin")).to_be_visible()
     expect(listed.get_by_role("link", name="Famille Brun")).to_have_count(0)
+    check_accessibility(page)
 
     # when they open the agenda (the planned visit's week)
     page.get_by_role("link", name="Agenda").click()
@@ -79,6 +80,7 @@ def test_a_referents_week(page: Page, live_server: LiveServer) -> None:
     visit = page.get_by_role("listitem").filter(has_text="Visite à domicile – Famille Brun")
     expect(visit.first).to_be_visible()
     screenshot(page, "agenda-referent")
+    check_accessibility(page)
 
     # and follow the visit to its case, and record it there
     visit.first.get_by_role("link", name=re.compile("^Enregistrer la visite")).click()
