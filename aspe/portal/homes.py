@@ -240,8 +240,10 @@ def shape_manager(request: Request, data: Data) -> Data:
     return {
         "cases": cases,
         "groups": groups,
-        "referents": [
-            person for person in data.get("colleagues") or [] if person["role"] == "REFERENT"
+        "referents": [  # those a case is entrusted to (R10)
+            person
+            for person in data.get("colleagues") or []
+            if person["role"] == "REFERENT" and person["qualifiedReferent"]
         ],
         "alerts": data["alerts"],
         "page_info": data["cases"]["pageInfo"],
