@@ -117,7 +117,7 @@ class CaseEdge:
     node: Case = classified(C.ENTRY)
 
 
-@strawberry.type(description="A page of cases, oldest opened first (Relay connection).")
+@strawberry.type(description="A page of cases, in the order asked (Relay connection).")
 class CaseConnection:
     edges: list[CaseEdge] = classified(C.ENTRY)
     page_info: PageInfo = classified(C.ENTRY)

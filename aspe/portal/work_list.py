@@ -74,13 +74,21 @@ class WorkListSearch:
     def errors_as_arguments(self) -> set[str]:
         return {argument for argument, name in API_FIELDS.items() if name in self.errors}
 
+    def errors_of(self, failure: GraphQLFailure) -> bool:
+        """Whether ``failure`` is about a value already left out (it cannot be left out
+        again: the refusal is not the form's)."""
+        return any(self._field_of(error.field) in self.errors for error in failure.errors)
+
+    @staticmethod
+    def _field_of(argument: str | None) -> str:
+        return API_FIELDS.get(argument or "", "recherche")
+
     def refused(self, failure: GraphQLFailure) -> WorkListSearch:
         """The same search, the refused value's field marked with the API's message (the
         list is then read without it)."""
         errors = dict(self.errors)
         for error in failure.errors:
-            name = API_FIELDS.get(error.field or "", "recherche")
-            errors[name] = error.message
+            errors[self._field_of(error.field)] = error.message
         return replace(self, errors=errors, after=None if "apres" in errors else self.after)
 
     def page_url(self, cursor: str) -> str:

@@ -225,3 +225,21 @@ def test_the_commission_prints_a_sessions_agenda(
     assert "Dette locative de quatre mois après une perte d'emploi" in page
     assert "Famille Roussel" not in page
     assert browser.get("/commission/seance?date=demain").status_code == 400
+
+
+def test_each_value_the_api_refuses_is_explained_next_to_its_field(
+    world: Any, cases: Cases, logged_in: LoggedIn
+) -> None:
+    # given the manager of an association with one household
+    cases.walk("Famille Roussel", Status.DIAGNOSTIC)
+    browser = logged_in(world.manager)
+
+    # when an edited address asks for a referent that is no id, with a search too long
+    response = browser.get("/?referent=pas-un-identifiant&recherche=" + "x" * 101)
+
+    # then both fields say why, and the list is read without them
+    assert response.status_code == 400
+    page = main_of(response.text)
+    assert 'id="liste-referent-erreur"' in page
+    assert 'id="liste-recherche-erreur"' in page
+    assert "Famille Roussel" in page
