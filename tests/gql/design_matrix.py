@@ -233,6 +233,7 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
         "associationId": Row.IN_CHARGE,
         "referentId": Row.IN_CHARGE,
         "householdId": Row.IN_CHARGE,
+        "parties": STRUCTURE,
         "household": STRUCTURE,
         "diagnostic": Row.DIAGNOSTIC,
         "request": STRUCTURE,
@@ -253,6 +254,12 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
         "combinationConflicts": Row.ALERTS,
         "closure": STRUCTURE,
         "documents": Row.DOCUMENTS,
+    },
+    "CaseParties": {
+        "associationName": Row.IN_CHARGE,
+        "referentName": Row.IN_CHARGE,
+        # The household's landlord is part of where it lives: read with its address.
+        "landlordName": Row.IDENTITY_NAME_ADDRESS,
     },
     "Household": {
         **dict.fromkeys(("name", "street", "postcode", "city"), Row.IDENTITY_NAME_ADDRESS),
