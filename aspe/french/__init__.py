@@ -19,6 +19,7 @@ from aspe.french.formats import (
     month_name,
     months,
     number,
+    short_day,
     size,
     time_of_day,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "month_name",
     "months",
     "number",
+    "short_day",
     "size",
     "time_of_day",
 ]

@@ -38,11 +38,27 @@ def _coordinate(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _svg(ident: str, title: str, description: str, width: int, height: int, body: str) -> Markup:
+def _svg(
+    ident: str,
+    title: str,
+    description: str,
+    width: int,
+    height: int,
+    body: str,
+    *,
+    natural: bool = False,
+) -> Markup:
+    """The chart's markup: stretched to its container's width, or at its ``natural`` size
+    in pixels (its letters then never grow with the page, nor shrink with a narrow one)."""
     ident = escape(ident)
+    size = (
+        f'width="{width}" height="{height}" class="graphique graphique-naturel"'
+        if natural
+        else 'width="100%" class="graphique"'
+    )
     return Markup(
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="graphique" '
-        f'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" {size} '
+        f'viewBox="0 0 {width} {height}" preserveAspectRatio="xMinYMin meet" '
         f'aria-labelledby="{ident}-title {ident}-desc" {FONT}>'
         f'<title id="{ident}-title">{escape(title)}</title>'
         f'<desc id="{ident}-desc">{escape(description)}</desc>'
@@ -196,6 +212,12 @@ def line_chart(
 
 
 # --------------------------------------------------------------------------- cadence
+CADENCE_COLUMN, CADENCE_GAP, CADENCE_TOP, CADENCE_PLOT = 76, 10, 8, 80
+CADENCE_HEIGHT = CADENCE_TOP + CADENCE_PLOT + 80
+"""The cadence chart's height in pixels, whatever the number of weeks: it is drawn at its
+own size (never stretched to the page's width), a wider one scrolls sideways."""
+
+
 def cadence_chart(
     ident: str,
     weeks: Sequence[Mapping[str, object]],
@@ -204,15 +226,15 @@ def cadence_chart(
     last: int = 12,
 ) -> Markup:
     """The small chart of a case page: the last ``last`` weeks of the measure (GraphQL
-    ``weeklyCompliance`` items: ``isoWeek``, ``visits``, ``requiredVisits``, ``compliant``),
-    a column per week as high as its visits, a dashed mark at the required count, and under
-    each column the count and « conforme » (✓) or « insuffisant » (✗) in words."""
+    ``weeklyCompliance`` items: ``isoWeek``, ``monday``, ``visits``, ``requiredVisits``,
+    ``compliant``), a column per week as high as its visits, a dashed mark at the required
+    count, and under each column the count, « conforme » (✓) or « insuffisant » (✗) in
+    words, and « semaine du 1er déc. »."""
     shown = [week for week in weeks if week.get("isoWeek") is not None][-last:]
     if not shown:
         return _empty(ident, title, 360, "La mesure n'a pas encore commencé.")
-    column, gap, top, plot = 44, 10, 8, 80
+    top, plot, column, gap = CADENCE_TOP, CADENCE_PLOT, CADENCE_COLUMN, CADENCE_GAP
     width = len(shown) * (column + gap) + gap
-    height = top + plot + 52
     largest = max(max(_int(w.get("visits")), _int(w.get("requiredVisits"))) for w in shown) or 1
     parts = []
     compliant_weeks = 0
@@ -224,27 +246,42 @@ def cadence_chart(
         bar = visits / largest * plot
         mark_y = top + plot - required / largest * plot
         verdict = "conforme" if compliant else "insuffisant"
-        label = str(week.get("isoWeek"))
+        monday = _week_start(week)
+        middle = x + column / 2
         parts.append(
             f'<g class="week" data-compliant="{str(compliant).lower()}">'
-            f"<title>Semaine {escape(label)} : {visits} visite(s) sur {required} requise(s), "
-            f"{verdict}</title>"
+            f"<title>Semaine du {escape(monday)} : {french.count(visits, 'visite')} sur "
+            f"{required} requise{'s' if required >= 2 else ''}, {verdict}</title>"
             f'<rect x="{x}" y="{_coordinate(top + plot - bar)}" width="{column}" '
             f'height="{_coordinate(bar)}" fill="{PALETTE[0] if compliant else PALETTE[1]}"/>'
             f'<line x1="{x - 3}" y1="{_coordinate(mark_y)}" x2="{x + column + 3}" '
             f'y2="{_coordinate(mark_y)}" stroke="{TEXT}" stroke-width="2" stroke-dasharray="4 2"/>'
-            f'<text x="{x + column / 2}" y="{top + plot + 16}" text-anchor="middle" '
-            f'font-size="12" fill="{TEXT}">{visits}/{required} {"✓" if compliant else "✗"}</text>'
-            f'<text x="{x + column / 2}" y="{top + plot + 32}" text-anchor="middle" '
-            f'font-size="10" fill="{TEXT}">{escape(label.split("-")[-1])}</text>'
-            f'<text x="{x + column / 2}" y="{top + plot + 46}" text-anchor="middle" '
-            f'font-size="10" fill="{TEXT}">{verdict}</text></g>'
+            f'<text x="{middle}" y="{top + plot + 18}" text-anchor="middle" '
+            f'font-size="14" fill="{TEXT}">{visits}/{required} {"✓" if compliant else "✗"}</text>'
+            f'<text x="{middle}" y="{top + plot + 36}" text-anchor="middle" '
+            f'font-size="12" fill="{TEXT}">{verdict}</text>'
+            f'<text x="{middle}" y="{top + plot + 54}" text-anchor="middle" '
+            f'font-size="12" fill="{TEXT}">semaine du</text>'
+            f'<text x="{middle}" y="{top + plot + 70}" text-anchor="middle" '
+            f'font-size="12" fill="{TEXT}">{escape(monday)}</text></g>'
         )
-    summary = f"{compliant_weeks} semaine(s) conforme(s) sur {len(shown)}. " + " ; ".join(
-        f"{w.get('isoWeek')} : {_int(w.get('visits'))}/{_int(w.get('requiredVisits'))}"
-        for w in shown
+    summary = (
+        f"{french.count(compliant_weeks, 'semaine')} conforme{'s' if compliant_weeks >= 2 else ''}"
+        f" sur {len(shown)}. "
+        + " ; ".join(
+            f"semaine du {_week_start(w)} : {_int(w.get('visits'))}/{_int(w.get('requiredVisits'))}"
+            for w in shown
+        )
     )
-    return _svg(ident, title, summary, width, height, "".join(parts))
+    return _svg(ident, title, summary, width, CADENCE_HEIGHT, "".join(parts), natural=True)
+
+
+def _week_start(week: Mapping[str, object]) -> str:
+    """« 1er déc. » for the week's Monday; its ISO name when the Monday is not given."""
+    monday = week.get("monday")
+    if isinstance(monday, str) and monday:
+        return french.short_day(monday)
+    return str(week.get("isoWeek"))
 
 
 def _int(value: object) -> int:
