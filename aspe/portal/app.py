@@ -34,6 +34,7 @@ from aspe.portal.gql import (
     execute_anonymously,
     session_viewer,
 )
+from aspe.portal.homes import today_of
 from aspe.portal.pages import (
     CHROME,
     PageNotFound,
@@ -162,7 +163,7 @@ def portal_router(settings: Settings) -> APIRouter:
     @router.get("/statistiques", include_in_schema=False)
     async def statistics(request: Request) -> Response:
         data = await execute(request, STATISTICS_QUERY)
-        page = statistics_page_data(data)
+        page = statistics_page_data(data, current_month=f"{today_of(request):%Y-%m}")
         return await render(request, "statistiques.html", {"statistics": page})
 
     @router.get("/statistiques.csv", include_in_schema=False)

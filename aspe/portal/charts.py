@@ -10,7 +10,7 @@ The functions return ``Markup`` (safe for Jinja2): every text they receive is es
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -75,6 +75,17 @@ def _empty(ident: str, title: str, width: int, message: str) -> Markup:
 
 
 # ------------------------------------------------------------------------------ bars
+CHARACTER_WIDTH = 8.2
+"""A generous width of one 14 px character of a system sans-serif, in pixels: labels are
+measured with it so that none is ever cut."""
+MIN_PLOT = 320
+
+
+def _label_width(labels: Iterable[str]) -> int:
+    """Room for the longest label at the left of the bars, and a margin."""
+    return round(max((len(label) for label in labels), default=0) * CHARACTER_WIDTH) + 16
+
+
 def bar_chart(
     ident: str,
     title: str,
@@ -90,7 +101,8 @@ def bar_chart(
     ``ident`` makes the ids of the title and description unique in the page."""
     if not bars:
         return _empty(ident, title, width, empty)
-    label_width, value_width, row, top = 190, 70, 30, 8
+    label_width, value_width, row, top = _label_width(label for label, _ in bars), 70, 30, 8
+    width = max(width, label_width + value_width + MIN_PLOT)
     plot = width - label_width - value_width
     largest = max((value for _, value in bars), default=0) or 1
     suffix = f" {unit}" if unit else ""
@@ -144,15 +156,20 @@ def line_chart(
     unit: str = "",
     width: int = 720,
     empty: str = "Aucune donnée pour l'instant.",
+    in_progress: bool = False,
 ) -> Markup:
     """Values over time: one line per series (at most four), a point per label (months,
     say), each point's value written above it, a legend naming each line with its marker
-    and dash. The vertical scale starts at zero."""
+    and dash. The vertical scale starts at zero.
+
+    ``in_progress``: the last label is a period still running (this month): its points are
+    hollow, reached by a faint dotted segment, and its label says « (en cours) », so that
+    what it counts so far never reads as a fall."""
     series = list(series)[: len(MARKERS)]
     if not labels or not series or all(not any(line.values) for line in series):
         return _empty(ident, title, width, empty)
     left, right, top, legend = 40, 20, 24 + 22 * len(series), 22
-    height = top + 220 + 40
+    height = top + 220 + 52
     plot_width, plot_height = width - left - right, 220
     largest = max(max(line.values, default=0) for line in series) or 1
     step = plot_width / max(len(labels) - 1, 1)
@@ -169,23 +186,43 @@ def line_chart(
         f'<text x="{left - 6}" y="{top + plot_height + 4}" text-anchor="end" font-size="12" '
         f'fill="{TEXT}">0</text>',
     ]
+    running = len(labels) - 1 if in_progress and len(labels) > 1 else None
     for index, label in enumerate(labels):
         parts.append(
             f'<text x="{_coordinate(x_of(index))}" y="{top + plot_height + 20}" '
             f'text-anchor="middle" font-size="12" fill="{TEXT}">{escape(label)}</text>'
+        )
+    if running is not None:
+        parts.append(
+            f'<text x="{width - 2}" y="{top + plot_height + 34}" '
+            f'text-anchor="end" font-size="11" fill="{TEXT}" class="en-cours">(en cours)</text>'
         )
     suffix = f" {unit}" if unit else ""
     for number, line in enumerate(series):
         colour, shape, dash = PALETTE[number], MARKERS[number], DASHES[number]
         points = [(x_of(i), y_of(value)) for i, value in enumerate(line.values[: len(labels)])]
         dashed = f' stroke-dasharray="{dash}"' if dash else ""
-        path = " ".join(f"{_coordinate(x)},{_coordinate(y)}" for x, y in points)
+        settled = points if running is None else points[:running]
+        path = " ".join(f"{_coordinate(x)},{_coordinate(y)}" for x, y in settled)
         group = [
             f'<g class="series" data-series="{escape(line.name)}">'
             f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"{dashed}/>'
         ]
-        for (x, y), value in zip(points, line.values, strict=False):
-            group.append(_marker(shape, x, y, colour))
+        if running is not None and len(points) > running:
+            (x1, y1), (x2, y2) = points[running - 1], points[running]
+            group.append(
+                f'<line class="en-cours" x1="{_coordinate(x1)}" y1="{_coordinate(y1)}" '
+                f'x2="{_coordinate(x2)}" y2="{_coordinate(y2)}" stroke="{GRID}" '
+                f'stroke-width="1.5" stroke-dasharray="1 4"/>'
+            )
+        for index, ((x, y), value) in enumerate(zip(points, line.values, strict=False)):
+            if index == running:
+                group.append(
+                    f'<circle class="en-cours" cx="{_coordinate(x)}" cy="{_coordinate(y)}" '
+                    f'r="4.5" fill="#ffffff" stroke="{colour}" stroke-width="2"/>'
+                )
+            else:
+                group.append(_marker(shape, x, y, colour))
             offset = -9 - 12 * number  # lines that meet keep their values apart
             group.append(
                 f'<text x="{_coordinate(x)}" y="{_coordinate(y + offset)}" text-anchor="middle" '
@@ -200,7 +237,7 @@ def line_chart(
             f'<text x="{left + 38}" y="{key_y + 4}" font-size="13" fill="{TEXT}">'
             f"{escape(line.name)}</text></g>"
         )
-    summary = " ; ".join(
+    summary = ("La dernière période est en cours. " if running is not None else "") + " ; ".join(
         f"{line.name} : "
         + ", ".join(
             f"{label} {french.number(value)}{suffix}"
