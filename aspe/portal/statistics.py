@@ -155,9 +155,9 @@ def sections(statistics: Mapping[str, Any]) -> list[Section]:
         ),
         _monthly(
             "alertes",
-            "Alertes de non-collaboration levées par mois",
+            "Alertes de non-collaboration déclenchées par mois",
             months,
-            {"Alertes levées": [month["alertsRaised"] for month in months]},
+            {"Alertes déclenchées": [month["alertsRaised"] for month in months]},
         ),
         Section(
             "issues",
@@ -212,7 +212,7 @@ def _key_figures(statistics: Mapping[str, Any]) -> Section:
                 "Taux de conformité à la cadence (%)",
                 (None if rate is None else _rounded(rate * 100),),
             ),
-            Row("Alertes de non-collaboration levées", (statistics.get("alertsRaised"),)),
+            Row("Alertes de non-collaboration déclenchées", (statistics.get("alertsRaised"),)),
         ),
     )
 
