@@ -15,7 +15,7 @@ from aspe.domain.accounts import (
     require_self,
     require_someone_else,
 )
-from aspe.domain.actors import Role, current_actor
+from aspe.domain.actors import ASSOCIATION_ROLES, Role, current_actor
 from aspe.domain.audited import AuditedAggregate
 from aspe.domain.errors import InvalidInput, NotAuthorised, NotFound
 from aspe.domain.guards import require_role, require_text
@@ -43,9 +43,14 @@ class Staff(AuditedAggregate):
         password_hash: str,
         diploma: Diploma = Diploma.NONE,
     ) -> Staff:
-        require_role(Role.ADMIN)
+        require_role(Role.ADMIN, Role.ASSOCIATION_MANAGER)
+        actor = current_actor()
         if role in (Role.HOUSEHOLD, Role.SYSTEM):
             raise InvalidInput("Ce rôle ne peut pas être attribué à un membre du personnel.")
+        if actor.role is Role.ASSOCIATION_MANAGER:
+            # A manager staffs its own association, with its association's roles.
+            if organisation_id != actor.organisation_id or role not in ASSOCIATION_ROLES:
+                raise NotAuthorised()
         return cls(
             organisation_id,
             role,
