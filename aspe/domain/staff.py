@@ -25,6 +25,19 @@ STAFF_NOT_FOUND = "Compte introuvable."
 """What a missing account id answers, and so what another organisation's staff does."""
 
 
+STAFF_ROLES = frozenset(Role) - {Role.HOUSEHOLD, Role.SYSTEM}
+
+
+def roles_assignable_by(role: Role) -> frozenset[Role]:
+    """The roles an account of ``role`` may give the staff it registers: the administrator
+    any staff role, an association's manager its association's roles, anyone else none."""
+    if role is Role.ADMIN:
+        return STAFF_ROLES
+    if role is Role.ASSOCIATION_MANAGER:
+        return ASSOCIATION_ROLES
+    return frozenset()
+
+
 class Staff(AuditedAggregate):
     """A staff account. Name and e-mail are personal data, in attributes of their own.
 
@@ -47,10 +60,10 @@ class Staff(AuditedAggregate):
         actor = current_actor()
         if role in (Role.HOUSEHOLD, Role.SYSTEM):
             raise InvalidInput("Ce rôle ne peut pas être attribué à un membre du personnel.")
-        if actor.role is Role.ASSOCIATION_MANAGER:
-            # A manager staffs its own association, with its association's roles.
-            if organisation_id != actor.organisation_id or role not in ASSOCIATION_ROLES:
-                raise NotAuthorised()
+        if role not in roles_assignable_by(actor.role):
+            raise NotAuthorised()
+        if actor.role is Role.ASSOCIATION_MANAGER and organisation_id != actor.organisation_id:
+            raise NotAuthorised()  # a manager staffs its own association only
         return cls(
             organisation_id,
             role,

@@ -18,8 +18,10 @@ from strawberry.types import Info
 
 from aspe.authorization import C, Viewer, case_scope, managed_accounts_scope
 from aspe.domain.actors import ASSOCIATION_ROLES
+from aspe.domain.actors import Role as DomainRole
 from aspe.domain.errors import InvalidInput
 from aspe.domain.reads import ReadKind
+from aspe.domain.staff import roles_assignable_by
 from aspe.domain.values import Status
 from aspe.graphql import access_log
 from aspe.graphql.inputs import LandlordCategoryEnum
@@ -107,10 +109,19 @@ class ManagedOrganisation:
     kind: str = classified(
         C.STAFF_ACCOUNTS, description="ASSOCIATION, SPSLH, COMMISSION, LANDLORD…"
     )
+    assignable_roles: list[Role] = classified(  # type: ignore[valid-type]
+        C.STAFF_ACCOUNTS, description="The roles the viewer may give the staff it registers."
+    )
 
     @classmethod
-    def from_row(cls, row: OrganisationRow) -> ManagedOrganisation:
-        return cls(id=strawberry.ID(row["organisation_id"]), name=row["name"], kind=row["kind"])
+    def from_row(cls, row: OrganisationRow, viewer: Viewer) -> ManagedOrganisation:
+        roles = roles_assignable_by(viewer.role)
+        return cls(
+            id=strawberry.ID(row["organisation_id"]),
+            name=row["name"],
+            kind=row["kind"],
+            assignable_roles=[role for role in DomainRole if role in roles],
+        )
 
 
 @strawberry.type(description="A staff account, as the one who manages it sees it.")
@@ -363,12 +374,13 @@ class CaseQueries:
         "registerStaff may name (a manager its association; the administrator all).",
     )
     async def managed_organisations(self, info: Info) -> list[ManagedOrganisation]:
-        manages, organisation_id = managed_accounts_scope(viewer_of(info))
+        viewer = viewer_of(info)
+        manages, organisation_id = managed_accounts_scope(viewer)
         if not manages:
             return []
         rows = await run_in_threadpool(directory.every_organisation, _view(info, "directory"))
         return [
-            ManagedOrganisation.from_row(row)
+            ManagedOrganisation.from_row(row, viewer)
             for row in rows
             if organisation_id is None or row["organisation_id"] == organisation_id
         ]

@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from aspe.portal import (
     access_pages,
+    accounts,
     actions,
     case_page,
     homes,
@@ -188,6 +189,7 @@ def portal_router(settings: Settings) -> APIRouter:
         return _pdf(ceop_pdf(case), f"ceop-{case_id[:8]}.pdf")
 
     password.register(router)
+    accounts.register(router)
     household_data.register(router)
 
     # The case page, its documents and /evenements: last, so that the download route

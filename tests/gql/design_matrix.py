@@ -234,7 +234,9 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
         ),
         Row.STAFF_ACCOUNTS,
     ),
-    "ManagedOrganisation": dict.fromkeys(("id", "name", "kind"), Row.STAFF_ACCOUNTS),
+    "ManagedOrganisation": dict.fromkeys(
+        ("id", "name", "kind", "assignableRoles"), Row.STAFF_ACCOUNTS
+    ),
     "Me": dict.fromkeys(("id", "role", "organisationId", "name", "email"), Row.ACCOUNT),
     "Inbox": dict.fromkeys(("unreadCount", "items"), Row.ACCOUNT),
     "Notification": dict.fromkeys(
