@@ -58,6 +58,10 @@ class Category(Enum):
     EVENT_METADATA = "who did what when"
     STATISTICS = "aggregate figures, no case content"
     DIRECTORY = "organisations and staff names: the landlords, the viewer's colleagues"
+    STAFF_ACCOUNTS = (
+        "the staff accounts one manages: e-mail, role, whether active (a manager its "
+        "association's, the administrator every organisation's)"
+    )
     ACCESS_LOG = "who read which case's personal data, when, across cases (DESIGN §10)"
     CASE_ACCESSES = "who read this case: when, the reader's role and organisation"
 
@@ -72,8 +76,10 @@ C = Category
 """Short name for field declarations: ``classified(C.NOTES)``."""
 _NO_ACCESS_LOG = {C.ACCESS_LOG: Access.NO, C.CASE_ACCESSES: Access.NO}
 """The access log is the auditor's (DESIGN §10), and a household's about its own file."""
+_NOT_MANAGING = {C.STAFF_ACCOUNTS: Access.NO}
+"""Accounts are managed by an association's manager and by the administrator only."""
 _MANAGER = {**dict.fromkeys(C, Access.YES), **_NO_ACCESS_LOG}
-_REFERENT = {**_MANAGER, C.STATISTICS: Access.NO}
+_REFERENT = {**_MANAGER, C.STATISTICS: Access.NO, **_NOT_MANAGING}
 _PUBLIC_SERVICE = {
     **dict.fromkeys(C, Access.YES),
     C.DIRECTORY: Access.NO,
@@ -83,6 +89,7 @@ _PUBLIC_SERVICE = {
     C.NOTES: Access.NO,
     C.DEBTS: Access.NO,
     **_NO_ACCESS_LOG,
+    **_NOT_MANAGING,
 }
 _LANDLORD = {
     **dict.fromkeys(C, Access.NO),
@@ -112,6 +119,7 @@ _HOUSEHOLD = {
     C.STATISTICS: Access.NO,
     C.DIRECTORY: Access.NO,
     C.ACCESS_LOG: Access.NO,
+    **_NOT_MANAGING,
 }
 _NOTHING_BUT_ACCOUNT = {
     **dict.fromkeys(C, Access.NO),
@@ -127,8 +135,8 @@ MATRIX: Mapping[Role, Mapping[Category, Access]] = {
     Role.COMMISSION_MEMBER: _PUBLIC_SERVICE,
     Role.LANDLORD: _LANDLORD,
     Role.HOUSEHOLD: _HOUSEHOLD,
-    Role.AUDITOR: {**dict.fromkeys(C, Access.YES), C.DIRECTORY: Access.NO},
-    Role.ADMIN: _NOTHING_BUT_ACCOUNT,
+    Role.AUDITOR: {**dict.fromkeys(C, Access.YES), C.DIRECTORY: Access.NO, **_NOT_MANAGING},
+    Role.ADMIN: {**_NOTHING_BUT_ACCOUNT, C.STAFF_ACCOUNTS: Access.YES},
     Role.SYSTEM: _NOTHING_BUT_ACCOUNT,
 }
 """Role × category. A household sees only its own case, so its ``YES`` reads "own".
@@ -208,6 +216,17 @@ def case_scope(viewer: Viewer) -> dict[str, Any] | None:
     }
     found = scopes.get(role)
     return None if found is None else {**found, "archived": False}
+
+
+def managed_accounts_scope(viewer: Viewer) -> tuple[bool, str | None]:
+    """Whose staff accounts the viewer manages: ``(False, _)`` nobody's; ``(True, None)``
+    every organisation's (the administrator); ``(True, id)`` that organisation's (a manager
+    its association's)."""
+    if viewer.role is Role.ADMIN:
+        return True, None
+    if viewer.role is Role.ASSOCIATION_MANAGER and viewer.organisation_id is not None:
+        return True, str(viewer.organisation_id)
+    return False, None
 
 
 # ------------------------------------------------------- the household's own data

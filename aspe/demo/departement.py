@@ -317,7 +317,7 @@ PLANS: tuple[Plan, ...] = (
     ),
     Plan(
         S.ACTIVE, 110, "Lambert", 2, 0, 0, 3, features=frozenset({F.SILENCE}),
-        label="Alerte de non-collaboration levée par la référente",
+        label="Alerte de non-collaboration déclenchée par la référente",
     ),
     Plan(
         S.ACTIVE, 130, "Roussel", 1, 1, 0, 2, features=frozenset({F.SUSPENSION, F.CONSENT}),

@@ -6,6 +6,7 @@ closing the case releases it, and both are saved atomically with the Case.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import TYPE_CHECKING, TypedDict
 from uuid import UUID
@@ -50,12 +51,22 @@ class Details(TypedDict):
     members: int
 
 
+POSTCODE = re.compile(r"[0-9]{5}")
+"""A French postal code: five digits (overseas ones too: 971xx to 989xx)."""
+
+
 def checked_details(address: Address, name: str, contact: str, members: int) -> Details:
-    """The details as stored: a name, at least one member; texts trimmed."""
+    """The details as stored: a name, at least one member, a five-digit postal code; texts
+    trimmed."""
     if members < 1:
         raise InvalidInput("Le ménage compte au moins une personne.", field="members")
+    postcode = address.postcode.strip()
+    if not POSTCODE.fullmatch(postcode):
+        raise InvalidInput(
+            "Le code postal compte cinq chiffres, par exemple 69003.", field="address.postcode"
+        )
     return {
-        "address": Address(address.street.strip(), address.postcode.strip(), address.city.strip()),
+        "address": Address(address.street.strip(), postcode, address.city.strip()),
         "name": require_text(name, "nom", field="name"),
         "contact": contact.strip(),
         "members": members,

@@ -15,7 +15,7 @@ from aspe.domain.accounts import (
     require_self,
     require_someone_else,
 )
-from aspe.domain.actors import Role, current_actor
+from aspe.domain.actors import ASSOCIATION_ROLES, Role, current_actor
 from aspe.domain.audited import AuditedAggregate
 from aspe.domain.errors import InvalidInput, NotAuthorised, NotFound
 from aspe.domain.guards import require_role, require_text
@@ -23,6 +23,19 @@ from aspe.domain.values import QUALIFYING_LEVEL, Diploma
 
 STAFF_NOT_FOUND = "Compte introuvable."
 """What a missing account id answers, and so what another organisation's staff does."""
+
+
+STAFF_ROLES = frozenset(Role) - {Role.HOUSEHOLD, Role.SYSTEM}
+
+
+def roles_assignable_by(role: Role) -> frozenset[Role]:
+    """The roles an account of ``role`` may give the staff it registers: the administrator
+    any staff role, an association's manager its association's roles, anyone else none."""
+    if role is Role.ADMIN:
+        return STAFF_ROLES
+    if role is Role.ASSOCIATION_MANAGER:
+        return ASSOCIATION_ROLES
+    return frozenset()
 
 
 class Staff(AuditedAggregate):
@@ -43,9 +56,14 @@ class Staff(AuditedAggregate):
         password_hash: str,
         diploma: Diploma = Diploma.NONE,
     ) -> Staff:
-        require_role(Role.ADMIN)
+        require_role(Role.ADMIN, Role.ASSOCIATION_MANAGER)
+        actor = current_actor()
         if role in (Role.HOUSEHOLD, Role.SYSTEM):
             raise InvalidInput("Ce rôle ne peut pas être attribué à un membre du personnel.")
+        if role not in roles_assignable_by(actor.role):
+            raise NotAuthorised()
+        if actor.role is Role.ASSOCIATION_MANAGER and organisation_id != actor.organisation_id:
+            raise NotAuthorised()  # a manager staffs its own association only
         return cls(
             organisation_id,
             role,

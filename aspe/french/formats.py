@@ -116,6 +116,15 @@ def month_abbreviation(number: int) -> str:
     return MONTH_ABBREVIATIONS[number - 1]
 
 
+def short_day(value: Day) -> str:
+    """``"2026-12-01"`` → ``1er déc.``: a day of this year's calendar, for a chart's axis."""
+    parsed = value if isinstance(value, date) else _date(value or "")
+    if parsed is None:
+        return UNKNOWN if not value else str(value)
+    number = "1er" if parsed.day == 1 else str(parsed.day)
+    return f"{number} {MONTH_ABBREVIATIONS[parsed.month - 1]}"
+
+
 def months(count: int | None) -> str:
     """``6`` → ``6 mois`` (``mois`` is invariable)."""
     return UNKNOWN if count is None else f"{count} mois"

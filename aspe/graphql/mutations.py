@@ -70,7 +70,8 @@ class CaseMutations:
     )
     register_staff = registration_mutation(
         App.register_staff,
-        "Register a staff account with its password (administrator).",
+        "Register a staff account with its password (the administrator; a manager for its "
+        "association, as a referent or a manager).",
         input=StaffInput,
     )
     record_qualification = entry_mutation(

@@ -20,10 +20,12 @@ import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
-from aspe.authorization import C, Category, Viewer, allows, case_scope
+from aspe.authorization import C, Category, Viewer, allows, case_scope, managed_accounts_scope
 from aspe.domain.actors import ASSOCIATION_ROLES
+from aspe.domain.actors import Role as DomainRole
 from aspe.domain.errors import InvalidInput, NotAuthorised
 from aspe.domain.reads import ReadKind
+from aspe.domain.staff import roles_assignable_by
 from aspe.domain.values import MeasureType, Status
 from aspe.graphql import access_log
 from aspe.graphql.inputs import LandlordCategoryEnum
@@ -101,6 +103,53 @@ class StaffMember:
             name=row["name"] or "",
             role=Role[row["role"]],
             qualified_referent=bool(row["qualified"]),
+        )
+
+
+@strawberry.type(description="An organisation whose staff accounts the viewer manages.")
+class ManagedOrganisation:
+    id: strawberry.ID = classified(C.STAFF_ACCOUNTS)
+    name: str = classified(C.STAFF_ACCOUNTS)
+    kind: str = classified(
+        C.STAFF_ACCOUNTS, description="ASSOCIATION, SPSLH, COMMISSION, LANDLORD…"
+    )
+    assignable_roles: list[Role] = classified(  # type: ignore[valid-type]
+        C.STAFF_ACCOUNTS, description="The roles the viewer may give the staff it registers."
+    )
+
+    @classmethod
+    def from_row(cls, row: OrganisationRow, viewer: Viewer) -> ManagedOrganisation:
+        roles = roles_assignable_by(viewer.role)
+        return cls(
+            id=strawberry.ID(row["organisation_id"]),
+            name=row["name"],
+            kind=row["kind"],
+            assignable_roles=[role for role in DomainRole if role in roles],
+        )
+
+
+@strawberry.type(description="A staff account, as the one who manages it sees it.")
+class StaffAccount:
+    id: strawberry.ID = classified(C.STAFF_ACCOUNTS)
+    name: str = classified(C.STAFF_ACCOUNTS)
+    email: str = classified(C.STAFF_ACCOUNTS)
+    role: Role = classified(C.STAFF_ACCOUNTS)  # type: ignore[valid-type]
+    active: bool = classified(C.STAFF_ACCOUNTS, description="False: it may not log in.")
+    qualified_referent: bool = classified(C.STAFF_ACCOUNTS)
+    organisation_id: strawberry.ID = classified(C.STAFF_ACCOUNTS)
+    organisation_name: str | None = classified(C.STAFF_ACCOUNTS)
+
+    @classmethod
+    def from_row(cls, row: AccountRow, organisation_name: str | None) -> StaffAccount:
+        return cls(
+            id=strawberry.ID(row["account_id"]),
+            name=row["name"] or "",
+            email=row["email"] or "",
+            role=Role[row["role"]],
+            active=bool(row.get("active", True)),
+            qualified_referent=bool(row["qualified"]),
+            organisation_id=strawberry.ID(row["organisation_id"] or ""),
+            organisation_name=organisation_name,
         )
 
 
@@ -382,6 +431,37 @@ class CaseQueries:
             directory.staff_of, _view(info, "directory"), str(viewer.organisation_id)
         )
         return [StaffMember.from_row(row) for row in rows if row["role"] in _STAFF_ROLES]
+
+    @classified(
+        C.STAFF_ACCOUNTS,
+        description="The staff accounts the viewer manages (a manager its association's, the "
+        "administrator every organisation's), by organisation then name; [] for anyone else.",
+    )
+    async def accounts(self, info: Info) -> list[StaffAccount]:
+        manages, organisation_id = managed_accounts_scope(viewer_of(info))
+        if not manages:
+            return []
+        view = _view(info, "directory")
+        rows = await run_in_threadpool(directory.staff_accounts, view, organisation_id)
+        names = {row["organisation_id"]: row["name"] for row in directory.every_organisation(view)}
+        return [StaffAccount.from_row(row, names.get(row["organisation_id"] or "")) for row in rows]
+
+    @classified(
+        C.STAFF_ACCOUNTS,
+        description="The organisations whose staff the viewer manages, by name: what "
+        "registerStaff may name (a manager its association; the administrator all).",
+    )
+    async def managed_organisations(self, info: Info) -> list[ManagedOrganisation]:
+        viewer = viewer_of(info)
+        manages, organisation_id = managed_accounts_scope(viewer)
+        if not manages:
+            return []
+        rows = await run_in_threadpool(directory.every_organisation, _view(info, "directory"))
+        return [
+            ManagedOrganisation.from_row(row, viewer)
+            for row in rows
+            if organisation_id is None or row["organisation_id"] == organisation_id
+        ]
 
     @classified(
         C.ENTRY,

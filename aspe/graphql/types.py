@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 import strawberry
+from starlette.concurrency import run_in_threadpool
 from strawberry import Private
 from strawberry.types import Info
 
@@ -36,6 +37,7 @@ from aspe.domain.values import (
     VisitKind,
 )
 from aspe.graphql.permissions import Seen, classified
+from aspe.projections import directory
 from aspe.projections.case_file import (
     CaseFileRow,
     CeopVersion,
@@ -605,6 +607,34 @@ class Closure:
         )
 
 
+@strawberry.type(description="The case's parties by name, as a contract names them.")
+class CaseParties:
+    row: Private[CaseFileRow]
+    seen: Private[Seen]
+    association_name: str | None = classified(C.STAFFING)
+    referent_name: str | None = classified(C.STAFFING, description="None: none assigned.")
+    landlord_name: str | None = classified(
+        C.HOUSEHOLD_NAME_ADDRESS, description="The household's landlord (its housing)."
+    )
+
+    @classmethod
+    def of(cls, row: CaseFileRow, seen: Seen, directory_view: Any) -> CaseParties:
+        """The names the directory holds for the case's association, referent, landlord."""
+
+        def organisation_name(organisation_id: str | None) -> str | None:
+            found = organisation_id and directory.organisation(directory_view, organisation_id)
+            return found["name"] if found else None
+
+        referent = row["referent_id"] and directory.account(directory_view, row["referent_id"])
+        return cls(
+            row=row,
+            seen=seen,
+            association_name=organisation_name(row["association_id"]),
+            referent_name=referent["name"] if referent else None,
+            landlord_name=organisation_name(row["landlord_id"]),
+        )
+
+
 # ------------------------------------------------------------------------ case
 @strawberry.type(description="A case (dossier ASPE), as the viewer may see it.")
 class Case:
@@ -669,6 +699,11 @@ class Case:
     )
     def household_id(self) -> strawberry.ID | None:
         return strawberry.ID(self.row["household_id"])
+
+    @classified(C.CASE, description="The association, referent and landlord, by name.")
+    async def parties(self, info: Info) -> CaseParties:
+        view = info.context.projector.model("directory").view
+        return await run_in_threadpool(CaseParties.of, self.row, self.seen, view)
 
     @classified(C.CASE)
     def household(self) -> Household | None:

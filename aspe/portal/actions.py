@@ -797,7 +797,7 @@ ACTIONS: tuple[Action, ...] = (
         },
         C.SUSPEND_ALERT_CLOCK,
         submit="Suspendre",
-        intro="Hospitalisation, absence… : ces jours ne comptent pas pour l'alerte (R7).",
+        intro="Hospitalisation, absence… : ces jours ne comptent pas pour l'alerte.",
     ),
     Action(
         "alerte",
@@ -807,7 +807,7 @@ ACTIONS: tuple[Action, ...] = (
         lambda values, case: {},
         C.RAISE_NON_COLLABORATION_ALERT,
         submit="Alerter la commission",
-        intro="Alerte la commission, qui peut décider l'arrêt de la mesure (R7).",
+        intro="Alerte la commission, qui peut décider l'arrêt de la mesure.",
     ),
     Action(
         "bilan",
@@ -878,7 +878,7 @@ ACTIONS: tuple[Action, ...] = (
                 "Durée de mise à l'épreuve (mois)",
                 "number",
                 minimum=0,
-                help="La durée de la mesure ne peut lui être inférieure (R5).",
+                help="La durée de la mesure ne peut lui être inférieure.",
                 api="probationMonths",
             ),
             Field("aide", "Aide accordée (€)", "money", api="aidGranted"),
@@ -933,7 +933,7 @@ ACTIONS: tuple[Action, ...] = (
         C.SETTLE_COMBINATION_CONFLICT,
         submit="Poursuivre la mesure",
         intro="Un accompagnement FSL ou du plan de lutte contre la pauvreté chevauche la "
-        "mesure, qui ne peut lui être cumulée (R9) : arrêtez-la, ou motivez sa poursuite.",
+        "mesure, qui ne peut lui être cumulée : arrêtez-la, ou motivez sa poursuite.",
     ),
     Action(
         "arret",

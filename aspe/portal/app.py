@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from aspe.portal import (
     access_pages,
+    accounts,
     actions,
     agenda,
     case_page,
@@ -37,6 +38,7 @@ from aspe.portal.gql import (
     execute_anonymously,
     session_viewer,
 )
+from aspe.portal.homes import today_of
 from aspe.portal.pages import (
     PageNotFound,
     PortalRoute,
@@ -140,7 +142,7 @@ def portal_router(settings: Settings) -> APIRouter:
     @router.get("/statistiques", include_in_schema=False)
     async def statistics(request: Request) -> Response:
         data = await execute(request, STATISTICS_QUERY)
-        page = statistics_page_data(data)
+        page = statistics_page_data(data, current_month=f"{today_of(request):%Y-%m}")
         return await render(request, "statistiques.html", {"statistics": page})
 
     @router.get("/statistiques.csv", include_in_schema=False)
@@ -168,6 +170,7 @@ def portal_router(settings: Settings) -> APIRouter:
     inbox.register(router)
     agenda.register(router)
     commission.register(router)
+    accounts.register(router)
     household_data.register(router)
 
     # The case page, its documents and /evenements: last, so that the download route

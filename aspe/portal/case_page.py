@@ -300,7 +300,7 @@ def _organisation(role: str, organisation_id: Any, case: Mapping[str, Any]) -> s
 def _cadence_table(weeks: Sequence[Mapping[str, Any]]) -> Any:
     rows = [
         (
-            f"{week.get('isoWeek')} (lundi {french.day(week.get('monday'))})",
+            f"Semaine du {french.day(week.get('monday'))}",
             week.get("visits"),
             week.get("requiredVisits"),
             week.get("homeVisits"),

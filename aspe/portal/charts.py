@@ -10,7 +10,7 @@ The functions return ``Markup`` (safe for Jinja2): every text they receive is es
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -38,11 +38,27 @@ def _coordinate(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _svg(ident: str, title: str, description: str, width: int, height: int, body: str) -> Markup:
+def _svg(
+    ident: str,
+    title: str,
+    description: str,
+    width: int,
+    height: int,
+    body: str,
+    *,
+    natural: bool = False,
+) -> Markup:
+    """The chart's markup: stretched to its container's width, or at its ``natural`` size
+    in pixels (its letters then never grow with the page, nor shrink with a narrow one)."""
     ident = escape(ident)
+    size = (
+        f'width="{width}" height="{height}" class="graphique graphique-naturel"'
+        if natural
+        else 'width="100%" class="graphique"'
+    )
     return Markup(
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="graphique" '
-        f'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" {size} '
+        f'viewBox="0 0 {width} {height}" preserveAspectRatio="xMinYMin meet" '
         f'aria-labelledby="{ident}-title {ident}-desc" {FONT}>'
         f'<title id="{ident}-title">{escape(title)}</title>'
         f'<desc id="{ident}-desc">{escape(description)}</desc>'
@@ -59,6 +75,17 @@ def _empty(ident: str, title: str, width: int, message: str) -> Markup:
 
 
 # ------------------------------------------------------------------------------ bars
+CHARACTER_WIDTH = 8.2
+"""A generous width of one 14 px character of a system sans-serif, in pixels: labels are
+measured with it so that none is ever cut."""
+MIN_PLOT = 320
+
+
+def _label_width(labels: Iterable[str]) -> int:
+    """Room for the longest label at the left of the bars, and a margin."""
+    return round(max((len(label) for label in labels), default=0) * CHARACTER_WIDTH) + 16
+
+
 def bar_chart(
     ident: str,
     title: str,
@@ -74,7 +101,8 @@ def bar_chart(
     ``ident`` makes the ids of the title and description unique in the page."""
     if not bars:
         return _empty(ident, title, width, empty)
-    label_width, value_width, row, top = 190, 70, 30, 8
+    label_width, value_width, row, top = _label_width(label for label, _ in bars), 70, 30, 8
+    width = max(width, label_width + value_width + MIN_PLOT)
     plot = width - label_width - value_width
     largest = max((value for _, value in bars), default=0) or 1
     suffix = f" {unit}" if unit else ""
@@ -128,15 +156,20 @@ def line_chart(
     unit: str = "",
     width: int = 720,
     empty: str = "Aucune donnée pour l'instant.",
+    in_progress: bool = False,
 ) -> Markup:
     """Values over time: one line per series (at most four), a point per label (months,
     say), each point's value written above it, a legend naming each line with its marker
-    and dash. The vertical scale starts at zero."""
+    and dash. The vertical scale starts at zero.
+
+    ``in_progress``: the last label is a period still running (this month): its points are
+    hollow, reached by a faint dotted segment, and its label says « (en cours) », so that
+    what it counts so far never reads as a fall."""
     series = list(series)[: len(MARKERS)]
     if not labels or not series or all(not any(line.values) for line in series):
         return _empty(ident, title, width, empty)
     left, right, top, legend = 40, 20, 24 + 22 * len(series), 22
-    height = top + 220 + 40
+    height = top + 220 + 52
     plot_width, plot_height = width - left - right, 220
     largest = max(max(line.values, default=0) for line in series) or 1
     step = plot_width / max(len(labels) - 1, 1)
@@ -153,23 +186,43 @@ def line_chart(
         f'<text x="{left - 6}" y="{top + plot_height + 4}" text-anchor="end" font-size="12" '
         f'fill="{TEXT}">0</text>',
     ]
+    running = len(labels) - 1 if in_progress and len(labels) > 1 else None
     for index, label in enumerate(labels):
         parts.append(
             f'<text x="{_coordinate(x_of(index))}" y="{top + plot_height + 20}" '
             f'text-anchor="middle" font-size="12" fill="{TEXT}">{escape(label)}</text>'
+        )
+    if running is not None:
+        parts.append(
+            f'<text x="{width - 2}" y="{top + plot_height + 34}" '
+            f'text-anchor="end" font-size="11" fill="{TEXT}" class="en-cours">(en cours)</text>'
         )
     suffix = f" {unit}" if unit else ""
     for number, line in enumerate(series):
         colour, shape, dash = PALETTE[number], MARKERS[number], DASHES[number]
         points = [(x_of(i), y_of(value)) for i, value in enumerate(line.values[: len(labels)])]
         dashed = f' stroke-dasharray="{dash}"' if dash else ""
-        path = " ".join(f"{_coordinate(x)},{_coordinate(y)}" for x, y in points)
+        settled = points if running is None else points[:running]
+        path = " ".join(f"{_coordinate(x)},{_coordinate(y)}" for x, y in settled)
         group = [
             f'<g class="series" data-series="{escape(line.name)}">'
             f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"{dashed}/>'
         ]
-        for (x, y), value in zip(points, line.values, strict=False):
-            group.append(_marker(shape, x, y, colour))
+        if running is not None and len(points) > running:
+            (x1, y1), (x2, y2) = points[running - 1], points[running]
+            group.append(
+                f'<line class="en-cours" x1="{_coordinate(x1)}" y1="{_coordinate(y1)}" '
+                f'x2="{_coordinate(x2)}" y2="{_coordinate(y2)}" stroke="{GRID}" '
+                f'stroke-width="1.5" stroke-dasharray="1 4"/>'
+            )
+        for index, ((x, y), value) in enumerate(zip(points, line.values, strict=False)):
+            if index == running:
+                group.append(
+                    f'<circle class="en-cours" cx="{_coordinate(x)}" cy="{_coordinate(y)}" '
+                    f'r="4.5" fill="#ffffff" stroke="{colour}" stroke-width="2"/>'
+                )
+            else:
+                group.append(_marker(shape, x, y, colour))
             offset = -9 - 12 * number  # lines that meet keep their values apart
             group.append(
                 f'<text x="{_coordinate(x)}" y="{_coordinate(y + offset)}" text-anchor="middle" '
@@ -184,7 +237,7 @@ def line_chart(
             f'<text x="{left + 38}" y="{key_y + 4}" font-size="13" fill="{TEXT}">'
             f"{escape(line.name)}</text></g>"
         )
-    summary = " ; ".join(
+    summary = ("La dernière période est en cours. " if running is not None else "") + " ; ".join(
         f"{line.name} : "
         + ", ".join(
             f"{label} {french.number(value)}{suffix}"
@@ -196,6 +249,12 @@ def line_chart(
 
 
 # --------------------------------------------------------------------------- cadence
+CADENCE_COLUMN, CADENCE_GAP, CADENCE_TOP, CADENCE_PLOT = 76, 10, 8, 80
+CADENCE_HEIGHT = CADENCE_TOP + CADENCE_PLOT + 80
+"""The cadence chart's height in pixels, whatever the number of weeks: it is drawn at its
+own size (never stretched to the page's width), a wider one scrolls sideways."""
+
+
 def cadence_chart(
     ident: str,
     weeks: Sequence[Mapping[str, object]],
@@ -204,15 +263,15 @@ def cadence_chart(
     last: int = 12,
 ) -> Markup:
     """The small chart of a case page: the last ``last`` weeks of the measure (GraphQL
-    ``weeklyCompliance`` items: ``isoWeek``, ``visits``, ``requiredVisits``, ``compliant``),
-    a column per week as high as its visits, a dashed mark at the required count, and under
-    each column the count and « conforme » (✓) or « insuffisant » (✗) in words."""
+    ``weeklyCompliance`` items: ``isoWeek``, ``monday``, ``visits``, ``requiredVisits``,
+    ``compliant``), a column per week as high as its visits, a dashed mark at the required
+    count, and under each column the count, « conforme » (✓) or « insuffisant » (✗) in
+    words, and « semaine du 1er déc. »."""
     shown = [week for week in weeks if week.get("isoWeek") is not None][-last:]
     if not shown:
         return _empty(ident, title, 360, "La mesure n'a pas encore commencé.")
-    column, gap, top, plot = 44, 10, 8, 80
+    top, plot, column, gap = CADENCE_TOP, CADENCE_PLOT, CADENCE_COLUMN, CADENCE_GAP
     width = len(shown) * (column + gap) + gap
-    height = top + plot + 52
     largest = max(max(_int(w.get("visits")), _int(w.get("requiredVisits"))) for w in shown) or 1
     parts = []
     compliant_weeks = 0
@@ -224,27 +283,42 @@ def cadence_chart(
         bar = visits / largest * plot
         mark_y = top + plot - required / largest * plot
         verdict = "conforme" if compliant else "insuffisant"
-        label = str(week.get("isoWeek"))
+        monday = _week_start(week)
+        middle = x + column / 2
         parts.append(
             f'<g class="week" data-compliant="{str(compliant).lower()}">'
-            f"<title>Semaine {escape(label)} : {visits} visite(s) sur {required} requise(s), "
-            f"{verdict}</title>"
+            f"<title>Semaine du {escape(monday)} : {french.count(visits, 'visite')} sur "
+            f"{required} requise{'s' if required >= 2 else ''}, {verdict}</title>"
             f'<rect x="{x}" y="{_coordinate(top + plot - bar)}" width="{column}" '
             f'height="{_coordinate(bar)}" fill="{PALETTE[0] if compliant else PALETTE[1]}"/>'
             f'<line x1="{x - 3}" y1="{_coordinate(mark_y)}" x2="{x + column + 3}" '
             f'y2="{_coordinate(mark_y)}" stroke="{TEXT}" stroke-width="2" stroke-dasharray="4 2"/>'
-            f'<text x="{x + column / 2}" y="{top + plot + 16}" text-anchor="middle" '
-            f'font-size="12" fill="{TEXT}">{visits}/{required} {"✓" if compliant else "✗"}</text>'
-            f'<text x="{x + column / 2}" y="{top + plot + 32}" text-anchor="middle" '
-            f'font-size="10" fill="{TEXT}">{escape(label.split("-")[-1])}</text>'
-            f'<text x="{x + column / 2}" y="{top + plot + 46}" text-anchor="middle" '
-            f'font-size="10" fill="{TEXT}">{verdict}</text></g>'
+            f'<text x="{middle}" y="{top + plot + 18}" text-anchor="middle" '
+            f'font-size="14" fill="{TEXT}">{visits}/{required} {"✓" if compliant else "✗"}</text>'
+            f'<text x="{middle}" y="{top + plot + 36}" text-anchor="middle" '
+            f'font-size="12" fill="{TEXT}">{verdict}</text>'
+            f'<text x="{middle}" y="{top + plot + 54}" text-anchor="middle" '
+            f'font-size="12" fill="{TEXT}">semaine du</text>'
+            f'<text x="{middle}" y="{top + plot + 70}" text-anchor="middle" '
+            f'font-size="12" fill="{TEXT}">{escape(monday)}</text></g>'
         )
-    summary = f"{compliant_weeks} semaine(s) conforme(s) sur {len(shown)}. " + " ; ".join(
-        f"{w.get('isoWeek')} : {_int(w.get('visits'))}/{_int(w.get('requiredVisits'))}"
-        for w in shown
+    summary = (
+        f"{french.count(compliant_weeks, 'semaine')} conforme{'s' if compliant_weeks >= 2 else ''}"
+        f" sur {len(shown)}. "
+        + " ; ".join(
+            f"semaine du {_week_start(w)} : {_int(w.get('visits'))}/{_int(w.get('requiredVisits'))}"
+            for w in shown
+        )
     )
-    return _svg(ident, title, summary, width, height, "".join(parts))
+    return _svg(ident, title, summary, width, CADENCE_HEIGHT, "".join(parts), natural=True)
+
+
+def _week_start(week: Mapping[str, object]) -> str:
+    """« 1er déc. » for the week's Monday; its ISO name when the Monday is not given."""
+    monday = week.get("monday")
+    if isinstance(monday, str) and monday:
+        return french.short_day(monday)
+    return str(week.get("isoWeek"))
 
 
 def _int(value: object) -> int:

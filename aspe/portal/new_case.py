@@ -65,7 +65,7 @@ REFERENT_FIELD = Field(
     "referent",
     "Référent·e du dossier",
     "select",
-    help="Un·e référent·e de l'association, titulaire d'un diplôme de niveau III (R10).",
+    help="Un·e référent·e de l'association, titulaire d'un diplôme de niveau III.",
     api="referentId",
 )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from markupsafe import Markup
@@ -80,6 +80,8 @@ class Section:
     unit: str = ""
     charted: int | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    in_progress: bool = False
+    """Its last row is the month still running."""
 
 
 # ------------------------------------------------------------------------ figures
@@ -153,9 +155,9 @@ def sections(statistics: Mapping[str, Any]) -> list[Section]:
         ),
         _monthly(
             "alertes",
-            "Alertes de non-collaboration levées par mois",
+            "Alertes de non-collaboration déclenchées par mois",
             months,
-            {"Alertes levées": [month["alertsRaised"] for month in months]},
+            {"Alertes déclenchées": [month["alertsRaised"] for month in months]},
         ),
         Section(
             "issues",
@@ -210,7 +212,7 @@ def _key_figures(statistics: Mapping[str, Any]) -> Section:
                 "Taux de conformité à la cadence (%)",
                 (None if rate is None else _rounded(rate * 100),),
             ),
-            Row("Alertes de non-collaboration levées", (statistics.get("alertsRaised"),)),
+            Row("Alertes de non-collaboration déclenchées", (statistics.get("alertsRaised"),)),
         ),
     )
 
@@ -322,15 +324,18 @@ def _statistics_of(result: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 
 # --------------------------------------------------------------------------- page
-def statistics_page_data(result: Mapping[str, Any]) -> dict[str, Any]:
+def statistics_page_data(result: Mapping[str, Any], current_month: str = "") -> dict[str, Any]:
     """What ``statistiques.html`` shows: ``available`` (false when the viewer may not see
     statistics: the query gave ``null``), ``key_figures`` as ``(label, text)`` pairs and
     ``sections``, each with its ``ident``, ``title``, ``chart`` (SVG, or ``None``),
-    ``table`` (the same figures as an HTML table) and ``notes``."""
+    ``table`` (the same figures as an HTML table) and ``notes``.
+
+    ``current_month`` (``2026-12``, where the people are): that month is still running; its
+    charts and tables say so rather than show its first days' figures as a fall."""
     statistics = _statistics_of(result)
     if statistics is None:
         return {"available": False, "key_figures": [], "sections": []}
-    found = sections(statistics)
+    found = [_running(section, current_month) for section in sections(statistics)]
     key, charted = found[0], found[1:]
     return {
         "available": True,
@@ -353,6 +358,18 @@ def statistics_page_data(result: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+IN_PROGRESS = " (en cours)"
+
+
+def _running(section: Section, current_month: str) -> Section:
+    """``section`` with the row of ``current_month``, if it is the last, labelled as running."""
+    rows = section.rows
+    if not (current_month and rows and rows[-1].month == current_month):
+        return section
+    last = replace(rows[-1], label=rows[-1].label + IN_PROGRESS)
+    return replace(section, rows=(*rows[:-1], last), in_progress=True)
+
+
 def chart_of(section: Section) -> Markup | None:
     ident = f"graphique-{section.ident}"
     if section.kind == "bars":
@@ -365,7 +382,14 @@ def chart_of(section: Section) -> Markup | None:
             for index, name in enumerate(names)
         ]
         labels = [month_label(row.month, short=True) for row in section.rows]
-        return line_chart(ident, section.title, labels, series, unit=section.unit)
+        return line_chart(
+            ident,
+            section.title,
+            labels,
+            series,
+            unit=section.unit,
+            in_progress=section.in_progress,
+        )
     return None
 
 

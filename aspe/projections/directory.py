@@ -51,6 +51,7 @@ class AccountRow(TypedDict):
     email: str | None
     role: str
     qualified: bool
+    active: bool
 
 
 ACCOUNTS = Table(
@@ -111,8 +112,21 @@ class Directory(NamesHouseholds):
                 "name": event.full_name,
                 "email": event.email,
                 "qualified": _qualifies(event.diploma),
+                "active": True,
             }
         )
+
+    @handles(Staff.AccountDeactivated, Household.AccountDeactivated)
+    def deactivated(
+        self, event: Staff.AccountDeactivated | Household.AccountDeactivated, changes: Changes
+    ) -> None:
+        changes.accounts.update(str(event.originator_id), active=False)
+
+    @handles(Staff.AccountReactivated, Household.AccountReactivated)
+    def reactivated(
+        self, event: Staff.AccountReactivated | Household.AccountReactivated, changes: Changes
+    ) -> None:
+        changes.accounts.update(str(event.originator_id), active=True)
 
     @handles(Staff.QualificationRecorded)
     def qualification(self, event: Staff.QualificationRecorded, changes: Changes) -> None:
@@ -128,6 +142,7 @@ class Directory(NamesHouseholds):
                 "name": self.household_name(changes, event.originator_id),
                 "email": event.email,
                 "qualified": False,
+                "active": True,
             }
         )
 
@@ -212,10 +227,30 @@ def organisation(view: TableView, organisation_id: str) -> OrganisationRow | Non
     return view.get(ORGANISATIONS, organisation_id)
 
 
+def every_organisation(view: TableView) -> list[OrganisationRow]:
+    """Every organisation, by name then id."""
+    rows = view.select(ORGANISATIONS, {})
+    return sorted(rows, key=lambda row: (row["name"].casefold(), row["organisation_id"]))
+
+
 def organisations(view: TableView, kind: str) -> list[OrganisationRow]:
     """The organisations of ``kind`` (ASSOCIATION, LANDLORD…), by name then id."""
     rows = view.select(ORGANISATIONS, {"kind": kind})
     return sorted(rows, key=lambda row: (row["name"].casefold(), row["organisation_id"]))
+
+
+def staff_accounts(view: TableView, organisation_id: str | None) -> list[AccountRow]:
+    """The staff accounts of an organisation, or of every organisation (``None``), by
+    organisation then name."""
+    rows = (
+        view.select(ACCOUNTS, {"organisation_id": organisation_id})
+        if organisation_id is not None
+        else [row for row in view.select(ACCOUNTS, {}) if row["role"] != "HOUSEHOLD"]
+    )
+    return sorted(
+        rows,
+        key=lambda row: (row["organisation_id"] or "", (row["name"] or "").casefold()),
+    )
 
 
 def staff_of(view: TableView, organisation_id: str) -> list[AccountRow]:

@@ -178,7 +178,7 @@ def combination_conflict(
             C.ALERTS,
             f"Un {labels.label(event.kind)} de {who(lens, facts)} est signalé "
             f"du {french.day(event.starts_on)}{until}, pendant sa mesure ASPE, qui ne peut "
-            "lui être cumulée (R9).",
+            "lui être cumulée.",
         ),
         only(
             lens,

@@ -100,6 +100,11 @@ class Row(Enum):
         "row of §6, which gives no one else a use for it; ADMIN's 'organisations and accounts' "
         "are its own administration, not this directory"
     )
+    STAFF_ACCOUNTS = (
+        "the staff accounts one manages, with e-mail and state: DESIGN §6's 'ADMIN sees "
+        "organisations and accounts only', and a manager its association's (the domain lets "
+        "it deactivate them and reset their passwords)"
+    )
     ACCESS_LOG = (
         "who read which case's personal data, when, across cases (DESIGN §10: 'the auditor "
         "queries it')"
@@ -160,6 +165,7 @@ _CELLS: dict[Row, tuple[Sees, ...]] = {
     Row.LISTING:               (Y, Y, Y, Y, Y, Y, Y, Y),
     Row.OWN_DATA:              (N, N, N, N, N, H, N, N),
     Row.DIRECTORY:             (Y, Y, N, N, N, N, N, N),
+    Row.STAFF_ACCOUNTS:        (N, Y, N, N, N, N, N, Y),
     Row.ACCESS_LOG:            (N, N, N, N, N, N, Y, N),
     Row.CASE_ACCESSES:         (N, N, N, N, N, H, Y, N),
 }  # fmt: skip
@@ -190,6 +196,8 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
         "notifications": Row.ACCOUNT,
         "landlords": Row.DIRECTORY,
         "colleagues": Row.DIRECTORY,
+        "accounts": Row.STAFF_ACCOUNTS,
+        "managedOrganisations": Row.STAFF_ACCOUNTS,
         "householdData": Row.OWN_DATA,
         "accessLog": Row.ACCESS_LOG,
         "caseAccesses": Row.CASE_ACCESSES,
@@ -214,6 +222,22 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
     ),
     "Organisation": dict.fromkeys(("id", "name", "category"), Row.DIRECTORY),
     "StaffMember": dict.fromkeys(("id", "name", "role", "qualifiedReferent"), Row.DIRECTORY),
+    "StaffAccount": dict.fromkeys(
+        (
+            "id",
+            "name",
+            "email",
+            "role",
+            "active",
+            "qualifiedReferent",
+            "organisationId",
+            "organisationName",
+        ),
+        Row.STAFF_ACCOUNTS,
+    ),
+    "ManagedOrganisation": dict.fromkeys(
+        ("id", "name", "kind", "assignableRoles"), Row.STAFF_ACCOUNTS
+    ),
     "Me": dict.fromkeys(("id", "role", "organisationId", "name", "email"), Row.ACCOUNT),
     "Inbox": dict.fromkeys(("unreadCount", "items"), Row.ACCOUNT),
     "Notification": dict.fromkeys(
@@ -234,6 +258,7 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
         "associationId": Row.IN_CHARGE,
         "referentId": Row.IN_CHARGE,
         "householdId": Row.IN_CHARGE,
+        "parties": STRUCTURE,
         "household": STRUCTURE,
         "diagnostic": Row.DIAGNOSTIC,
         "request": STRUCTURE,
@@ -254,6 +279,12 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
         "combinationConflicts": Row.ALERTS,
         "closure": STRUCTURE,
         "documents": Row.DOCUMENTS,
+    },
+    "CaseParties": {
+        "associationName": Row.IN_CHARGE,
+        "referentName": Row.IN_CHARGE,
+        # The household's landlord is part of where it lives: read with its address.
+        "landlordName": Row.IDENTITY_NAME_ADDRESS,
     },
     "Household": {
         **dict.fromkeys(("name", "street", "postcode", "city"), Row.IDENTITY_NAME_ADDRESS),

@@ -177,6 +177,9 @@ def test_the_spslh_may_not_correct_before_the_request_is_submitted(
     assert refused(login(world.spslh), world, story)["code"] == "NOT_FOUND"
 
 
+ADDRESS = {"street": "3 rue Neuve", "postcode": "69003", "city": "Lyon"}
+
+
 @ONE_STORE
 @pytest.mark.parametrize(
     ("changes", "field"),
@@ -188,8 +191,23 @@ def test_the_spslh_may_not_correct_before_the_request_is_submitted(
             {"address": {"street": "x" * 20_000, "postcode": "69003", "city": "Lyon"}},
             "address.street",
         ),
+        (
+            {"address": {"street": "3 rue Neuve", "postcode": "6903", "city": "Lyon"}},
+            "address.postcode",
+        ),
+        (
+            {"address": {"street": "3 rue Neuve", "postcode": "69 3A", "city": "Lyon"}},
+            "address.postcode",
+        ),
     ],
-    ids=["empty name", "no member", "control character", "over-long street"],
+    ids=[
+        "empty name",
+        "no member",
+        "control character",
+        "over-long street",
+        "four-digit postal code",
+        "postal code with letters",
+    ],
 )
 def test_invalid_details_are_refused_next_to_their_field(
     world: World,

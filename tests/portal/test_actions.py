@@ -347,7 +347,7 @@ def test_the_commission_sees_a_combination_and_decides_that_the_measure_goes_on(
     page = commission.page(f"/dossiers/{case_id}")
     # then both read the conflict; only the commission is offered to settle it
     for html in (referent_page, page):
-        assert "Cumul d'accompagnements (R9)" in unescape(html)
+        assert "Cumul d'accompagnements" in unescape(html)
     assert "actions/poursuite" not in referent_page
     assert f'action="/dossiers/{case_id}/actions/poursuite"' in page
     # when the commission decides, with its reasons, that the measure goes on

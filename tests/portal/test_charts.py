@@ -4,8 +4,16 @@ bars and points proportional to the figures, empty data said in words."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from datetime import date, timedelta
 
-from aspe.portal.charts import Series, bar_chart, cadence_chart, data_table, line_chart
+from aspe.portal.charts import (
+    CADENCE_HEIGHT,
+    Series,
+    bar_chart,
+    cadence_chart,
+    data_table,
+    line_chart,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -96,12 +104,30 @@ def test_a_line_chart_of_zeros_or_no_labels_says_there_is_nothing_yet():
         assert texts(svg) == ["Rien à montrer."]
 
 
+def weeks_from(first_monday: date, count: int, visits: int = 1) -> list[dict[str, object]]:
+    """``count`` consecutive weeks of a measure, each with ``visits`` of 1 required."""
+    mondays = [first_monday + timedelta(weeks=n) for n in range(count)]
+    return [
+        {
+            "isoWeek": f"{monday.isocalendar().year}-W{monday.isocalendar().week:02d}",
+            "monday": monday.isoformat(),
+            "visits": visits,
+            "requiredVisits": 1,
+            "compliant": visits >= 1,
+        }
+        for monday in mondays
+    ]
+
+
 def test_the_cadence_chart_says_in_words_which_weeks_met_the_cadence():
     weeks = [
-        {"isoWeek": "2026-W10", "visits": 1, "requiredVisits": 1, "compliant": True},
-        {"isoWeek": "2026-W11", "visits": 0, "requiredVisits": 1, "compliant": False},
-        {"isoWeek": "2026-W12", "visits": 2, "requiredVisits": 1, "compliant": True},
-    ]
+        {"isoWeek": "2026-W10", "monday": "2026-03-02", "visits": 1, "requiredVisits": 1,
+         "compliant": True},
+        {"isoWeek": "2026-W11", "monday": "2026-03-09", "visits": 0, "requiredVisits": 1,
+         "compliant": False},
+        {"isoWeek": "2026-W12", "monday": "2026-03-16", "visits": 2, "requiredVisits": 1,
+         "compliant": True},
+    ]  # fmt: skip
 
     svg = parse(cadence_chart("cadence", weeks))
 
@@ -110,21 +136,49 @@ def test_the_cadence_chart_says_in_words_which_weeks_met_the_cadence():
     assert [float(group.find(f"{SVG}rect").get("height")) for group in groups] == [40, 0, 80]
     assert texts(svg).count("conforme") == 2
     assert texts(svg).count("insuffisant") == 1
-    assert {"1/1 ✓", "0/1 ✗", "2/1 ✓", "W10"} <= set(texts(svg))
-    assert svg.find(f"{SVG}desc").text.startswith("2 semaine(s) conforme(s) sur 3.")
+    assert {"1/1 ✓", "0/1 ✗", "2/1 ✓", "semaine du", "2 mars"} <= set(texts(svg))
+    assert svg.find(f"{SVG}desc").text.startswith("2 semaines conformes sur 3.")
+
+
+def test_weeks_are_named_by_their_monday_never_by_their_iso_number():
+    # given the first week of a measure that started on Tuesday 1 December
+    weeks = weeks_from(date(2026, 11, 30), 1)
+
+    # when its chart is drawn
+    svg = parse(cadence_chart("cadence", weeks))
+
+    # then the week reads « semaine du 30 nov. », and no « W49 » appears
+    assert "30 nov." in texts(svg)
+    assert not any("W49" in text for text in texts(svg))
+    assert "1er déc." in texts(parse(cadence_chart("c", weeks_from(date(2025, 12, 1), 1))))
+
+
+def test_the_cadence_chart_has_one_height_and_one_letter_size_whatever_the_weeks():
+    # given a measure in its first week, and one a year old
+    first_week = parse(cadence_chart("cadence", weeks_from(date(2026, 11, 30), 1)))
+    a_year = parse(cadence_chart("cadence", weeks_from(date(2025, 12, 1), 52), last=52))
+
+    # then both are drawn at their own size in pixels, as tall as each other, never stretched
+    for svg in (first_week, a_year):
+        assert svg.get("height") == str(CADENCE_HEIGHT)
+        assert svg.get("width") == svg.get("viewBox").split()[2]
+        assert "graphique-naturel" in svg.get("class")
+    # and their letters are the same size
+    sizes = {
+        text.get("font-size") for svg in (first_week, a_year) for text in svg.iter(f"{SVG}text")
+    }
+    assert sizes <= {"12", "14"}
 
 
 def test_the_cadence_chart_shows_the_last_weeks_only():
-    weeks = [
-        {"isoWeek": f"2026-W{n:02d}", "visits": 1, "requiredVisits": 1, "compliant": True}
-        for n in range(1, 21)
-    ]
+    weeks = weeks_from(date(2026, 1, 5), 20)
 
     svg = parse(cadence_chart("cadence", weeks, last=4))
 
     assert len(svg.findall(f"{SVG}g")) == 4
-    assert "W20" in texts(svg)
-    assert "W16" not in texts(svg)
+    assert "18 mai" in texts(svg)
+    assert "27 avr." in texts(svg)
+    assert "20 avr." not in texts(svg)
 
 
 def test_the_cadence_chart_of_a_measure_not_started():

@@ -269,6 +269,27 @@ def test_the_administrator_has_a_minimal_page_and_no_case(
 
     assert "Administration de la plateforme" in home
     assert "Famille Lambert" not in home
+    assert 'href="/comptes"' in home
+
+
+def test_every_link_of_the_manager_s_and_the_administrator_s_homes_leads_somewhere(
+    world: Any, logged_in: LoggedIn
+) -> None:
+    # given the manager and the administrator
+    with world.acting(ADMIN):
+        admin = world.departement.add_staff(
+            world.departement.platform_id, Role.ADMIN, "Thomas Perrin"
+        )
+    for account in (world.manager, admin):
+        browser = logged_in(account)
+
+        # when they follow each link of their home
+        links = set(re.findall(r'href="(/[^"#]*)', browser.page("/")))
+
+        # then every one answers with a page
+        assert "/comptes" in links
+        for link in links:
+            assert browser.get(link).status_code == 200, link
 
 
 # ------------------------------------------------------------------- case page

@@ -221,3 +221,26 @@ def test_the_weeks_are_counted_when_asked_for_even_through_a_fragment(world, ask
 
     assert plain == {"statistics": {"cases": 5}}
     assert [month["measuredWeeks"] for month in spread["statistics"]["months"]][-1] == 7
+
+
+@pytest.mark.usefixtures("a_few_cases")
+def test_the_month_still_running_is_marked_in_progress_not_plotted_as_a_fall(world, ask):
+    # given figures read on 25 March 2026, March being the last month of the series
+    result = ask(world.manager)
+
+    # when the page is built for a reader whose month is March
+    page = statistics_page_data(result, current_month="2026-03")
+
+    # then March's rows say « (en cours) » and its points are hollow, set apart
+    running = table_rows(section(page, "en-cours")["table"])
+    assert "mars 2026 (en cours)" in running
+    svg = ET.fromstring(str(section(page, "activite")["chart"]))
+    marked = [
+        element
+        for element in svg.iter()
+        if element.get("class") == "en-cours" and element.tag.endswith("circle")
+    ]
+    assert len(marked) == len(svg.findall("{http://www.w3.org/2000/svg}g[@class='series']"))
+    assert "(en cours)" in [text.text for text in svg.iter("{http://www.w3.org/2000/svg}text")]
+    # and a month that is over is never marked
+    assert "(en cours)" not in str(statistics_page_data(result, current_month="2026-04"))

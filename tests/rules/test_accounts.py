@@ -82,3 +82,37 @@ def test_deactivating_an_account_twice_is_already_done(world, refused):
 
     with world.acting(world.manager), refused.expect("ALREADY_DONE"):
         world.app.deactivate_account(world.referent.actor.id)
+
+
+def test_a_manager_registers_staff_of_its_own_association(world):
+    # given the manager of an association
+    with world.acting(world.manager):
+        # when it registers a new referent of its association
+        staff = world.app.register_staff(
+            world.association.id, Role.REFERENT, "Ana", email := unique_email(), "h"
+        )
+
+    # then the referent logs in with that e-mail
+    assert world.app.account_for_email(email) == (staff.id, Role.REFERENT)
+
+
+def test_a_manager_registers_no_one_elsewhere_nor_to_another_role(world, refused):
+    # given the manager of an association
+    with world.acting(world.manager):
+        # when it names another association, then it is refused
+        with refused.expect("NOT_AUTHORISED"):
+            world.app.register_staff(
+                world.other_association.id, Role.REFERENT, "Ana", unique_email(), "h"
+            )
+        # and when it names a role that is not its association's, it is refused too
+        with refused.expect("NOT_AUTHORISED"):
+            world.app.register_staff(
+                world.association.id, Role.SPSLH_AGENT, "Ana", unique_email(), "h"
+            )
+        with refused.expect("NOT_AUTHORISED"):
+            world.app.register_staff(world.association.id, Role.ADMIN, "Ana", unique_email(), "h")
+
+
+def test_a_referent_registers_no_staff(world, refused):
+    with world.acting(world.referent), refused.expect("NOT_AUTHORISED"):
+        world.app.register_staff(world.association.id, Role.REFERENT, "Ana", unique_email(), "h")
