@@ -90,9 +90,8 @@ query CaseActions($id: ID!) {{
 
 
 def with_root_fields(case: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
-    """The case as ``actions_for`` reads it: with the query's ``ACTIONS_ROOT_FIELDS``, and
-    the viewer (``CHROME``'s ``me``: whom the referent field starts from)."""
-    return {**case, "colleagues": data.get("colleagues") or [], "viewer": data.get("me") or {}}
+    """The case as ``actions_for`` reads it: with the query's ``ACTIONS_ROOT_FIELDS``."""
+    return {**case, "colleagues": data.get("colleagues") or []}
 
 
 # ------------------------------------------------------------------ the data
@@ -135,7 +134,7 @@ class Action:
     """Checks across fields, after each field was cleaned: errors by field."""
     initial: Callable[[Mapping[str, Any]], Values] | None = None
     """The blank form's values, from the case (what a correction starts from, what the
-    request proposed, the viewer as the referent…)."""
+    request proposed, what the diagnostic found…)."""
     hints: Callable[[Mapping[str, Any]], dict[str, str]] | None = None
     """Help that comes from the case (the diagnostic's findings…), by field name."""
 
@@ -386,12 +385,6 @@ def _referents(case: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     )
 
 
-def _viewer_as_referent(case: Mapping[str, Any]) -> Values:
-    """The referent field starts from the viewer, when the viewer is one it offers."""
-    viewer = (case.get("viewer") or {}).get("id")
-    return {"referent": viewer} if viewer in dict(_referents(case)) else {}
-
-
 def _as_proposed(case: Mapping[str, Any]) -> Values:
     """The grant starts from what the request proposed: measure, duration, aid requested."""
     request = case.get("request") or {}
@@ -624,7 +617,6 @@ ACTIONS: tuple[Action, ...] = (
         C.ASSIGN_REFERENT,
         submit="Confier le dossier",
         options=lambda case, zone: {"referent": _referents(case)},
-        initial=_viewer_as_referent,
     ),
     Action(
         "redaction_ceop",
