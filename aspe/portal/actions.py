@@ -12,8 +12,11 @@ or at the form's top, nothing stored.
 renders them (variables ``case``, ``actions``, ``csrf_token``). ``perform`` is the POST
 ``/dossiers/{case_id}/actions/{action}``: it cleans the form, runs the mutation as the
 session's viewer through ``aspe.portal.gql``, then redirects (303) to
-``/dossiers/{id}?fait={action}#{action}``, or re-renders the case page with the form, its
-values and its French errors (422).
+``/dossiers/{id}?fait={action}#confirmation`` (the confirmation near the top, focused, the
+form closed), or re-renders the case page with that form open, an error summary at its top
+(focused), its values and its French errors (422). The page opens one form at a time
+(``?action={name}``, see ``actions-panel.html``); a serious or irreversible action asks to
+tick a « Je confirme … » box first (``_confirm``), checked here, not by the API.
 """
 
 from __future__ import annotations
@@ -70,6 +73,8 @@ ACTIONS_CASE_FIELDS = """
     visits { id plannedAt kind state }
     debts { id creditor amount plan { months } }
     household { name street postcode city contact members }
+    request { proposedMeasure proposedDurationMonths aidRequested }
+    diagnostic { findings { theme difficulty } objectives { theme action } }
 """
 """What ``actions_for`` reads of a case: put these fields in the case page's query."""
 ACTIONS_ROOT_FIELDS = "colleagues { id name role qualifiedReferent } commissionSessions"
@@ -129,7 +134,10 @@ class Action:
     check: Callable[[Values], dict[str, str]] | None = None
     """Checks across fields, after each field was cleaned: errors by field."""
     initial: Callable[[Mapping[str, Any]], Values] | None = None
-    """The blank form's values, from the case (what a correction starts from)."""
+    """The blank form's values, from the case (what a correction starts from, what the
+    request proposed, what the diagnostic found…)."""
+    hints: Callable[[Mapping[str, Any]], dict[str, str]] | None = None
+    """Help that comes from the case (the diagnostic's findings…), by field name."""
 
 
 @dataclass
@@ -147,6 +155,9 @@ class ActionForm:
     idempotency_key: str = field(default_factory=lambda: uuid.uuid4().hex)
     url: str | None = None
     """Where the form posts; ``None``: the case's ``/dossiers/{id}/actions/{name}``."""
+    open: bool = False
+    """Shown open on the page: the page opens one form at a time (the one chosen with
+    ``?action={name}``, or the one just refused), the others are links to open it."""
 
 
 def _mutation(name: str, **arguments: str) -> str:
@@ -375,6 +386,50 @@ def _referents(case: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     )
 
 
+def _as_proposed(case: Mapping[str, Any]) -> Values:
+    """The grant starts from what the request proposed: measure, duration, aid requested."""
+    request = case.get("request") or {}
+    values: Values = {}
+    if request.get("proposedMeasure"):
+        values["mesure"] = str(request["proposedMeasure"])
+    if request.get("proposedDurationMonths") is not None:
+        values["duree"] = str(request["proposedDurationMonths"])
+    if request.get("aidRequested") is not None:
+        values["aide"] = str(request["aidRequested"]).replace(".", ",")
+    return values
+
+
+def _as_diagnosed(case: Mapping[str, Any]) -> Values:
+    """The CEOP's objectives start from those the diagnostic proposed, theme by theme."""
+    values: Values = {}
+    objectives = (case.get("diagnostic") or {}).get("objectives") or ()
+    for theme, actions in CATALOGUE.items():
+        chosen = [
+            str(item["action"])
+            for item in objectives
+            if item.get("theme") == theme.value and item.get("action") in actions
+        ]
+        if chosen:
+            values[f"objectifs_{theme.value}"] = chosen
+    return values
+
+
+def _findings(case: Mapping[str, Any]) -> dict[str, str]:
+    """Beside each theme's objectives, the difficulty the diagnostic found there."""
+    findings = (case.get("diagnostic") or {}).get("findings") or ()
+    return {
+        f"objectifs_{item['theme']}": f"Difficultés relevées au diagnostic : {item['difficulty']}"
+        for item in findings
+        if item.get("theme") and item.get("difficulty")
+    }
+
+
+def _confirm(text: str) -> Field:
+    """The box to tick before a serious or irreversible action: the form's own safeguard
+    (the API still decides whether the action may run)."""
+    return Field("confirmation", text, "checkbox")
+
+
 def _visit_variables(values: Values, case: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "input": {
@@ -498,7 +553,7 @@ ACTIONS: tuple[Action, ...] = (
         "retrait_consentement",
         "Retirer le consentement du ménage",
         _mutation("withdrawConsent", scope="ConsentScope!"),
-        (),
+        (_confirm("Je confirme retirer le consentement du ménage."),),
         lambda values, case: {"scope": "LANDLORD_DETAIL"},
         C.WITHDRAW_CONSENT,
         submit="Retirer le consentement",
@@ -573,6 +628,8 @@ ACTIONS: tuple[Action, ...] = (
         C.DRAFT_CEOP,
         intro="Objectifs du catalogue par thème, étapes et engagements de chaque partie.",
         check=_ceop_check,
+        initial=_as_diagnosed,
+        hints=_findings,
     ),
     Action(
         "avenant_ceop",
@@ -803,7 +860,7 @@ ACTIONS: tuple[Action, ...] = (
         "alerte",
         "Signaler une absence de collaboration",
         _mutation("raiseNonCollaborationAlert"),
-        (),
+        (_confirm("Je confirme alerter la commission de l'absence de collaboration du ménage."),),
         lambda values, case: {},
         C.RAISE_NON_COLLABORATION_ALERT,
         submit="Alerter la commission",
@@ -893,6 +950,8 @@ ACTIONS: tuple[Action, ...] = (
         },
         C.GRANT_MEASURE,
         submit="Accorder",
+        intro="Prérempli avec la mesure, la durée et l'aide proposées par la demande.",
+        initial=_as_proposed,
     ),
     Action(
         "ajournement",
@@ -907,7 +966,10 @@ ACTIONS: tuple[Action, ...] = (
         "rejet",
         "Rejeter la demande",
         _mutation("rejectRequest", reason="String!"),
-        (REASON_FIELD,),
+        (
+            REASON_FIELD,
+            _confirm("Je confirme rejeter la demande : ce rejet est définitif."),
+        ),
         lambda values, case: {"reason": values["motif"]},
         C.REJECT_REQUEST,
         submit="Rejeter",
@@ -942,6 +1004,7 @@ ACTIONS: tuple[Action, ...] = (
         (
             Field("motif", "Motif de l'arrêt", "select", options=_choices(STOP_REASONS)),
             Field("precisions", "Précisions", "textarea", required=False, api="details"),
+            _confirm("Je confirme arrêter la mesure : cet arrêt est définitif."),
         ),
         lambda values, case: {"reason": values["motif"], "details": values.get("precisions", "")},
         C.STOP_MEASURE,
@@ -1001,11 +1064,14 @@ BY_NAME: dict[str, Action] = {action.name: action for action in ACTIONS}
 
 # ------------------------------------------------------------------ forms
 def _with_options(action: Action, case: Mapping[str, Any], zone: tzinfo) -> tuple[Field, ...]:
-    if action.options is None:
-        return action.fields
-    options = action.options(case, zone)
+    options = action.options(case, zone) if action.options is not None else {}
+    hints = action.hints(case) if action.hints is not None else {}
     return tuple(
-        replace(item, options=options[item.name]) if item.name in options else item
+        replace(
+            item,
+            options=options.get(item.name, item.options),
+            help=" ".join(text for text in (hints.get(item.name), item.help) if text) or None,
+        )
         for item in action.fields
     )
 
@@ -1034,21 +1100,75 @@ def offered(action: Action, case: Mapping[str, Any], role: str) -> bool:
 
 
 def actions_for(
-    case: Mapping[str, Any], role: str, zone: tzinfo, failed: ActionForm | None = None
+    case: Mapping[str, Any],
+    role: str,
+    zone: tzinfo,
+    failed: ActionForm | None = None,
+    chosen: str | None = None,
 ) -> list[ActionForm]:
     """The forms the case page offers ``role`` now; ``failed`` (a refused or invalid post)
-    takes its action's place, or comes first when the page would not offer it. Times are
-    shown in ``zone`` (``ASPE_TIMEZONE``)."""
+    takes its action's place, or comes first when the page would not offer it. One form is
+    open: ``failed``, else ``chosen`` (``?action={name}``) when offered. Times are shown in
+    ``zone`` (``ASPE_TIMEZONE``)."""
     forms = [form_of(action, case, zone) for action in ACTIONS if offered(action, case, role)]
-    if failed is None:
-        return forms
-    if any(form.name == failed.name for form in forms):
-        return [failed if form.name == failed.name else form for form in forms]
-    return [failed, *forms]
+    if failed is not None:
+        failed.open = True
+        if any(form.name == failed.name for form in forms):
+            return [failed if form.name == failed.name else form for form in forms]
+        return [failed, *forms]
+    for form in forms:
+        form.open = form.name == chosen
+    return forms
+
+
+TO_DO: dict[str, str] = {
+    "diagnostic": "Enregistrer le diagnostic du ménage",
+    "demande": "Déposer la demande au FPEL",
+    "inscription": "Inscrire la demande en commission",
+    "accord": "Statuer sur la demande",
+    "notification": "Notifier la décision",
+    "redaction_ceop": "Rédiger le CEOP",
+    "signature_ceop": "Recueillir la signature du CEOP",
+    "signature_menage": "Signer le CEOP",
+    "signature_bailleur": "Signer le CEOP",
+    "transmission_ceop": "Transmettre le CEOP signé au SPSLH",
+    "visite": "Enregistrer la visite de cette semaine",
+    "poursuite": "Trancher le cumul de la mesure avec un autre accompagnement",
+    "bilan": "Remettre le bilan de fin de mesure",
+    "cloture": "Clore la mesure arrivée à son terme",
+}
+"""What the « À faire » block says of an offered form that moves the case on, by action."""
+
+
+def to_do(case: Mapping[str, Any], forms: Sequence[ActionForm]) -> list[tuple[str, str]]:
+    """The « À faire » block: ``(action, French task)`` of the offered forms that move the
+    case on now, as the API lists them (with who still has to sign the CEOP)."""
+    tasks = []
+    for form in forms:
+        task = TO_DO.get(form.name)
+        if task is None:
+            continue
+        if form.name == "signature_ceop":
+            names = [SIGNATORIES.get(s, s) for s in case.get("ceopSignaturesToRecord") or ()]
+            if not names:
+                continue
+            task = f"{task} : {', '.join(name.lower() for name in names)}"
+        tasks.append((form.name, task))
+    return tasks
+
+
+CONFIRMATION_ID = "confirmation"
+"""The anchor of the page's confirmation: where a successful action lands, in view."""
+
+
+CONFIRMATIONS = {"nouveau_menage": "le ménage est enregistré et son dossier est ouvert."}
+"""The confirmation of a form outside the case's actions (``aspe.portal.new_case``)."""
 
 
 def confirmation(done: str | None) -> str | None:
     """The French confirmation after ``?fait={action}``."""
+    if done in CONFIRMATIONS:
+        return f"C'est enregistré : {CONFIRMATIONS[done]}"
     action = BY_NAME.get(done or "")
     return f"C'est enregistré : {action.title[0].lower()}{action.title[1:]}." if action else None
 
@@ -1216,7 +1336,7 @@ async def perform(request: Request, case_id: str, name: str) -> Response:
         placed, general = place_errors(fields, failure)
         failed = form_of(action, case, zone, values=raw, errors=placed, general_error=general)
         return await _refused(request, case_id, failed)
-    return redirect(f"/dossiers/{case_id}?fait={name}#{name}")
+    return redirect(f"/dossiers/{case_id}?fait={name}#{CONFIRMATION_ID}")
 
 
 async def _refused(request: Request, case_id: str, failed: ActionForm) -> Response:

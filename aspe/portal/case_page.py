@@ -47,6 +47,7 @@ from aspe.portal.actions import (
     ACTIONS_ROOT_FIELDS,
     actions_for,
     confirmation,
+    to_do,
     with_root_fields,
 )
 from aspe.portal.blobs import (
@@ -203,10 +204,16 @@ async def show_case(
         raise case_not_found()
     role = str((data.get("me") or {}).get("role") or "")
     context = case_context(case, data.get("auditTrail"), role, str(request.url.path))
+    forms = actions_for(
+        with_root_fields(case, data),
+        role,
+        request.app.state.settings.zone,
+        failed,
+        request.query_params.get("action"),
+    )
     context.update(
-        actions=actions_for(
-            with_root_fields(case, data), role, request.app.state.settings.zone, failed
-        ),
+        actions=forms,
+        tasks=to_do(case, forms),
         failed=failed,
         upload_error=upload_error,
         notice=_confirmation(request),

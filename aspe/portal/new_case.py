@@ -4,8 +4,9 @@ The form is an ``actions.Action`` rendered by ``actions.html`` (it posts to ``UR
 case). Its choices come from the API: ``landlords``, and for a manager ``colleagues`` (the
 referent of the new case; a referent opens it for themself). ``create(request)`` is the POST:
 it cleans the form, runs ``registerHousehold`` then ``openCase`` as the session's viewer and
-redirects (303) to the new case's page, or shows the home again with the form, its values and
-its French errors (422). Other roles are refused (403): the API would refuse them too.
+redirects (303) to the new case's page, its confirmation in view, or shows the home again
+with the form, an error summary at its top (focused), its values and its French errors (422).
+Other roles are refused (403): the API would refuse them too.
 """
 
 from __future__ import annotations
@@ -172,7 +173,7 @@ async def create(request: Request) -> Response:
         return await _refused(
             request, role, directory, errors=placed, general_error=general, **state
         )
-    return redirect(f"/dossiers/{opened['openCase']['id']}")
+    return redirect(f"/dossiers/{opened['openCase']['id']}?fait={NAME}#confirmation")
 
 
 def _key(what: str, key: str | None) -> str | None:

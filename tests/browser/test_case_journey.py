@@ -86,8 +86,16 @@ def logged_in(browser: Browser, live_server: LiveServer, role: str) -> Iterator[
 
 
 def action_form(page: Page, title: str) -> Locator:
-    """The case page's action form whose ``<legend>`` is ``title``."""
-    return page.get_by_role("group", name=title, exact=True)
+    """The case page's action form whose ``<legend>`` is ``title``: the one open, or opened
+    from the page's action menu (one form is open at a time); none if the menu lacks it."""
+    form = page.get_by_role("group", name=title, exact=True)
+    if form.count() == 0:
+        menu = page.get_by_role("navigation", name="Actions possibles sur ce dossier")
+        link = menu.get_by_role("link", name=title, exact=True)
+        if link.count() == 1:
+            link.click()
+            page.wait_for_url(re.compile(r"\?action=\w+#\w+$"))
+    return form
 
 
 def submit(page: Page, form: Locator, button: str, action: str) -> None:

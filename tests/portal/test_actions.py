@@ -5,6 +5,7 @@ error next to its field and the typed values kept, nothing stored; no CSRF token
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from html import unescape
@@ -55,7 +56,7 @@ def act(browser: Visitor, case_id: UUID, action: str, data: dict[str, Any]) -> A
 
 def done(response: Any, case_id: UUID, action: str) -> None:
     assert response.status_code == 303, response.text
-    assert response.headers["location"] == f"/dossiers/{case_id}?fait={action}#{action}"
+    assert response.headers["location"] == f"/dossiers/{case_id}?fait={action}#confirmation"
 
 
 def field_error(html: str, action: str, field: str) -> str:
@@ -84,8 +85,8 @@ def test_the_referent_records_the_diagnostic_then_submits_the_request(
     case_id = story().walk_to(Status.DIAGNOSTIC)
     referent = logged_in(world.referent)
     page = referent.page(f"/dossiers/{case_id}")
-    assert f'action="/dossiers/{case_id}/actions/diagnostic"' in page
-    assert f'action="/dossiers/{case_id}/actions/accord"' not in page  # the commission's
+    assert '?action=diagnostic#diagnostic"' in page
+    assert '?action=accord#accord"' not in page  # the commission's
     # when the referent posts the diagnostic form
     response = act(
         referent,
@@ -203,9 +204,7 @@ def test_the_referent_drafts_the_ceop_and_the_household_signs_it(
     assert ceop["steps"][0] == {"label": "Budget établi", "dueOn": "2026-04-30"}
     # when the household signs it from its own case page
     menage = logged_in(household)
-    assert f'action="/dossiers/{case_id}/actions/signature_menage"' in menage.page(
-        f"/dossiers/{case_id}"
-    )
+    assert '?action=signature_menage#signature_menage"' in menage.page(f"/dossiers/{case_id}")
     today = world.clock.today().isoformat()
     response = act(menage, case_id, "signature_menage", {"date": today})
     # then its signature is recorded
@@ -302,7 +301,7 @@ def test_the_landlord_signs_the_ceop_that_binds_it_from_its_case_page(
     # when the landlord opens the case page, then it is offered its signature, and signs
     landlord = logged_in(world.landlord)
     page = landlord.page(f"/dossiers/{case_id}")
-    assert f'action="/dossiers/{case_id}/actions/signature_bailleur"' in page
+    assert '?action=signature_bailleur#signature_bailleur"' in page
     today = world.clock.today().isoformat()
     done(
         act(landlord, case_id, "signature_bailleur", {"date": today}), case_id, "signature_bailleur"
@@ -311,7 +310,7 @@ def test_the_landlord_signs_the_ceop_that_binds_it_from_its_case_page(
     signatures = case_via_api(world.referent, case_id, "ceop { signatures { signatory } }")
     assert {"signatory": "LANDLORD"} in signatures["ceop"]["signatures"]
     page = landlord.page(f"/dossiers/{case_id}")
-    assert "actions/signature_bailleur" not in page
+    assert "?action=signature_bailleur#" not in page
 
 
 def test_an_action_the_domain_would_refuse_is_not_offered(
@@ -321,14 +320,14 @@ def test_an_action_the_domain_would_refuse_is_not_offered(
     case_id = story().walk_to(Status.ACTIVE)
     referent = logged_in(world.referent)
     page = referent.page(f"/dossiers/{case_id}")
-    assert "actions/transmission_ceop" in page
+    assert "?action=transmission_ceop#" in page
     done(act(referent, case_id, "transmission_ceop", {}), case_id, "transmission_ceop")
     # when the referent opens the page again
     page = referent.page(f"/dossiers/{case_id}")
     # then neither a second transmission nor an alert before its time is offered
-    assert "actions/transmission_ceop" not in page
-    assert "actions/alerte" not in page
-    assert "actions/visite" in page
+    assert "?action=transmission_ceop#" not in page
+    assert "?action=alerte#" not in page
+    assert "?action=visite#" in page
 
 
 def test_the_commission_sees_a_combination_and_decides_that_the_measure_goes_on(
@@ -348,15 +347,15 @@ def test_the_commission_sees_a_combination_and_decides_that_the_measure_goes_on(
     # then both read the conflict; only the commission is offered to settle it
     for html in (referent_page, page):
         assert "Cumul d'accompagnements" in unescape(html)
-    assert "actions/poursuite" not in referent_page
-    assert f'action="/dossiers/{case_id}/actions/poursuite"' in page
+    assert "?action=poursuite#" not in referent_page
+    assert '?action=poursuite#poursuite"' in page
     # when the commission decides, with its reasons, that the measure goes on
     reasons = "Le FSL ne porte que sur l'énergie"
     done(act(commission, case_id, "poursuite", {"motif": reasons}), case_id, "poursuite")
     # then the decision is recorded, and no longer offered
     conflicts = case_via_api(world.commission, case_id, "combinationConflicts { decision }")
     assert conflicts["combinationConflicts"] == [{"decision": reasons}]
-    assert "actions/poursuite" not in commission.page(f"/dossiers/{case_id}")
+    assert "?action=poursuite#" not in commission.page(f"/dossiers/{case_id}")
 
 
 def test_a_refused_amount_inside_the_request_is_shown_next_to_its_own_field(
@@ -463,7 +462,7 @@ def test_the_landlord_reports_a_rent_payment(
     # given a granted measure of the landlord's tenant
     case_id = story().walk_to(Status.GRANTED)
     landlord = logged_in(world.landlord)
-    assert f'action="/dossiers/{case_id}/actions/loyer"' in landlord.page(f"/dossiers/{case_id}")
+    assert '?action=loyer#loyer"' in landlord.page(f"/dossiers/{case_id}")
     # when the landlord reports a month's rent
     response = act(landlord, case_id, "loyer", {"mois": "2026-03", "du": "620", "paye": "300"})
     # then the rent ledger holds it
@@ -501,14 +500,20 @@ def test_every_field_of_the_forms_has_a_label_and_a_unique_id(
     referent = logged_in(world.referent)
     planned = act(referent, case_id, "rendez_vous", {"quand": "2030-01-07T10:00", "type": "HOME"})
     done(planned, case_id, "rendez_vous")
-    # when the referent opens the case page
-    page = Fields()
-    page.feed(referent.page(f"/dossiers/{case_id}"))
-    # then its many forms are there, each field labelled, no id twice
-    assert page.ids.count("visite_manquee") == 1
-    assert len(page.inputs) > 40
-    assert all(field in page.labelled for field in page.inputs)
-    assert len(page.ids) == len(set(page.ids))
+    # when the referent opens each form of the case page's action menu, one at a time
+    offered = re.findall(r"\?action=(\w+)#", referent.page(f"/dossiers/{case_id}"))
+    inputs = 0
+    for action in dict.fromkeys(offered):
+        page = Fields()
+        page.feed(referent.page(f"/dossiers/{case_id}?action={action}"))
+        # then the form is there, each field labelled, no id twice
+        assert page.ids.count(action) == 1, action
+        assert all(field in page.labelled for field in page.inputs), action
+        assert len(page.ids) == len(set(page.ids)), action
+        inputs += len(page.inputs)
+    # and the many forms were all offered
+    assert "visite_manquee" in offered
+    assert inputs > 40
 
 
 # ------------------------------------------------------------------ refusals
@@ -519,7 +524,7 @@ def test_a_landlord_posting_a_referents_action_is_refused_and_nothing_is_stored(
     case_id = story().walk_to(Status.GRANTED)
     head = world.app.head()
     landlord = logged_in(world.landlord)
-    assert 'actions/dette"' not in landlord.page(f"/dossiers/{case_id}")
+    assert "?action=dette#" not in landlord.page(f"/dossiers/{case_id}")
     # when the landlord posts the referent's debt form anyway
     response = act(landlord, case_id, "dette", {"creancier": "Moi", "montant": "100"})
     # then the API's refusal is shown at the form's top, and nothing is stored

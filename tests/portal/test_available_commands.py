@@ -57,7 +57,10 @@ from tests.gql.conftest import LOGIN, Api
 from tests.portal.conftest import READ_MODEL_TIMEOUT, Visitor
 
 TODAY = date(2026, 3, 5)
-FORM = re.compile(r'<form[^>]*action="/dossiers/[0-9a-f-]{36}/(actions/(\w+)|documents)"')
+FORM = re.compile(
+    r'href="/dossiers/[0-9a-f-]{36}\?action=(\w+)#'  # the action panel's menu
+    r'|<form[^>]*action="/dossiers/[0-9a-f-]{36}/documents"'  # the upload form
+)
 CASE_COMMANDS = """
 query Commands($id: ID!) { case(id: $id) { availableCommands } }
 """
@@ -107,9 +110,9 @@ def _logged_in(demo: Demo, account: DemoAccount) -> tuple[Visitor, Api]:
 
 
 def _offered(html: str) -> set[str]:
-    """The commands of the forms a case page offers (its action forms and the upload)."""
+    """The commands of the forms a case page offers (its action menu and the upload)."""
     commands = set()
-    for _, action in FORM.findall(html):
+    for action in FORM.findall(html):
         command = BY_NAME[action].command if action else CaseCommand.ATTACH_DOCUMENT
         assert command is not None
         commands.add(command.name)

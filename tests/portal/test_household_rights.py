@@ -39,8 +39,8 @@ def test_the_referent_corrects_the_households_details_from_the_case_page(
     # given a case, and its referent on its page, where the form starts from the details
     case_id = story().walk_to(Status.DIAGNOSTIC)
     referent = logged_in(world.referent)
-    page = referent.page(f"/dossiers/{case_id}")
-    assert f'action="/dossiers/{case_id}/actions/{FORM}"' in page
+    assert f'?action={FORM}#{FORM}"' in referent.page(f"/dossiers/{case_id}")
+    page = referent.page(f"/dossiers/{case_id}?action={FORM}")
     assert 'value="12 rue des Lilas"' in page
     # when the referent posts the corrected details
     response = act(referent, case_id, FORM, CORRECTION)
@@ -71,7 +71,7 @@ def test_the_landlord_is_not_offered_the_correction(
     case_id = story().walk_to(Status.GRANTED)
     page = logged_in(world.landlord).page(f"/dossiers/{case_id}")
     # then no correction form is offered
-    assert f"/actions/{FORM}" not in page
+    assert f"?action={FORM}#" not in page
 
 
 # ------------------------------------------------------------------ right of access

@@ -133,7 +133,7 @@ def test_the_manager_entrusts_a_case_to_another_referent_chosen_by_name(
     # given a case of the first referent, and the manager on its page
     case_id = CaseStory(world.departement, world.referent, world.new_household()).open()
     browser = logged_in(world.manager)
-    page = browser.page(f"/dossiers/{case_id}")
+    page = browser.page(f"/dossiers/{case_id}?action=referent")
     second = world.second_referent
     assert f'<option value="{second.actor.id}">{second.name}</option>' in page
     assert f'<option value="{world.referent.actor.id}">' not in page, "already in charge"

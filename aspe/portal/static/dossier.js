@@ -1,6 +1,15 @@
-/* Live updates of the case page (/evenements, server-sent events): the unread count, and
-   a notice when someone else changed the case. A file of its own, not an inline script:
-   the Content-Security-Policy allows scripts from this site only. */
+/* The case page's focus on the message it opens on; its live updates (/evenements,
+   server-sent events): the unread count, and a notice when someone else changed the case.
+   A file of its own, not an inline script: the Content-Security-Policy allows scripts from
+   this site only. */
+(function () {
+  /* The confirmation or the error summary the page opens on carries autofocus: where a
+     browser left the focus on the body, put it there (it is in view then). */
+  var wanted = document.querySelector("main [autofocus]");
+  if (wanted && (!document.activeElement || document.activeElement === document.body)) {
+    wanted.focus();
+  }
+})();
 (function () {
   var script = document.currentScript;
   if (!script || !window.EventSource || !window.JSON) { return; }
