@@ -27,6 +27,7 @@ import json
 import mimetypes
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -126,6 +127,11 @@ query CasePage($id: ID!) {{
     alerts {{ raisedOn silentDays }}
     combinationConflicts {{ kind startsOn endsOn raisedOn settledOn decision }}
     documents {{ id kind filename mediaType size sha256 attachedOn }}
+    concertations {{ id heldOn subject participants outcome }}
+    debts {{ id creditor amount owedToLandlord plan {{ monthlyAmount firstDueOn months }} }}
+    debtTotal
+    rentLedger {{ months {{ month amountDue amountPaid }} totalDue totalPaid resumedOn }}
+    suspensions {{ startsOn endsOn reason details }}
     closure {{
       stoppedOn stopReason stopDetails completedOn finalReportOn householdStillHoused
       finalReportSummary
@@ -247,6 +253,15 @@ def case_context(
         "contacts": contacts,
         "contact_notes": any(contact.get("note") is not None for contact in contacts),
         "documents": case.get("documents") or [],
+        "concertations": case.get("concertations") or [],
+        "debts": case.get("debts") or [],
+        "debts_shown": bool(case.get("debts")) or case.get("debtTotal") is not None,
+        "debts_recorded": bool(case.get("debts")) or _positive(case.get("debtTotal")),
+        "rent_ledger": case.get("rentLedger"),
+        "suspensions": case.get("suspensions") or [],
+        "suspension_details": any(
+            item.get("details") is not None for item in case.get("suspensions") or ()
+        ),
         "may_attach": ATTACH in (case.get("availableCommands") or ()),
         "document_kinds": DOCUMENT_KINDS,
         "accepted_types": ", ".join(MEDIA_TYPE_LABELS.values()),
@@ -256,6 +271,14 @@ def case_context(
         "role": role,
         "path": path,
     }
+
+
+def _positive(amount: Any) -> bool:
+    """Whether an amount the API gave (a decimal, as text) is more than zero."""
+    try:
+        return amount is not None and Decimal(str(amount)) > 0
+    except ArithmeticError:
+        return False
 
 
 def _has_any(section: Mapping[str, Any]) -> bool:
