@@ -39,6 +39,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import compile_path
 
 from aspe import french
+from aspe.domain.actors import Role
 from aspe.domain.errors import DomainError, ReasonRequired
 from aspe.domain.values import ContactChannel, DocumentKind, Party
 from aspe.french import events, labels
@@ -137,7 +138,9 @@ query CasePage($id: ID!) {{
       finalReportSummary
     }}
   }}
-  auditTrail(caseId: $id) {{ version event occurredAt actorRole organisationId }}
+  auditTrail(caseId: $id) {{
+    version event occurredAt actorRole organisationId actorName organisationName
+  }}
 }}
 """
 """Everything the case page shows, as the viewer may see it; variables: ``{"id": case_id}``."""
@@ -297,27 +300,24 @@ def by_theme(items: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[Mapping
 
 
 def timeline(trail: Sequence[Mapping[str, Any]], case: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The audit trail, newest first, in French: when, what, who (role, organisation)."""
+    """The audit trail, newest first, in French: when, what, who. Who: the person when the
+    API names them (a colleague of the viewer), their role otherwise; the organisation they
+    acted for by the name the API gives, else what their role says of it."""
     entries = []
     for entry in trail:
         role = str(entry.get("actorRole") or "")
+        role_label = ROLES.get(role, role or "—")
+        name = entry.get("actorName")
         entries.append(
             {
                 "at": entry.get("occurredAt"),
                 "what": events.event_title("Case", str(entry.get("event"))),
-                "role": ROLES.get(role, role or "—"),
-                "organisation": _organisation(role, entry.get("organisationId"), case),
+                "who": f"{name} ({labels.label_of(Role, role)})" if name else role_label,
+                "organisation": entry.get("organisationName")
+                or ORGANISATIONS_BY_ROLE.get(role, "—"),
             }
         )
     return list(reversed(entries))
-
-
-def _organisation(role: str, organisation_id: Any, case: Mapping[str, Any]) -> str:
-    if organisation_id and str(organisation_id) == str(case.get("associationId") or ""):
-        return "Association du dossier"
-    if role in ("REFERENT", "ASSOCIATION_MANAGER"):
-        return "Autre association"
-    return ORGANISATIONS_BY_ROLE.get(role, "—")
 
 
 def _cadence_table(weeks: Sequence[Mapping[str, Any]]) -> Any:
