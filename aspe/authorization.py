@@ -280,7 +280,47 @@ def _owed_to_landlord(viewer: Viewer, debt: Mapping[str, Any]) -> bool:
     return bool(debt.get("creditor_is_landlord"))
 
 
+CASE_MILESTONES = frozenset(
+    {
+        "ConsentRecorded",
+        "ConsentWithdrawn",
+        "RequestRegistered",
+        "RequestAdjourned",
+        "RequestRejected",
+        "MeasureGranted",
+        "DecisionNotified",
+        "CeopSignatureRecorded",
+        "CeopSigned",
+        "NonCollaborationAlertRaised",
+        "RentPaymentReported",
+        "DocumentAttached",
+        "CombinationConflictSettled",
+        "MeasureExtended",
+        "MeasureStopped",
+        "MeasureCompleted",
+    }
+)
+"""The events of a case its association's staff may know of whoever did them (the SPSLH, the
+commission, the landlord, the household, the platform): each is a step whose outcome their
+own case page shows anyway (the registration, the decision, a signature, a rent report…).
+Any other event of another organisation stays hidden from them (DESIGN §6: their own
+organisation's events), the invitations the public bodies send each other among them."""
+
+
 def _own_organisation(viewer: Viewer, event: Mapping[str, Any]) -> bool:
+    """Association staff: their own organisation's events, and the case's milestones."""
+    if event.get("event") in CASE_MILESTONES:
+        return True
+    return _same(viewer.organisation_id, event.get("organisation_id"))
+
+
+def may_name_actor(viewer: Viewer, event: Mapping[str, Any]) -> bool:
+    """Whether the viewer may know which person did an event it sees, beyond their role and
+    organisation: the auditor may (as it may know who read a case, DESIGN §10); anyone else
+    a colleague of its own organisation only, and the others by the organisation they act
+    for."""
+    if viewer.role is Role.AUDITOR:
+        return True
     return _same(viewer.organisation_id, event.get("organisation_id"))
 
 

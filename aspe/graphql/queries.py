@@ -9,8 +9,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Annotated, Any
@@ -20,7 +20,15 @@ import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
-from aspe.authorization import C, Category, Viewer, allows, case_scope, managed_accounts_scope
+from aspe.authorization import (
+    C,
+    Category,
+    Viewer,
+    allows,
+    case_scope,
+    managed_accounts_scope,
+    may_name_actor,
+)
 from aspe.domain.actors import ASSOCIATION_ROLES
 from aspe.domain.actors import Role as DomainRole
 from aspe.domain.errors import InvalidInput, NotAuthorised
@@ -366,6 +374,33 @@ def _counts(values: dict[str, int]) -> list[Count]:
 
 
 # ----------------------------------------------------------------- audit, alerts
+@dataclass(frozen=True)
+class TrailNames:
+    """The names an audit trail shows its viewer, from the directory: its colleagues' (by
+    account id) and the organisations' (by organisation id)."""
+
+    actors: Mapping[str, str] = field(default_factory=dict)
+    organisations: Mapping[str, str] = field(default_factory=dict)
+
+
+def trail_names(view: Any, viewer: Viewer, rows: Sequence[TrailRow]) -> TrailNames:
+    """Look up, once per trail, the names of its actors the viewer may know by name
+    (``authorization.may_name_actor``) and of the organisations they acted for."""
+    actors: dict[str, str] = {}
+    organisations: dict[str, str] = {}
+    for row in rows:
+        organisation_id = row["organisation_id"]
+        if organisation_id and organisation_id not in organisations:
+            found = directory.organisation(view, organisation_id)
+            if found is not None:
+                organisations[organisation_id] = found["name"]
+        if row["actor_id"] not in actors and may_name_actor(viewer, dict(row)):
+            account = directory.account(view, row["actor_id"])
+            if account is not None and account["name"]:
+                actors[row["actor_id"]] = account["name"]
+    return TrailNames(actors, organisations)
+
+
 @strawberry.type(description="One event of a case: who did what, when, and why.")
 class AuditEntry:
     row: strawberry.Private[TrailRow]
@@ -377,11 +412,24 @@ class AuditEntry:
     organisation_id: strawberry.ID | None = classified(C.EVENT_METADATA)
     correlation_id: strawberry.ID | None = classified(C.EVENT_METADATA)
     causation_id: strawberry.ID | None = classified(C.EVENT_METADATA)
+    actor_name: str | None = classified(
+        C.EVENT_METADATA,
+        description="The person who did it: given only when they belong to the viewer's own "
+        "organisation (null otherwise: see organisationName).",
+    )
+    organisation_name: str | None = classified(
+        C.EVENT_METADATA,
+        description="The name of the organisation the actor acted for (null: none, such as "
+        "the household or the platform).",
+    )
 
     @classmethod
-    def from_row(cls, row: TrailRow) -> AuditEntry:
+    def from_row(cls, row: TrailRow, names: TrailNames | None = None) -> AuditEntry:
+        names = names or TrailNames()
         return cls(
             row=row,
+            actor_name=names.actors.get(row["actor_id"]),
+            organisation_name=names.organisations.get(row["organisation_id"] or ""),
             version=row["version"],
             event=row["event"],
             occurred_at=datetime.fromisoformat(row["occurred_at"]),
@@ -642,7 +690,10 @@ class CaseQueries:
         rows = await run_in_threadpool(
             audit_trail.trail, _view(info, "audit_trail"), str(_uuid(case_id))
         )
-        return [AuditEntry.from_row(row) for row in rows]
+        names = await run_in_threadpool(
+            trail_names, _view(info, "directory"), viewer_of(info), rows
+        )
+        return [AuditEntry.from_row(row, names) for row in rows]
 
 
 async def _recorded(

@@ -27,6 +27,7 @@ import json
 import mimetypes
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -38,6 +39,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import compile_path
 
 from aspe import french
+from aspe.domain.actors import Role
 from aspe.domain.errors import DomainError, ReasonRequired
 from aspe.domain.values import ContactChannel, DocumentKind, Party
 from aspe.french import events, labels
@@ -127,12 +129,19 @@ query CasePage($id: ID!) {{
     alerts {{ raisedOn silentDays }}
     combinationConflicts {{ kind startsOn endsOn raisedOn settledOn decision }}
     documents {{ id kind filename mediaType size sha256 attachedOn }}
+    concertations {{ id heldOn subject participants outcome }}
+    debts {{ id creditor amount owedToLandlord plan {{ monthlyAmount firstDueOn months }} }}
+    debtTotal
+    rentLedger {{ months {{ month amountDue amountPaid }} totalDue totalPaid resumedOn }}
+    suspensions {{ startsOn endsOn reason details }}
     closure {{
       stoppedOn stopReason stopDetails completedOn finalReportOn householdStillHoused
       finalReportSummary
     }}
   }}
-  auditTrail(caseId: $id) {{ version event occurredAt actorRole organisationId }}
+  auditTrail(caseId: $id) {{
+    version event occurredAt actorRole organisationId actorName organisationName
+  }}
 }}
 """
 """Everything the case page shows, as the viewer may see it; variables: ``{"id": case_id}``."""
@@ -254,6 +263,15 @@ def case_context(
         "contacts": contacts,
         "contact_notes": any(contact.get("note") is not None for contact in contacts),
         "documents": case.get("documents") or [],
+        "concertations": case.get("concertations") or [],
+        "debts": case.get("debts") or [],
+        "debts_shown": bool(case.get("debts")) or case.get("debtTotal") is not None,
+        "debts_recorded": bool(case.get("debts")) or _positive(case.get("debtTotal")),
+        "rent_ledger": case.get("rentLedger"),
+        "suspensions": case.get("suspensions") or [],
+        "suspension_details": any(
+            item.get("details") is not None for item in case.get("suspensions") or ()
+        ),
         "may_attach": ATTACH in (case.get("availableCommands") or ()),
         "document_kinds": DOCUMENT_KINDS,
         "accepted_types": ", ".join(MEDIA_TYPE_LABELS.values()),
@@ -263,6 +281,14 @@ def case_context(
         "role": role,
         "path": path,
     }
+
+
+def _positive(amount: Any) -> bool:
+    """Whether an amount the API gave (a decimal, as text) is more than zero."""
+    try:
+        return amount is not None and Decimal(str(amount)) > 0
+    except ArithmeticError:
+        return False
 
 
 def _has_any(section: Mapping[str, Any]) -> bool:
@@ -281,27 +307,24 @@ def by_theme(items: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[Mapping
 
 
 def timeline(trail: Sequence[Mapping[str, Any]], case: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The audit trail, newest first, in French: when, what, who (role, organisation)."""
+    """The audit trail, newest first, in French: when, what, who. Who: the person when the
+    API names them (a colleague of the viewer), their role otherwise; the organisation they
+    acted for by the name the API gives, else what their role says of it."""
     entries = []
     for entry in trail:
         role = str(entry.get("actorRole") or "")
+        role_label = ROLES.get(role, role or "—")
+        name = entry.get("actorName")
         entries.append(
             {
                 "at": entry.get("occurredAt"),
                 "what": events.event_title("Case", str(entry.get("event"))),
-                "role": ROLES.get(role, role or "—"),
-                "organisation": _organisation(role, entry.get("organisationId"), case),
+                "who": f"{name} ({labels.label_of(Role, role)})" if name else role_label,
+                "organisation": entry.get("organisationName")
+                or ORGANISATIONS_BY_ROLE.get(role, "—"),
             }
         )
     return list(reversed(entries))
-
-
-def _organisation(role: str, organisation_id: Any, case: Mapping[str, Any]) -> str:
-    if organisation_id and str(organisation_id) == str(case.get("associationId") or ""):
-        return "Association du dossier"
-    if role in ("REFERENT", "ASSOCIATION_MANAGER"):
-        return "Autre association"
-    return ORGANISATIONS_BY_ROLE.get(role, "—")
 
 
 def _cadence_table(weeks: Sequence[Mapping[str, Any]]) -> Any:

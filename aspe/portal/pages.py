@@ -32,6 +32,7 @@ from aspe.domain.values import (
     Signatory,
     Status,
     StopReason,
+    SuspensionReason,
     Theme,
     VisitKind,
 )
@@ -87,6 +88,7 @@ STOP_REASONS = labels.titles(StopReason)
 VISIT_KINDS = labels.titles(VisitKind)
 ACCOMPANIMENT_KINDS = labels.titles(AccompanimentKind)
 READ_KINDS = labels.titles(ReadKind)
+SUSPENSION_REASONS = labels.titles(SuspensionReason)
 VISIT_STATES = {"PLANNED": "Prévue", "DONE": "Réalisée", "MISSED": "Manquée"}
 
 
@@ -133,6 +135,8 @@ TEMPLATES.env.filters.update(
     accompagnement=_label(ACCOMPANIMENT_KINDS),
     etat_visite=_label(VISIT_STATES),
     lecture=_label(READ_KINDS),
+    motif_suspension=_label(SUSPENSION_REASONS),
+    mois=french.month,
     date_fr=date_fr,
     datetime_fr=datetime_fr,
     euros=french.amount,

@@ -176,8 +176,9 @@ TABLE: Mapping[Row, Mapping[Role, Sees]] = {
 PARTIAL: Mapping[tuple[Role, Row], str] = {
     (Role.LANDLORD, Row.CONCERTATIONS): "those it took part in",
     (Role.LANDLORD, Row.DEBTS): "plans with it only: the debts owed to it",
-    (Role.REFERENT, Row.EVENT_METADATA): "own organisation's events",
-    (Role.ASSOCIATION_MANAGER, Row.EVENT_METADATA): "own organisation's events",
+    (Role.REFERENT, Row.EVENT_METADATA): "own organisation's events, and the case's milestones",
+    (Role.ASSOCIATION_MANAGER, Row.EVENT_METADATA): "own organisation's events, and the case's "
+    "milestones",
 }
 """Cells where the party sees some items of a list only (tested item by item)."""
 
@@ -457,6 +458,8 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
             "organisationId",
             "correlationId",
             "causationId",
+            "actorName",
+            "organisationName",
         ),
         Row.EVENT_METADATA,
     ),

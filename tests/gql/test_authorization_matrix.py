@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from graphql import GraphQLObjectType, GraphQLSchema, get_named_type
 
+from aspe import authorization
 from aspe.demo.scenarios import Account
 from aspe.domain.actors import Role
 from aspe.graphql.permissions import category_of
@@ -530,21 +531,78 @@ def test_without_consent_the_landlord_sees_no_concertation_and_no_debt(served: S
     assert seen == {"concertations": [], "debts": []}
 
 
-AUDIT_TRAIL = "query($id: ID!) { auditTrail(caseId: $id) { event organisationId } }"
+AUDIT_TRAIL = """
+query($id: ID!) {
+  auditTrail(caseId: $id) { event actorRole organisationId actorName organisationName }
+}
+"""
+MILESTONES_OF_OTHERS = {"RequestRegistered", "MeasureGranted", "CeopSignatureRecorded"}
 
 
 @pytest.mark.parametrize("role", ["referent", "manager"])
-def test_association_staff_see_only_their_own_organisations_events(served: Served, role: str):
+def test_association_staff_see_their_own_organisations_events_and_the_milestones_only(
+    served: Served, role: str
+):
+    # given a case other organisations acted on (the SPSLH, the commission, the landlord)
     world = served.world
     staff = world.association.referents[0] if role == "referent" else world.association.manager
     rich = str(world.cases["rich"].id)
 
+    # when its association's staff and the auditor read its audit trail
     own = served.ask(staff, AUDIT_TRAIL, {"id": rich})["data"]["auditTrail"]
     everyone = served.ask(world.departement.auditor, AUDIT_TRAIL, {"id": rich})["data"]
 
-    assert own, "the association's own events are shown"
-    assert {entry["organisationId"] for entry in own} == {str(world.association.id)}
-    assert len({entry["organisationId"] for entry in everyone["auditTrail"]}) >= 3
+    # then the staff get every event of their association, and of the others' only the
+    # milestones of the case: the registration, the decision, the landlord's signature
+    ours = str(world.association.id)
+    assert {e["event"] for e in own if e["organisationId"] == ours} == {
+        e["event"] for e in everyone["auditTrail"] if e["organisationId"] == ours
+    }
+    theirs = {e["event"] for e in own if e["organisationId"] != ours}
+    assert theirs >= MILESTONES_OF_OTHERS
+    assert theirs <= authorization.CASE_MILESTONES
+    assert "CommissionInvitationIssued" not in {e["event"] for e in own}
+    assert len(own) < len(everyone["auditTrail"])
+
+
+def test_a_referent_reads_the_commission_by_its_name_and_a_colleague_by_theirs(served: Served):
+    # given a case its association's referent follows, the commission having decided on it
+    world = served.world
+    referent = world.association.referents[0]
+    rich = str(world.cases["rich"].id)
+
+    # when the referent reads its audit trail
+    trail = served.ask(referent, AUDIT_TRAIL, {"id": rich})["data"]["auditTrail"]
+
+    # then the decision names the commission, not the person who recorded it
+    granted = next(e for e in trail if e["event"] == "MeasureGranted")
+    assert granted["organisationName"] == "Commission FPEL"
+    assert granted["actorName"] is None
+    # and an event of its own association names the colleague who did it
+    own = [e for e in trail if e["organisationId"] == str(world.association.id)]
+    assert own
+    names = {account.name for account in (world.association.manager, *world.association.referents)}
+    assert {e["actorName"] for e in own} <= names
+    assert all(e["organisationName"] == world.association.name for e in own)
+
+
+def test_the_spslh_names_its_own_agents_and_the_association_by_its_name(served: Served):
+    # given the same case
+    world = served.world
+    rich = str(world.cases["rich"].id)
+
+    # when the SPSLH reads its audit trail
+    trail = served.ask(world.departement.spslh_agent, AUDIT_TRAIL, {"id": rich})["data"][
+        "auditTrail"
+    ]
+
+    # then its own registration names its agent; the association's events, the association
+    registered = next(e for e in trail if e["event"] == "RequestRegistered")
+    assert registered["actorName"] == world.departement.spslh_agent.name
+    association_events = [e for e in trail if e["organisationId"] == str(world.association.id)]
+    assert association_events
+    assert {e["actorName"] for e in association_events} == {None}
+    assert {e["organisationName"] for e in association_events} == {world.association.name}
 
 
 def test_each_partial_cell_of_the_design_has_a_test_of_its_items():

@@ -62,7 +62,7 @@ def test_the_referent_sees_notes_health_objective_cadence_timeline_and_documents
     assert "Historique" in page
     assert "Visite enregistrée" in page  # the timeline (its association's part), in French
     assert "Diagnostic enregistré" in page
-    assert "Association du dossier" in page
+    assert "Habitat Solidaire" in page  # the organisation, by its name
     assert f'href="/dossiers/{active_case}/documents/ceop.pdf"' in page
     assert f'href="/dossiers/{active_case}/documents/demande-fpel.pdf"' in page
     assert "Joindre un document" in page
