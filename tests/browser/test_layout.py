@@ -54,12 +54,31 @@ OVERFLOWS = """
     }
     if (["INPUT", "SELECT", "TEXTAREA", "OPTION"].includes(element.tagName)) continue;
     const display = getComputedStyle(element).display;
-    if (display === "inline" || display === "none" || element.clientWidth === 0) continue;
-    if (element.scrollWidth > element.clientWidth + 1) {
-      const text = element.textContent.trim().replace(/\\s+/g, " ").slice(0, 50);
+    if (display === "none") continue;
+    const text = element.textContent.trim().replace(/\\s+/g, " ").slice(0, 50);
+    const ownText = [...element.childNodes].some(
+      (node) => node.nodeType === Node.TEXT_NODE && node.textContent.trim() !== ""
+    );
+    const card = element.parentElement.closest(".encart, .carte, main");
+    if (ownText && card && element.getClientRects().length) {  // a text past its card
+      const box = element.getBoundingClientRect();
+      const cardBox = card.getBoundingClientRect();
+      if (box.right > cardBox.right + 1 || box.left < cardBox.left - 1) {
+        found.push(`${element.tagName.toLowerCase()} « ${text} » goes past its card`);
+      }
+    }
+    if (display === "inline" || element.clientWidth === 0) continue;
+    if (element.scrollWidth > element.clientWidth + 1) {  // a box whose content is wider
       const sizes = `${element.scrollWidth} px for ${element.clientWidth}`;
       found.push(`${element.tagName.toLowerCase()} « ${text} » needs ${sizes}`);
     }
+  }
+  for (const region of document.querySelectorAll("main .defilement-tableau")) {
+    if (region.scrollWidth <= region.clientWidth + 1) continue;
+    const labelled = region.getAttribute("role") === "region"
+      && region.getAttribute("tabindex") === "0"
+      && (region.hasAttribute("aria-label") || region.hasAttribute("aria-labelledby"));
+    if (!labelled) found.push("a table scrolls in a region with no label or no keyboard focus");
   }
   return found;
 }
