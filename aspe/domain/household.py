@@ -6,6 +6,7 @@ closing the case releases it, and both are saved atomically with the Case.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import TYPE_CHECKING, TypedDict
 from uuid import UUID
@@ -27,6 +28,7 @@ from aspe.domain.errors import (
     AlreadyDone,
     CombinationForbidden,
     InvalidInput,
+    InvalidPostcode,
     InvalidTransition,
     NotAuthorised,
     NotFound,
@@ -39,6 +41,8 @@ if TYPE_CHECKING:
 
 HOUSEHOLD_NOT_FOUND = "Ménage introuvable."
 """What a missing household id answers, and so what another association's household does."""
+POSTCODE = re.compile(r"[0-9]{5}")
+"""A French postcode: five digits (ASCII: ``\\d`` would take other scripts' digits too)."""
 
 
 class Details(TypedDict):
@@ -51,11 +55,15 @@ class Details(TypedDict):
 
 
 def checked_details(address: Address, name: str, contact: str, members: int) -> Details:
-    """The details as stored: a name, at least one member; texts trimmed."""
+    """The details as stored: a name, at least one member, a French postcode (five digits);
+    texts trimmed."""
     if members < 1:
         raise InvalidInput("Le ménage compte au moins une personne.", field="members")
+    postcode = address.postcode.strip()
+    if not POSTCODE.fullmatch(postcode):
+        raise InvalidPostcode()
     return {
-        "address": Address(address.street.strip(), address.postcode.strip(), address.city.strip()),
+        "address": Address(address.street.strip(), postcode, address.city.strip()),
         "name": require_text(name, "nom", field="name"),
         "contact": contact.strip(),
         "members": members,

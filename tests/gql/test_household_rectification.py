@@ -212,3 +212,18 @@ def test_details_unchanged_are_not_stored_again(
     correct(login(world.referent), story)
 
     assert refused(login(world.referent), world, story)["code"] == "ALREADY_DONE"
+
+
+@ONE_STORE
+def test_a_correction_to_a_four_digit_postcode_is_refused_next_to_the_postcode(
+    world: World, login: Login, walked: Callable[[Status], CaseStory]
+) -> None:
+    # given a case in diagnostic
+    story = walked(Status.DIAGNOSTIC)
+
+    # when its referent corrects the address with a four-digit postcode
+    address = {**CORRECTED["address"], "postcode": "6903"}
+    extensions = refused(login(world.referent), world, story, address=address)
+
+    # then the correction is refused, next to the postcode, and nothing is stored
+    assert extensions == {"code": "INVALID_POSTCODE", "field": "address.postcode"}
