@@ -54,6 +54,14 @@ class InvalidInput(DomainError):
     default_message = "Les informations saisies sont invalides."
 
 
+class InvalidPostcode(InvalidInput):
+    """A French postcode is five digits (69003, 20000 in Corsica too)."""
+
+    code = "INVALID_POSTCODE"
+    default_message = "Saisissez un code postal à 5 chiffres (par exemple 69003)."
+    default_field = "address.postcode"
+
+
 class NotEligible(DomainError):
     """R1: only households that filed an FPEL aid request are eligible."""
 
@@ -172,6 +180,7 @@ ALL_ERRORS: tuple[type[DomainError], ...] = (
     NotFound,
     InvalidTransition,
     InvalidInput,
+    InvalidPostcode,
     NotEligible,
     DiagnosticMissing,
     DurationShorterThanProbation,

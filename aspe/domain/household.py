@@ -28,6 +28,7 @@ from aspe.domain.errors import (
     AlreadyDone,
     CombinationForbidden,
     InvalidInput,
+    InvalidPostcode,
     InvalidTransition,
     NotAuthorised,
     NotFound,
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
 
 HOUSEHOLD_NOT_FOUND = "Ménage introuvable."
 """What a missing household id answers, and so what another association's household does."""
+POSTCODE = re.compile(r"[0-9]{5}")
+"""A French postcode: five digits (ASCII: ``\\d`` would take other scripts' digits too)."""
 
 
 class Details(TypedDict):
@@ -56,15 +59,13 @@ POSTCODE = re.compile(r"[0-9]{5}")
 
 
 def checked_details(address: Address, name: str, contact: str, members: int) -> Details:
-    """The details as stored: a name, at least one member, a five-digit postal code; texts
-    trimmed."""
+    """The details as stored: a name, at least one member, a French postcode (five digits);
+    texts trimmed."""
     if members < 1:
         raise InvalidInput("Le ménage compte au moins une personne.", field="members")
     postcode = address.postcode.strip()
     if not POSTCODE.fullmatch(postcode):
-        raise InvalidInput(
-            "Le code postal compte cinq chiffres, par exemple 69003.", field="address.postcode"
-        )
+        raise InvalidPostcode()
     return {
         "address": Address(address.street.strip(), postcode, address.city.strip()),
         "name": require_text(name, "nom", field="name"),

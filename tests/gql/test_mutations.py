@@ -383,6 +383,31 @@ def test_a_referent_registers_a_household_of_a_landlord(world: World, login: Log
     assert stored.registered_by == world.association.id
 
 
+@pytest.mark.parametrize("postcode", ["6900", "690021", "69 00", "2A004"])
+def test_a_household_with_a_postcode_other_than_five_digits_is_refused(
+    world: World, login: Login, postcode: str
+) -> None:
+    # given a household whose postcode is not five digits
+    household = {
+        "landlordId": str(world.landlord_id),
+        "address": {"street": "3 place Bellecour", "postcode": postcode, "city": "Lyon"},
+        "name": "Ménage Martin",
+        "contact": "06 00 00 00 00",
+        "members": 2,
+    }
+
+    # when a referent registers it
+    head = world.app.head()
+    body = login(world.referent).run(REGISTER_HOUSEHOLD, {"input": household})
+
+    # then it is refused next to the postcode, and nothing is stored
+    assert body["errors"][0]["extensions"] == {
+        "code": "INVALID_POSTCODE",
+        "field": "address.postcode",
+    }
+    assert world.app.head() == head
+
+
 def test_an_administrator_registers_a_staff_account_that_can_log_in(
     world: World, login: Login
 ) -> None:
