@@ -23,7 +23,6 @@ from aspe.portal.actions import (
     Action,
     ActionForm,
     Field,
-    Values,
     clean,
     place_errors,
     read_form,
@@ -71,12 +70,6 @@ REFERENT_FIELD = Field(
 )
 
 
-def _check(values: Values) -> dict[str, str]:
-    if not re.fullmatch(r"\d{5}", str(values.get("code_postal", ""))):
-        return {"code_postal": "Saisissez un code postal à 5 chiffres (par exemple 69003)."}
-    return {}
-
-
 ACTION = Action(
     NAME,
     "Nouveau ménage",
@@ -98,7 +91,6 @@ ACTION = Action(
     None,
     submit="Enregistrer le ménage et ouvrir son dossier",
     intro="Le dossier s'ouvre au stade du diagnostic ; vous arrivez ensuite sur sa page.",
-    check=_check,
 )
 
 
