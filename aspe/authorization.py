@@ -43,7 +43,8 @@ class Category(Enum):
     DECISION_TERMS = "decision: probation and aid granted"
     CEOP = "CEOP objectives, steps and commitments"
     CEOP_SIGNATURE_DATE = "the date the CEOP was signed"
-    VISITS = "visits and contacts: kind, themes"
+    VISITS = "visits and contacts: themes, channel, who was there"
+    VISIT_KIND = "visits: where they are held (at home, at the office)"
     VISIT_DATES = "visits and contacts: dates"
     VISIT_COUNTS = "visits and contacts: counts and weekly compliance"
     NOTES = "free-text notes of visits, contacts, progress and suspensions"
@@ -85,6 +86,7 @@ _PUBLIC_SERVICE = {
     C.DIRECTORY: Access.NO,
     C.HEALTH: Access.NO,
     C.VISITS: Access.NO,
+    C.VISIT_KIND: Access.NO,
     C.VISIT_DATES: Access.NO,
     C.NOTES: Access.NO,
     C.DEBTS: Access.NO,

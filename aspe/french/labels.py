@@ -209,7 +209,7 @@ HOUSEHOLD_DETAILS = {
 """The household's details a correction names (``Household.DetailsCorrected.corrected``)."""
 
 WITHHELD_FROM_EXPORT = {
-    "VISITS": "la nature et les thèmes des visites et des contacts",
+    "VISITS": "les thèmes des visites, les moyens des contacts et qui y a pris part",
     "VISIT_COUNTS": "les décomptes de visites et de contacts par semaine",
     "NOTES": "les notes libres des professionnels (visites, contacts, objectifs, suspensions)",
     "CONCERTATIONS": "les concertations avec le bailleur et les partenaires",

@@ -361,7 +361,7 @@ class Visit:
     planned_at: datetime | None = classified(C.VISIT_DATES)
     occurred_on: date | None = classified(C.VISIT_DATES)
     state: str | None = classified(C.VISIT_DATES)
-    kind: VisitKindEnum | None = classified(C.VISITS)  # type: ignore[valid-type]
+    kind: VisitKindEnum | None = classified(C.VISIT_KIND)  # type: ignore[valid-type]
     themes: list[ThemeEnum] = classified(C.VISITS)  # type: ignore[valid-type]
     household_present: bool | None = classified(C.VISITS)
     note: str | None = classified(C.NOTES)

@@ -61,6 +61,7 @@ class Row(Enum):
     CEOP_SIGNATURE_DATE = "CEOP: the date it was signed"
     VISIT_DETAILS = "visits and contacts: kind, themes, channel, who was there"
     VISIT_DATES = "visits and contacts: dates (and whether planned, done or missed)"
+    VISIT_KIND = "visits: at home or at the office"
     VISIT_COUNTS = "visits and contacts: counts and weekly compliance"
     NOTES = (
         "visit/contact notes (free text); the referent's other free-text notes on the household "
@@ -149,6 +150,7 @@ _CELLS: dict[Row, tuple[Sees, ...]] = {
     Row.CEOP_SIGNATURE_DATE:   (Y, Y, Y, Y, C, H, Y, N),
     Row.VISIT_DETAILS:         (Y, Y, N, N, N, N, Y, N),
     Row.VISIT_DATES:           (Y, Y, N, N, N, H, Y, N),
+    Row.VISIT_KIND:            (Y, Y, N, N, N, H, Y, N),
     Row.VISIT_COUNTS:          (Y, Y, Y, Y, N, N, Y, N),
     Row.NOTES:                 (Y, Y, N, N, N, N, Y, N),
     Row.CONCERTATIONS:         (Y, Y, Y, Y, C, N, Y, N),
@@ -357,7 +359,8 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
     "Signature": dict.fromkeys(("signatory", "signedOn"), Row.CEOP),
     "Visit": {
         **dict.fromkeys(("id", "plannedAt", "occurredOn", "state"), Row.VISIT_DATES),
-        **dict.fromkeys(("kind", "themes", "householdPresent"), Row.VISIT_DETAILS),
+        "kind": Row.VISIT_KIND,
+        **dict.fromkeys(("themes", "householdPresent"), Row.VISIT_DETAILS),
         **dict.fromkeys(("note", "missedReason"), Row.NOTES),
     },
     "Contact": {
