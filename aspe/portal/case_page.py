@@ -158,6 +158,10 @@ query LiveCase($id: ID!) {
     visits { id state occurredOn }
     contacts { occurredOn }
     documents { id }
+    concertations { id }
+    debts { id amount plan { months } }
+    rentLedger { months { month amountPaid } resumedOn }
+    suspensions { startsOn endsOn }
     alerts { raisedOn }
     combinationConflicts { raisedOn settledOn }
     closure { stoppedOn completedOn finalReportOn }
