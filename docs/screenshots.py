@@ -50,17 +50,33 @@ def homes(page: Page, base: str) -> None:
 
 
 def referent_day(page: Page, base: str) -> None:
-    """The référent's day: search her work list, open the week's agenda, open a case."""
+    """The référent's day: her work list, a search without accents, the week's agenda, a
+    case opened with what needs doing first, a visit's form refused then recorded."""
     log_in(page, base, LOGINS_BY_VALUE["REFERENT"])
     shoot(page, "journee-1-accueil")
-    page.goto(f"{base}/?recherche=durand")
-    shoot(page, "journee-2-recherche")
+    page.goto(f"{base}/?recherche=lefevre")
+    shoot(page, "journee-2-recherche", clip_to="main")
     page.goto(f"{base}/agenda")
-    shoot(page, "journee-3-agenda")
-    page.goto(f"{base}/")
+    shoot(page, "journee-3-agenda", clip_to="main")
+    page.goto(f"{base}/?recherche=durand")
     page.get_by_role("link", name="Famille Durand").first.click()
     page.wait_for_load_state()
+    case_url = page.url.split("?")[0].split("#")[0]
     shoot(page, "journee-4-dossier")
+    page.goto(f"{case_url}?action=visite#visite")
+    page.locator("form#visite [type=submit]").first.click()
+    page.wait_for_load_state()
+    shoot(page, "journee-5-formulaire-refuse")
+    page.goto(f"{case_url}?action=visite#visite")
+    page.locator("form#visite input[type=date]").first.fill(_today(page))
+    page.locator("form#visite [type=submit]").first.click()
+    page.wait_for_load_state()
+    shoot(page, "journee-6-visite-enregistree")
+
+
+def _today(page: Page) -> str:
+    """Today where the browser is, as a date field takes it."""
+    return str(page.evaluate("new Date().toISOString().slice(0, 10)"))
 
 
 LOGINS_BY_VALUE = {role.value: email for role, email in LOGINS.items()}

@@ -37,7 +37,7 @@ def normalise_email(email: str) -> str:
         or len(address) > MAX_EMAIL_LENGTH
         or FORBIDDEN_CHARACTERS.search(address)
     ):
-        raise InvalidInput("L'adresse électronique est invalide.")
+        raise InvalidInput("L'adresse électronique est invalide.", field="email")
     return address
 
 

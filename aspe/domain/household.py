@@ -22,11 +22,12 @@ from aspe.domain.accounts import (
     require_self,
     require_someone_else,
 )
-from aspe.domain.actors import ASSOCIATION_ROLES, Role, current_actor
+from aspe.domain.actors import ASSOCIATION_ROLES, Actor, Role, current_actor
 from aspe.domain.audited import AuditedAggregate
 from aspe.domain.errors import (
     AlreadyDone,
     CombinationForbidden,
+    DomainError,
     InvalidInput,
     InvalidPostcode,
     InvalidTransition,
@@ -245,15 +246,22 @@ class Household(AuditedAggregate):
         """The household's own, optional, portal account: opened once, by the staff of the
         association that registered it. Another login for the same household is a
         replacement of its credentials (``replace_credentials``), for its manager only."""
-        actor = current_actor()
+        refusal = self.account_opening_refusal(current_actor())
+        if refusal is not None:
+            raise refusal
+        self._open_account(normalise_email(email), password_hash)
+
+    def account_opening_refusal(self, actor: Actor) -> DomainError | None:
+        """Why ``actor`` may not open the household's account now, or ``None``: what the
+        case page asks before offering the form."""
         if actor.role not in ASSOCIATION_ROLES or actor.organisation_id != self.registered_by:
-            raise NotAuthorised()
+            return NotAuthorised()
         if self.has_account:
-            raise AlreadyDone(
+            return AlreadyDone(
                 "Le ménage a déjà un compte : seul·e un·e responsable de l'association peut "
                 "en remplacer les identifiants."
             )
-        self._open_account(normalise_email(email), password_hash)
+        return None
 
     class AccountOpened(AuditedAggregate.Event):
         email: str

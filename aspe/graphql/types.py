@@ -20,8 +20,10 @@ from strawberry import Private
 from strawberry.types import Info
 
 from aspe.authorization import C, may_export_household_data
+from aspe.domain.actors import Actor
 from aspe.domain.actors import Role as DomainRole
 from aspe.domain.availability import CaseCommand
+from aspe.domain.household import Household as HouseholdAggregate
 from aspe.domain.values import (
     AccompanimentKind,
     ContactChannel,
@@ -684,6 +686,22 @@ class Case:
     def may_download_household_data(self) -> bool:
         household_id = UUID(self.row["household_id"])
         return may_export_household_data(self.seen.viewer, household_id, [self.row])
+
+    @classified(
+        C.STAFFING,
+        description="Whether the viewer may open the household's portal account now "
+        "(openHouseholdAccount): the staff of the association that registered it, once.",
+    )
+    async def may_open_household_account(self, info: Info) -> bool | None:
+        viewer = self.seen.viewer
+        actor = Actor(id=viewer.id, role=viewer.role, organisation_id=viewer.organisation_id)
+        household_id = UUID(self.row["household_id"])
+        refusal = await run_in_threadpool(
+            lambda: info.context.application.load(
+                HouseholdAggregate, household_id
+            ).account_opening_refusal(actor)
+        )
+        return refusal is None
 
     @classified(C.STAFFING)
     def association_id(self) -> strawberry.ID | None:

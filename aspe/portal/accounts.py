@@ -61,6 +61,7 @@ NEW_FIELDS = ("nom", "email", "role", "organisation", "diplome", "mot_de_passe")
 API_FIELDS = {
     "input.fullName": "nom",
     "input.email": "email",
+    "email": "email",
     "input.role": "role",
     "input.organisationId": "organisation",
     "input.password": "mot_de_passe",

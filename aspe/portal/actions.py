@@ -68,7 +68,8 @@ ASSOCIATION = frozenset({"REFERENT", "ASSOCIATION_MANAGER"})
 REQUIRED = "Renseignez ce champ."
 
 ACTIONS_CASE_FIELDS = """
-    id status referentId availableCommands ceopSignaturesToRecord
+    id status referentId householdId availableCommands ceopSignaturesToRecord
+    mayOpenHouseholdAccount
     ceop { objectives { id theme label } }
     visits { id plannedAt kind state }
     debts { id creditor amount plan { months } }
@@ -125,6 +126,9 @@ class Action:
     viewer in the case's ``availableCommands`` (``None``: a form outside a case)."""
     submit: str = "Enregistrer"
     intro: str | None = None
+    offered_by: str | None = None
+    """For a command run on the household rather than the case: the case's field (a boolean
+    the API computes for the viewer) that offers the form, in place of ``command``."""
     audience: frozenset[str] | None = None
     """For a command with one face per party (a CEOP signature): the roles this face speaks
     to. It chooses the words the viewer reads, never whether the command is offered."""
@@ -533,6 +537,36 @@ ACTIONS: tuple[Action, ...] = (
         intro="Droit de rectification du ménage : les informations enregistrées auparavant "
         "restent dans l'historique.",
         initial=_household_details,
+    ),
+    Action(
+        "acces_menage",
+        "Ouvrir l'accès du ménage au portail",
+        "mutation OpenHouseholdAccount($householdId: ID!, $email: String!, $password: String!, "
+        "$idempotencyKey: String) { openHouseholdAccount(householdId: $householdId, "
+        "email: $email, password: $password, idempotencyKey: $idempotencyKey) { id } }",
+        (
+            Field(
+                "courriel",
+                "Adresse électronique du ménage (son identifiant)",
+                api="email",
+            ),
+            Field(
+                "mot_de_passe",
+                "Mot de passe provisoire (8 caractères au moins)",
+                help="Communiquez-le au ménage, qui le changera à sa première connexion.",
+                api="password",
+            ),
+        ),
+        lambda values, case: {
+            "householdId": case["householdId"],
+            "email": values["courriel"],
+            "password": values["mot_de_passe"],
+        },
+        None,
+        offered_by="mayOpenHouseholdAccount",
+        submit="Ouvrir l'accès",
+        intro="Le ménage pourra suivre son dossier, ses rendez-vous et ses documents, et "
+        "signer son CEOP. Un seul accès par ménage.",
     ),
     Action(
         "consentement",
@@ -1092,6 +1126,8 @@ def form_of(action: Action, case: Mapping[str, Any], zone: tzinfo, **state: Any)
 def offered(action: Action, case: Mapping[str, Any], role: str) -> bool:
     """Whether the page offers ``action``: the API lists its command for this viewer, and
     this face of the command speaks to the viewer's role."""
+    if action.offered_by is not None:
+        return bool(case.get(action.offered_by))
     return (
         action.command is not None
         and action.command.name in (case.get("availableCommands") or ())

@@ -258,6 +258,7 @@ _BY_TYPE: dict[str, dict[str, Row | None]] = {
         "availableCommands": Row.EXISTENCE,
         "ceopSignaturesToRecord": Row.EXISTENCE,
         "mayDownloadHouseholdData": Row.EXISTENCE,
+        "mayOpenHouseholdAccount": Row.IN_CHARGE,
         "associationId": Row.IN_CHARGE,
         "referentId": Row.IN_CHARGE,
         "householdId": Row.IN_CHARGE,

@@ -196,8 +196,8 @@ def test_the_spslh_chooses_the_session_from_the_commissions_next_sessions(
     today = world.clock.today()
     thursday = today + timedelta(days=(3 - today.weekday()) % 7)
 
-    # when the SPSLH agent opens the case
-    page = logged_in(world.spslh).page(f"/dossiers/{case_id}")
+    # when the SPSLH agent opens the case's registration form
+    page = logged_in(world.spslh).page(f"/dossiers/{case_id}?action=inscription")
 
     # then the registration form offers the next Thursdays to choose from
     form = page.split('id="inscription-seance"')[1].split("</select>")[0]
