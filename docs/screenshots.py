@@ -68,8 +68,11 @@ def referent_day(page: Page, base: str) -> None:
     page.wait_for_load_state()
     shoot(page, "journee-5-formulaire-refuse")
     page.goto(f"{case_url}?action=visite#visite")
-    page.locator("form#visite input[type=date]").first.fill(_today(page))
-    page.locator("form#visite [type=submit]").first.click()
+    form = page.locator("form#visite")
+    form.locator("input[type=date]").first.fill(_today(page))
+    form.locator("select").first.select_option(index=1)
+    form.locator("textarea").first.fill("Point sur le budget du mois ; quittance de loyer vue.")
+    form.locator("[type=submit]").first.click()
     page.wait_for_load_state()
     shoot(page, "journee-6-visite-enregistree")
 
