@@ -65,7 +65,7 @@ OVERFLOWS = """
       const box = element.getBoundingClientRect();
       const cardBox = card.getBoundingClientRect();
       if (box.right > cardBox.right + 1 || box.left < cardBox.left - 1) {
-        found.push(`${element.tagName.toLowerCase()} « ${text} » goes past its card`);
+        found.push(`${element.tagName.toLowerCase()} « ${text} » lies outside its card`);
       }
     }
     if (display === "inline" || element.clientWidth === 0) continue;
