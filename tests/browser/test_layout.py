@@ -1,12 +1,13 @@
 """Every page of every role fits the screen, from a phone (390 px) to a desktop (1280 px).
 
-For each demo role, logged in once, its pages (home, notifications, the shared demo case,
-a stopped case for the staff who see it, statistics, the password page) are drawn at both
-widths, and the browser's own boxes are measured:
+For each demo role, logged in once, its pages (home, the pages its home links to such as
+the agenda, the accounts or the access log, notifications, the shared demo case, a stopped
+case for the staff who see it, statistics, the password page) are drawn at both widths, and
+the browser's own boxes are measured:
 
-- no element's content is wider than its box (a cut date, an identifier past its card), and
-  the page is never wider than the screen (tables and charts too wide scroll inside their
-  own labelled region);
+- no element's content is wider than its box (a cut date, an identifier past its card), no
+  text is drawn past the card that holds it, and the page is never wider than the screen;
+- a table too wide scrolls inside its own region, labelled and reachable by keyboard;
 - the short facts of a case's cards (a date, an amount, the case's identifier) each hold
   on one line: a card narrower than its facts puts each term above its value.
 
@@ -64,7 +65,7 @@ OVERFLOWS = """
       const box = element.getBoundingClientRect();
       const cardBox = card.getBoundingClientRect();
       if (box.right > cardBox.right + 1 || box.left < cardBox.left - 1) {
-        found.push(`${element.tagName.toLowerCase()} « ${text} » goes past its card`);
+        found.push(`${element.tagName.toLowerCase()} « ${text} » lies outside its card`);
       }
     }
     if (display === "inline" || element.clientWidth === 0) continue;
@@ -97,8 +98,20 @@ SHORT_FACTS_ON_SEVERAL_LINES = """
 """The short values of the case's cards (dates, amounts, the identifier) that wrap."""
 
 
-def pages_of(role: str, live_server: LiveServer) -> list[str]:
+PAGES_LINKED_FROM_HOME = """
+() => [...document.querySelectorAll("a[href^='/']:not([download])")]
+  .map((link) => new URL(link.href))
+  .filter((url) => url.search === "" && url.hash === "")
+  .filter((url) => !/^\\/dossiers\\/|\\.(pdf|json|ics|csv)$/.test(url.pathname))
+  .map((url) => url.pathname)
+"""
+"""The role's own pages its home links to (its agenda, its accounts, the access log…), not
+the cases (one of each kind is visited) nor the files to download."""
+
+
+def pages_of(role: str, live_server: LiveServer, linked: list[str]) -> list[str]:
     pages = ["/", "/notifications", "/mon-compte/mot-de-passe"]
+    pages += [path for path in linked if path not in pages and path != "/statistiques"]
     if role != "ADMIN":
         pages.append(f"/dossiers/{sample_case_id(live_server, SHARED_CASE_LABEL)}")
     if role in STAFF_OF_A_STOPPED_CASE:
@@ -114,10 +127,11 @@ def test_every_page_of_a_role_fits_a_phone_and_a_desktop(
 ) -> None:
     # given the demo account of a role, logged in
     log_in(page, live_server, role)
+    pages = pages_of(role, live_server, page.evaluate(PAGES_LINKED_FROM_HOME))
     problems: list[str] = []
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
-        for path in pages_of(role, live_server):
+        for path in pages:
             # when it opens each of its pages at this width
             response = page.goto(path)
             assert response is not None
