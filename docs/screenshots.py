@@ -54,7 +54,7 @@ def referent_day(page: Page, base: str) -> None:
     case opened with what needs doing first, a visit's form refused then recorded."""
     log_in(page, base, LOGINS_BY_VALUE["REFERENT"])
     shoot(page, "journee-1-accueil")
-    page.goto(f"{base}/?recherche=lefevre")
+    page.goto(f"{base}/?recherche=guerin")
     shoot(page, "journee-2-recherche", clip_to="main")
     page.goto(f"{base}/agenda")
     shoot(page, "journee-3-agenda", clip_to="main")

@@ -1184,6 +1184,8 @@ def to_do(case: Mapping[str, Any], forms: Sequence[ActionForm]) -> list[tuple[st
         task = TO_DO.get(form.name)
         if task is None:
             continue
+        if form.name == "visite" and _week_met(case):
+            continue  # this week's visits are done: recording one more is no task
         if form.name == "signature_ceop":
             names = [SIGNATORIES.get(s, s) for s in case.get("ceopSignaturesToRecord") or ()]
             if not names:
@@ -1191,6 +1193,12 @@ def to_do(case: Mapping[str, Any], forms: Sequence[ActionForm]) -> list[tuple[st
             task = f"{task} : {', '.join(name.lower() for name in names)}"
         tasks.append((form.name, task))
     return tasks
+
+
+def _week_met(case: Mapping[str, Any]) -> bool:
+    """Whether the measure's cadence is met this week (the last week the API counts)."""
+    weeks = case.get("weeklyCompliance") or []
+    return bool(weeks) and bool(weeks[-1].get("compliant"))
 
 
 CONFIRMATION_ID = "confirmation"

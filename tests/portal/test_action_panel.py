@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aspe.demo.scenarios import CaseStory
-from aspe.domain.values import Status
+from aspe.domain.values import Status, Theme, VisitKind
 from tests.portal.test_actions import (  # noqa: F401 (case_via_api: a fixture)
     LoggedIn,
     act,
@@ -173,3 +173,21 @@ def test_the_ceop_form_starts_from_the_diagnostic(
     assert re.search(r'name="objectifs_MEDIATION" value="MEDIATION_LANDLORD" checked', form)
     assert not re.search(r'name="objectifs_BUDGET" value="BUDGET_DEBTS" checked', form)
     assert "Difficultés relevées au diagnostic : Dette locative de quatre mois" in form
+
+
+def test_the_week_s_visit_is_a_task_until_the_cadence_is_met(
+    story: Callable[..., CaseStory], logged_in: LoggedIn, world: Any
+) -> None:
+    # given an active simple measure whose week has no visit yet
+    case_id = story().walk_to(Status.ACTIVE)
+    task = "Enregistrer la visite de cette semaine"
+    assert task in logged_in(world.referent).page(f"/dossiers/{case_id}")
+
+    # when its referent records this week's home visit
+    with world.acting(world.referent):
+        world.app.record_visit(case_id, world.clock.today(), VisitKind.HOME, [Theme.BUDGET])
+
+    # then « À faire » no longer asks for it (the form stays in the menu)
+    page = logged_in(world.referent).page(f"/dossiers/{case_id}")
+    assert task not in page
+    assert "?action=visite#visite" in page
