@@ -446,7 +446,10 @@ def _signatures(
     household_name: str | None,
     parties: Mapping[str, Any],
 ) -> None:
-    """One block per required signatory, each kept whole on one page."""
+    """One block per required signatory, each kept whole on one page (the heading never
+    left alone at a page's foot)."""
+    if pdf.will_page_break(SIGNATURE_BLOCK_HEIGHT + 14):
+        pdf.add_page()
     pdf.section("Les signatures")
     signed = {item.get("signatory"): item.get("signedOn") for item in ceop.get("signatures") or ()}
     names = {

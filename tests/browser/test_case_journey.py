@@ -339,9 +339,10 @@ def test_a_new_case_goes_through_the_portal_one_role_after_another(
             STEP,
             HOUSEHOLD_COMMITMENT,
             REFERENT_COMMITMENT,
-            f"Le ménage ({FAMILY}) : signé le {fr(today)}",
-            f"Le référent de l'association : signé le {fr(today)}",
-            f"Contrat signé le : {fr(today)}",
+            f"Le ménage : {FAMILY} Signé le {fr(today)}",
+            f"Le référent de l'association : Claire Martin pour Habitat Solidaire "
+            f"Signé le {fr(today)}",
+            f"Contrat signé par toutes les parties le : {fr(today)}",
             f"Transmis au SPSLH le : {fr(today)}",
         ):
             assert expected in text, f"the CEOP's PDF lacks {expected!r}:\n{text}"
