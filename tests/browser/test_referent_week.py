@@ -84,7 +84,7 @@ def test_a_referents_week(page: Page, live_server: LiveServer) -> None:
 
     # and follow the visit to its case, and record it there
     visit.first.get_by_role("link", name=re.compile("^Enregistrer la visite")).click()
-    expect(page).to_have_url(re.compile(rf"/dossiers/{case_id}\?action=RECORD_VISIT"))
+    expect(page).to_have_url(re.compile(rf"/dossiers/{case_id}\?action=visite"))
     form = page.get_by_role("group", name="Enregistrer une visite réalisée", exact=True)
     form.get_by_label("Date de la visite").fill(day_of(datetime.now(UTC)).isoformat())
     form.get_by_label("Lieu").select_option("HOME")

@@ -85,7 +85,7 @@ def test_the_agenda_shows_the_weeks_visit_with_its_case_and_the_cadence_due(
     assert "mercredi" in agenda
     assert "09 h 30" in agenda
     assert f'<a href="/dossiers/{case_id}">Visite à domicile – Famille Lambert</a>' in agenda
-    record = f'href="/dossiers/{case_id}?action=RECORD_VISIT&rendez_vous={visit_id}#actions"'
+    record = f'href="/dossiers/{case_id}?action=visite&rendez_vous={visit_id}#visite"'
     assert record in agenda
     cadence = agenda.split('id="titre-cadence-semaine"')[1]
     assert "0 sur 1" in cadence
