@@ -258,7 +258,9 @@ def withheld_from_export() -> list[Category]:
     """What the export leaves out of the case: the categories DESIGN §6 keeps from the
     household (notes, concertations, alerts…), beside those about no case at all (the
     auditor's log across cases among them)."""
-    unrelated = {C.ANONYMOUS, C.ACCOUNT, C.ENTRY, C.STATISTICS, C.DIRECTORY, C.ACCESS_LOG}
+    unrelated = {
+        C.ANONYMOUS, C.ACCOUNT, C.ENTRY, C.STATISTICS, C.DIRECTORY, C.ACCESS_LOG, C.STAFF_ACCOUNTS,
+    }  # fmt: skip
     return [c for c in C if c not in unrelated and not allows(EXPORT_VIEWPOINT, c)]
 
 
