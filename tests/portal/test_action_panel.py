@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from aspe.demo.scenarios import CaseStory
@@ -171,6 +172,30 @@ def test_stopping_the_measure_asks_to_tick_the_confirmation_first(
     response = act(commission, case_id, "arret", {**data, "confirmation": "on"})
     assert response.status_code == 303, response.text
     assert case_via_api(world.commission, case_id, "status")["status"] == "STOPPED"
+
+
+def test_raising_the_non_collaboration_alert_asks_to_tick_the_confirmation_first(
+    story: Callable[..., CaseStory],
+    logged_in: LoggedIn,
+    world: Any,
+    case_via_api: Any,  # noqa: F811 (the fixture)
+) -> None:
+    # given an active measure without news from the household for two months
+    case_id = story().walk_to(Status.ACTIVE)
+    world.clock.set_day(world.clock.today() + timedelta(days=60))
+    referent = logged_in(world.referent)
+    assert "?action=alerte#" in referent.page(f"/dossiers/{case_id}")
+    # when the referent sends the alert without ticking the box
+    response = act(referent, case_id, "alerte", {})
+    # then the form is back, open, the error next to the box, and no alert is raised
+    assert response.status_code == 422
+    assert open_forms(response.text) == ["alerte"]
+    assert "Cochez cette case" in field_error(response.text, "alerte", "confirmation")
+    assert "?action=alerte#" in referent.page(f"/dossiers/{case_id}"), "still to raise"
+    # when the referent ticks it, then the alert is raised and no longer offered
+    response = act(referent, case_id, "alerte", {"confirmation": "on"})
+    assert response.status_code == 303, response.text
+    assert "?action=alerte#" not in referent.page(f"/dossiers/{case_id}")
 
 
 def test_the_grant_form_starts_from_what_the_request_proposed(
