@@ -93,7 +93,12 @@ query CaseActions($id: ID!) {{
 
 def with_root_fields(case: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
     """The case as ``actions_for`` reads it: with the query's ``ACTIONS_ROOT_FIELDS``."""
-    return {**case, "colleagues": data.get("colleagues") or [], **session_choices(data)}
+    return {
+        **case,
+        "colleagues": data.get("colleagues") or [],
+        "viewerId": (data.get("me") or {}).get("id"),
+        **session_choices(data),
+    }
 
 
 # ------------------------------------------------------------------ the data
@@ -380,14 +385,21 @@ def _debts(case: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
 
 
 def _referents(case: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-    """The qualified referents of the association (``colleagues``) but the current one."""
+    """The qualified staff of the association (``colleagues``, the API says who is) but the
+    current referent: its référent·es, and its head of service when qualified."""
     return tuple(
         (item["id"], item["name"])
         for item in case.get("colleagues") or ()
-        if item.get("role") == "REFERENT"
+        if item.get("role") in ASSOCIATION
         and item.get("qualifiedReferent")
         and item["id"] != case.get("referentId")
     )
+
+
+def _viewer_as_referent(case: Mapping[str, Any]) -> Values:
+    """The form starts on the viewer when the viewer is among those it offers."""
+    viewer = case.get("viewerId")
+    return {"referent": viewer} if viewer in dict(_referents(case)) else {}
 
 
 def _as_proposed(case: Mapping[str, Any]) -> Values:
@@ -644,7 +656,7 @@ ACTIONS: tuple[Action, ...] = (
                 "referent",
                 "Nouveau ou nouvelle référent·e",
                 "select",
-                help="Les référent·es de l'association titulaires d'un diplôme de niveau III.",
+                help="Les personnes de l'association titulaires d'un diplôme de niveau III.",
                 api="referentId",
             ),
         ),
@@ -652,6 +664,7 @@ ACTIONS: tuple[Action, ...] = (
         C.ASSIGN_REFERENT,
         submit="Confier le dossier",
         options=lambda case, zone: {"referent": _referents(case)},
+        initial=_viewer_as_referent,
     ),
     Action(
         "redaction_ceop",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from aspe.demo.scenarios import CaseStory
@@ -147,6 +148,56 @@ def test_rejecting_the_request_asks_to_tick_the_confirmation_first(
     assert case_via_api(world.commission, case_id, "status")["status"] == "REGISTERED"
 
 
+def test_stopping_the_measure_asks_to_tick_the_confirmation_first(
+    story: Callable[..., CaseStory],
+    logged_in: LoggedIn,
+    world: Any,
+    case_via_api: Any,  # noqa: F811 (the fixture)
+) -> None:
+    # given a granted case, and the commission
+    case_id = story().walk_to(Status.GRANTED)
+    commission = logged_in(world.commission)
+    # when the commission stops the measure with a reason but without ticking the box
+    data = {"motif": "HOUSEHOLD_MOVED", "precisions": "Parti en Bretagne"}
+    response = act(commission, case_id, "arret", data)
+    # then the form is back, open, its summary linking to the box, the error next to it
+    assert response.status_code == 422
+    assert open_forms(response.text) == ["arret"]
+    assert '<a href="#arret-confirmation">' in form_of(response.text, "arret")
+    assert "Cochez cette case" in field_error(response.text, "arret", "confirmation")
+    # and the measure still runs, the reason kept in the form
+    assert case_via_api(world.commission, case_id, "status")["status"] == "GRANTED"
+    assert '<option value="HOUSEHOLD_MOVED" selected>' in form_of(response.text, "arret")
+    # when the commission ticks it, then the measure is stopped
+    response = act(commission, case_id, "arret", {**data, "confirmation": "on"})
+    assert response.status_code == 303, response.text
+    assert case_via_api(world.commission, case_id, "status")["status"] == "STOPPED"
+
+
+def test_raising_the_non_collaboration_alert_asks_to_tick_the_confirmation_first(
+    story: Callable[..., CaseStory],
+    logged_in: LoggedIn,
+    world: Any,
+    case_via_api: Any,  # noqa: F811 (the fixture)
+) -> None:
+    # given an active measure without news from the household for two months
+    case_id = story().walk_to(Status.ACTIVE)
+    world.clock.set_day(world.clock.today() + timedelta(days=60))
+    referent = logged_in(world.referent)
+    assert "?action=alerte#" in referent.page(f"/dossiers/{case_id}")
+    # when the referent sends the alert without ticking the box
+    response = act(referent, case_id, "alerte", {})
+    # then the form is back, open, the error next to the box, and no alert is raised
+    assert response.status_code == 422
+    assert open_forms(response.text) == ["alerte"]
+    assert "Cochez cette case" in field_error(response.text, "alerte", "confirmation")
+    assert "?action=alerte#" in referent.page(f"/dossiers/{case_id}"), "still to raise"
+    # when the referent ticks it, then the alert is raised and no longer offered
+    response = act(referent, case_id, "alerte", {"confirmation": "on"})
+    assert response.status_code == 303, response.text
+    assert "?action=alerte#" not in referent.page(f"/dossiers/{case_id}")
+
+
 def test_the_grant_form_starts_from_what_the_request_proposed(
     story: Callable[..., CaseStory], logged_in: LoggedIn, world: Any
 ) -> None:
@@ -173,6 +224,25 @@ def test_the_ceop_form_starts_from_the_diagnostic(
     assert re.search(r'name="objectifs_MEDIATION" value="MEDIATION_LANDLORD" checked', form)
     assert not re.search(r'name="objectifs_BUDGET" value="BUDGET_DEBTS" checked', form)
     assert "Difficultés relevées au diagnostic : Dette locative de quatre mois" in form
+
+
+def test_entrusting_the_case_starts_on_the_viewer_when_qualified(
+    logged_in: LoggedIn, world: Any
+) -> None:
+    # given a case of the first referent, and the head of service, a qualified social worker
+    case_id = CaseStory(world.departement, world.referent, world.new_household()).open()
+    manager = logged_in(world.manager)
+    # when the head of service opens the form entrusting the case to someone else
+    form = form_of(manager.page(f"/dossiers/{case_id}?action=referent"), "referent")
+    # then the form starts on the head of service, the other referent offered beside
+    assert f'<option value="{world.manager.actor.id}" selected>' in form
+    assert f'<option value="{world.second_referent.actor.id}">' in form
+    # when the head of service sends it as it is, then the case is theirs
+    response = act(manager, case_id, "referent", {"referent": str(world.manager.actor.id)})
+    assert response.status_code == 303, response.text
+    assert f'<option value="{world.manager.actor.id}"' not in manager.page(
+        f"/dossiers/{case_id}?action=referent"
+    ), "now in charge"
 
 
 def test_the_week_s_visit_is_a_task_until_the_cadence_is_met(
