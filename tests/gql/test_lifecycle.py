@@ -423,7 +423,7 @@ def test_the_household_signs_its_ceop_itself_and_the_measure_starts_that_day(jou
     assert views["landlord"]["ceop"]["signedOn"] is None
 
 
-def test_a_visit_note_reaches_the_referent_only_and_the_household_sees_its_date(
+def test_a_visit_note_reaches_the_referent_only_and_the_household_sees_its_date_and_kind(
     journey: Journey,
 ):
     journey.visit()
@@ -448,7 +448,7 @@ def test_a_visit_note_reaches_the_referent_only_and_the_household_sees_its_date(
     household = views["household"]
     assert household is not None
     assert household["visits"] == [
-        {"occurredOn": VISITED_ON.isoformat(), "kind": None, "themes": [], "note": None}
+        {"occurredOn": VISITED_ON.isoformat(), "kind": "HOME", "themes": [], "note": None}
     ]
     assert household["visitsDone"] is None
 
