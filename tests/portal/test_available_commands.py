@@ -62,7 +62,7 @@ FORM = re.compile(
     r'|<form[^>]*action="/dossiers/[0-9a-f-]{36}/documents"'  # the upload form
 )
 CASE_COMMANDS = """
-query Commands($id: ID!) { case(id: $id) { availableCommands } }
+query Commands($id: ID!) { case(id: $id) { availableCommands mayOpenHouseholdAccount } }
 """
 
 
@@ -113,6 +113,8 @@ def _offered(html: str) -> set[str]:
     """The commands of the forms a case page offers (its action menu and the upload)."""
     commands = set()
     for action in FORM.findall(html):
+        if action and BY_NAME[action].offered_by is not None:
+            continue  # a household's command, offered by its own field (checked apart)
         command = BY_NAME[action].command if action else CaseCommand.ATTACH_DOCUMENT
         assert command is not None
         commands.add(command.name)
@@ -134,6 +136,11 @@ def test_every_case_page_offers_exactly_the_available_commands(demo: Demo) -> No
                 continue
             assert response.status_code == 200, (account.role, case_id)
             assert _offered(response.text) == set(case["availableCommands"]), (
+                account.role,
+                case_id,
+            )
+            household_access = "?action=acces_menage#" in response.text
+            assert household_access == bool(case["mayOpenHouseholdAccount"]), (
                 account.role,
                 case_id,
             )
