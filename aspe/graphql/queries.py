@@ -38,7 +38,7 @@ from aspe.domain.values import MeasureType, Status
 from aspe.graphql import access_log
 from aspe.graphql.inputs import LandlordCategoryEnum
 from aspe.graphql.permissions import Seen, classified
-from aspe.graphql.reading import cases_of, load_case, load_case_as_of, viewer_of
+from aspe.graphql.reading import cases_of, load_case, load_case_as_of, viewer_of, visible
 from aspe.graphql.types import Case, CaseStatus, MeasureTypeEnum, Role, case_of
 from aspe.projections import (
     audit_trail,
@@ -49,7 +49,13 @@ from aspe.projections import (
 )
 from aspe.projections import statistics as case_statistics
 from aspe.projections.audit_trail import TrailRow
-from aspe.projections.case_file import CaseFilter, CaseOrder, case_list, search_key
+from aspe.projections.case_file import (
+    CaseFilter,
+    CaseOrder,
+    case_list,
+    position_in,
+    search_key,
+)
 from aspe.projections.directory import AccountRow, OrganisationRow
 
 
@@ -203,27 +209,27 @@ sees of every case it lists (``allows`` without a household's consent)."""
 SORT_CATEGORIES = {CaseSort.HOUSEHOLD_NAME: C.HOUSEHOLD_NAME_ADDRESS}
 
 
-def cursor_of(sort: CaseSort, values: list[Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps([sort.value, values]).encode()).decode()
+def cursor_of(sort: CaseSort, case_id: str) -> str:
+    """A page's cursor: its sort and its last case (never a sort value: a household's name
+    would travel in the URLs and logs a cursor passes through)."""
+    return base64.urlsafe_b64encode(json.dumps([sort.value, case_id]).encode()).decode()
 
 
-def position_of(cursor: str | None, sort: CaseSort) -> list[Any] | None:
-    """The sort values a cursor holds; a cursor of another sort, or none of ours, refused."""
+async def position_of(info: Info, cursor: str | None, sort: CaseSort) -> list[Any] | None:
+    """The sort values of the case a cursor names; a cursor of another sort, of a case the
+    viewer does not see, or none of ours, refused."""
     if cursor is None:
         return None
+    refused = InvalidInput("Le curseur de pagination est invalide.", field="after")
     try:
-        order, values = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
-    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError):
-        raise InvalidInput("Le curseur de pagination est invalide.", field="after") from None
-    keys = CaseOrder[sort.value].value
-    if (
-        order != sort.value
-        or not isinstance(values, list)
-        or len(values) != len(keys)
-        or not all(isinstance(value, str | int) for value in values)
-    ):
-        raise InvalidInput("Le curseur de pagination est invalide.", field="after")
-    return values
+        order, case_id = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+        case_id = str(UUID(case_id))
+    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError, AttributeError):
+        raise refused from None
+    row = visible(viewer_of(info), await info.context.loaders.case_file.load(case_id))
+    if order != sort.value or row is None:
+        raise refused
+    return position_in(row, CaseOrder[sort.value])
 
 
 def _list_filter(
@@ -541,7 +547,7 @@ class CaseQueries:
             "withOpenAlert": with_open_alert,
         }
         _check_may_filter(viewer, given, sort)
-        position = position_of(after, sort)
+        position = await position_of(info, after, sort)
         scope = case_scope(viewer)
         if scope is None:
             return CaseConnection(
@@ -569,8 +575,8 @@ class CaseQueries:
         page = rows[:first]
         seen = Seen(viewer)
         edges = [
-            CaseEdge(cursor=cursor_of(sort, values), node=case_of(row, seen))
-            for row, values in page
+            CaseEdge(cursor=cursor_of(sort, row["case_id"]), node=case_of(row, seen))
+            for row in page
         ]
         return CaseConnection(
             edges=edges,

@@ -817,15 +817,20 @@ class CaseFilter:
     excluded_ids: Sequence[str] = ()
 
 
+def position_in(row: CaseFileRow, order: CaseOrder) -> list[Any]:
+    """Where ``row`` stands in ``order``: its sort values, to list the files after it."""
+    return sort_values(row, order.value)
+
+
 def case_list(
     view: TableView, kept: CaseFilter, order: CaseOrder, after: Sequence[Any] | None, first: int
-) -> list[tuple[CaseFileRow, list[Any]]]:
-    """At most ``first`` files ``kept``, in ``order``, after the cursor ``after`` (the
-    last row's sort values; ``None``: from the start), each with its own sort values."""
+) -> list[CaseFileRow]:
+    """At most ``first`` files ``kept``, in ``order``, after the position ``after`` (a
+    row's ``position_in`` the order; ``None``: from the start)."""
     keys: tuple[SortKey, ...] = order.value
     contains = {"household_search": search_key(kept.search)} if kept.search else None
     among = None if kept.case_ids is None else {"case_id": list(kept.case_ids)}
-    rows = view.select_listing(
+    return view.select_listing(
         CASES,
         dict(kept.where),
         keys,
@@ -835,7 +840,6 @@ def case_list(
         among=among,
         apart={"case_id": list(kept.excluded_ids)},
     )
-    return [(row, sort_values(row, keys)) for row in rows]
 
 
 def case_file_as_of(app: AspeApplication, case_id: UUID, instant: datetime) -> CaseFileRow | None:
