@@ -20,19 +20,23 @@ from aspe import french
 from aspe.portal.gql import execute
 from aspe.portal.pages import CHROME, error_page, render
 
+AGENDA_CASE_FIELDS = """
+    id status
+    household { name city members }
+    request {
+      submittedOn commissionSessionOn rentArrears aidRequested monthlyRent
+      proposedMeasure proposedDurationMonths
+      adjournments { on reason }
+    }
+    diagnostic { findings { theme difficulty } objectives { theme label } }
+"""
+"""What the commission reads of a request on its agenda (``commission/demande.html``), on
+its home and on a session's printable page."""
+
 SESSION_QUERY = f"""
 query CommissionSession($on: Date!) {{
   {CHROME}
-  commissionAgenda(sessionOn: $on) {{
-    id status
-    household {{ name city members }}
-    request {{
-      submittedOn commissionSessionOn rentArrears aidRequested monthlyRent
-      proposedMeasure proposedDurationMonths
-      adjournments {{ on reason }}
-    }}
-    diagnostic {{ findings {{ theme difficulty }} objectives {{ theme label }} }}
-  }}
+  commissionAgenda(sessionOn: $on) {{ {AGENDA_CASE_FIELDS} }}
 }}
 """
 

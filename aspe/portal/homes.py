@@ -18,6 +18,7 @@ from starlette.responses import Response
 from aspe.domain.local_time import day_of
 from aspe.portal import work_list
 from aspe.portal.actions import ActionForm
+from aspe.portal.commission import AGENDA_CASE_FIELDS
 from aspe.portal.gql import GraphQLFailure, execute
 from aspe.portal.new_case import DIRECTORY_FIELDS, new_case_form
 from aspe.portal.pages import CHROME, redirect, render
@@ -96,16 +97,7 @@ query SpslhHome {{
 COMMISSION_QUERY = f"""
 query CommissionHome {{
   {CHROME}
-  commissionAgenda {{
-    id status
-    household {{ name city members }}
-    request {{
-      submittedOn commissionSessionOn rentArrears aidRequested monthlyRent
-      proposedMeasure proposedDurationMonths
-      adjournments {{ on reason }}
-    }}
-    diagnostic {{ findings {{ theme difficulty }} objectives {{ theme label }} }}
-  }}
+  commissionAgenda {{ {AGENDA_CASE_FIELDS} }}
   alerts {{ raisedOn silentDays case {{ id household {{ name city }} }} }}
 }}
 """
