@@ -30,6 +30,8 @@ from aspe.graphql.identity import Authenticator
 from aspe.graphql.router import graphql_router
 from aspe.graphql.schema import build_schema
 from aspe.graphql.throttle import login_throttle
+from aspe.health.http import router as health_router
+from aspe.logs.requests import RequestIds
 from aspe.portal.app import portal_router, portal_static
 from aspe.portal.case_page import UPLOAD_PATH
 from aspe.projections.runner import BackgroundFollower
@@ -52,17 +54,16 @@ router = APIRouter()
 
 
 class Health(BaseModel):
-    """Liveness and a cheap proof that the store answers: the position of its last event."""
+    """Liveness: the process answers. Whether the store, Redis and the read models do is
+    readiness (``/readyz``, ``aspe.health``): a database down must not get every API
+    process restarted by its orchestrator."""
 
     status: Literal["ok"]
-    events: int
 
 
 @router.get("/healthz")
-def healthz(application: CurrentApplication) -> Health:
-    # A sync endpoint: FastAPI runs it in its thread pool, so the store's blocking call
-    # never stalls the event loop.
-    return Health(status="ok", events=application.head())
+async def healthz() -> Health:
+    return Health(status="ok")
 
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -124,6 +125,7 @@ def create_app(
     app.state.login_throttle = login_throttle(settings, clock)
     limit_concurrent_hashing(settings.password_hash_slots, settings.password_hash_wait_seconds)
     app.include_router(router)
+    app.include_router(health_router)  # /readyz
     app.state.schema = build_schema(settings)  # one schema: /graphql and the portal's pages
     app.include_router(graphql_router(settings, app.state.schema), prefix="/graphql")
     app.include_router(uploads_router)
@@ -147,4 +149,5 @@ def _add_http_hygiene(app: FastAPI, settings: Settings) -> None:
         ],
     )
     app.add_middleware(SecurityHeaders, headers=security_headers(settings))
+    app.add_middleware(RequestIds)  # outermost: every response's id and access line
     app.add_exception_handler(Exception, internal_error(settings))

@@ -292,6 +292,27 @@ class Settings(BaseSettings):
         default=12,
         description="months an entry of the access log is kept (aspe privacy access-log purge)",
     )
+    # Health and logs (aspe/health, aspe/logs): readiness bounds, the log lines' format.
+    ready_max_lag: NoneOrMore = Field(
+        default=1000,
+        description="events a read model may be behind the store's head and still be ready "
+        "(/readyz, aspe status)",
+    )
+    ready_check_timeout: float = Field(
+        default=2.0,
+        gt=0,
+        le=10,
+        description="seconds each readiness check may take before it counts as failing",
+    )
+    log_format: Literal["json", "text"] | None = Field(
+        default=None,
+        description="json: one JSON object per line; text: for people (default: json in "
+        "production, text elsewhere)",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="the least severe log lines written"
+    )
+
     timezone: str = Field(
         default="Europe/Paris",
         description="the people's time zone: every time shown, what day it is in every rule, "
@@ -393,6 +414,13 @@ class Settings(BaseSettings):
     def secure_cookies(self) -> bool:
         if self.session_cookie_secure is not None:
             return self.session_cookie_secure
+        return self.is_production
+
+    @property
+    def logs_as_json(self) -> bool:
+        """``ASPE_LOG_FORMAT``, or JSON in production (log collectors parse it)."""
+        if self.log_format is not None:
+            return self.log_format == "json"
         return self.is_production
 
     @property

@@ -37,11 +37,13 @@ from aspe.cli.privacy import privacy_app
 from aspe.cli.projections import notifier_app, projections_app
 from aspe.cli.retention import retention_app
 from aspe.cli.schema import graphql_app
+from aspe.cli.status import status as status_command
 from aspe.cli.workers import PASS_THROUGH, beat, notifications_app, worker
 from aspe.demo import DemoReport, load_demo
 from aspe.domain.errors import NotFound
 from aspe.french import labels
 from aspe.french.case_state import case_state
+from aspe.logs.setup import configure_logging
 from aspe.projections.time_travel import AgendaAtDecision, agenda_item_at_decision
 from aspe.settings import Environment, Settings
 
@@ -62,6 +64,7 @@ app.add_typer(retention_app, name="retention")
 privacy_app.add_typer(access_log_app, name="access-log")
 app.command(context_settings=PASS_THROUGH)(worker)
 app.command(context_settings=PASS_THROUGH)(beat)
+app.command("status")(status_command)
 
 
 # ------------------------------------------------------------------------ shared helpers
@@ -157,8 +160,18 @@ def serve(
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
 ) -> None:
     """Sert l'API HTTP / serve the HTTP API."""
+    settings = _settings()
+    configure_logging(settings, "serve")
     # Open live-update streams (the portal's /evenements) would otherwise hold a stop back.
-    uvicorn.run(create_app(_settings()), host=host, port=port, timeout_graceful_shutdown=5)
+    # Uvicorn's logging is ours (log_config=None); its access log is RequestIds' (no query).
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        timeout_graceful_shutdown=5,
+        log_config=None,
+        access_log=False,
+    )
 
 
 # ------------------------------------------------------------------------ case history

@@ -32,6 +32,7 @@ from aspe import french
 from aspe.application import AspeApplication
 from aspe.bootstrap import build_application, build_notifier, build_projector
 from aspe.cli.console import fail, load_settings
+from aspe.logs.setup import configure_logging
 from aspe.projections.errors import UnknownProjection
 from aspe.projections.runner import ProjectionStatus, Projector
 from aspe.settings import Settings
@@ -93,6 +94,7 @@ def run(
     notifier too, unless --no-notifier."""
     console = Console()
     settings = load_settings()
+    configure_logging(settings, "projections")
     with _projector(names, settings) as projector, _stopped_by_signals() as stop:
         failure: list[Exception] = []
 
@@ -127,6 +129,7 @@ def run_notifier_alone() -> None:
     Ctrl-C or SIGTERM)."""
     console = Console()
     settings = load_settings()
+    configure_logging(settings, "notifier")
     with closing(build_application(settings)) as app, _stopped_by_signals() as stop:
         _wait(console, [_Thread("aspe-notifier", _notifying(settings, app), stop)])
     console.print("Arrêt / stopped.")

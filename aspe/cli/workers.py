@@ -12,6 +12,7 @@ from rich.table import Table
 from aspe.bootstrap import build_celery
 from aspe.cli.console import fail, load_settings, out
 from aspe.french import labels
+from aspe.logs.setup import log_celery
 from aspe.workers.app import AspeCelery, create_app
 from aspe.workers.delivery import STATUSES, delivery_counts, recent_failures, requeue_stale
 
@@ -41,12 +42,16 @@ def _celery() -> AspeCelery:
 
 def worker(context: typer.Context) -> None:
     """Démarre un worker Celery / start a Celery worker (options of `celery worker`)."""
-    _celery().worker_main(["worker", *context.args])
+    celery = _celery()
+    log_celery(celery.settings, "worker")
+    celery.worker_main(["worker", *context.args])
 
 
 def beat(context: typer.Context) -> None:
     """Démarre l'ordonnanceur Celery beat / start Celery beat (options of `celery beat`)."""
-    _celery().start(["beat", *context.args])
+    celery = _celery()
+    log_celery(celery.settings, "beat")
+    celery.start(["beat", *context.args])
 
 
 @notifications_app.command()

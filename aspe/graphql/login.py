@@ -18,6 +18,7 @@ from aspe.graphql.context import Context
 from aspe.graphql.identity import authenticate, sign_token
 from aspe.graphql.permissions import classified
 from aspe.graphql.types import Role
+from aspe.logs.context import identify
 
 
 @strawberry.type(description="A signed token to send as `Authorization: Bearer <token>`.")
@@ -33,6 +34,7 @@ class LoginMutation:
     async def login(self, info: Info, email: str, password: str) -> Session:
         context: Context = info.context
         viewer = await run_in_threadpool(log_in, context, email, password)
+        identify(viewer.id, viewer.role)  # the login's access line names the account, by id
         signed = sign_token(context.settings, viewer, context.clock())
         return Session(token=signed.token, expires_at=signed.expires_at, role=viewer.role)
 

@@ -24,6 +24,7 @@ from aspe.domain.errors import NotFound
 from aspe.graphql.errors import Unauthenticated
 from aspe.graphql.permissions import Seen
 from aspe.graphql.types import Case, case_of
+from aspe.logs.context import request_correlation_id
 from aspe.projections.case_file import CaseFileRow, case_file, case_file_as_of
 
 CASE_FILE = "case_file"
@@ -86,7 +87,9 @@ async def run_command(info: Info, command: Callable[[AspeApplication], Any]) -> 
     viewer, context = viewer_of(info), info.context
 
     def run() -> Any:
-        with acting_as(actor_of(viewer), clock=context.clock):
+        with acting_as(
+            actor_of(viewer), clock=context.clock, correlation_id=request_correlation_id()
+        ):
             return command(context.application)
 
     return await run_in_threadpool(run)
@@ -103,7 +106,9 @@ async def run_case_command(
         view = context.projector.model(CASE_FILE).view
         if visible(viewer, case_file(view, key)) is None:
             raise NotFound(CASE_NOT_FOUND)
-        with acting_as(actor_of(viewer), clock=context.clock):
+        with acting_as(
+            actor_of(viewer), clock=context.clock, correlation_id=request_correlation_id()
+        ):
             result = command(context.application, UUID(key))
         return _after(context, key, result)
 
@@ -115,7 +120,9 @@ async def run_creating_command(info: Info, command: Callable[[AspeApplication], 
     viewer, context = viewer_of(info), info.context
 
     def run() -> CaseFileRow:
-        with acting_as(actor_of(viewer), clock=context.clock):
+        with acting_as(
+            actor_of(viewer), clock=context.clock, correlation_id=request_correlation_id()
+        ):
             created = command(context.application)
         return _after(context, str(created.id), created)
 

@@ -22,6 +22,7 @@ from aspe.graphql.access_log import API_READS, Reads
 from aspe.graphql.context import Context
 from aspe.graphql.errors import ApiError, BadRequest
 from aspe.graphql.schema import build_schema
+from aspe.logs.context import identify
 from aspe.settings import Settings
 from aspe.web import GRAPHIQL_CONTENT_SECURITY_POLICY
 
@@ -39,6 +40,7 @@ async def viewer_for_token(state: Any, token: str) -> Viewer | ApiError:
         )
     except ApiError as error:
         return error
+    identify(viewer.id, viewer.role)  # the request's log lines name the account, by id
     return viewer
 
 

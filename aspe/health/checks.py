@@ -1,0 +1,97 @@
+"""The readiness checks: each takes what it probes (``Sources``) and says ``Check``s.
+
+A check says what it saw in ids, positions and error types only — never a value of the
+store (an error's message may quote one). Add a check by writing one more function and
+naming it in ``CHECKS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import redis
+
+from aspe.application import AspeApplication
+from aspe.projections.runner import ProjectionStatus, Projector
+from aspe.settings import Settings
+
+
+@dataclass(frozen=True)
+class Check:
+    """One thing found ready or not; ``detail`` says what was seen (French / English)."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+class Sources(Protocol):
+    """What the checks probe: the serving process's own, or opened for ``aspe status``."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    def application(self) -> AspeApplication: ...
+
+    def projector(self) -> Projector: ...
+
+
+CheckFunction = Callable[[Sources], list[Check]]
+
+
+def store(sources: Sources) -> list[Check]:
+    """The event store answers a cheap query: the position of its last event."""
+    head = sources.application().head()
+    return [Check("store", True, f"{head} événements / events")]
+
+
+def redis_broker(sources: Sources) -> list[Check]:
+    """Redis answers a PING, when the deployment has one (else tasks run in-process)."""
+    settings = sources.settings
+    if settings.redis_url is None:
+        return [Check("redis", True, "non configuré / not configured")]
+    timeout = settings.ready_check_timeout
+    client = redis.Redis.from_url(
+        settings.redis_url, socket_connect_timeout=timeout, socket_timeout=timeout
+    )
+    with client:
+        client.ping()
+    return [Check("redis", True, "répond / answers")]
+
+
+def read_models(sources: Sources) -> list[Check]:
+    """Each read model is within ``ASPE_READY_MAX_LAG`` events of the store's head, and not
+    stopped on an event it could not apply. Their positions are in the database, so any
+    process reads them, wherever the read models run."""
+    bound = sources.settings.ready_max_lag
+    return [_read_model(line, bound) for line in sources.projector().status()]
+
+
+def _read_model(line: ProjectionStatus, bound: int) -> Check:
+    name = f"read_model:{line.name}"
+    if line.failure is not None:
+        failure = line.failure
+        return Check(
+            name,
+            False,
+            f"arrêtée à la position {failure.position} / stopped at position "
+            f"{failure.position}: {failure.error}",
+        )
+    where = f"position {line.position}, tête / head {line.head}"
+    if line.lag > bound:
+        return Check(
+            name, False, f"{where}: retard / lag {line.lag} > {bound} (ASPE_READY_MAX_LAG)"
+        )
+    return Check(name, True, f"{where}, retard / lag {line.lag}")
+
+
+CHECKS: dict[str, CheckFunction] = {
+    "store": store,
+    "redis": redis_broker,
+    "read_models": read_models,
+    # The clocks' last runs: the lead's aspe.workers.clock_runs adds its check here.
+}
+"""Each check by the name it is reported under when it fails as a whole (raises, or
+does not answer in time)."""
