@@ -14,6 +14,7 @@ from aspe.cli.console import fail, load_settings, out
 from aspe.french import labels
 from aspe.workers.app import AspeCelery, create_app
 from aspe.workers.delivery import STATUSES, delivery_counts, recent_failures, requeue_stale
+from aspe.workers.scheduler import SCHEDULER
 
 PASS_THROUGH: dict[str, Any] = {"allow_extra_args": True, "ignore_unknown_options": True}
 """Celery's own options (``--concurrency``, ``--pool``, ``--loglevel``…) go through as is."""
@@ -46,7 +47,9 @@ def worker(context: typer.Context) -> None:
 
 def beat(context: typer.Context) -> None:
     """Démarre l'ordonnanceur Celery beat / start Celery beat (options of `celery beat`)."""
-    _celery().start(["beat", *context.args])
+    # The clocks' previous runs come from the store, not from beat's own file: a beat that
+    # starts after a time it missed runs that clock at once (aspe.workers.scheduler).
+    _celery().start(["beat", "--scheduler", SCHEDULER, *context.args])
 
 
 @notifications_app.command()
