@@ -17,11 +17,14 @@ Every clock is idempotent besides, so a catch-up that overlaps a run acts once.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from celery.beat import EmbeddedService, Scheduler
+from celery.schedules import maybe_schedule
 
+from aspe.settings import Settings
 from aspe.workers import clock_runs
 from aspe.workers.app import AspeCelery, settings_of
 from aspe.workers.schedule import CLOCK_TASKS
@@ -71,3 +74,46 @@ class InProcessClocks:
         """Stop ticking; a clock running now finishes first (up to ``timeout`` seconds)."""
         self._thread.service.stop()
         self._thread.join(timeout)
+
+
+LATE_AFTER = timedelta(hours=1)
+"""How long past its time a clock may still be running (a long retention run, retries with
+backoff) before it is late."""
+
+
+@dataclass(frozen=True)
+class ClockState:
+    """Where a clock stands for an operator: its last run, and whether one is overdue."""
+
+    clock: str
+    last_run: clock_runs.LastRun | None
+    due_since: datetime | None
+    """When the run it owes fell due, if it owes one."""
+    late: bool
+    """It owes a run that fell due more than ``LATE_AFTER`` ago."""
+
+
+def clock_states(settings: Settings, now: datetime | None = None) -> list[ClockState]:
+    """Each clock of the schedule, judged from its records: late when a run fell due more
+    than ``LATE_AFTER`` ago and no run since did all its work."""
+    now = now or datetime.now(UTC)
+    celery = AspeCelery(settings)
+    runs = clock_runs.last_runs(settings)
+    states = []
+    for entry in celery.conf.beat_schedule.values():
+        if entry["task"] not in CLOCK_TASKS:
+            continue
+        schedule = maybe_schedule(entry["schedule"], app=celery)
+        run = runs.get(entry["task"])
+        done_at = run.done_at if run is not None and run.done_at else NEVER
+        due_since = now + schedule.remaining_estimate(done_at)
+        owes = due_since <= now
+        states.append(
+            ClockState(
+                clock=entry["task"],
+                last_run=run,
+                due_since=due_since if owes and run is not None else None,
+                late=owes and now - due_since > LATE_AFTER,
+            )
+        )
+    return states

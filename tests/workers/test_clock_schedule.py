@@ -25,7 +25,7 @@ from aspe.settings import Environment, Settings
 from aspe.workers import clock_runs
 from aspe.workers.app import AspeCelery
 from aspe.workers.schedule import CLOCK_TASKS, DETECTOR_TASK
-from aspe.workers.scheduler import ClockScheduler
+from aspe.workers.scheduler import ClockScheduler, clock_states
 from tests.conftest import REDIS_URL, require_redis
 from tests.workers.conftest import eventually, free_port
 
@@ -213,3 +213,28 @@ def test_aspe_beat_sends_at_start_up_the_clocks_that_never_ran(tmp_path: Path) -
         client.delete(queue)
     sent = log.read_text()
     assert all(task in sent for task in CLOCK_TASKS)
+
+
+# ----------------------------------------------------------------- what operators see
+def test_a_clock_is_late_once_a_run_it_owes_is_an_hour_overdue(tmp_path: Path) -> None:
+    # Given the detector did its work just now, the completions two days ago, and the
+    # reminders never
+    settings = Settings(env=Environment.TEST, data_dir=tmp_path)
+    now = datetime.now(UTC)
+    completion = "aspe.clocks.complete_ended_measures"
+    clock_runs.record_done(settings, DETECTOR_TASK, now, acted_on=0)
+    clock_runs.record_done(settings, completion, now - timedelta(days=2), acted_on=0)
+
+    # When an operator looks
+    states = {state.clock: state for state in clock_states(settings, now)}
+
+    # Then the detector is on time, the completions owe yesterday's run, and a clock that
+    # never ran is late too
+    assert set(states) == CLOCK_TASKS
+    assert not states[DETECTOR_TASK].late
+    assert states[DETECTOR_TASK].due_since is None
+    assert states[completion].late
+    due = states[completion].due_since
+    assert due is not None and now - timedelta(days=2) < due <= now - timedelta(hours=1)
+    assert states["aspe.clocks.remind_measure_ends"].late
+    assert states["aspe.clocks.remind_measure_ends"].last_run is None
