@@ -24,7 +24,12 @@ from pydantic import BaseModel
 from aspe.access_log.store import close_store as close_access_log
 from aspe.application import AspeApplication
 from aspe.application.passwords import limit_concurrent_hashing
-from aspe.bootstrap import build_application, build_notifier, build_projector
+from aspe.bootstrap import (
+    build_application,
+    build_notifier,
+    build_projector,
+    build_serving_clocks,
+)
 from aspe.domain.actors import utc_now
 from aspe.graphql.identity import Authenticator
 from aspe.graphql.router import graphql_router
@@ -34,13 +39,15 @@ from aspe.health.http import router as health_router
 from aspe.logs.requests import RequestIds
 from aspe.portal.app import portal_router, portal_static
 from aspe.portal.case_page import UPLOAD_PATH
-from aspe.projections.runner import BackgroundFollower
+from aspe.projections.runner import BackgroundFollower, Projector
 from aspe.settings import Settings
 from aspe.uploads import UPLOADS_ROUTE
 from aspe.uploads import router as uploads_router
 from aspe.web import BodySizeLimit, SecurityHeaders, internal_error, security_headers
+from aspe.workers.app import AspeCelery
 from aspe.workers.inbox import close_store
 from aspe.workers.notifier import BackgroundNotifier, NotifierRunner
+from aspe.workers.scheduler import InProcessClocks
 
 
 def get_application(request: Request) -> AspeApplication:
@@ -86,9 +93,12 @@ def _lifespan(settings: Settings) -> Lifespan:
                 NotifierRunner(build_notifier(resolved, application))
             ).start()
         app.state.notifier = notifier
+        clocks = _start_clocks(resolved, application, projector)
         try:
             yield
         finally:
+            if clocks is not None:
+                clocks.stop()
             if notifier is not None:
                 notifier.stop()
                 notifier.runner.projector.close()
@@ -100,6 +110,16 @@ def _lifespan(settings: Settings) -> Lifespan:
             application.close()
 
     return lifespan
+
+
+def _start_clocks(
+    settings: Settings, application: AspeApplication, projector: Projector
+) -> InProcessClocks | None:
+    """The clocks' schedule in this process, where no ``aspe beat`` runs it (no Redis)."""
+    if not settings.runs_clocks_in_process:
+        return None
+    clocks = build_serving_clocks(settings, application, projector)
+    return InProcessClocks(AspeCelery(settings, clocks=lambda _: clocks)).start()
 
 
 def create_app(

@@ -120,6 +120,14 @@ def build_clocks(settings: Settings) -> Clocks:
     return Clocks(app, projector, settings, erasure_places=lambda: erasure_places(settings, app))
 
 
+def build_serving_clocks(settings: Settings, app: AspeApplication, projector: Projector) -> Clocks:
+    """The clocks of an API process that runs them (``ASPE_CLOCKS_IN_PROCESS``): over its
+    own application and read models, which they wait for rather than catch up themselves
+    (the process's follower thread, or the runners, keep them current)."""
+    waiting = settings.model_copy(update={"projections_in_process": False})
+    return Clocks(app, projector, waiting, erasure_places=lambda: erasure_places(settings, app))
+
+
 def build_celery(settings: Settings | None = None) -> AspeCelery:
     """The Celery app of a worker or beat process (``aspe worker``, ``aspe beat``): its
     clock tasks build their clocks once per process with ``build_clocks``."""

@@ -114,6 +114,11 @@ class Settings(BaseSettings):
         description="keep read models up to date in the API process (default: with SQLite "
         "only; with PostgreSQL, `aspe projections run` processes do it)",
     )
+    clocks_in_process: bool | None = Field(
+        default=None,
+        description="run the clocks' schedule in the API process (default: without Redis, "
+        "outside tests; with Redis, `aspe beat` and `aspe worker` do it)",
+    )
     token_ttl_minutes: AtLeastOne = Field(
         default=480, description="lifetime of the tokens that `login` signs"
     )
@@ -409,6 +414,14 @@ class Settings(BaseSettings):
         if self.projections_in_process is not None:
             return self.projections_in_process
         return not self.uses_postgres
+
+    @property
+    def runs_clocks_in_process(self) -> bool:
+        if self.clocks_in_process is not None:
+            return self.clocks_in_process
+        # A test sets the time its world lives in; a clock running on the wall clock would
+        # act on that world behind the test's back. Tests that want the clocks say so.
+        return self.redis_url is None and self.env is not Environment.TEST
 
     @property
     def secure_cookies(self) -> bool:

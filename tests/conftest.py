@@ -34,6 +34,7 @@ from aspe.domain.actors import Actor
 from aspe.domain.errors import DomainError
 from aspe.domain.values import LandlordCategory
 from aspe.settings import Environment, Settings
+from aspe.workers.clock_runs import close_stores as close_clock_runs
 from aspe.workers.inbox import close_stores
 
 POSTGRES_URL = os.environ.get("ASPE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -160,6 +161,7 @@ def _notification_stores_closed() -> Iterator[None]:
     yield
     close_stores()
     close_access_logs()
+    close_clock_runs()
 
 
 @pytest.fixture

@@ -26,6 +26,8 @@ from aspe.bootstrap import build_application
 from aspe.demo.scenarios import DEFAULT_PASSWORD, Account, Departement
 from aspe.logs.setup import configure_logging
 from aspe.settings import Environment, Settings
+from aspe.workers.app import create_app as create_celery
+from aspe.workers.delivery import REQUEUE_TASK
 from tests.conftest import REDIS_URL, require_redis
 
 LOGIN = "mutation($email: String!, $password: String!) { login(email: $email, password: $password) { token } }"  # noqa: E501
@@ -240,14 +242,26 @@ def test_a_command_s_events_carry_the_request_s_correlation_id(
 # ---------------------------------------------------------------------------- Celery
 
 
-def test_a_celery_worker_logs_json_lines_of_its_own_not_celery_s(tmp_path: Path) -> None:
+def _wait_for(log: Path, text: str, worker: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while text not in log.read_text():
+        assert worker.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, f"no {text!r} in:\n{log.read_text()}"
+        time.sleep(0.2)
+
+
+def test_a_celery_worker_logs_json_lines_of_its_own_with_each_task_s_id(tmp_path: Path) -> None:
     require_redis()
+    queue = f"aspe-logs-{uuid4().hex[:8]}"
+    settings = Settings(
+        env=Environment.TEST, data_dir=tmp_path / "var", redis_url=REDIS_URL, celery_queue=queue
+    )
     env = {
         **os.environ,
         "ASPE_ENV": "test",
-        "ASPE_DATA_DIR": str(tmp_path / "var"),
+        "ASPE_DATA_DIR": str(settings.data_dir),
         "ASPE_REDIS_URL": REDIS_URL,
-        "ASPE_CELERY_QUEUE": f"aspe-logs-{uuid4().hex[:8]}",
+        "ASPE_CELERY_QUEUE": queue,
         "ASPE_LOG_FORMAT": "json",
     }
     log = tmp_path / "worker.err"
@@ -259,14 +273,17 @@ def test_a_celery_worker_logs_json_lines_of_its_own_not_celery_s(tmp_path: Path)
             stderr=errors,
         )
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while "ready" not in log.read_text() and time.monotonic() < deadline:
-            assert worker.poll() is None, log.read_text()
-            time.sleep(0.2)
+        _wait_for(log, "ready.", worker)
+        # When a task runs
+        task_id = create_celery(settings).send_task(REQUEUE_TASK, queue=queue).id
+        _wait_for(log, "succeeded", worker)
     finally:
         worker.terminate()
         worker.wait(timeout=30)
 
+    # Then every line of the worker is ours, Celery's warnings included
     lines = _lines(log.read_text())
-    assert any(line["message"].endswith("ready.") for line in lines), lines
     assert {line["process"] for line in lines} == {"worker"}
+    # And the task's lines carry its id as correlation id
+    (succeeded,) = [line for line in lines if "succeeded" in line["message"]]
+    assert succeeded["correlation_id"] == task_id

@@ -15,6 +15,7 @@ from aspe.french import labels
 from aspe.logs.setup import log_celery
 from aspe.workers.app import AspeCelery, create_app
 from aspe.workers.delivery import STATUSES, delivery_counts, recent_failures, requeue_stale
+from aspe.workers.scheduler import SCHEDULER
 
 PASS_THROUGH: dict[str, Any] = {"allow_extra_args": True, "ignore_unknown_options": True}
 """Celery's own options (``--concurrency``, ``--pool``, ``--loglevel``…) go through as is."""
@@ -51,7 +52,9 @@ def beat(context: typer.Context) -> None:
     """Démarre l'ordonnanceur Celery beat / start Celery beat (options of `celery beat`)."""
     celery = _celery()
     log_celery(celery.settings, "beat")
-    celery.start(["beat", *context.args])
+    # The clocks' previous runs come from the store, not from beat's own file: a beat that
+    # starts after a time it missed runs that clock at once (aspe.workers.scheduler).
+    celery.start(["beat", "--scheduler", SCHEDULER, *context.args])
 
 
 @notifications_app.command()

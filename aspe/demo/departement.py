@@ -263,6 +263,7 @@ class Feature(Enum):
     ADJOURNED_FIRST = auto()  # adjourned once, registered again, then granted
     PAST_FSL = auto()  # an FSL accompaniment that ended before the request
     SILENCE = auto()  # the household stops answering: alert (then stop, if STOPPED)
+    UNNOTICED_SILENCE = auto()  # last call 15 days ago: the alert falls due today (the clock)
     SUSPENSION = auto()  # hospitalisation: the alert clock is suspended
     HANDOVER = auto()  # the manager hands the case over to the association's first referent
     FINAL_REPORT = auto()
@@ -335,7 +336,10 @@ PLANS: tuple[Plan, ...] = (
     Plan(S.ACTIVE, 90, "Muller", 2, 1, 0, 3),
     Plan(S.ACTIVE, 80, "Henry", 3, 2, 0, 2, M.REINFORCED),
     Plan(S.ACTIVE, 60, "Bonnet", 2, 2, 0, 1, label="Mesure commencée il y a deux semaines"),
-    Plan(S.ACTIVE, 75, "Dupont", 1, 0, 1, 0),
+    Plan(
+        S.ACTIVE, 75, "Dupont", 1, 0, 1, 0, features=frozenset({F.UNNOTICED_SILENCE}),
+        label="Dernier contact il y a quinze jours : la plateforme déclenche l'alerte aujourd'hui",
+    ),
     Plan(
         S.STOPPED, 200, "Leroy", 3, 0, 0, 0, features=frozenset({F.SILENCE, F.FINAL_REPORT}),
         label="Alerte de la plateforme, arrêt pour non-collaboration",
@@ -775,7 +779,10 @@ class _Script:
 
     # -------------------------------------------------------------- non-collaboration (R7)
     def _silent_from(self, case: DemoCase, start: date) -> date | None:
-        """The Wednesday the household stops answering: eight weeks in, or a month ago."""
+        """The Wednesday the household stops answering: eight weeks in, or a month ago (three
+        weeks ago, with a last phone call since, for the alert that falls due today)."""
+        if case.has(Feature.UNNOTICED_SILENCE):
+            return start + (self.today - 23 * DAY - start).days // 7 * WEEK + 2 * DAY
         if not case.has(Feature.SILENCE):
             return None
         weeks = (
@@ -786,7 +793,21 @@ class _Script:
     def _silence(self, case: DemoCase, last_presence: date) -> date:
         """The alert falls due: the referent raises it on an active case (else the platform
         does, that evening); the commission invites the referent, and stops a measure whose
-        story ends STOPPED. Returns the day the measure's follow-up ends."""
+        story ends STOPPED. Returns the day the measure's follow-up ends.
+
+        Where the alert falls due today, the household's last word is a phone call fifteen
+        days ago, and the alert is left to the platform's daily clock: the demo is the past,
+        and ``aspe serve`` runs the clock at start-up."""
+        if case.has(Feature.UNNOTICED_SILENCE):
+            call = self.today - (self.app.rules.silent_days_before_alert + 1) * DAY
+            self.agenda.on(
+                call,
+                case.referent_actor,
+                lambda: self.app.record_contact(
+                    case.id, call, ContactChannel.PHONE, True, (Theme.HOUSING,)
+                ),
+            )
+            return self.today
         due = last_presence + (self.app.rules.silent_days_before_alert + 1) * DAY
         if case.plan.target is Status.ACTIVE:
             self.agenda.on(due, case.referent_actor, lambda: self._raise_alert(case))

@@ -20,6 +20,7 @@ The Celery tasks below are thin: they build a ``Clocks`` from ``Settings`` and c
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -61,7 +62,8 @@ from aspe.projections.visit_compliance import (
     weekly_compliance,
 )
 from aspe.settings import Settings
-from aspe.workers.app import AspeCelery
+from aspe.workers import clock_runs
+from aspe.workers.app import AspeCelery, settings_of
 from aspe.workers.delivery import dispatch
 from aspe.workers.messages import Message, Recipient
 from aspe.workers.recipients import reader
@@ -357,16 +359,47 @@ ClockTask = Callable[[Task], list[str]]
 def clock_task(name: str) -> Callable[[ClockTask], Any]:
     """Celery's ``shared_task`` (the app includes this module) with the clocks' options:
     bound (a clock reads the settings of the app that runs it), retried with backoff,
-    acknowledged once done (they are idempotent)."""
-    decorator: Callable[[ClockTask], Any] = shared_task(
-        name=name,
-        bind=True,
-        autoretry_for=RETRIED,
-        retry_backoff=True,
-        max_retries=5,
-        acks_late=True,
-    )
+    acknowledged once done (they are idempotent); each run's end recorded in
+    ``clock_runs``, whatever process ran it (the scheduler catches up from there)."""
+
+    def decorator(body: ClockTask) -> Any:
+        @functools.wraps(body)
+        def recorded(task: Task) -> list[str]:
+            return _recorded_run(task, name, body)
+
+        return shared_task(
+            name=name,
+            bind=True,
+            autoretry_for=RETRIED,
+            retry_backoff=True,
+            max_retries=5,
+            acks_late=True,
+        )(recorded)
+
     return decorator
+
+
+def _recorded_run(task: Task, name: str, body: ClockTask) -> list[str]:
+    settings = settings_of(task.app)
+    try:
+        acted_on = body(task)
+    except BaseException as error:
+        try:
+            clock_runs.record_failed(settings, name, _now_of(task), error)
+        except Exception:  # the run's own error is the one to raise and retry on
+            log.exception("clock %s: its failure could not be recorded", name)
+        raise
+    clock_runs.record_done(settings, name, _now_of(task), len(acted_on))
+    return acted_on
+
+
+def _now_of(task: Task) -> datetime:
+    """The time of the clocks that ran (tests freeze it), or the wall clock's if the
+    clocks could not even be built."""
+    try:
+        return clocks_of(task).now()
+    except Exception:
+        return utc_now()
 
 
 @clock_task(DETECTOR_TASK)

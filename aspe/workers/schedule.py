@@ -19,6 +19,9 @@ REMINDER_TASK = "aspe.clocks.remind_measure_ends"
 DIGEST_TASK = "aspe.clocks.send_compliance_digests"
 RETENTION_TASK = "aspe.clocks.apply_retention"
 """The clocks' task names (the tasks are in ``aspe.workers.clocks``)."""
+CLOCK_TASKS = frozenset(
+    {DETECTOR_TASK, COMPLETION_TASK, REMINDER_TASK, DIGEST_TASK, RETENTION_TASK}
+)
 
 DAY_SECONDS = 24 * 60 * 60
 WEEK_SECONDS = 7 * DAY_SECONDS
