@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ from aspe.domain.actors import acting_as
 from aspe.domain.values import OrganisationKind
 from aspe.projections.view import Failure
 from aspe.settings import Environment, Settings
+from aspe.workers import clock_runs
 from tests.conftest import POSTGRES_URL, REDIS_URL, PostgresSchemas, require_redis
 
 CLOSED_PORT = 1
@@ -137,6 +139,29 @@ def test_a_read_model_stopped_on_an_event_is_not_ready(sqlite_settings: Settings
     assert "stopped at position 1" in detail
     assert "ValueError" in detail
     assert "household" not in detail, "an error's message may quote a stored value"
+
+
+DETECTOR = "aspe.clocks.detect_non_collaboration"
+
+
+def test_a_clock_that_missed_its_run_is_not_ready_until_it_runs(sqlite_settings: Settings) -> None:
+    now = datetime.now(UTC)
+    with TestClient(create_app(sqlite_settings)) as client:
+        status_never_ran, never_ran = _readyz(client)
+        # Given the daily detector last did its work three days ago
+        clock_runs.record_done(sqlite_settings, DETECTOR, now - timedelta(days=3), 0)
+        status_late, late = _readyz(client)
+        # When it runs again
+        clock_runs.record_done(sqlite_settings, DETECTOR, now, 0)
+        status_ran, ran = _readyz(client)
+
+    assert status_never_ran == 200
+    assert never_ran["checks"][f"clock:{DETECTOR}"]["detail"] == "jamais exécutée / never ran"
+    assert status_late == 503
+    assert late["failing"] == [f"clock:{DETECTOR}"]
+    assert "late, due since" in late["checks"][f"clock:{DETECTOR}"]["detail"]
+    assert status_ran == 200, ran
+    assert ran["checks"][f"clock:{DETECTOR}"]["ok"] is True
 
 
 class Relay:

@@ -1,4 +1,6 @@
-"""The readiness checks: each takes what it probes (``Sources``) and says ``Check``s.
+"""The readiness checks: each takes what it probes (``Sources``) and says ``Check``s:
+the store answers, Redis answers (when configured), each read model is close enough to
+the head and not stopped, each clock ran when it was due.
 
 A check says what it saw in ids, positions and error types only — never a value of the
 store (an error's message may quote one). Add a check by writing one more function and
@@ -16,6 +18,7 @@ import redis
 from aspe.application import AspeApplication
 from aspe.projections.runner import ProjectionStatus, Projector
 from aspe.settings import Settings
+from aspe.workers.scheduler import ClockState, clock_states
 
 
 @dataclass(frozen=True)
@@ -87,11 +90,31 @@ def _read_model(line: ProjectionStatus, bound: int) -> Check:
     return Check(name, True, f"{where}, retard / lag {line.lag}")
 
 
+def clocks(sources: Sources) -> list[Check]:
+    """Each clock of the schedule did its work when due (``aspe.workers.scheduler``): late
+    when a run fell due more than ``LATE_AFTER`` ago and none since did all its work.
+
+    A clock that never ran is not counted late: a deployment that just started cannot be
+    told from one whose scheduler never runs (``aspe status`` shows it as never run)."""
+    return [_clock(state) for state in clock_states(sources.settings)]
+
+
+def _clock(state: ClockState) -> Check:
+    name, run = f"clock:{state.clock}", state.last_run
+    if run is None:
+        return Check(name, True, "jamais exécutée / never ran")
+    last = f"dernière / last {run.at.isoformat(timespec='seconds')} ({run.outcome})"
+    if state.late and state.due_since is not None:
+        due = state.due_since.isoformat(timespec="seconds")
+        return Check(name, False, f"{last}; en retard, due depuis / late, due since {due}")
+    return Check(name, True, last)
+
+
 CHECKS: dict[str, CheckFunction] = {
     "store": store,
     "redis": redis_broker,
     "read_models": read_models,
-    # The clocks' last runs: the lead's aspe.workers.clock_runs adds its check here.
+    "clocks": clocks,
 }
 """Each check by the name it is reported under when it fails as a whole (raises, or
 does not answer in time)."""
