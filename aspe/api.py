@@ -93,6 +93,7 @@ def _lifespan(settings: Settings) -> Lifespan:
                 NotifierRunner(build_notifier(resolved, application))
             ).start()
         app.state.notifier = notifier
+        app.state.follower = follower  # /readyz: whether it still follows the store
         clocks = _start_clocks(resolved, application, projector)
         try:
             yield

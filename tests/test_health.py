@@ -124,6 +124,21 @@ def test_a_read_model_behind_by_more_than_the_bound_is_not_ready_until_it_catche
     assert caught_up["status"] == "ready"
 
 
+def test_the_embedded_read_models_thread_is_ready_while_it_follows_the_store(
+    sqlite_settings: Settings,
+) -> None:
+    with TestClient(create_app(sqlite_settings)) as client:
+        status_following, following = _readyz(client)
+        # When the thread that keeps the read models up to date stops
+        client.app.state.follower.stop()  # type: ignore[attr-defined]
+        status_stopped, stopped = _readyz(client)
+
+    assert status_following == 200
+    assert following["checks"]["projections"]["ok"] is True
+    assert status_stopped == 503
+    assert stopped["failing"] == ["projections"]
+
+
 def test_a_read_model_stopped_on_an_event_is_not_ready(sqlite_settings: Settings) -> None:
     with TestClient(create_app(sqlite_settings)) as client:
         _register_organisations(client, 1)

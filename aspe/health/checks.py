@@ -16,7 +16,7 @@ from typing import Protocol
 import redis
 
 from aspe.application import AspeApplication
-from aspe.projections.runner import ProjectionStatus, Projector
+from aspe.projections.runner import BackgroundFollower, ProjectionStatus, Projector
 from aspe.settings import Settings
 from aspe.workers.scheduler import ClockState, clock_states
 
@@ -39,6 +39,8 @@ class Sources(Protocol):
     def application(self) -> AspeApplication: ...
 
     def projector(self) -> Projector: ...
+
+    def follower(self) -> BackgroundFollower | None: ...
 
 
 CheckFunction = Callable[[Sources], list[Check]]
@@ -70,6 +72,20 @@ def read_models(sources: Sources) -> list[Check]:
     process reads them, wherever the read models run."""
     bound = sources.settings.ready_max_lag
     return [_read_model(line, bound) for line in sources.projector().status()]
+
+
+def projections_thread(sources: Sources) -> list[Check]:
+    """This process's thread that keeps the read models up to date (the embedded default)
+    still runs: once it has stopped, nothing applies new events here."""
+    follower = sources.follower()
+    if follower is None:
+        return []  # they run in `aspe projections run`: their lag says how it fares
+    if follower.error is not None:
+        failed = type(follower.error).__name__
+        return [Check("projections", False, f"arrêtées / stopped: {failed}")]
+    if follower.stop_event.is_set():
+        return [Check("projections", False, "arrêtées / stopped")]
+    return [Check("projections", True, "suivent le magasin / following the store")]
 
 
 def _read_model(line: ProjectionStatus, bound: int) -> Check:
@@ -114,6 +130,7 @@ CHECKS: dict[str, CheckFunction] = {
     "store": store,
     "redis": redis_broker,
     "read_models": read_models,
+    "projections": projections_thread,
     "clocks": clocks,
 }
 """Each check by the name it is reported under when it fails as a whole (raises, or

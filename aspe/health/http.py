@@ -23,7 +23,9 @@ async def readyz(request: Request) -> JSONResponse:
 def _readiness(request: Request) -> Readiness:
     state = request.app.state
     try:
-        sources = Serving(state.settings, state.application, state.projector)
+        sources = Serving(
+            state.settings, state.application, state.projector, getattr(state, "follower", None)
+        )
     except AttributeError:  # the store is not open (yet): the app has not started
         return Readiness([Check("store", False, "pas ouvert / not open")])
     return readiness(sources)

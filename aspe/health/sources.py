@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from aspe.application import AspeApplication
 from aspe.bootstrap import build_application, build_projector
-from aspe.projections.runner import Projector
+from aspe.projections.runner import BackgroundFollower, Projector
 from aspe.settings import Settings
 
 
@@ -19,12 +19,17 @@ class Serving:
     settings: Settings
     app: AspeApplication
     read_models: Projector
+    in_process: BackgroundFollower | None = None
+    """The thread keeping the read models up to date, in the embedded default."""
 
     def application(self) -> AspeApplication:
         return self.app
 
     def projector(self) -> Projector:
         return self.read_models
+
+    def follower(self) -> BackgroundFollower | None:
+        return self.in_process
 
 
 class Opened:
@@ -43,6 +48,10 @@ class Opened:
             if self._application is None:
                 self._application = build_application(self.settings)
             return self._application
+
+    def follower(self) -> BackgroundFollower | None:
+        """None: ``aspe serve``'s thread is another process's (the lag says how it fares)."""
+        return None
 
     def projector(self) -> Projector:
         application = self.application()
