@@ -297,6 +297,32 @@ class Settings(BaseSettings):
         default=12,
         description="months an entry of the access log is kept (aspe privacy access-log purge)",
     )
+    # topology (aspe up): the processes `aspe up` starts and supervises (aspe/topology.py).
+    api_processes: AtLeastOne = Field(
+        default=1,
+        description="API processes (`aspe serve`); only one on the embedded SQLite store",
+    )
+    api_host: str = Field(default="127.0.0.1", description="address the API processes listen on")
+    api_port: int = Field(
+        default=8000,
+        ge=1,
+        le=65535,
+        description="port of the first API process; process i listens on api_port + i - 1",
+    )
+    runner_processes: AtLeastOne = Field(
+        default=1,
+        description="read-model runners (`aspe projections run`), the read models shared out "
+        "among them; PostgreSQL only",
+    )
+    worker_processes: AtLeastOne = Field(
+        default=1, description="Celery workers (`aspe worker`); with ASPE_REDIS_URL only"
+    )
+    stop_grace_seconds: Seconds = Field(
+        default=10.0,
+        description="how long `aspe up` waits for its processes to stop after SIGTERM "
+        "before it kills them",
+    )
+
     timezone: str = Field(
         default="Europe/Paris",
         description="the people's time zone: every time shown, what day it is in every rule, "
