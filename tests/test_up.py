@@ -26,7 +26,8 @@ from tests.conftest import REDIS_URL, require_redis
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
-WAIT = 25.0
+WAIT = 60.0
+"""A bound, not a duration: five processes import ASPE at once on a busy machine."""
 
 
 def eventually(check: Callable[[], object], what: str, timeout: float = WAIT) -> None:
@@ -97,7 +98,10 @@ def aspe_up(env: dict[str, str], *options: str) -> Iterator[Up]:
         text=True,
     )
     up = Up(process, Path(env["ASPE_DATA_DIR"]))
-    reader = threading.Thread(target=lambda: up.lines.extend(process.stdout or ()), daemon=True)
+    reader = threading.Thread(
+        target=lambda: up.lines.extend(line.rstrip("\n") for line in process.stdout or ()),
+        daemon=True,
+    )
     reader.start()
     try:
         yield up
@@ -111,6 +115,7 @@ def aspe_up(env: dict[str, str], *options: str) -> Iterator[Up]:
                     os.killpg(pid, signal.SIGKILL)
             process.kill()
         reader.join(timeout=5)
+        print(up.output())  # shown by pytest when the test fails
 
 
 def test_more_than_one_api_process_on_the_embedded_store_is_refused(tmp_path):
@@ -157,6 +162,26 @@ def test_the_embedded_api_is_restarted_when_killed_and_everything_stops_on_sigte
     assert all(" | " in line for line in up.lines), up.output()
     assert any(line.startswith("api.1 | ") for line in up.lines)
     assert not (tmp_path / "var" / "up.json").exists()
+
+
+def test_processes_left_running_by_a_previous_aspe_up_are_pointed_out(tmp_path):
+    # Given a state file naming a process still running (its `aspe up` was killed outright)
+    leftover = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    data_dir = tmp_path / "var"
+    data_dir.mkdir()
+    (data_dir / "up.json").write_text(json.dumps({"api.1": leftover.pid}))
+    env = environment(ASPE_DATA_DIR=str(data_dir), ASPE_API_PORT=str(free_port()))
+    try:
+        # When `aspe up` starts
+        with aspe_up(env) as up:
+            # Then it warns, naming it, and goes on
+            eventually(lambda: "a previous `aspe up` was not stopped" in up.output(), "warning")
+            assert f"api.1 (pid {leftover.pid})" in up.output()
+            eventually(lambda: up.pids().get("api.1") not in (None, leftover.pid), "started")
+            assert up.stop() == 0
+    finally:
+        leftover.kill()
+        leftover.wait()
 
 
 @pytest.mark.postgres

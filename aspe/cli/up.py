@@ -8,17 +8,20 @@ the running processes' pids.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from aspe.cli.console import fail, load_settings
+from aspe.settings import Settings
 from aspe.supervisor import Output, Supervisor
 from aspe.topology import Scale, Service, TopologyRefused, services
 
@@ -87,7 +90,8 @@ def up(
         grace=settings.stop_grace_seconds,
         env=_child_environment(),
     )
-    _announce(supervisor, planned, settings.runs_projections_in_process)
+    _announce(supervisor, planned, settings)
+    _warn_of_leftovers(supervisor, settings.data_dir / STATE_FILE)
     with _stopped_by_signals() as stop:
         supervisor.run(stop)
 
@@ -98,15 +102,48 @@ def _child_environment() -> dict[str, str]:
     return {"COLUMNS": "200", **os.environ, "PYTHONUNBUFFERED": "1"}
 
 
-def _announce(supervisor: Supervisor, planned: list[Service], in_process: bool) -> None:
+def _announce(supervisor: Supervisor, planned: list[Service], settings: Settings) -> None:
     supervisor.say(f"{len(planned)} processus / processes:")
     for service in planned:
         supervisor.say(f"  {service.name:<10} aspe {' '.join(service.command)}")
-    if in_process:
+    if settings.runs_projections_in_process:
         supervisor.say(
             "les vues et le notifieur tournent dans le processus API / the read models and "
             "the notifier run inside the API process"
         )
+    if not settings.redis_url:
+        supervisor.say(
+            "sans ASPE_REDIS_URL, ni worker ni beat : les tâches s'exécutent dans le processus "
+            "qui les envoie / without ASPE_REDIS_URL, no worker nor beat: tasks run in the "
+            "process that sends them"
+        )
+
+
+def _warn_of_leftovers(supervisor: Supervisor, state_file: Path) -> None:
+    """A previous ``aspe up`` killed outright (SIGKILL) left its children running: say so
+    (a warning only: after a reboot, another process may hold one of those pids)."""
+    try:
+        previous = json.loads(state_file.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return
+    running = {name: pid for name, pid in previous.items() if _alive(pid)}
+    if running:
+        listed = ", ".join(f"{name} (pid {pid})" for name, pid in running.items())
+        supervisor.say(
+            f"attention : un précédent « aspe up » n'a pas été arrêté, ses processus tournent "
+            f"peut-être encore / warning: a previous `aspe up` was not stopped, its processes "
+            f"may still run: {listed}"
+        )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive, and not ours
+        return True
+    return True
 
 
 @contextmanager
