@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,27 @@ def test_the_image_runs_a_real_command_with_real_settings_as_a_user():
 
     assert dockerfile_problems(text) == []
     assert ("FROM", "python:3.11-slim") in dockerfile_instructions(text)
+
+
+def test_the_installed_package_holds_every_file_the_application_reads():
+    # The image installs the package (not the source tree): a template, font or script
+    # left out of `package-data` is missing there, and only there.
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    declared = pyproject["tool"]["setuptools"]["package-data"]
+
+    shipped = {
+        path
+        for package, patterns in declared.items()
+        for pattern in patterns
+        for path in (ROOT / package.replace(".", "/")).glob(pattern)
+    }
+    data_files = {
+        path
+        for path in (ROOT / "aspe").rglob("*")
+        if path.is_file() and path.suffix not in {".py", ".pyc"}
+    }
+
+    assert sorted(map(str, data_files - shipped)) == []
 
 
 # ------------------------------------------------------------------ the checks catch typos
