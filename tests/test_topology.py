@@ -88,6 +88,13 @@ def test_more_runners_than_read_models_is_refused(tmp_path):
         services(settings(tmp_path, database_url=POSTGRES), scale(runners=len(READ_MODELS) + 1))
 
 
+def test_api_ports_beyond_65535_are_refused(tmp_path):
+    deployment = settings(tmp_path, database_url=POSTGRES)
+
+    with pytest.raises(TopologyRefused, match="beyond 65535"):
+        services(deployment, Scale(api=3, runners=1, workers=1, host="::", port=65534))
+
+
 def test_every_process_runs_a_real_aspe_command(tmp_path):
     deployment = settings(tmp_path, database_url=POSTGRES, redis_url=REDIS)
 

@@ -83,8 +83,8 @@ class Up:
     def output(self) -> str:
         return "\n".join(self.lines)
 
-    def stop(self) -> int:
-        self.process.send_signal(signal.SIGTERM)
+    def stop(self, sig: signal.Signals = signal.SIGTERM) -> int:
+        self.process.send_signal(sig)
         return self.process.wait(timeout=WAIT)
 
 
@@ -178,7 +178,8 @@ def test_processes_left_running_by_a_previous_aspe_up_are_pointed_out(tmp_path):
             eventually(lambda: "a previous `aspe up` was not stopped" in up.output(), "warning")
             assert f"api.1 (pid {leftover.pid})" in up.output()
             eventually(lambda: up.pids().get("api.1") not in (None, leftover.pid), "started")
-            assert up.stop() == 0
+            # (and Ctrl-C stops it as SIGTERM does)
+            assert up.stop(signal.SIGINT) == 0
     finally:
         leftover.kill()
         leftover.wait()
