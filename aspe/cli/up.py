@@ -56,15 +56,17 @@ def up(
     ] = None,
     host: Annotated[
         str | None,
-        typer.Option(help="Adresse d'écoute de l'API / API address (défaut: ASPE_API_HOST)."),
+        typer.Option(
+            help="Adresse d'écoute de l'API / API address (défaut / default: ASPE_API_HOST)."
+        ),
     ] = None,
     port: Annotated[
         int | None,
         typer.Option(
             min=1,
             max=65535,
-            help="Port du premier processus API / first API process's port (défaut: "
-            "ASPE_API_PORT).",
+            help="Port du premier processus API / first API process's port (défaut / "
+            "default: ASPE_API_PORT).",
         ),
     ] = None,
 ) -> None:
