@@ -214,19 +214,24 @@ class Supervisor:
 
 def _reap(process: subprocess.Popen[bytes] | None) -> int | None:
     """The exit code of ``process`` if it has ended (``None`` while it runs); what it left
-    in its process group is killed first, while its pid (a zombie) still names the group."""
-    if process is None:
-        return None
-    if process.returncode is not None:
-        return process.returncode
-    try:
-        ended = os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-    except ChildProcessError:  # already reaped: wait() reads the code Popen kept
-        return process.wait()
-    if ended is None:
+    in its process group is killed first."""
+    if process is None or process.returncode is not None:
+        return None if process is None else process.returncode
+    if not _has_ended(process):
         return None
     _kill_group(process)
     return process.wait()
+
+
+def _has_ended(process: subprocess.Popen[bytes]) -> bool:
+    """Whether ``process`` has exited, left unreaped where the system allows it: a zombie's
+    pid still names its process group, so no other process can have taken it."""
+    if not hasattr(os, "waitid"):  # macOS before Python 3.13: poll() reaps
+        return process.poll() is not None
+    try:
+        return os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:  # already reaped: wait() reads the code Popen kept
+        return True
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:

@@ -145,8 +145,12 @@ def test_a_killed_process_is_restarted_and_the_state_file_names_its_new_pid(tmp_
     assert not state.exists(), "the state file is removed once everything has stopped"
 
 
-def test_what_a_dead_process_left_running_is_killed_with_it(tmp_path):
-    # Given a program that starts a grandchild of its own, then dies
+@pytest.mark.parametrize("waitid", [True, False], ids=["linux", "without-waitid"])
+def test_what_a_dead_process_left_running_is_killed_with_it(tmp_path, monkeypatch, waitid):
+    # Given a program that starts a grandchild of its own, then dies (also where Python
+    # has no os.waitid: macOS before 3.13)
+    if not waitid:
+        monkeypatch.delattr(os, "waitid", raising=False)
     pid_file = tmp_path / "grandchild.pid"
     code = (
         "import subprocess, sys, time\n"
