@@ -31,13 +31,17 @@ TICK = 0.1
 
 
 class Program(Protocol):
-    """What the supervisor keeps running: a name for the logs and a command line."""
+    """What the supervisor keeps running: a name for the logs, a command line, and what
+    its environment holds besides the supervisor's own."""
 
     @property
     def name(self) -> str: ...
 
     @property
     def argv(self) -> tuple[str, ...]: ...
+
+    @property
+    def environment(self) -> Mapping[str, str]: ...
 
 
 @dataclass(frozen=True)
@@ -140,7 +144,7 @@ class Supervisor:
         program = child.program
         child.process = subprocess.Popen(
             program.argv,
-            env=self.env,
+            env={**self.env, **program.environment},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

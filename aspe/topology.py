@@ -3,17 +3,22 @@
 The settings decide. On the embedded SQLite store the API process runs the read models
 and the notifier itself, and SQLite has one writer: one API process and nothing else. On
 PostgreSQL, N API processes (process i on ``api_port + i - 1``, for a reverse proxy to
-balance), M read-model runners sharing out the read models, and one notifier. With Redis,
-K Celery workers and one beat as well.
+balance), M read-model runners sharing out the read models, and one notifier; without
+Redis, the first API process alone runs the clocks' schedule. With Redis, K Celery workers
+and one beat (which sends the clocks) as well.
 """
 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from aspe.projections import READ_MODELS
 from aspe.settings import Settings
+
+NO_CLOCKS = {"ASPE_CLOCKS_IN_PROCESS": "false"}
+"""What an API process is given when another one runs the clocks' schedule."""
 
 
 class TopologyRefused(Exception):
@@ -49,10 +54,12 @@ class Scale:
 
 @dataclass(frozen=True)
 class Service:
-    """One process: its name in the logs (``api.1``) and its ``aspe`` sub-command."""
+    """One process: its name in the logs (``api.1``), its ``aspe`` sub-command, and the
+    settings it is given besides the environment's."""
 
     name: str
     command: tuple[str, ...]
+    environment: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def argv(self) -> tuple[str, ...]:
@@ -63,7 +70,7 @@ class Service:
 def services(settings: Settings, scale: Scale) -> list[Service]:
     """Every process to run, in the order they start."""
     check(settings, scale)
-    planned = api_services(scale)
+    planned = api_services(scale, settings.runs_clocks_in_process)
     if not settings.runs_projections_in_process:
         planned += runner_services(scale.runners)
         planned.append(Service("notifier", ("notifier", "run")))
@@ -103,9 +110,15 @@ def check(settings: Settings, scale: Scale) -> None:
         )
 
 
-def api_services(scale: Scale) -> list[Service]:
+def api_services(scale: Scale, clocks_in_process: bool) -> list[Service]:
+    """The API processes; where the API runs the clocks' schedule (no Redis), the first
+    alone runs it: the others are told not to."""
     return [
-        Service(f"api.{i}", ("serve", "--host", scale.host, "--port", str(scale.port + i - 1)))
+        Service(
+            f"api.{i}",
+            ("serve", "--host", scale.host, "--port", str(scale.port + i - 1)),
+            dict(NO_CLOCKS) if clocks_in_process and i > 1 else {},
+        )
         for i in range(1, scale.api + 1)
     ]
 

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -26,6 +26,7 @@ pytestmark = pytest.mark.slow
 class Script:
     name: str
     code: str
+    environment: dict[str, str] = field(default_factory=dict)
 
     @property
     def argv(self) -> tuple[str, ...]:
@@ -99,6 +100,18 @@ def test_each_line_is_written_whole_behind_its_process_name(tmp_path):
     # Then the split line comes out whole, and every line names its process
     assert "halves | first half, second half" in run.lines()
     assert all(line.split(" | ")[0].strip() in {"up", "halves", "chatty"} for line in run.lines())
+
+
+def test_a_process_runs_in_the_supervisors_environment_and_its_own_additions(tmp_path, monkeypatch):
+    # Given a variable of the supervisor's environment, and one given to the program alone
+    monkeypatch.setenv("SHARED_BY_ALL", "shared")
+    code = "import os, time\nprint(os.environ['SHARED_BY_ALL'], os.environ['ITS_OWN'], flush=True)"
+    code += "\ntime.sleep(60)"
+
+    # When the program runs
+    with supervising(tmp_path, Script("env", code, {"ITS_OWN": "own"})) as run:
+        # Then it sees both
+        eventually(lambda: run.said("env | shared own"))
 
 
 def test_a_process_that_dies_is_restarted_after_a_wait_that_grows(tmp_path):

@@ -11,7 +11,7 @@ import pytest
 from aspe.projections import READ_MODELS
 from aspe.settings import Environment, Settings
 from aspe.topology import Scale, TopologyRefused, services
-from tests.aspe_commands import command_problem
+from tests.aspe_commands import command_problem, setting_problem
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS = "redis://127.0.0.1:6379/11"
@@ -83,6 +83,27 @@ def test_read_models_kept_in_the_api_process_on_postgresql_allow_one_api_process
         services(deployment, scale(api=2))
 
 
+def test_without_redis_the_first_api_process_alone_runs_the_clocks(tmp_path):
+    deployment = settings(tmp_path, database_url=POSTGRES, clocks_in_process=True)
+
+    planned = services(deployment, scale(api=3))
+
+    given = {s.name: dict(s.environment) for s in planned if s.name.startswith("api.")}
+    assert given == {
+        "api.1": {},
+        "api.2": {"ASPE_CLOCKS_IN_PROCESS": "false"},
+        "api.3": {"ASPE_CLOCKS_IN_PROCESS": "false"},
+    }
+
+
+def test_with_redis_beat_sends_the_clocks_and_no_api_process_is_told_otherwise(tmp_path):
+    deployment = settings(tmp_path, database_url=POSTGRES, redis_url=REDIS)
+
+    planned = services(deployment, scale(api=2))
+
+    assert [dict(service.environment) for service in planned] == [{}] * len(planned)
+
+
 def test_more_runners_than_read_models_is_refused(tmp_path):
     with pytest.raises(TopologyRefused, match="at most one runner per read model"):
         services(settings(tmp_path, database_url=POSTGRES), scale(runners=len(READ_MODELS) + 1))
@@ -101,6 +122,16 @@ def test_every_process_runs_a_real_aspe_command(tmp_path):
     planned = services(deployment, scale(api=2, runners=2, workers=2))
 
     assert [command_problem(service.command) for service in planned] == [None] * len(planned)
+
+
+def test_every_variable_a_process_is_given_is_a_setting(tmp_path):
+    deployment = settings(tmp_path, database_url=POSTGRES, clocks_in_process=True)
+
+    planned = services(deployment, scale(api=2, runners=2))
+
+    given = [name for service in planned for name in service.environment]
+    assert given
+    assert [setting_problem(name) for name in given] == [None] * len(given)
 
 
 def test_the_command_check_catches_a_typo():

@@ -107,11 +107,16 @@ def _child_environment() -> dict[str, str]:
 def _announce(supervisor: Supervisor, planned: list[Service], settings: Settings) -> None:
     supervisor.say(f"{len(planned)} processus / processes:")
     for service in planned:
-        supervisor.say(f"  {service.name:<10} aspe {' '.join(service.command)}")
+        given = "".join(f"{name}={value} " for name, value in service.environment.items())
+        supervisor.say(f"  {service.name:<10} {given}aspe {' '.join(service.command)}")
     if settings.runs_projections_in_process:
         supervisor.say(
             "les vues et le notifieur tournent dans le processus API / the read models and "
             "the notifier run inside the API process"
+        )
+    if settings.runs_clocks_in_process:
+        supervisor.say(
+            "le calendrier des horloges tourne dans api.1 / the clocks' schedule runs in api.1"
         )
     if not settings.redis_url:
         supervisor.say(
