@@ -35,6 +35,7 @@ from aspe.graphql.identity import Authenticator
 from aspe.graphql.router import graphql_router
 from aspe.graphql.schema import build_schema
 from aspe.graphql.throttle import login_throttle
+from aspe.metrics.endpoint import install as install_metrics
 from aspe.portal.app import portal_router, portal_static
 from aspe.portal.case_page import UPLOAD_PATH
 from aspe.projections.runner import BackgroundFollower, Projector
@@ -150,6 +151,7 @@ def create_app(
     app.include_router(portal_router(settings))
     app.mount("/static", portal_static(), name="static")
     _add_http_hygiene(app, settings)
+    install_metrics(app, settings)  # /metrics, and the request timing (outermost)
     return app
 
 
