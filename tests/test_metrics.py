@@ -364,6 +364,11 @@ def test_in_production_without_a_token_metrics_answer_no_one(settings: Settings)
 def test_outside_production_metrics_are_open_unless_a_token_is_set(settings: Settings) -> None:
     with TestClient(create_app(settings)) as client:
         scrape(client)
+    with TestClient(
+        create_app(settings.model_copy(update={"metrics_token": SecretStr(TOKEN)}))
+    ) as client:
+        assert client.get("/metrics").status_code == 401
+        scrape(client, Authorization=f"Bearer {TOKEN}")
 
 
 def test_a_short_metrics_token_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -55,16 +55,20 @@ class ReadAtScrape(Collector):
     settings: Settings
     projector: Projector | None
 
+    def sources(self) -> dict[str, Source]:
+        settings, projector, redis_url = self.settings, self.projector, self.settings.redis_url
+        sources: dict[str, Source] = {"deliveries": lambda: deliveries(settings)}
+        if projector is not None:
+            sources["read_models"] = lambda: read_models(projector)
+        if redis_url is not None:
+            sources["queue"] = lambda: queue_depth(redis_url, settings.celery_queue)
+        return sources
+
     def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily(
             "aspe_metrics_source_up", "Whether a source answered this scrape.", labels=["source"]
         )
-        sources: dict[str, Source] = {"deliveries": self._deliveries}
-        if self.projector is not None:
-            sources["read_models"] = self._read_models
-        if self.settings.redis_url is not None:
-            sources["queue"] = self._queue
-        for name, source in sources.items():
+        for name, source in self.sources().items():
             try:
                 families = list(source())
             except Exception:  # whatever the store or broker raised: said, and scraped on
@@ -75,59 +79,53 @@ class ReadAtScrape(Collector):
             yield from families
         yield up
 
-    def _read_models(self) -> Iterator[Metric]:
-        assert self.projector is not None
-        lines = self.projector.status()
-        lag = GaugeMetricFamily(
-            "aspe_projection_lag_events",
-            "Events stored that a read model has not applied yet (the store's head minus "
-            "its position).",
-            labels=["read_model"],
-        )
-        failed = GaugeMetricFamily(
-            "aspe_projection_failed",
-            "1 when a read model has stopped on an event it could not apply.",
-            labels=["read_model"],
-        )
-        for line in lines:
-            lag.add_metric([line.name], line.lag)
-            failed.add_metric([line.name], 0 if line.failure is None else 1)
-        head = GaugeMetricFamily(
-            "aspe_event_store_head",
-            "Position of the last stored event.",
-            value=max((line.head for line in lines), default=0),
-        )
-        yield from (lag, failed, head)
 
-    def _deliveries(self) -> Iterator[Metric]:
-        family = GaugeMetricFamily(
-            "aspe_deliveries",
-            "Deliveries by channel and status (queued and sending: pending; delivered: sent).",
-            labels=["channel", "status"],
-        )
-        for channel, by_status in delivery_counts(self.settings).items():
-            for status, count in by_status.items():
-                family.add_metric([channel, status], count)
-        yield family
-
-    def _queue(self) -> Iterator[Metric]:
-        assert self.settings.redis_url is not None
-        queue = self.settings.celery_queue
-        client = redis.Redis.from_url(
-            self.settings.redis_url,
-            socket_timeout=REDIS_TIMEOUT,
-            socket_connect_timeout=REDIS_TIMEOUT,
-        )
-        with client:
-            depth = int(client.llen(queue))
-        yield _depth(queue, depth)
+def read_models(projector: Projector) -> Iterator[Metric]:
+    lines = projector.status()
+    lag = GaugeMetricFamily(
+        "aspe_projection_lag_events",
+        "Events stored that a read model has not applied yet (the store's head minus its "
+        "position).",
+        labels=["read_model"],
+    )
+    failed = GaugeMetricFamily(
+        "aspe_projection_failed",
+        "1 when a read model has stopped on an event it could not apply.",
+        labels=["read_model"],
+    )
+    for line in lines:
+        lag.add_metric([line.name], line.lag)
+        failed.add_metric([line.name], 0 if line.failure is None else 1)
+    head = GaugeMetricFamily(
+        "aspe_event_store_head",
+        "Position of the last stored event.",
+        value=max((line.head for line in lines), default=0),
+    )
+    yield from (lag, failed, head)
 
 
-def _depth(queue: str, depth: int) -> Metric:
+def deliveries(settings: Settings) -> Iterator[Metric]:
+    family = GaugeMetricFamily(
+        "aspe_deliveries",
+        "Deliveries by channel and status (queued and sending: pending; delivered: sent).",
+        labels=["channel", "status"],
+    )
+    for channel, by_status in delivery_counts(settings).items():
+        for status, count in by_status.items():
+            family.add_metric([channel, status], count)
+    yield family
+
+
+def queue_depth(redis_url: str, queue: str) -> Iterator[Metric]:
+    client = redis.Redis.from_url(
+        redis_url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT
+    )
+    with client:
+        depth = int(client.llen(queue))
     family = GaugeMetricFamily(
         "aspe_queue_depth",
         "Celery tasks waiting in ASPE's queue on Redis (not yet taken by a worker).",
         labels=["queue"],
     )
     family.add_metric([queue], depth)
-    return family
+    yield family
