@@ -219,6 +219,20 @@ def test_a_path_no_route_answers_is_counted_as_unmatched(client: TestClient) -> 
     assert missing not in text
 
 
+def test_a_static_file_is_counted_under_its_mount(client: TestClient) -> None:
+    assert client.get("/static/aspe.css").status_code == 200
+
+    _, samples = scrape(client)
+
+    static = key(
+        "aspe_http_request_duration_seconds_count",
+        method="GET",
+        route="/static/{path}",
+        status="2xx",
+    )
+    assert samples[static] >= 1
+
+
 def test_the_lag_of_each_read_model_is_the_store_head_minus_its_position(
     started: Callable[..., Iterator[TestClient]], world: World
 ) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from fastapi.routing import iter_route_contexts
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aspe import metrics
@@ -20,27 +22,44 @@ def route_template(scope: Scope) -> str:
     the path never becomes a label. Starlette records the route in the scope; a route of an
     included router knows only its own part of the path (``""`` for ``/graphql``), so the
     whole template is looked up among the app's routes (``iter_route_contexts``, which is
-    how FastAPI's own OpenAPI reads them)."""
+    how FastAPI's own OpenAPI reads them). A mounted app (``/static``) is recorded by
+    none: its template is the mount's."""
+    routes = _routes(scope["app"])
     route = scope.get("route")
-    if route is None:
-        return UNMATCHED
-    path = _templates(scope["app"]).get(id(route)) or getattr(route, "path_format", None)
-    return path if isinstance(path, str) and path else UNMATCHED
+    if route is not None:
+        path = routes.templates.get(id(route)) or getattr(route, "path_format", None)
+        return path if isinstance(path, str) and path else UNMATCHED
+    return next(
+        (template for prefix, template in routes.mounts if scope["path"].startswith(prefix)),
+        UNMATCHED,
+    )
 
 
-_known: WeakKeyDictionary[Any, dict[int, str]] = WeakKeyDictionary()
+@dataclass
+class _Routes:
+    templates: dict[int, str] = field(default_factory=dict)
+    """Each route's whole path template, by the route's identity."""
+    mounts: list[tuple[str, str]] = field(default_factory=list)
+    """Each mount's prefix (``/static/``) and template (``/static/{path}``)."""
 
 
-def _templates(app: Any) -> dict[int, str]:
-    """Each route's whole path template, by the route's identity; read once per app."""
-    templates = _known.get(app)
-    if templates is None:
-        templates = {}
+_known: WeakKeyDictionary[Any, _Routes] = WeakKeyDictionary()
+
+
+def _routes(app: Any) -> _Routes:
+    """The app's routes, read once per app (the first request comes once all are added)."""
+    routes = _known.get(app)
+    if routes is None:
+        routes = _Routes()
         for context in iter_route_contexts(app.routes):
-            if context.path_format:
-                templates.setdefault(id(context.original_route), context.path_format)
-        _known[app] = templates
-    return templates
+            template, route = context.path_format, context.original_route
+            if not template:
+                continue
+            routes.templates.setdefault(id(route), template)
+            if isinstance(route, Mount):
+                routes.mounts.append((route.path + "/", template))
+        _known[app] = routes
+    return routes
 
 
 class RequestMetrics:
