@@ -139,11 +139,17 @@ def test_more_than_one_api_process_on_the_embedded_store_is_refused(tmp_path):
 
 
 def test_the_embedded_api_is_restarted_when_killed_and_everything_stops_on_sigterm(tmp_path):
-    # Given `aspe up` on the embedded default, serving on a free port
-    port = free_port()
-    env = environment(ASPE_DATA_DIR=str(tmp_path / "var"), ASPE_API_PORT=str(port))
+    # Given `aspe up` on the embedded default, serving on a free port, with the counts
+    # of an earlier run left in the metrics folder
+    port, counts = free_port(), tmp_path / "metrics"
+    counts.mkdir()
+    (counts / "counter_4242.db").write_bytes(b"an earlier run's counts")
+    env = environment(
+        ASPE_DATA_DIR=str(tmp_path / "var"), ASPE_API_PORT=str(port), ASPE_METRICS_DIR=str(counts)
+    )
     with aspe_up(env) as up:
         eventually(lambda: healthy(port), "the API answers")
+        assert not (counts / "counter_4242.db").exists()  # counted afresh
         assert list(up.pids()) == ["api.1"]
         first = up.pids()["api.1"]
 

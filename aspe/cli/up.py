@@ -20,6 +20,7 @@ from typing import Annotated
 
 import typer
 
+from aspe import metrics
 from aspe.cli.console import fail, load_settings
 from aspe.settings import Settings
 from aspe.supervisor import Output, Supervisor
@@ -93,7 +94,8 @@ def up(
         env=_child_environment(),
     )
     _announce(supervisor, planned, settings)
-    _warn_of_leftovers(supervisor, settings.data_dir / STATE_FILE)
+    if not _warn_of_leftovers(supervisor, settings.data_dir / STATE_FILE):
+        metrics.start_afresh(settings)
     with _stopped_by_signals() as stop:
         supervisor.run(stop)
 
@@ -126,13 +128,14 @@ def _announce(supervisor: Supervisor, planned: list[Service], settings: Settings
         )
 
 
-def _warn_of_leftovers(supervisor: Supervisor, state_file: Path) -> None:
+def _warn_of_leftovers(supervisor: Supervisor, state_file: Path) -> bool:
     """A previous ``aspe up`` killed outright (SIGKILL) left its children running: say so
-    (a warning only: after a reboot, another process may hold one of those pids)."""
+    (a warning only: after a reboot, another process may hold one of those pids), and
+    whether it did."""
     try:
         previous = json.loads(state_file.read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):
-        return
+        return False
     running = {name: pid for name, pid in previous.items() if _alive(pid)}
     if running:
         listed = ", ".join(f"{name} (pid {pid})" for name, pid in running.items())
@@ -141,6 +144,7 @@ def _warn_of_leftovers(supervisor: Supervisor, state_file: Path) -> None:
             f"peut-être encore / warning: a previous `aspe up` was not stopped, its processes "
             f"may still run: {listed}"
         )
+    return bool(running)
 
 
 def _alive(pid: int) -> bool:

@@ -48,6 +48,15 @@ def configure(settings: Settings) -> None:
             values.ValueClass = values.get_value_class()  # type: ignore[attr-defined]
 
 
+def start_afresh(settings: Settings) -> None:
+    """Empty ``ASPE_METRICS_DIR`` before a deployment's processes start (``aspe up``): the
+    files of processes gone would otherwise be added to the new ones' for ever. Never while
+    processes run; Prometheus reads the drop of a counter as a restart."""
+    if settings.metrics_dir is not None and settings.metrics_dir.is_dir():
+        for counts in settings.metrics_dir.glob("*.db"):
+            counts.unlink()
+
+
 def multiprocess_dir() -> str | None:
     """The directory every process of this host writes to, when multi-process."""
     return os.environ.get(MULTIPROC_VARIABLE) or None
