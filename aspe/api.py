@@ -37,6 +37,7 @@ from aspe.graphql.schema import build_schema
 from aspe.graphql.throttle import login_throttle
 from aspe.health.http import router as health_router
 from aspe.logs.requests import RequestIds
+from aspe.metrics.endpoint import install as install_metrics
 from aspe.portal.app import portal_router, portal_static
 from aspe.portal.case_page import UPLOAD_PATH
 from aspe.projections.runner import BackgroundFollower, Projector
@@ -153,6 +154,7 @@ def create_app(
     app.include_router(portal_router(settings))
     app.mount("/static", portal_static(), name="static")
     _add_http_hygiene(app, settings)
+    install_metrics(app, settings)  # /metrics, and the request timing (outermost)
     return app
 
 
@@ -170,5 +172,5 @@ def _add_http_hygiene(app: FastAPI, settings: Settings) -> None:
         ],
     )
     app.add_middleware(SecurityHeaders, headers=security_headers(settings))
-    app.add_middleware(RequestIds)  # outermost: every response's id and access line
+    app.add_middleware(RequestIds)  # around the others: every response's id, its access line
     app.add_exception_handler(Exception, internal_error(settings))

@@ -30,6 +30,8 @@ from aspe.files import private_sqlite
 
 MIN_SECRET_KEY_BYTES = 32
 """The shortest ``ASPE_SECRET_KEY`` production accepts (HS256 wants a key of 256 bits)."""
+MIN_METRICS_TOKEN_LENGTH = 16
+"""The shortest ``ASPE_METRICS_TOKEN`` accepted."""
 SECRET_KEY_FILE = "secret_key"
 """Outside production, the key generated once per data directory lives in this file."""
 CLOCK_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
@@ -318,10 +320,49 @@ class Settings(BaseSettings):
         default="INFO", description="the least severe log lines written"
     )
 
+    # topology (aspe up): the processes `aspe up` starts and supervises (aspe/topology.py).
+    api_processes: AtLeastOne = Field(
+        default=1,
+        description="API processes (`aspe serve`); only one on the embedded SQLite store",
+    )
+    api_host: str = Field(default="127.0.0.1", description="address the API processes listen on")
+    api_port: int = Field(
+        default=8000,
+        ge=1,
+        le=65535,
+        description="port of the first API process; process i listens on api_port + i - 1",
+    )
+    runner_processes: AtLeastOne = Field(
+        default=1,
+        description="read-model runners (`aspe projections run`), the read models shared out "
+        "among them; PostgreSQL only",
+    )
+    worker_processes: AtLeastOne = Field(
+        default=1, description="Celery workers (`aspe worker`); with ASPE_REDIS_URL only"
+    )
+    stop_grace_seconds: Seconds = Field(
+        default=10.0,
+        description="how long `aspe up` waits for its processes to stop after SIGTERM "
+        "before it kills them",
+    )
+
     timezone: str = Field(
         default="Europe/Paris",
         description="the people's time zone: every time shown, what day it is in every rule, "
         "the clocks' times of day",
+    )
+
+    # Metrics (aspe/metrics, part "metrics"): the Prometheus exposition at /metrics.
+    metrics_dir: Path | None = Field(
+        default=None,
+        description="a directory shared by every process of one host (aspe serve, projections "
+        "run, worker, beat) where each writes its counters, and /metrics sums them; "
+        "default: none, each process counts alone (one process: the embedded default)",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="the bearer token /metrics asks for (Authorization: Bearer …); in "
+        "production /metrics answers 401 without it, elsewhere it is open when unset",
     )
 
     @model_validator(mode="after")
@@ -332,6 +373,16 @@ class Settings(BaseSettings):
             raise ValueError("ASPE_SECRET_KEY must be set outside development")
         if len(self.secret_key.get_secret_value().encode()) < MIN_SECRET_KEY_BYTES:
             raise ValueError(f"ASPE_SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes long")
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_a_weak_metrics_token(self) -> Settings:
+        # The token guards operational data only, but a short one is guessed.
+        token = self.metrics_token
+        if token is not None and len(token.get_secret_value()) < MIN_METRICS_TOKEN_LENGTH:
+            raise ValueError(
+                f"ASPE_METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_LENGTH} characters long"
+            )
         return self
 
     @model_validator(mode="after")

@@ -18,6 +18,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import event
 
+from aspe import metrics
 from aspe.domain.actors import Actor, acting_as, current_context
 from aspe.domain.audited import AuditedAggregate
 from aspe.domain.case import Case
@@ -32,6 +33,8 @@ R = TypeVar("R")
 
 IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "https://aspe.example/idempotency")
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
+INTERNAL_ERROR = "INTERNAL_ERROR"
+"""The code a command's unexpected failure (not a refusal of the domain) is counted under."""
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,30 @@ def command(
         finally:
             _pending.reset(token)
 
-    return run
+    return _counted(method.__name__, run)
+
+
+Q = ParamSpec("Q")
+
+
+def _counted(name: str, run: Callable[Q, R]) -> Callable[Q, R]:
+    """``run``, its outcome counted for ``/metrics``: accepted (an idempotent replay too:
+    the caller is answered as the first time), or refused with the refusal's code."""
+
+    @functools.wraps(run)
+    def counted(*args: Q.args, **kwargs: Q.kwargs) -> R:
+        try:
+            result = run(*args, **kwargs)
+        except DomainError as refusal:
+            metrics.command_refused(name, refusal.code)
+            raise
+        except Exception:
+            metrics.command_refused(name, INTERNAL_ERROR)
+            raise
+        metrics.command_accepted(name)
+        return result
+
+    return counted
 
 
 def case_command(

@@ -38,6 +38,7 @@ from aspe.cli.projections import notifier_app, projections_app
 from aspe.cli.retention import retention_app
 from aspe.cli.schema import graphql_app
 from aspe.cli.status import status as status_command
+from aspe.cli.up import up
 from aspe.cli.workers import PASS_THROUGH, beat, notifications_app, worker
 from aspe.demo import DemoReport, load_demo
 from aspe.domain.errors import NotFound
@@ -65,6 +66,7 @@ privacy_app.add_typer(access_log_app, name="access-log")
 app.command(context_settings=PASS_THROUGH)(worker)
 app.command(context_settings=PASS_THROUGH)(beat)
 app.command("status")(status_command)
+app.command()(up)
 
 
 # ------------------------------------------------------------------------ shared helpers

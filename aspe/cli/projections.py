@@ -28,7 +28,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from aspe import french
+from aspe import french, metrics
 from aspe.application import AspeApplication
 from aspe.bootstrap import build_application, build_notifier, build_projector
 from aspe.cli.console import fail, load_settings
@@ -95,6 +95,7 @@ def run(
     console = Console()
     settings = load_settings()
     configure_logging(settings, "projections")
+    metrics.configure(settings)  # before anything is counted
     with _projector(names, settings) as projector, _stopped_by_signals() as stop:
         failure: list[Exception] = []
 
@@ -130,6 +131,7 @@ def run_notifier_alone() -> None:
     console = Console()
     settings = load_settings()
     configure_logging(settings, "notifier")
+    metrics.configure(settings)  # before anything is counted
     with closing(build_application(settings)) as app, _stopped_by_signals() as stop:
         _wait(console, [_Thread("aspe-notifier", _notifying(settings, app), stop)])
     console.print("Arrêt / stopped.")

@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from aspe import metrics
 from aspe.bootstrap import build_celery
 from aspe.cli.console import fail, load_settings, out
 from aspe.french import labels
@@ -32,7 +33,9 @@ def _bilingual(french: str, english: str) -> str:
 
 
 def _celery() -> AspeCelery:
-    celery = build_celery(load_settings())
+    settings = load_settings()
+    metrics.configure(settings)  # before anything is counted, and before the pool forks
+    celery = build_celery(settings)
     if celery.runs_in_process:
         fail(
             "ASPE_REDIS_URL n'est pas défini : les tâches s'exécutent dans le processus qui les "

@@ -31,6 +31,7 @@ from aspe.graphql.mutations import CaseMutations
 from aspe.graphql.notifications import NotificationMutations, NotificationQueries
 from aspe.graphql.privacy import PrivacyMutations
 from aspe.graphql.queries import CaseQueries
+from aspe.metrics.operations import OperationMetrics
 from aspe.settings import Settings
 
 Query = merge_types(
@@ -90,6 +91,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
     ]
     extensions: list[Any] = [
+        OperationMetrics,  # first: its time includes parsing and validation
         ClientErrors,
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         ParserCache,

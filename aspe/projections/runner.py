@@ -43,6 +43,7 @@ from eventsourcing.persistence import (
 from eventsourcing.projection import ApplicationSubscription
 from eventsourcing.utils import get_topic
 
+from aspe import metrics
 from aspe.application import AspeApplication
 from aspe.domain.audited import AuditedAggregate
 from aspe.projections.errors import ProjectionTimeout, ReadModelFailed, UnknownProjection
@@ -330,6 +331,7 @@ class Projector:
         failure = Failure.of(position, get_topic(type(event)), error)
         self.failed[model.name] = failure
         model.view.record_failure(failure)
+        metrics.projection_stopped(model.name)
         log.error(
             "read model %s stopped at position %s (%s): %s: %s; the other read models go on",
             model.name,

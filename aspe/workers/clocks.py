@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -32,7 +33,7 @@ from uuid import UUID
 
 from celery import Task, shared_task
 
-from aspe import french
+from aspe import french, metrics
 from aspe.application import AspeApplication
 from aspe.domain.actors import SYSTEM_ACTOR, CommandContext, acting_as, utc_now
 from aspe.domain.errors import ConcurrentUpdate, DomainError
@@ -363,9 +364,11 @@ def clock_task(name: str) -> Callable[[ClockTask], Any]:
     ``clock_runs``, whatever process ran it (the scheduler catches up from there)."""
 
     def decorator(body: ClockTask) -> Any:
+        counted = timed_clock(name, body)  # for /metrics (aspe.metrics)
+
         @functools.wraps(body)
         def recorded(task: Task) -> list[str]:
-            return _recorded_run(task, name, body)
+            return _recorded_run(task, name, counted)
 
         return shared_task(
             name=name,
@@ -377,6 +380,27 @@ def clock_task(name: str) -> Callable[[ClockTask], Any]:
         )(recorded)
 
     return decorator
+
+
+def timed_clock(name: str, function: ClockTask) -> ClockTask:
+    """``function``, each run counted for ``/metrics`` by its outcome: ``ok``, ``retried``
+    (a case changed under it, or the read models lag) or ``failed``."""
+
+    @functools.wraps(function)
+    def timed(task: Task) -> list[str]:
+        started = time.perf_counter()
+        outcome = "failed"
+        try:
+            result = function(task)
+            outcome = "ok"
+            return result
+        except RETRIED:
+            outcome = "retried"
+            raise
+        finally:
+            metrics.clock_ran(name, outcome, time.perf_counter() - started)
+
+    return timed
 
 
 def _recorded_run(task: Task, name: str, body: ClockTask) -> list[str]:
