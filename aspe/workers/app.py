@@ -93,7 +93,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "retry_backoff_max": settings.delivery_retry_backoff_max,
     }
     return {
-        "broker_url": redis or "memory://",
+        # The in-memory transport, named with a host so kombu need not say it assumed one.
+        "broker_url": redis or "memory://localhost/",
         "result_backend": redis,
         "task_always_eager": redis is None,
         "task_default_queue": settings.celery_queue,

@@ -47,7 +47,8 @@ class ClockScheduler(Scheduler):  # type: ignore[misc]
         for entry in self.data.values():
             if entry.task in CLOCK_TASKS:
                 entry.last_run_at = done.get(entry.task, NEVER)
-                log.info("clock %s last did its work at %s", entry.task, entry.last_run_at)
+                last = "never" if entry.last_run_at is NEVER else entry.last_run_at.isoformat()
+                log.info("clock %s last did all its work: %s", entry.task, last)
 
     def install_default_entries(self, data: dict[str, Any]) -> None:
         """None: Celery's results clean-up is for a result backend that does not expire its
