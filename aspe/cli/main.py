@@ -30,6 +30,7 @@ from aspe.application.history import HistoryLine, case_history
 from aspe.bootstrap import build_application
 from aspe.cli.access_log import access_log_app
 from aspe.cli.audit import audit_app
+from aspe.cli.backup import backup_command, restore_command
 from aspe.cli.console import fail as _fail
 from aspe.cli.console import load_settings as _settings
 from aspe.cli.console import out as _out
@@ -67,6 +68,8 @@ app.command(context_settings=PASS_THROUGH)(worker)
 app.command(context_settings=PASS_THROUGH)(beat)
 app.command("status")(status_command)
 app.command()(up)
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 
 
 # ------------------------------------------------------------------------ shared helpers
