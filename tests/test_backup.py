@@ -45,6 +45,7 @@ from aspe.settings import Environment, Settings
 from aspe.workers.delivery import ledger, record_queued
 from aspe.workers.inbox import mark_read, open_store
 from aspe.workers.messages import Channel, Message, Recipient
+from tests.conftest import World
 
 TODAY = date(2026, 3, 5)
 MASTER_KEY = base64.b64encode(hashlib.sha256(b"aspe backup test").digest()).decode()
@@ -244,6 +245,27 @@ def test_new_events_are_stored_after_the_restored_ones(
         app.erase_household(household, ErasureGround.HOUSEHOLD_REQUEST, "après / after")
         assert app.head() == original.backup.manifest.head_position + 1
         assert audit.verify(app).intact
+
+
+def test_what_is_stored_while_a_backup_runs_is_left_to_the_next_one(
+    world: World, settings: Settings, fresh: Callable[[str], Settings], tmp_path: Path
+) -> None:
+    world.new_household("Ménage Avant")
+    before, keys_before = world.app.head(), len(_tables(settings)["data_keys"])
+
+    def store_more(table: str, rows: int) -> None:
+        if table == "events":  # the events are written: the chain and keys are still to read
+            world.new_household("Ménage Pendant")
+
+    made = backup(settings, tmp_path / "during.tar.gz", progress=store_more)
+    target = fresh("postgres" if settings.uses_postgres else "sqlite")
+    report = restore(target, made.path, rebuild=False)
+
+    assert world.app.head() > before
+    assert made.manifest.events == report.rows["events"] == report.rows["chain"] == before
+    assert len(_tables(target)["data_keys"]) == keys_before
+    assert report.verification is not None
+    assert report.verification.intact
 
 
 # ------------------------------------------------------------------------ refusals

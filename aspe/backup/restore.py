@@ -45,6 +45,8 @@ from aspe.settings import Settings
 
 RebuildProgress = Callable[[int, int], Callable[[int], None]]
 """``Projector.rebuild``'s: ``start(done, total)`` gives the callback told of each batch."""
+Told = Callable[[str, int], None]
+"""Told of each table restored: its name and its rows."""
 
 
 class StoreNotEmpty(Exception):
@@ -96,12 +98,13 @@ def restore(
     *,
     rebuild: bool = True,
     progress: RebuildProgress | None = None,
+    told: Told | None = None,
 ) -> RestoreReport:
     """Restore the archive at ``path`` into the empty store ``settings`` name."""
     report = RestoreReport(checked_manifest(path))
     _refuse_missing_tables(report.manifest)
     report.relinked = report.manifest.source != kind_of(settings)
-    _write(settings, path, report)
+    _write(settings, path, report, told)
     with closing(build_application(settings)) as app:
         if report.relinked:
             audit.seal(app)
@@ -112,17 +115,22 @@ def restore(
 
 
 # ------------------------------------------------------------------------- writing
-def _write(settings: Settings, path: Path, report: RestoreReport) -> None:
+def _write(settings: Settings, path: Path, report: RestoreReport, told: Told | None) -> None:
     manifest = report.manifest
     with stores.writing(settings) as store:
         _refuse_non_empty(store)
         with refusing_unreadable():
             for name, file in members(path):
                 if name.startswith("tables/"):
-                    _write_table(store, _spec(name, manifest), file, report)
+                    spec = _spec(name, manifest)
+                    _write_table(store, spec, file, report)
+                    if told and spec.name in report.rows:
+                        told(spec.name, report.rows[spec.name])
                 elif name != MANIFEST:
                     report.blobs += _write_blob(settings.blob_path, name, file)
         store.continue_positions()
+    if told:
+        told("blobs", report.blobs)
 
 
 def _refuse_non_empty(store: Store) -> None:

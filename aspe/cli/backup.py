@@ -8,6 +8,8 @@ as ``aspe projections rebuild`` does.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -25,7 +27,7 @@ from aspe.backup import (
     backup,
     restore,
 )
-from aspe.backup.tables import TABLES
+from aspe.backup.restore import RebuildProgress
 from aspe.cli.console import fail, load_settings, out
 from aspe.cli.projections import _progress as rebuild_progress
 
@@ -48,21 +50,30 @@ def backup_command(
         fail(f"le fichier existe déjà (--overwrite pour le remplacer) / file exists: {file}")
     if not file.parent.is_dir():
         fail(f"dossier introuvable / no such folder: {file.parent}")
+    console = out()
     try:
-        report = backup(settings, file)
+        report = backup(settings, file, progress=_told(console))
     except STORE_ERRORS as error:
         fail(f"le magasin ne se lit pas / the store cannot be read: {error}")
     except OSError as error:
         fail(f"l'archive ne s'écrit pas / the archive cannot be written: {error}")
-    _print_backup(out(), report)
+    _print_backup(console, report)
+
+
+def _told(console: Console) -> Callable[[str, int], None]:
+    """Each table (and the documents) said as it is done: a large store takes minutes."""
+
+    def say(name: str, rows: int) -> None:
+        what = "documents" if name == "blobs" else "lignes / rows"
+        console.print(f"  {name} : {french.number(rows)} {what}")
+
+    return say
 
 
 def _print_backup(console: Console, report: BackupReport) -> None:
     manifest = report.manifest
     console.print(f"Sauvegarde écrite / backup written: {report.path} ({french.size(report.size)})")
     console.print(_head_line(manifest.events, manifest.head_position, manifest.head_hash))
-    console.print(_rows_line({name: table["rows"] for name, table in manifest.tables.items()}))
-    console.print(f"Documents : {french.number(len(manifest.blobs))}")
 
 
 def restore_command(
@@ -80,8 +91,8 @@ def restore_command(
     settings = load_settings()
     console = out()
     try:
-        with rebuild_progress(console) as start:
-            report = restore(settings, file, rebuild=rebuild, progress=start)
+        with _progress_when_rebuilding(console) as start:
+            report = restore(settings, file, rebuild=rebuild, progress=start, told=_told(console))
     except (ArchiveRefused, StoreNotEmpty, RestoreFailed) as refusal:
         fail(refusal.message)
     except STORE_ERRORS as error:
@@ -94,8 +105,22 @@ def restore_command(
         )
 
 
+@contextmanager
+def _progress_when_rebuilding(console: Console) -> Iterator[RebuildProgress]:
+    """The rebuild's progress bar, shown once the rebuild starts (not for a refusal)."""
+    with ExitStack() as stack:
+
+        def start(done: int, total: int) -> Callable[[int], None]:
+            return stack.enter_context(rebuild_progress(console))(done, total)
+
+        yield start
+
+
 def _print_restore(console: Console, report: RestoreReport) -> None:
-    console.print(f"Archive restaurée / archive restored ({report.manifest.source}).")
+    console.print(
+        f"Archive restaurée (magasin d'origine : {report.manifest.source}, sauvegardé le "
+        f"{report.manifest.created_at}) / archive restored."
+    )
     verification = report.verification
     assert verification is not None  # restore() verifies before it returns
     console.print(
@@ -108,8 +133,6 @@ def _print_restore(console: Console, report: RestoreReport) -> None:
             "(aspe audit checkpoint) / chain made again for this kind of store: issue a new "
             f"checkpoint (the archive's head was {report.manifest.head_hash})."
         )
-    console.print(_rows_line(report.rows))
-    console.print(f"Documents : {french.number(report.blobs)}")
     if report.rebuilt:
         console.print(f"Vues reconstruites / read models rebuilt: {', '.join(report.rebuilt)}")
     else:
@@ -119,9 +142,3 @@ def _print_restore(console: Console, report: RestoreReport) -> None:
 def _head_line(events: int, position: int, head: str | None) -> str:
     link = head or "non chaînée / not linked"
     return f"{french.number(events)} événements / events, tête / head {position} : {link}"
-
-
-def _rows_line(rows: dict[str, int]) -> str:
-    return " · ".join(
-        f"{spec.name} {french.number(rows[spec.name])}" for spec in TABLES if spec.name in rows
-    )
