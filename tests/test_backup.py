@@ -27,7 +27,14 @@ from typer.testing import CliRunner
 
 from aspe.access_log import store as access_log
 from aspe.audit import store as audit
-from aspe.backup import ArchiveRefused, BackupReport, StoreNotEmpty, backup, restore
+from aspe.backup import (
+    ArchiveRefused,
+    BackupReport,
+    StoreNotEmpty,
+    WrongMasterKey,
+    backup,
+    restore,
+)
 from aspe.backup.archive import MANIFEST, Manifest
 from aspe.backup.archive import writing as writing_archive
 from aspe.backup.restore import RestoreReport
@@ -294,6 +301,20 @@ def test_a_store_holding_only_an_access_log_is_not_empty(
         restore(target, original.archive)
 
     assert _head(target) == 0
+
+
+@pytest.mark.parametrize("master_key", [None, base64.b64encode(bytes(32)).decode()])
+def test_a_restore_under_another_master_key_is_refused_and_writes_nothing(
+    original: Original, fresh: Callable[[str], Settings], master_key: str | None
+) -> None:
+    key = SecretStr(master_key) if master_key else None
+    target = fresh(original.backup.manifest.source).model_copy(update={"master_key": key})
+
+    with pytest.raises(WrongMasterKey) as refused:
+        restore(target, original.archive)
+
+    assert "master key" in refused.value.message
+    _assert_nothing_written(target)
 
 
 def _rewritten(archive: Path, into: Path, change: Callable[[str, bytes], bytes]) -> Path:

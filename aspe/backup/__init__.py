@@ -11,7 +11,13 @@ operations.
 
 from aspe.backup.archive import ArchiveRefused, Manifest
 from aspe.backup.make import BackupReport, backup
-from aspe.backup.restore import RestoreFailed, RestoreReport, StoreNotEmpty, restore
+from aspe.backup.restore import (
+    RestoreFailed,
+    RestoreReport,
+    StoreNotEmpty,
+    WrongMasterKey,
+    restore,
+)
 
 __all__ = [
     "ArchiveRefused",
@@ -20,6 +26,7 @@ __all__ = [
     "RestoreFailed",
     "RestoreReport",
     "StoreNotEmpty",
+    "WrongMasterKey",
     "backup",
     "restore",
 ]

@@ -24,6 +24,10 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+from uuid import UUID
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from aspe.audit import store as audit
 from aspe.audit.links import GENESIS, StoredRow, link_hash
@@ -41,6 +45,7 @@ from aspe.backup.stores import Store
 from aspe.backup.tables import BY_NAME, TABLES, Spec, decode, decoders, originator_bytes
 from aspe.bootstrap import build_application, build_projector
 from aspe.files import PRIVATE_FILE, private_folder
+from aspe.privacy.keys import UnknownDataKey, unwrap
 from aspe.settings import Settings
 
 RebuildProgress = Callable[[int, int], Callable[[int], None]]
@@ -58,6 +63,20 @@ class StoreNotEmpty(Exception):
             f"le magasin n'est pas vide ({table} : {rows} lignes) ; on restaure dans un magasin "
             f"vide, rien n'a été écrit / the store is not empty ({table}: {rows} rows); "
             "restore into an empty store: nothing was written"
+        )
+
+
+class WrongMasterKey(Exception):
+    """The archive's data keys are wrapped under a master key this one is not: nothing was
+    written (the read models could open no personal value)."""
+
+    def __init__(self, household_id: str) -> None:
+        super().__init__(household_id)
+        self.message = (
+            "les clés des ménages de l'archive sont chiffrées sous une autre clé maîtresse, ou "
+            "ASPE_MASTER_KEY n'est pas défini ; rien n'a été écrit / the archive's data keys "
+            f"are wrapped under another master key, or ASPE_MASTER_KEY is not set (household "
+            f"{household_id}): nothing was written"
         )
 
 
@@ -110,20 +129,27 @@ def restore(
             audit.seal(app)
         report.verification = _verified(audit.verify(app), report)
         if rebuild:
-            _rebuild(settings, app, report, progress)
+            try:
+                _rebuild(settings, app, report, progress)
+            except Exception as error:  # the store is restored: say so, and what to run next
+                raise RestoreFailed(
+                    "archive restaurée, mais la reconstruction des vues a échoué / restored, "
+                    f"but rebuilding the read models failed: {error} (aspe projections rebuild)"
+                ) from error
     return report
 
 
 # ------------------------------------------------------------------------- writing
 def _write(settings: Settings, path: Path, report: RestoreReport, told: Told | None) -> None:
     manifest = report.manifest
+    master = AESGCM(key) if (key := settings.master_key_bytes()) else None
     with stores.writing(settings) as store:
         _refuse_non_empty(store)
         with refusing_unreadable():
             for name, file in members(path):
                 if name.startswith("tables/"):
                     spec = _spec(name, manifest)
-                    _write_table(store, spec, file, report)
+                    _write_table(store, spec, file, report, master)
                     if told and spec.name in report.rows:
                         told(spec.name, report.rows[spec.name])
                 elif name != MANIFEST:
@@ -162,13 +188,17 @@ def _spec(name: str, manifest: Manifest) -> Spec:
     return spec
 
 
-def _write_table(store: Store, spec: Spec, file: IO[bytes], report: RestoreReport) -> None:
+def _write_table(
+    store: Store, spec: Spec, file: IO[bytes], report: RestoreReport, master: AESGCM | None
+) -> None:
     manifest = report.manifest
     if spec.name == "chain" and report.relinked:
         return  # the other kind's links: made again once the events are in
     rows: Iterable[Sequence[Any]] = _rows(file, spec, decoders(store.kind))
     if spec.name == "events":
         rows = _chained(rows, manifest)
+    if spec.name == "data_keys":
+        rows = _opened(rows, master)
     count = store.insert(spec, rows)
     if count != manifest.tables[spec.name]["rows"]:
         raise ArchiveRefused(
@@ -200,6 +230,19 @@ def _chained(rows: Iterable[Sequence[Any]], manifest: Manifest) -> Iterator[Sequ
             "ils ont été modifiés / the archive's events do not chain to its manifest's head "
             "link: they were altered"
         )
+
+
+def _opened(rows: Iterable[Sequence[Any]], master: AESGCM | None) -> Iterator[Sequence[Any]]:
+    """The data keys, passed on as they are, once each wrapped one opens with the master key
+    of ``settings``: refused otherwise, before the transaction commits."""
+    for row in rows:
+        household_id, stored, wrapped = row[0], row[1], row[2]
+        if stored is not None and wrapped:
+            try:
+                unwrap(master, UUID(household_id), stored)
+            except (UnknownDataKey, InvalidTag):
+                raise WrongMasterKey(household_id) from None
+        yield row
 
 
 def _write_blob(root: Path, name: str, file: IO[bytes]) -> int:

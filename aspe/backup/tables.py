@@ -62,24 +62,6 @@ def _store_table(table: Table[Any], store: str) -> Spec:
 
 TABLES: tuple[Spec, ...] = (
     Spec(
-        "events",
-        (_POSITION, *_EVENT, Column("topic", TEXT), Column("state", BYTES)),
-        "events",
-        "notification_id",
-    ),
-    Spec(
-        "chain",
-        (
-            Column("notification_id", INTEGER),
-            *_EVENT,
-            Column("topic", TEXT),
-            Column("state_sha256", BYTES),
-            Column("hash", BYTES),
-        ),
-        "events",
-        "notification_id",
-    ),
-    Spec(
         "data_keys",
         (
             Column("household_id", TEXT),
@@ -97,11 +79,30 @@ TABLES: tuple[Spec, ...] = (
         "events",
         "originator_id",
     ),
+    Spec(
+        "events",
+        (_POSITION, *_EVENT, Column("topic", TEXT), Column("state", BYTES)),
+        "events",
+        "notification_id",
+    ),
+    Spec(
+        "chain",
+        (
+            Column("notification_id", INTEGER),
+            *_EVENT,
+            Column("topic", TEXT),
+            Column("state_sha256", BYTES),
+            Column("hash", BYTES),
+        ),
+        "events",
+        "notification_id",
+    ),
     _store_table(DELIVERIES, "notifications"),
     _store_table(INBOX, "notifications"),
     _store_table(ENTRIES, "access_log"),
 )
-"""Every table a backup holds, in the order it writes and a restore inserts them."""
+"""Every table a backup holds, in the order it writes and a restore inserts them: the keys
+first, so that a restore under another master key is refused before the events stream in."""
 
 BY_NAME = {spec.name: spec for spec in TABLES}
 

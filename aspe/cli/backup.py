@@ -24,6 +24,7 @@ from aspe.backup import (
     RestoreFailed,
     RestoreReport,
     StoreNotEmpty,
+    WrongMasterKey,
     backup,
     restore,
 )
@@ -93,7 +94,7 @@ def restore_command(
     try:
         with _progress_when_rebuilding(console) as start:
             report = restore(settings, file, rebuild=rebuild, progress=start, told=_told(console))
-    except (ArchiveRefused, StoreNotEmpty, RestoreFailed) as refusal:
+    except (ArchiveRefused, StoreNotEmpty, WrongMasterKey, RestoreFailed) as refusal:
         fail(refusal.message)
     except STORE_ERRORS as error:
         fail(f"le magasin ne s'ouvre pas / the store does not open: {error}")

@@ -242,10 +242,16 @@ class DataKeys:
         return nonce + self._master.encrypt(nonce, key, household_id.bytes)
 
     def _unwrap(self, household_id: UUID, stored: bytes) -> bytes:
-        if self._master is None:
-            raise UnknownDataKey(f"{household_id}: wrapped, and ASPE_MASTER_KEY is not set")
-        nonce, sealed = stored[:NONCE_BYTES], stored[NONCE_BYTES:]
-        return self._master.decrypt(nonce, sealed, household_id.bytes)
+        return unwrap(self._master, household_id, stored)
+
+
+def unwrap(master: AESGCM | None, household_id: UUID, stored: bytes) -> bytes:
+    """A household's key as stored wrapped, opened with the master key (``InvalidTag``
+    under another master key); also what a restore checks its master key with."""
+    if master is None:
+        raise UnknownDataKey(f"{household_id}: wrapped, and ASPE_MASTER_KEY is not set")
+    nonce, sealed = stored[:NONCE_BYTES], stored[NONCE_BYTES:]
+    return master.decrypt(nonce, sealed, household_id.bytes)
 
 
 def _first(row: Any) -> Any:
