@@ -30,6 +30,7 @@ from aspe.audit import store as audit
 from aspe.backup import (
     ArchiveRefused,
     BackupReport,
+    RestoreFailed,
     StoreNotEmpty,
     WrongMasterKey,
     backup,
@@ -315,6 +316,21 @@ def test_a_restore_under_another_master_key_is_refused_and_writes_nothing(
 
     assert "master key" in refused.value.message
     _assert_nothing_written(target)
+
+
+def test_documents_that_cannot_be_written_leave_the_store_empty(
+    original: Original, fresh: Callable[[str], Settings], tmp_path: Path
+) -> None:
+    not_a_folder = tmp_path / "blobs"
+    not_a_folder.write_bytes(b"")
+    target = fresh(original.backup.manifest.source).model_copy(update={"blob_dir": not_a_folder})
+
+    with pytest.raises(RestoreFailed) as refused:
+        restore(target, original.archive)
+
+    assert "nothing was committed" in refused.value.message
+    assert _head(target) == 0
+    assert all(not rows for rows in _tables(target).values())
 
 
 def _rewritten(archive: Path, into: Path, change: Callable[[str, bytes], bytes]) -> Path:

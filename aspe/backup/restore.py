@@ -42,7 +42,7 @@ from aspe.backup.archive import (
     refusing_unreadable,
 )
 from aspe.backup.stores import Store
-from aspe.backup.tables import BY_NAME, TABLES, Spec, decode, decoders, originator_bytes
+from aspe.backup.tables import BY_NAME, TABLES, Spec, decoder, originator_bytes
 from aspe.bootstrap import build_application, build_projector
 from aspe.files import PRIVATE_FILE, private_folder
 from aspe.privacy.keys import UnknownDataKey, unwrap
@@ -153,8 +153,8 @@ def _write(settings: Settings, path: Path, report: RestoreReport, told: Told | N
                     if told and spec.name in report.rows:
                         told(spec.name, report.rows[spec.name])
                 elif name != MANIFEST:
-                    report.blobs += _write_blob(settings.blob_path, name, file)
-        store.continue_positions()
+                    report.blobs += _write_blob_or_fail(settings.blob_path, name, file)
+        store.finish_restore()
     if told:
         told("blobs", report.blobs)
 
@@ -194,7 +194,7 @@ def _write_table(
     manifest = report.manifest
     if spec.name == "chain" and report.relinked:
         return  # the other kind's links: made again once the events are in
-    rows: Iterable[Sequence[Any]] = _rows(file, spec, decoders(store.kind))
+    rows: Iterable[Sequence[Any]] = _rows(file, spec, store.kind)
     if spec.name == "events":
         rows = _chained(rows, manifest)
     if spec.name == "data_keys":
@@ -208,9 +208,10 @@ def _write_table(
     report.rows[spec.name] = count
 
 
-def _rows(file: IO[bytes], spec: Spec, into: dict[str, Any]) -> Iterator[list[Any]]:
+def _rows(file: IO[bytes], spec: Spec, kind: str) -> Iterator[list[Any]]:
+    decode = decoder(spec, kind)
     for line in file:  # bytes: json reads UTF-8 (a text wrapper would want to seek)
-        yield decode(spec, json.loads(line), into)
+        yield decode(json.loads(line))
 
 
 def _chained(rows: Iterable[Sequence[Any]], manifest: Manifest) -> Iterator[Sequence[Any]]:
@@ -243,6 +244,16 @@ def _opened(rows: Iterable[Sequence[Any]], master: AESGCM | None) -> Iterator[Se
             except (UnknownDataKey, InvalidTag):
                 raise WrongMasterKey(household_id) from None
         yield row
+
+
+def _write_blob_or_fail(root: Path, name: str, file: IO[bytes]) -> int:
+    try:
+        return _write_blob(root, name, file)
+    except OSError as error:  # the folder's, not the archive's: said apart from "unreadable"
+        raise RestoreFailed(
+            f"les documents ne s'écrivent pas dans {root}, rien n'a été enregistré dans le "
+            f"magasin / documents cannot be written, nothing was committed: {error}"
+        ) from None
 
 
 def _write_blob(root: Path, name: str, file: IO[bytes]) -> int:

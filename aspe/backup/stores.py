@@ -99,10 +99,13 @@ class Store:
                 count += 1
         return count
 
-    def continue_positions(self) -> None:
+    def finish_restore(self) -> None:
         """New events are numbered after the restored ones (PostgreSQL's sequence; SQLite
-        numbers after its largest rowid by itself)."""
+        numbers after its largest rowid by itself), and the planner knows the tables' new
+        size (without it, each page of the verification that follows is a full scan)."""
         if self.kind == "postgres":
+            for table in self.names.values():
+                self.connection.execute(f"ANALYZE {table}")
             self.scalar(
                 "SELECT setval(pg_get_serial_sequence(%s, 'notification_id'), "
                 f"(SELECT MAX(notification_id) FROM {self.events})) "

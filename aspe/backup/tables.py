@@ -149,14 +149,21 @@ def decoders(kind: str) -> dict[str, Callable[[Any], Any]]:
     }
 
 
-def decode(spec: Spec, values: Sequence[Any], into: dict[str, Callable[[Any], Any]]) -> list[Any]:
-    """An archive row to the values a store of the kind ``into`` was made for takes."""
-    if len(values) != len(spec.columns):
-        raise ValueError(f"{spec.name}: {len(values)} values for {len(spec.columns)} columns")
-    return [
-        None if value is None else into[column.kind](value)
-        for column, value in zip(spec.columns, values, strict=True)
-    ]
+def decoder(spec: Spec, kind: str) -> Callable[[Sequence[Any]], list[Any]]:
+    """An archive row of ``spec`` to the values a store of ``kind`` takes (its converters
+    looked up once: a restore decodes millions of rows)."""
+    into = decoders(kind)
+    converters = [into[column.kind] for column in spec.columns]
+
+    def decode(values: Sequence[Any]) -> list[Any]:
+        if len(values) != len(converters):
+            raise ValueError(f"{spec.name}: {len(values)} values for {len(converters)} columns")
+        return [
+            None if value is None else convert(value)
+            for convert, value in zip(converters, values, strict=True)
+        ]
+
+    return decode
 
 
 def originator_bytes(kind: str, originator_id: str) -> bytes:
