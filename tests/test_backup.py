@@ -41,7 +41,7 @@ from aspe.backup.archive import writing as writing_archive
 from aspe.backup.restore import RestoreReport
 from aspe.backup.stores import reading
 from aspe.backup.tables import TABLES, encode
-from aspe.bootstrap import build_application, build_projector, erasure_places
+from aspe.bootstrap import build_application, build_notifier, build_projector, erasure_places
 from aspe.cli import app as cli
 from aspe.demo import DemoReport, load_demo
 from aspe.domain.actors import SYSTEM_ACTOR, Role, acting_as
@@ -53,6 +53,7 @@ from aspe.settings import Environment, Settings
 from aspe.workers.delivery import ledger, record_queued
 from aspe.workers.inbox import mark_read, open_store
 from aspe.workers.messages import Channel, Message, Recipient
+from aspe.workers.notifier import NotifierRunner
 from tests.conftest import World
 
 TODAY = date(2026, 3, 5)
@@ -274,6 +275,32 @@ def test_what_is_stored_while_a_backup_runs_is_left_to_the_next_one(
     assert len(_tables(target)["data_keys"]) == keys_before
     assert report.verification is not None
     assert report.verification.intact
+
+
+def test_a_notifier_started_on_the_empty_store_tells_nobody_of_the_restored_history(
+    original: Original, fresh: Callable[[str], Settings]
+) -> None:
+    target = fresh(original.backup.manifest.source)
+    sent: list[Message] = []
+    _notify_all(target, sent)  # e.g. `aspe serve` tried once before the restore
+
+    restore(target, original.archive, rebuild=False)
+    position = _notify_all(target, sent)
+
+    assert sent == []
+    assert position == original.backup.manifest.head_position  # read, quietly
+
+
+def _notify_all(settings: Settings, sent: list[Message]) -> int | None:
+    """Run the notifier up to the head; its position then."""
+    with closing(build_application(settings)) as app:
+        projector = build_notifier(settings, app, dispatch=sent.extend)
+        try:
+            runner = NotifierRunner(projector)
+            runner.catch_up()
+            return runner.notifier.view.position
+        finally:
+            projector.close()
 
 
 # ------------------------------------------------------------------------ refusals

@@ -43,10 +43,11 @@ from aspe.backup.archive import (
 )
 from aspe.backup.stores import Store
 from aspe.backup.tables import BY_NAME, TABLES, Spec, decoder, originator_bytes
-from aspe.bootstrap import build_application, build_projector
+from aspe.bootstrap import build_application, build_projector, build_views
 from aspe.files import PRIVATE_FILE, private_folder
 from aspe.privacy.keys import UnknownDataKey, unwrap
 from aspe.settings import Settings
+from aspe.workers.notifier import Notifier
 
 RebuildProgress = Callable[[int, int], Callable[[int], None]]
 """``Projector.rebuild``'s: ``start(done, total)`` gives the callback told of each batch."""
@@ -128,6 +129,7 @@ def restore(
         if report.relinked:
             audit.seal(app)
         report.verification = _verified(audit.verify(app), report)
+        _notifier_quiet_until(settings, report.manifest.head_position)
         if rebuild:
             try:
                 _rebuild(settings, app, report, progress)
@@ -296,6 +298,20 @@ def _verified(verification: Verification, report: RestoreReport) -> Verification
             f"tête de chaîne {head} au lieu de {manifest.head_hash} / head link differs"
         )
     return verification
+
+
+def _notifier_quiet_until(settings: Settings, head: int) -> None:
+    """The notifier tells nobody of the restored history, even one started on the empty
+    store before (which would otherwise take every restored event as news): it reads them
+    quietly, for its directory, and tells of what is stored after them."""
+    (view,) = build_views(settings, [Notifier])
+    try:
+        view.refresh_position()
+        changes = view.begin()
+        changes.start.put({"name": "quiet_until", "position": head})
+        view.rewrite(changes, view.position)
+    finally:
+        view.datastore.close()
 
 
 def _rebuild(
