@@ -510,6 +510,24 @@ def test_the_command_line_backs_up_and_restores(
     assert "not empty" in refused.output
 
 
+def test_a_backup_of_a_store_that_does_not_answer_is_refused_and_leaves_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASPE_ENV", "test")
+    monkeypatch.setenv("ASPE_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("ASPE_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/aspe")
+    monkeypatch.setenv("ASPE_POSTGRES_CONNECT_TIMEOUT", "1")
+    archive = tmp_path / "aspe.tar.gz"
+
+    result = runner.invoke(cli, ["backup", str(archive)])
+
+    assert result.exit_code == 1
+    assert "the store cannot be read" in result.output
+    assert "Traceback" not in result.output
+    assert not archive.exists()
+    assert [path for path in tmp_path.iterdir() if "aspe.tar.gz" in path.name] == []
+
+
 def test_the_command_line_refuses_a_missing_archive(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,8 +5,9 @@ tables are then written in one transaction holding the events' write lock, after
 they are all empty: rows as the archive holds them, the events at their positions. While
 the events stream in, their chain is computed again from the archive's own rows: events
 that do not lead to the manifest's head link are refused, and the transaction rolled back.
-Once committed, the restored store's chain is verified as ``aspe audit verify`` does, the
-documents are in their folder, and the read models are rebuilt.
+The documents are written to their folder as they come (after the tables). Once committed,
+the restored store's chain is verified as ``aspe audit verify`` does, the restored history
+is marked as told for the notifier, and the read models are rebuilt.
 
 From one kind of store into the other (SQLite into PostgreSQL: a département outgrowing the
 embedded default), the rows are the same but a link covers an event's id as its store keeps

@@ -15,6 +15,7 @@ from typing import Annotated
 
 import psycopg
 import typer
+from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 
 from aspe import french
@@ -32,7 +33,7 @@ from aspe.backup.restore import RebuildProgress
 from aspe.cli.console import fail, load_settings, out
 from aspe.cli.projections import _progress as rebuild_progress
 
-STORE_ERRORS = (psycopg.Error, sqlite3.Error)
+STORE_ERRORS = (psycopg.Error, sqlite3.Error, PersistenceError)
 """The store does not open or answer: said in one line, not a traceback."""
 
 Archive = Annotated[Path, typer.Argument(help="Fichier d'archive / archive file (.tar.gz).")]
