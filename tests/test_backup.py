@@ -490,14 +490,17 @@ def test_the_command_line_backs_up_and_restores(
     monkeypatch.setenv("ASPE_ENV", "test")
     monkeypatch.setenv("ASPE_MASTER_KEY", MASTER_KEY)
     monkeypatch.setenv("COLUMNS", "250")
+    monkeypatch.setenv("ASPE_SECRET_KEY", "the same signing key on both, long enough: 32+ bytes")
     monkeypatch.setenv("ASPE_DATA_DIR", str(original.settings.data_dir))
-    archive = tmp_path / "cli.tar.gz"
+    archive, checkpoint = tmp_path / "cli.tar.gz", tmp_path / "checkpoint.json"
 
+    signed = runner.invoke(cli, ["audit", "checkpoint", "-o", str(checkpoint)])
     made = runner.invoke(cli, ["backup", str(archive)])
     again = runner.invoke(cli, ["backup", str(archive)])
     monkeypatch.setenv("ASPE_DATA_DIR", str(tmp_path / "restored"))
     restored = runner.invoke(cli, ["restore", str(archive)])
     refused = runner.invoke(cli, ["restore", str(archive)])
+    verified = runner.invoke(cli, ["audit", "verify", "--against", str(checkpoint)])
 
     assert made.exit_code == 0, made.output
     assert str(original.backup.manifest.head_hash) in made.output
@@ -508,6 +511,8 @@ def test_the_command_line_backs_up_and_restores(
     assert "read models rebuilt" in restored.output
     assert refused.exit_code == 1
     assert "not empty" in refused.output
+    assert signed.exit_code == 0, signed.output
+    assert verified.exit_code == 0, verified.output
 
 
 def test_a_backup_of_a_store_that_does_not_answer_is_refused_and_leaves_no_file(
