@@ -56,6 +56,8 @@ from aspe.workers.messages import Channel, Message, Recipient
 from aspe.workers.notifier import NotifierRunner
 from tests.conftest import World
 
+pytestmark = pytest.mark.slow  # the demo, loaded and backed up once per kind of store
+
 TODAY = date(2026, 3, 5)
 MASTER_KEY = base64.b64encode(hashlib.sha256(b"aspe backup test").digest()).decode()
 DOCUMENT = b"%PDF-1.4\n% a document joined to a case\n"
