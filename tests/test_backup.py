@@ -34,6 +34,7 @@ from aspe.backup import (
     StoreNotEmpty,
     WrongMasterKey,
     backup,
+    check,
     restore,
 )
 from aspe.backup.archive import MANIFEST, Manifest
@@ -438,6 +439,36 @@ def _manifest_matching(archive: Path) -> Callable[[str, bytes], bytes]:
     return change
 
 
+def test_checking_an_archive_reads_it_all_and_writes_nothing(
+    original: Original, tmp_path: Path
+) -> None:
+    nowhere = Settings(
+        env=Environment.TEST, data_dir=tmp_path / "nowhere", master_key=SecretStr(MASTER_KEY)
+    )
+
+    report = check(nowhere, original.archive)
+
+    tables = original.backup.manifest.tables
+    assert report.rows == {name: table["rows"] for name, table in tables.items()}
+    assert report.blobs == 1
+    assert not nowhere.data_dir.exists()
+
+
+def test_checking_finds_altered_events_and_another_master_key(
+    original: Original, tmp_path: Path
+) -> None:
+    altered = _rewritten(original.archive, tmp_path / "altered.tar.gz", _altered_event)
+    forged = _rewritten(altered, tmp_path / "forged.tar.gz", _manifest_matching(altered))
+    nowhere = Settings(
+        env=Environment.TEST, data_dir=tmp_path / "nowhere", master_key=SecretStr(MASTER_KEY)
+    )
+
+    with pytest.raises(ArchiveRefused):
+        check(nowhere, forged)
+    with pytest.raises(WrongMasterKey):
+        check(nowhere.model_copy(update={"master_key": None}), original.archive)
+
+
 def test_a_truncated_archive_is_refused(
     original: Original, fresh: Callable[[str], Settings], tmp_path: Path
 ) -> None:
@@ -500,6 +531,7 @@ def test_the_command_line_backs_up_and_restores(
     made = runner.invoke(cli, ["backup", str(archive)])
     again = runner.invoke(cli, ["backup", str(archive)])
     monkeypatch.setenv("ASPE_DATA_DIR", str(tmp_path / "restored"))
+    checked = runner.invoke(cli, ["restore", "--check", str(archive)])
     restored = runner.invoke(cli, ["restore", str(archive)])
     refused = runner.invoke(cli, ["restore", str(archive)])
     verified = runner.invoke(cli, ["audit", "verify", "--against", str(checkpoint)])
@@ -508,6 +540,8 @@ def test_the_command_line_backs_up_and_restores(
     assert str(original.backup.manifest.head_hash) in made.output
     assert again.exit_code == 1
     assert "--overwrite" in again.output
+    assert checked.exit_code == 0, checked.output
+    assert "archive checked, nothing written" in checked.output
     assert restored.exit_code == 0, restored.output
     assert str(original.backup.manifest.head_hash) in restored.output
     assert "read models rebuilt" in restored.output

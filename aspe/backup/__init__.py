@@ -16,6 +16,7 @@ from aspe.backup.restore import (
     RestoreReport,
     StoreNotEmpty,
     WrongMasterKey,
+    check,
     restore,
 )
 
@@ -28,5 +29,6 @@ __all__ = [
     "StoreNotEmpty",
     "WrongMasterKey",
     "backup",
+    "check",
     "restore",
 ]

@@ -142,10 +142,36 @@ def restore(
     return report
 
 
+def check(settings: Settings, path: Path, told: Told | None = None) -> RestoreReport:
+    """Everything ``restore`` checks before it commits, without a store: the files against
+    the manifest, the events against the head link, the data keys against the master key
+    of ``settings``. Writes nothing; ``ArchiveRefused`` or ``WrongMasterKey`` otherwise."""
+    report = RestoreReport(checked_manifest(path))
+    manifest = report.manifest
+    _refuse_missing_tables(manifest)
+    master = _master(settings)
+    with refusing_unreadable():
+        for name, file in members(path):
+            if name.startswith("tables/"):
+                spec = _spec(name, manifest)
+                rows = _checked_rows(file, spec, manifest.source, manifest, master)
+                report.rows[spec.name] = _as_listed(spec, sum(1 for _ in rows), manifest)
+                if told:
+                    told(spec.name, report.rows[spec.name])
+            elif name != MANIFEST:
+                report.blobs += 1
+    return report
+
+
+def _master(settings: Settings) -> AESGCM | None:
+    key = settings.master_key_bytes()
+    return AESGCM(key) if key else None
+
+
 # ------------------------------------------------------------------------- writing
 def _write(settings: Settings, path: Path, report: RestoreReport, told: Told | None) -> None:
     manifest = report.manifest
-    master = AESGCM(key) if (key := settings.master_key_bytes()) else None
+    master = _master(settings)
     with stores.writing(settings) as store:
         _refuse_non_empty(store)
         with refusing_unreadable():
@@ -194,21 +220,32 @@ def _spec(name: str, manifest: Manifest) -> Spec:
 def _write_table(
     store: Store, spec: Spec, file: IO[bytes], report: RestoreReport, master: AESGCM | None
 ) -> None:
-    manifest = report.manifest
     if spec.name == "chain" and report.relinked:
         return  # the other kind's links: made again once the events are in
-    rows: Iterable[Sequence[Any]] = _rows(file, spec, store.kind)
+    count = store.insert(spec, _checked_rows(file, spec, store.kind, report.manifest, master))
+    report.rows[spec.name] = _as_listed(spec, count, report.manifest)
+
+
+def _checked_rows(
+    file: IO[bytes], spec: Spec, kind: str, manifest: Manifest, master: AESGCM | None
+) -> Iterable[Sequence[Any]]:
+    """The table's rows for a store of ``kind``, each checked as it passes: the events by
+    their chain, the data keys by the master key."""
+    rows: Iterable[Sequence[Any]] = _rows(file, spec, kind)
     if spec.name == "events":
-        rows = _chained(rows, manifest)
+        return _chained(rows, manifest)
     if spec.name == "data_keys":
-        rows = _opened(rows, master)
-    count = store.insert(spec, rows)
-    if count != manifest.tables[spec.name]["rows"]:
+        return _opened(rows, master)
+    return rows
+
+
+def _as_listed(spec: Spec, count: int, manifest: Manifest) -> int:
+    listed = manifest.tables[spec.name]["rows"]
+    if count != listed:
         raise ArchiveRefused(
-            f"{spec.name} : {count} lignes au lieu de {manifest.tables[spec.name]['rows']} / "
-            "rows differ from the manifest's count"
+            f"{spec.name} : {count} lignes au lieu de {listed} / rows differ from the manifest"
         )
-    report.rows[spec.name] = count
+    return count
 
 
 def _rows(file: IO[bytes], spec: Spec, kind: str) -> Iterator[list[Any]]:

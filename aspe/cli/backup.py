@@ -27,11 +27,13 @@ from aspe.backup import (
     StoreNotEmpty,
     WrongMasterKey,
     backup,
+    check,
     restore,
 )
 from aspe.backup.restore import RebuildProgress
 from aspe.cli.console import fail, load_settings, out
 from aspe.cli.projections import _progress as rebuild_progress
+from aspe.settings import Settings
 
 STORE_ERRORS = (psycopg.Error, sqlite3.Error, PersistenceError)
 """The store does not open or answer: said in one line, not a traceback."""
@@ -87,11 +89,21 @@ def restore_command(
             help="Reconstruire les vues ensuite / rebuild the read models after.",
         ),
     ] = True,
+    check_only: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Vérifier l'archive sans rien écrire / check the archive, write nothing.",
+        ),
+    ] = False,
 ) -> None:
     """Restaure une archive dans un magasin vide, puis reconstruit les vues / restore an
     archive into an empty store, then rebuild the read models."""
     settings = load_settings()
     console = out()
+    if check_only:
+        _check(settings, file, console)
+        return
     try:
         with _progress_when_rebuilding(console) as start:
             report = restore(settings, file, rebuild=rebuild, progress=start, told=_told(console))
@@ -116,6 +128,20 @@ def _progress_when_rebuilding(console: Console) -> Iterator[RebuildProgress]:
             return stack.enter_context(rebuild_progress(console))(done, total)
 
         yield start
+
+
+def _check(settings: Settings, file: Path, console: Console) -> None:
+    """What a restore checks before it commits, on any machine: a test of the backup."""
+    try:
+        report = check(settings, file, told=_told(console))
+    except (ArchiveRefused, WrongMasterKey) as refusal:
+        fail(refusal.message)
+    manifest = report.manifest
+    console.print(
+        f"Archive vérifiée, rien n'a été écrit / archive checked, nothing written "
+        f"({manifest.source}, {manifest.created_at}). Documents : {french.number(report.blobs)}"
+    )
+    console.print(_head_line(manifest.events, manifest.head_position, manifest.head_hash))
 
 
 def _print_restore(console: Console, report: RestoreReport) -> None:
