@@ -18,6 +18,16 @@ from aspe.projections.view import PostgresTableView, SQLiteTableView, TableView
 from aspe.settings import Settings
 
 
+def _lean(settings: Settings) -> dict[str, str]:
+    """A pool that keeps one connection open, not ``ASPE_POSTGRES_POOL_SIZE``: these stores
+    are written now and then, and every process opens several of them (notifications,
+    access log, clock runs); kept at the full size, a modest deployment held a hundred idle
+    connections, PostgreSQL's default limit. It may still grow to the same size as a
+    store's pool under load."""
+    most = settings.postgres_pool_size + settings.postgres_max_overflow
+    return {"POSTGRES_POOL_SIZE": "1", "POSTGRES_MAX_OVERFLOW": str(most - 1)}
+
+
 class TableStores:
     """The stores named ``name`` holding ``tables``, opened once per process and settings."""
 
@@ -56,7 +66,9 @@ class TableStores:
     def _build(self, settings: Settings) -> TableView:
         view: TableView
         if settings.uses_postgres:
-            env = Environment(self.name, settings.eventsourcing_env(self.name))
+            env = Environment(
+                self.name, {**settings.eventsourcing_env(self.name), **_lean(settings)}
+            )
             datastore = InfrastructureFactory.construct(env).datastore  # type: ignore[attr-defined]
             view = PostgresTableView(datastore, self.name, self.tables)
         else:
