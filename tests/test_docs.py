@@ -1,12 +1,31 @@
-"""The README stays true: its first screen has the two commands, and it lists every code."""
+"""The README stays true: its first screen has the two commands, it lists every code, and
+its links, and those of docs/, lead to files of the repository."""
 
+import re
 from pathlib import Path
+
+import pytest
 
 from aspe.domain.errors import ALL_ERRORS, DomainError
 from aspe.graphql.errors import API_ERRORS
 from aspe.projections.errors import READ_SIDE_ERRORS
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+DOCUMENTS = [README, *sorted((ROOT / "docs").rglob("*.md"))]
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=lambda path: str(path.relative_to(ROOT)))
+def test_every_link_leads_to_a_file_of_the_repository(document: Path) -> None:
+    # Given a document of the project, when its links are followed
+    targets = [target.split("#")[0] for target in LINK.findall(document.read_text("utf-8"))]
+    outside = [target for target in targets if "://" in target or target.startswith("..")]
+    missing = [t for t in targets if t and "://" not in t and not (document.parent / t).exists()]
+
+    # Then none leaves the repository, and each leads to a file or folder that exists
+    assert outside == []
+    assert missing == []
 
 
 def test_the_readme_starts_with_the_two_commands():
