@@ -102,7 +102,7 @@ def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, D
     settings = Settings(env=Environment.TEST, data_dir=tmp_path_factory.mktemp("browser") / "var")
     application = build_application(settings)
     try:
-        report = load_demo(application, datetime.now(UTC).date())
+        report = load_demo(application, settings.rules.day_of(datetime.now(UTC)))
     finally:
         application.close()
     return settings, report

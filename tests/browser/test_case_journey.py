@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from aspe import french
+from aspe.settings import Environment, Settings
 from tests.browser.conftest import LiveServer, check_accessibility, csp_refusals, screenshot
 
 if TYPE_CHECKING:
@@ -141,6 +142,12 @@ def pdf_text(path: Path) -> str:
     return " ".join(" ".join(page.extract_text() or "" for page in reader.pages).split())
 
 
+def paris_today() -> date:
+    """Today where the people are, as the server reckons it: from 23:00 or 22:00 UTC it is
+    already tomorrow in Paris."""
+    return Settings(env=Environment.TEST).rules.day_of(datetime.now(UTC))
+
+
 def fr(day: date) -> str:
     """A day as every page and PDF writes it."""
     return french.day(day)
@@ -152,7 +159,7 @@ def test_a_new_case_goes_through_the_portal_one_role_after_another(
 ) -> None:
     from playwright.sync_api import expect
 
-    today = datetime.now(UTC).date()  # the server's "today" (the application's clock)
+    today = paris_today()  # the server's "today": the date in ASPE_TIMEZONE
     session_on = next_thursday(today)
     case_id = next(
         str(sample.case_id)
@@ -423,7 +430,7 @@ def test_an_action_done_is_confirmed_in_french_on_the_case_page(
 ) -> None:
     from playwright.sync_api import expect
 
-    today = datetime.now(UTC).date()
+    today = paris_today()
     case_id = next(
         str(sample.case_id)
         for sample in live_server.report.sample_cases

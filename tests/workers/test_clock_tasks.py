@@ -61,7 +61,7 @@ def read_models_followed(settings: Settings) -> Iterator[None]:
 @pytest.fixture
 def ending_measure(world) -> CaseStory:
     """A measure started six months before it ends, ten days from today, never visited."""
-    today = datetime.now(UTC).date()
+    today = world.app.rules.day_of(datetime.now(UTC))  # the clocks' today: Paris's date
     starts_on = add_months(today + timedelta(days=DAYS_LEFT), -6)
     if starts_on < MONDAY.date():
         pytest.skip("the measure would start before the world's accounts exist")
