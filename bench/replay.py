@@ -8,15 +8,19 @@ In a schema of its own (dropped at the end unless ``--keep``):
    over the years, each from diagnostic to its decision, CEOP and weekly visits, contacts,
    rent reports…, until about ``--events`` events in all; their events are written through
    the application's mapper and recorder, a few thousand per transaction;
-2. raw baseline, in a child process: select every stored event in pages and decode it;
+2. raw baseline, in a child process: select every stored event in pages and decode it,
+   under the rebuild's own GC thresholds (``_fewer_collections``), so both sides are equal;
+   once more with Python's default GC first, for reference;
 3. rebuild, in a child process: ``build_projector(...).rebuild()`` of every read model;
-   events/s, ratio to raw, peak memory (the child's ``ru_maxrss``), time per read model;
+   events/s, ratio to raw, peak memory (the child's ``ru_maxrss``), time and own events/s
+   per read model. Raw and rebuild blocks are interleaved (raw, rebuild, raw… ``--rounds``
+   times, raw at both ends); each rebuild is compared to the mean of the raws around it;
 4. lag: a projection runner follows in a child process (``Projector.follow``, PostgreSQL
    LISTEN/NOTIFY) while one client runs commands, first flat out for ``--rate-seconds``
    (the maximum rate), then at half that rate for ``--lag-seconds``. Lag: from a command's
    return to the commit that makes its event visible in the slowest read model.
 
-Quick run: ``.venv/bin/python bench/replay.py --events 50000 --cases 500 --lag-seconds 10``.
+Quick run: ``.venv/bin/python bench/replay.py --quick`` (about 40 s).
 """
 
 from __future__ import annotations
