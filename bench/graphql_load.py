@@ -25,7 +25,7 @@ In a schema of its own in PostgreSQL (dropped at the end unless ``--keep``):
 Targets (issue 17): GraphQL case detail ≤ 4 ms server CPU per request and ≤ 1.5 × the plain
 endpoint's; caseload page ≤ 2 × the plain endpoint's; open loop at 60 % of capacity p99 ≤
 100 ms. It is a benchmark, not a test: it exits 0 whatever the figures.
-Quick run: ``.venv/bin/python bench/graphql_load.py --quick`` (300 cases, no grid, ≤ 70 s).
+Quick run: ``.venv/bin/python bench/graphql_load.py --quick`` (200 cases, no grid, about 50 s).
 """
 
 from __future__ import annotations
@@ -812,8 +812,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--cases", type=replay.positive, help="cases to generate (10,000)")
     parser.add_argument(
-        "--events-per-case", type=replay.positive, default=100,
-        help="events generated per case on average (replay.py's store has 100)",
+        "--events-per-case", type=replay.positive,
+        help="events generated per case on average (100, as replay.py's store; quick 30)",
     )  # fmt: skip
     parser.add_argument("--seconds", type=replay.positive, help="measured, per run (30)")
     parser.add_argument("--warmup", type=float, help="seconds before each run's measure (3)")
@@ -839,7 +839,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--open-seconds", type=replay.positive, help="of the open loop (60)")
     parser.add_argument(
         "--quick", action="store_true",
-        help="300 cases, no closed-loop grid, short CPU, capacity and open-loop runs (≤ 70 s)",
+        help="200 cases of 30 events, no closed-loop grid, short runs (about 50 s)",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=2026, help="of the generator and clients")
     parser.add_argument("--database-url", default=replay.POSTGRES_URL)
@@ -853,12 +853,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--reuse", metavar="SCHEMA", help="a kept schema: skip generation")
     args = parser.parse_args(argv)
     quick = {
-        "cases": 300, "seconds": 5, "warmup": 1.0, "clients": [], "cpu_rounds": 3,
-        "cpu_block": 40, "capacity_seconds": 4, "open_seconds": 8,
+        "cases": 200, "events_per_case": 30, "seconds": 5, "warmup": 1.0, "clients": [],
+        "cpu_rounds": 3, "cpu_block": 40, "capacity_seconds": 4, "open_seconds": 8,
     }  # fmt: skip
     full = {
-        "cases": 10_000, "seconds": 30, "warmup": 3.0, "clients": [16, 64], "cpu_rounds": 10,
-        "cpu_block": 100, "capacity_seconds": 20, "open_seconds": 60,
+        "cases": 10_000, "events_per_case": 100, "seconds": 30, "warmup": 3.0,
+        "clients": [16, 64], "cpu_rounds": 10, "cpu_block": 100, "capacity_seconds": 20,
+        "open_seconds": 60,
     }  # fmt: skip
     for name, value in (quick if args.quick else full).items():
         if getattr(args, name) is None:
