@@ -10,15 +10,22 @@ In a schema of its own in PostgreSQL (dropped at the end unless ``--keep``):
 2. one uvicorn process (one worker, loopback) serving ``aspe.api.create_app`` plus the plain
    endpoints of ``bench/plain_api.py``; a referent of the big association logs in
    (``login``); every answer of a sample is checked to be the same through both;
-3. for each number of ``--clients``, each query (case detail of a random visible case; a
-   caseload page of 20 after a random cursor) and each API (GraphQL, plain), a client
-   process runs that many closed-loop workers (asyncio + httpx) for ``--warmup`` seconds,
-   not measured, then ``--seconds``: latency of each request, p50, p99, requests/s, and the
-   GraphQL/plain ratios. A non-200 answer or a GraphQL ``errors`` is a failure.
+3. **server CPU per request**: one sequential client (never two requests in flight) asks
+   ``--cpu-rounds`` rounds of one block of ``--cpu-block`` requests for each of GraphQL case
+   detail, plain case detail, GraphQL caseload page, plain caseload page, interleaved; the
+   uvicorn process's user + system CPU time (``/proc/<pid>/stat``) over each block, divided
+   by its requests, and GraphQL ÷ plain;
+4. **open loop**: the capacity (GraphQL case detail, ``--capacity-clients`` closed-loop
+   clients, requests/s), then GraphQL case details sent on a fixed schedule at
+   ``--load-fraction`` (60 %) of it, each latency timed from its scheduled send time (so
+   queueing counts): p50, p99;
+5. information only, the old closed-loop grid (each ``--clients`` × query × API): closed-loop
+   clients that never pause measure clients ÷ throughput, and they share the two cores.
 
-Targets (issue 4): GraphQL p99 ≤ 100 ms at 16 clients, ≤ 250 ms at 64; GraphQL p50 ≤ 2 × the
-plain endpoint's. It is a benchmark, not a test: it exits 0 whatever the figures.
-Quick run: ``.venv/bin/python bench/graphql_load.py --quick`` (1,000 cases, 5 s per run).
+Targets (issue 17): GraphQL case detail ≤ 4 ms server CPU per request and ≤ 1.5 × the plain
+endpoint's; caseload page ≤ 2 × the plain endpoint's; open loop at 60 % of capacity p99 ≤
+100 ms. It is a benchmark, not a test: it exits 0 whatever the figures.
+Quick run: ``.venv/bin/python bench/graphql_load.py --quick`` (200 cases, no grid, about 50 s).
 """
 
 from __future__ import annotations
@@ -58,12 +65,9 @@ from aspe.bootstrap import build_application, build_projector  # noqa: E402
 from aspe.demo.scenarios import DEFAULT_PASSWORD, Clock, Departement  # noqa: E402
 from aspe.domain.staff import Staff  # noqa: E402
 from aspe.domain.values import LandlordCategory  # noqa: E402
-from aspe.graphql.queries import cursor_of  # noqa: E402
+from aspe.graphql.queries import CaseSort, cursor_of  # noqa: E402
 from aspe.projections.case_file import CASES  # noqa: E402
 
-P99_TARGETS = {16: 0.100, 64: 0.250}
-"""Clients → GraphQL p99 target (seconds)."""
-P50_RATIO_TARGET = 2.0
 PAGE = 20
 MAIN_REFERENTS = 12
 OTHER_REFERENTS = 2
@@ -199,7 +203,7 @@ def find_target(store: replay.Store) -> Target:
             email=referent.email,
             cases_in_store=total,
             case_ids=[row["case_id"] for row in rows],
-            cursors=[None, *(cursor_of(row) for row in full_pages)],
+            cursors=[None, *(cursor_of(CaseSort.OPENED_ON, row["case_id"]) for row in full_pages)],
         )
     finally:
         projector.close()
@@ -236,9 +240,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(store: replay.Store, port: int, app: str, console: Console) -> Iterator[str]:
-    """uvicorn (one worker) serving the factory ``app`` (the ASPE app and the plain routes);
-    its base URL."""
+def served(store: replay.Store, port: int, app: str, console: Console) -> Iterator[tuple[str, int]]:
+    """uvicorn (one worker: one process, whose CPU time is the server's) serving the factory
+    ``app`` (the ASPE app and the plain routes); its base URL and process id."""
     env = {
         **os.environ,
         "ASPE_ENV": "test",
@@ -259,7 +263,7 @@ def served(store: replay.Store, port: int, app: str, console: Console) -> Iterat
         try:
             wait_until_up(server, base, log)
             console.log(f"server up at {base} (uvicorn pid {server.pid}, one worker)")
-            yield base
+            yield base, server.pid
         finally:
             server.terminate()
             try:
@@ -383,9 +387,13 @@ class Run:
         return len(self.latencies) / self.seconds
 
     def quantile(self, q: int) -> float:
-        if len(self.latencies) < 2:
-            return self.latencies[0] if self.latencies else float("nan")
-        return statistics.quantiles(self.latencies, n=100, method="inclusive")[q - 1]
+        return quantile(self.latencies, q)
+
+
+def quantile(latencies: list[float], q: int) -> float:
+    if len(latencies) < 2:
+        return latencies[0] if latencies else float("nan")
+    return statistics.quantiles(latencies, n=100, method="inclusive")[q - 1]
 
 
 def client_child(
@@ -483,6 +491,201 @@ def measure(
     return runs
 
 
+# ------------------------------------------------------------- CPU per request
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+CPU_SERIES = (
+    ("case", "GraphQL"),
+    ("case", "plain"),
+    ("caseload", "GraphQL"),
+    ("caseload", "plain"),
+)
+"""Interleaved in this order in every round, so drift and noise fall on all four alike."""
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` (all its threads), from ``/proc/<pid>/stat``:
+    the server's own work, whoever else shares the cores."""
+    with open(f"/proc/{pid}/stat") as stat:
+        # The command name (field 2) may hold spaces: split after its closing parenthesis.
+        fields = stat.read().rpartition(")")[2].split()
+    utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
+    return (utime + stime) / CLOCK_TICKS
+
+
+@dataclass
+class CpuSeries:
+    query: str
+    api: str
+    requests: int = 0
+    server_cpu: float = 0.0
+    wall: float = 0.0
+
+    @property
+    def cpu_per_request(self) -> float:
+        return self.server_cpu / self.requests if self.requests else float("nan")
+
+    @property
+    def wall_per_request(self) -> float:
+        return self.wall / self.requests if self.requests else float("nan")
+
+
+def measure_cpu(
+    base: str, token: str, pid: int, target: Target, args: argparse.Namespace, console: Console
+) -> dict[tuple[str, str], CpuSeries]:
+    """One sequential client (never two requests in flight): ``--cpu-rounds`` rounds of one
+    block of ``--cpu-block`` requests per series, interleaved; the server's CPU time over
+    each block, divided by its requests. A warm-up block of each first, not counted."""
+    rng = random.Random(args.seed)
+    series = {key: CpuSeries(*key) for key in CPU_SERIES}
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+        for query, api in CPU_SERIES:
+            cpu_block(client, pid, query, api, keys_of(query, target), rng, args.cpu_block // 4)
+        for _ in range(args.cpu_rounds):
+            for key, counted in series.items():
+                cpu, wall = cpu_block(
+                    client, pid, *key, keys_of(key[0], target), rng, args.cpu_block
+                )
+                counted.requests += args.cpu_block
+                counted.server_cpu += cpu
+                counted.wall += wall
+    for counted in series.values():
+        console.log(
+            f"CPU, one sequential client, {QUERIES[counted.query]}, {counted.api}: "
+            f"{ms(counted.cpu_per_request)} ms server CPU, {ms(counted.wall_per_request)} ms "
+            f"wall per request ({counted.requests:,} requests)"
+        )
+    return series
+
+
+def cpu_block(
+    client: httpx.Client, pid: int, query: str, api: str, keys: Sequence[str | None],
+    rng: random.Random, count: int,
+) -> tuple[float, float]:  # fmt: skip
+    """``count`` requests one after the other: the server's CPU seconds and wall seconds."""
+    cpu, began = cpu_seconds(pid), time.perf_counter()
+    for _ in range(count):
+        method, path, body = request_of(api, query, rng.choice(keys))
+        answer_of(api, query, client.request(method, path, json=body))
+    return cpu_seconds(pid) - cpu, time.perf_counter() - began
+
+
+# -------------------------------------------------------------------- open loop
+@dataclass
+class OpenLoop:
+    capacity: float
+    """Requests/s of the closed-loop run that measured it (same run, same query and API)."""
+    rate: float
+    seconds: float
+    sent: int = 0
+    latencies: list[float] = field(default_factory=list)
+    """From each request's scheduled send time to its answer: waiting for the client's
+    connection pool, the server's queue and the answer all count."""
+    failures: int = 0
+    failure_samples: list[str] = field(default_factory=list)
+    late_starts: int = 0
+    """Requests the generator itself sent more than 10 ms after their scheduled time."""
+    load: float = 0.0
+
+    def quantile(self, q: int) -> float:
+        return quantile(self.latencies, q)
+
+
+def open_loop_child(
+    base: str, token: str, loop: OpenLoop, keys: Sequence[str | None], warmup: float,
+    seed: int, results: Any,
+) -> None:  # fmt: skip
+    results.put(asyncio.run(open_loop(base, token, loop, keys, warmup, seed)))
+
+
+async def open_loop(
+    base: str, token: str, loop: OpenLoop, keys: Sequence[str | None], warmup: float, seed: int
+) -> OpenLoop:
+    """GraphQL case details sent at ``loop.rate`` per second on a fixed schedule, whether or
+    not the earlier ones were answered (an open loop); the first ``warmup`` s not counted."""
+    rng = random.Random(seed)
+    limits = httpx.Limits(max_connections=OPEN_LOOP_CONNECTIONS, max_keepalive_connections=64)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(
+        base_url=base, headers=headers, limits=limits, timeout=60
+    ) as client:
+        start = time.perf_counter() + 0.1
+        measured_from = start + warmup
+        total = int(loop.rate * (warmup + loop.seconds))
+        tasks = []
+        for n in range(total):
+            scheduled = start + n / loop.rate
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            elif delay < -0.010:
+                loop.late_starts += 1
+            request = request_of("GraphQL", "case", rng.choice(keys))
+            tasks.append(
+                asyncio.create_task(
+                    one_scheduled(client, loop, request, scheduled, scheduled >= measured_from)
+                )
+            )
+        await asyncio.gather(*tasks)
+    return loop
+
+
+OPEN_LOOP_CONNECTIONS = 256
+"""Enough for the queue of a server that falls behind: a request waiting for a connection
+still counts from its scheduled time."""
+
+
+async def one_scheduled(
+    client: httpx.AsyncClient, loop: OpenLoop, request: tuple[str, str, Any], scheduled: float,
+    counted: bool,
+) -> None:  # fmt: skip
+    method, path, body = request
+    failure = None
+    try:
+        answer_of("GraphQL", "case", await client.request(method, path, json=body))
+    except (Failure, httpx.HTTPError, ValueError) as error:
+        failure = f"{type(error).__name__}: {error}"
+    if not counted:
+        return
+    loop.sent += 1
+    if failure is None:
+        loop.latencies.append(time.perf_counter() - scheduled)
+    else:
+        loop.failures += 1
+        if len(loop.failure_samples) < 5:
+            loop.failure_samples.append(failure)
+
+
+def measure_open_loop(
+    base: str, token: str, target: Target, args: argparse.Namespace, console: Console
+) -> OpenLoop:
+    """The capacity (closed loop, ``--capacity-clients``), then the open loop at
+    ``--load-fraction`` of it, both on GraphQL case details, one after the other."""
+    capacity = Run(args.capacity_clients, "case", "GraphQL", float(args.capacity_seconds))
+    capacity = in_child(
+        client_child, base, token, capacity, target.case_ids, args.warmup, args.seed,
+        timeout=args.warmup + args.capacity_seconds + 120,
+    )  # fmt: skip
+    console.log(
+        f"capacity, GraphQL case detail, {args.capacity_clients} closed-loop clients: "
+        f"{capacity.rate:,.1f} req/s"
+        + (f", {capacity.failures} failures" if capacity.failures else "")
+    )
+    loop = OpenLoop(capacity.rate, capacity.rate * args.load_fraction, float(args.open_seconds))
+    loop = in_child(
+        open_loop_child, base, token, loop, target.case_ids, args.warmup, args.seed + 1,
+        timeout=args.warmup + args.open_seconds + 180,
+    )  # fmt: skip
+    loop.load = os.getloadavg()[0]
+    console.log(
+        f"open loop at {loop.rate:,.1f} req/s ({args.load_fraction:.0%} of capacity): "
+        f"{len(loop.latencies):,} answered, p50 {ms(loop.quantile(50))} ms, "
+        f"p99 {ms(loop.quantile(99))} ms from the scheduled send"
+        + (f", {loop.failures} failures" if loop.failures else "")
+    )
+    return loop
+
+
 # -------------------------------------------------------------------------- output
 def verdict(met: bool) -> str:
     return "[green]met[/green]" if met else "[bold red]MISSED[/bold red]"
@@ -495,6 +698,18 @@ def ms(seconds: float) -> str:
 def report(
     console: Console, runs: list[Run], target: Target, checked: dict[str, Any], seconds: int
 ) -> None:
+    """The closed-loop grid: information only (it measures clients ÷ throughput, with the
+    clients on the server's cores), and the check of the answers."""
+    for query, label in QUERIES.items():
+        equal, asked, sizes = checked[query]
+        console.print(
+            f"{label}: {equal}/{asked} sampled answers equal through both APIs; average body "
+            + ", ".join(f"{api} {size:,.0f} B" for api, size in sizes.items())
+        )
+    for query, key in checked["differences"][:3]:
+        console.print(f"[bold red]different answers[/bold red]: {query} {key}")
+    if not runs:
+        return
     table = Table(
         title=f"GraphQL against plain JSON: a referent seeing {len(target.case_ids):,} of "
         f"{target.cases_in_store:,} cases, {seconds} s per run"
@@ -516,38 +731,60 @@ def report(
             p50_ratio, rate_ratio, f"{run.load:.1f}",
         )  # fmt: skip
     console.print(table)
-    for query, label in QUERIES.items():
-        equal, asked, sizes = checked[query]
-        console.print(
-            f"{label}: {equal}/{asked} sampled answers equal through both APIs; average body "
-            + ", ".join(f"{api} {size:,.0f} B" for api, size in sizes.items())
-        )
-    for query, key in checked["differences"][:3]:
-        console.print(f"[bold red]different answers[/bold red]: {query} {key}")
     for run in runs:
         for sample in run.failure_samples:
             console.print(f"[red]failure[/red] ({run.clients}, {run.query}, {run.api}): {sample}")
-    report_targets(console, runs, plain)
 
 
-def report_targets(console: Console, runs: list[Run], plain: dict[tuple[int, str], Run]) -> None:
-    for run in runs:
-        if run.api != "GraphQL" or not run.latencies:
-            continue
-        where = f"{QUERIES[run.query]}, {run.clients} clients"
-        limit = P99_TARGETS.get(run.clients)
-        if limit is not None:
-            p99 = run.quantile(99)
-            met = verdict(p99 <= limit)
-            console.print(f"GraphQL p99 ≤ {limit * 1000:.0f} ms ({where}): {ms(p99)} ms, {met}")
-        reference = plain.get((run.clients, run.query))
-        if reference is not None and reference.latencies:
-            ratio = run.quantile(50) / reference.quantile(50)
-            console.print(
-                f"GraphQL p50 ≤ {P50_RATIO_TARGET:.0f} × plain ({where}): ×{ratio:.2f} "
-                f"({ms(run.quantile(50))} against {ms(reference.quantile(50))} ms), "
-                f"{verdict(ratio <= P50_RATIO_TARGET)}"
-            )
+CPU_TARGET = 0.004
+"""GraphQL case detail: server CPU seconds per request, at most."""
+CPU_RATIO_TARGETS = {"case": 1.5, "caseload": 2.0}
+"""Query → GraphQL's server CPU per request ÷ the plain endpoint's, at most."""
+OPEN_LOOP_P99_TARGET = 0.100
+
+
+def report_cpu(console: Console, series: dict[tuple[str, str], CpuSeries]) -> None:
+    table = Table(title="Server CPU per request, one sequential client, interleaved blocks")
+    for column in ("query", "API", "requests", "CPU ms/req", "wall ms/req", "CPU ÷ plain"):
+        left = column in ("query", "API")
+        table.add_column(column, justify="left" if left else "right", no_wrap=True)
+    for (query, api), counted in series.items():
+        ratio = counted.cpu_per_request / series[(query, "plain")].cpu_per_request
+        table.add_row(
+            QUERIES[query], api, f"{counted.requests:,}", ms(counted.cpu_per_request),
+            ms(counted.wall_per_request), f"×{ratio:.2f}" if api == "GraphQL" else "",
+        )  # fmt: skip
+    console.print(table)
+    case = series[("case", "GraphQL")].cpu_per_request
+    console.print(
+        f"GraphQL case detail ≤ {CPU_TARGET * 1000:.0f} ms server CPU per request: "
+        f"{ms(case)} ms, {verdict(case <= CPU_TARGET)}"
+    )
+    for query, limit in CPU_RATIO_TARGETS.items():
+        graphql, plain = series[(query, "GraphQL")], series[(query, "plain")]
+        ratio = graphql.cpu_per_request / plain.cpu_per_request
+        console.print(
+            f"{QUERIES[query]}: GraphQL CPU ≤ {limit} × plain: ×{ratio:.2f} "
+            f"({ms(graphql.cpu_per_request)} against {ms(plain.cpu_per_request)} ms), "
+            f"{verdict(ratio <= limit)}"
+        )
+
+
+def report_open_loop(console: Console, loop: OpenLoop, fraction: float) -> None:
+    p99 = loop.quantile(99)
+    console.print(
+        f"open loop, GraphQL case detail: capacity {loop.capacity:,.1f} req/s (closed loop), "
+        f"offered {loop.rate:,.1f} req/s ({fraction:.0%}) for {loop.seconds:.0f} s: "
+        f"{len(loop.latencies):,} answered of {loop.sent:,}, {loop.failures} failures, "
+        f"p50 {ms(loop.quantile(50))} ms, p99 {ms(p99)} ms from the scheduled send, "
+        f"{loop.late_starts} sent > 10 ms late by the generator (load {loop.load:.1f})"
+    )
+    console.print(
+        f"open loop p99 ≤ {OPEN_LOOP_P99_TARGET * 1000:.0f} ms: {ms(p99)} ms, "
+        f"{verdict(p99 <= OPEN_LOOP_P99_TARGET and not loop.failures)}"
+    )
+    for sample in loop.failure_samples:
+        console.print(f"[red]failure[/red] (open loop): {sample}")
 
 
 # ---------------------------------------------------------------------------- main
@@ -561,21 +798,49 @@ def client_counts(text: str) -> list[int]:
     return counts
 
 
+def fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("a number between 0 and 1") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError("a number between 0 and 1 (0.6: 60 %)")
+    return value
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--cases", type=replay.positive, help="cases to generate (10,000)")
     parser.add_argument(
-        "--events-per-case", type=replay.positive, default=100,
-        help="events generated per case on average (replay.py's store has 100)",
+        "--events-per-case", type=replay.positive,
+        help="events generated per case on average (100, as replay.py's store; quick 30)",
     )  # fmt: skip
     parser.add_argument("--seconds", type=replay.positive, help="measured, per run (30)")
     parser.add_argument("--warmup", type=float, help="seconds before each run's measure (3)")
     parser.add_argument(
-        "--clients", type=client_counts, default=[16, 64], help="closed-loop clients: 16,64"
+        "--clients", type=client_counts,
+        help="the closed-loop grid's clients, information only: 16,64 (quick: none)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--cpu-rounds", type=replay.positive, help="interleaved rounds of the CPU measure (10)"
     )
     parser.add_argument(
-        "--quick", action="store_true", help="1,000 cases, 5 s per run, 1 s of warm-up"
+        "--cpu-block", type=replay.positive, help="requests per series and round (100)"
     )
+    parser.add_argument(
+        "--capacity-clients", type=replay.positive, default=4,
+        help="closed-loop clients that measure the capacity (4: keep one worker busy)",
+    )  # fmt: skip
+    parser.add_argument("--capacity-seconds", type=replay.positive, help="of the capacity run (20)")
+    parser.add_argument(
+        "--load-fraction", type=fraction, default=0.6,
+        help="the open loop's rate, as a fraction of the capacity (0.6)",
+    )  # fmt: skip
+    parser.add_argument("--open-seconds", type=replay.positive, help="of the open loop (60)")
+    parser.add_argument(
+        "--quick", action="store_true",
+        help="200 cases of 30 events, no closed-loop grid, short runs (about 50 s)",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=2026, help="of the generator and clients")
     parser.add_argument("--database-url", default=replay.POSTGRES_URL)
     parser.add_argument("--port", type=int, default=0, help="the server's (default: a free one)")
@@ -587,8 +852,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the schema (its name printed)")
     parser.add_argument("--reuse", metavar="SCHEMA", help="a kept schema: skip generation")
     args = parser.parse_args(argv)
-    quick = {"cases": 1_000, "seconds": 5, "warmup": 1.0}
-    full = {"cases": 10_000, "seconds": 30, "warmup": 3.0}
+    quick = {
+        "cases": 200, "events_per_case": 30, "seconds": 5, "warmup": 1.0, "clients": [],
+        "cpu_rounds": 3, "cpu_block": 40, "capacity_seconds": 4, "open_seconds": 8,
+    }  # fmt: skip
+    full = {
+        "cases": 10_000, "events_per_case": 100, "seconds": 30, "warmup": 3.0,
+        "clients": [16, 64], "cpu_rounds": 10, "cpu_block": 100, "capacity_seconds": 20,
+        "open_seconds": 60,
+    }  # fmt: skip
     for name, value in (quick if args.quick else full).items():
         if getattr(args, name) is None:
             setattr(args, name, value)
@@ -611,11 +883,15 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"referent {target.email}: {len(target.case_ids):,} of {target.cases_in_store:,} "
             f"cases visible, {len(target.cursors):,} caseload cursors"
         )
-        with served(store, args.port or free_port(), args.app, console) as base:
+        with served(store, args.port or free_port(), args.app, console) as (base, pid):
             token = log_in(base, target.email)
             checked = same_answers(base, token, target, args.seed)
+            series = measure_cpu(base, token, pid, target, args, console)
+            loop = measure_open_loop(base, token, target, args, console)
             runs = measure(base, token, target, args, console)
         report(console, runs, target, checked, args.seconds)
+        report_cpu(console, series)
+        report_open_loop(console, loop, args.load_fraction)
         console.print(
             f"server and client on the same {os.cpu_count()} CPUs, with PostgreSQL; "
             f"uvicorn, one worker"

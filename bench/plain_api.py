@@ -12,6 +12,9 @@ Served next to ``/graphql`` in one process, settings from the ``ASPE_*`` environ
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 from uuid import UUID
@@ -20,14 +23,19 @@ from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 
 from aspe.api import create_app
 from aspe.authorization import C, Category, Viewer, case_scope, may_see_case, may_see_item
-from aspe.domain.errors import InvalidInput
 from aspe.graphql.errors import InvalidToken
 from aspe.graphql.identity import viewer_from_local_token
 from aspe.graphql.permissions import Seen
-from aspe.graphql.queries import cursor_of, position_of
+from aspe.graphql.queries import CaseSort, cursor_of
 from aspe.graphql.types import money
 from aspe.projections import rent_ledger, visit_compliance
-from aspe.projections.case_file import case_file, case_page
+from aspe.projections.case_file import (
+    CaseFilter,
+    CaseOrder,
+    case_file,
+    case_list,
+    position_in,
+)
 from aspe.projections.tables import Row
 from aspe.settings import Settings
 
@@ -74,22 +82,39 @@ def caseload(
     viewer, settings = _viewer(request), request.app.state.settings
     if not 1 <= first <= settings.graphql_max_page_size:
         raise HTTPException(status_code=400, detail="« first » hors limites.")
-    try:
-        position = position_of(after)
-    except InvalidInput as error:
-        raise HTTPException(status_code=400, detail=str(error)) from None
+    view = _view(request, "case_file")
+    position = _position(view, viewer, after)
     scope = case_scope(viewer)
     rows = (
-        [] if scope is None else case_page(_view(request, "case_file"), scope, position, first + 1)
+        []
+        if scope is None
+        else case_list(view, CaseFilter(where=scope), CaseOrder.OPENED_ON, position, first + 1)
     )
     page = rows[:first]
     return {
         "edges": [{"node": line_of(row, viewer)} for row in page],
         "pageInfo": {
             "hasNextPage": len(rows) > first,
-            "endCursor": cursor_of(page[-1]) if page else None,
+            "endCursor": cursor_of(CaseSort.OPENED_ON, page[-1]["case_id"]) if page else None,
         },
     }
+
+
+def _position(view: Any, viewer: Viewer, cursor: str | None) -> list[Any] | None:
+    """``queries.position_of``'s checks, synchronously: the sort values of the visible case a
+    cursor of the default sort names."""
+    if cursor is None:
+        return None
+    refused = HTTPException(status_code=400, detail="Le curseur de pagination est invalide.")
+    try:
+        order, case_id = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+        case_id = str(UUID(case_id))
+    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError, AttributeError):
+        raise refused from None
+    row = case_file(view, case_id)
+    if order != CaseSort.OPENED_ON.value or row is None or not may_see_case(viewer, row):
+        raise refused
+    return position_in(row, CaseOrder.OPENED_ON)
 
 
 # ----------------------------------------------------------------- rows to JSON
