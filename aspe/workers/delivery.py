@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import ssl
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -332,12 +333,19 @@ def send_email(settings: Settings, email: EmailMessage) -> None:
 def _send_smtp(settings: Settings, email: EmailMessage) -> None:
     assert settings.smtp_url is not None
     url = urlsplit(settings.smtp_url)
-    ssl = url.scheme == "smtps"
-    host, port = url.hostname or "127.0.0.1", url.port or (465 if ssl else 25)
-    connect = smtplib.SMTP_SSL if ssl else smtplib.SMTP
-    with connect(host, port, timeout=settings.smtp_timeout) as smtp:
+    implicit_tls = url.scheme == "smtps"
+    host, port = url.hostname or "127.0.0.1", url.port or (465 if implicit_tls else 25)
+    # The system's authorities and a host-name check: smtplib's own default checks neither,
+    # and an e-mail about a household would go to whoever answered in the server's place.
+    verified = ssl.create_default_context()
+    smtp: smtplib.SMTP
+    if implicit_tls:
+        smtp = smtplib.SMTP_SSL(host, port, timeout=settings.smtp_timeout, context=verified)
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=settings.smtp_timeout)
+    with smtp:
         if settings.smtp_starttls:
-            smtp.starttls()
+            smtp.starttls(context=verified)
         if url.username:
             smtp.login(unquote(url.username), unquote(url.password or ""))
         smtp.send_message(email)
