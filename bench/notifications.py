@@ -35,7 +35,13 @@ load average and the CPU seconds of each process. Targets (issue 5): ≥ 100
 notifications/s with one worker, p99 ≤ 2 s. It is a benchmark, not a test: it exits 0
 whatever the figures.
 
-Quick run: ``.venv/bin/python bench/notifications.py --quick`` (200 decisions).
+Issue 17: each round runs the ASPE path twice, interleaved, on fresh cases: against the
+loopback server, then against a STARTTLS server (self-signed certificate made at run time,
+trusted by the worker through ``SSL_CERT_FILE``) that waits ``--smtp-delay`` (20 ms) before
+accepting each message; it prints the TLS ÷ loopback ratio (target: slower by ×1.5 at most).
+``--sustained`` paces the decisions at 100 e-mails/s.
+
+Quick run: ``.venv/bin/python bench/notifications.py --quick`` (100 decisions per server).
 """
 
 from __future__ import annotations
