@@ -35,7 +35,13 @@ load average and the CPU seconds of each process. Targets (issue 5): ≥ 100
 notifications/s with one worker, p99 ≤ 2 s. It is a benchmark, not a test: it exits 0
 whatever the figures.
 
-Quick run: ``.venv/bin/python bench/notifications.py --quick`` (200 decisions).
+Issue 17: each round runs the ASPE path twice, interleaved, on fresh cases: against the
+loopback server, then against a STARTTLS server (self-signed certificate made at run time,
+trusted by the worker through ``SSL_CERT_FILE``) that waits ``--smtp-delay`` (20 ms) before
+accepting each message; it prints the TLS ÷ loopback ratio (target: slower by ×1.5 at most).
+``--sustained`` paces the decisions at 100 e-mails/s.
+
+Quick run: ``.venv/bin/python bench/notifications.py --quick`` (100 decisions per server).
 """
 
 from __future__ import annotations
@@ -58,7 +64,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
@@ -98,6 +104,8 @@ from aspe.domain.values import (  # noqa: E402
 
 RATE_TARGET = 100.0
 """Notifications (e-mails) per second with one worker."""
+TLS_TARGET = 1.5
+"""The TLS + 20 ms server's notifications/s: no worse than loopback's ÷ this."""
 P99_TARGET = 2.0
 """Seconds, from the event stored to the e-mail received."""
 RECIPIENTS = 3
@@ -110,16 +118,62 @@ Schedule = list[tuple[float, list[str]]]
 
 
 # ----------------------------------------------------------------- the SMTP server
-def smtp_sink(port: int, path: str, ready: Any, stop: Any) -> None:
+def self_signed(directory: str) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 and its key, made now with ``cryptography``: paths."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = Path(directory) / "smtp-cert.pem", Path(directory) / "smtp-key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_path), str(key_path)
+
+
+def smtp_sink(
+    port: int, path: str, ready: Any, stop: Any, tls: tuple[str, str] | None, delay: float
+) -> None:
     """An SMTP server on loopback (in a process of its own) that appends one JSON line per
     e-mail received: when, to whom, and the e-mail as it came (parsed after the run, to
     keep the server's own work to what any SMTP server does)."""
+    import asyncio
+    import ssl
+
     from aiosmtpd.controller import Controller
 
     out = open(path, "a", encoding="utf-8")  # noqa: SIM115 (closed below, after the server)
 
     class Handler:
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+            if delay:  # a distant server's latency, before it accepts the message
+                await asyncio.sleep(delay)
             received = time.time()
             data = envelope.content.decode("utf-8", "replace")  # parsed after the run
             line = {"t": received, "to": list(envelope.rcpt_tos), "data": data}
@@ -127,7 +181,12 @@ def smtp_sink(port: int, path: str, ready: Any, stop: Any) -> None:
             out.flush()
             return "250 Message accepted for delivery"
 
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    extra: dict[str, Any] = {}
+    if tls is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(*tls)
+        extra = {"tls_context": context, "require_starttls": True}
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port, **extra)
     controller.start()
     ready.set()
     try:
@@ -181,13 +240,16 @@ def count_lines(path: Path) -> int:
 class Sink:
     """``smtp_sink`` in a spawned process, writing to a file of the bench's directory."""
 
-    def __init__(self, directory: Path, name: str) -> None:
+    def __init__(self, directory: Path, name: str, tls: bool = False, delay: float = 0.0) -> None:
         self.port = free_port()
         self.path = directory / f"{name}.jsonl"
+        self.tls = self_signed(str(directory)) if tls else None
         context = multiprocessing.get_context("spawn")
         self.ready, self.stop = context.Event(), context.Event()
         self.process = context.Process(
-            target=smtp_sink, args=(self.port, str(self.path), self.ready, self.stop), daemon=True
+            target=smtp_sink,
+            args=(self.port, str(self.path), self.ready, self.stop, self.tls, delay),
+            daemon=True,
         )
 
     def __enter__(self) -> Sink:
@@ -306,9 +368,14 @@ def build_store(store: replay.Store, decisions: int, console: Console) -> Cast:
 
 
 # ------------------------------------------------------------------ the ASPE side
-def aspe_env(store: replay.Store, redis_url: str, smtp_url: str) -> dict[str, str]:
-    """The ``ASPE_*`` settings of the notifier and the worker."""
+def aspe_env(store: replay.Store, redis_url: str, sink: Sink) -> dict[str, str]:
+    """The ``ASPE_*`` settings of the notifier and the worker. With the TLS server, the
+    worker trusts its self-signed certificate through ``SSL_CERT_FILE`` (which the ssl
+    module's default verify paths honour): no production setting is weakened for it."""
+    smtp_url = sink.url
+    tls = {"ASPE_SMTP_STARTTLS": "true", "SSL_CERT_FILE": sink.tls[0]} if sink.tls else {}
     return {
+        **tls,
         "ASPE_ENV": "test",
         "ASPE_DATABASE_URL": store.url,
         "ASPE_DATABASE_SCHEMA": store.schema,
@@ -526,6 +593,8 @@ class Figures:
     unmatched: int
     load: tuple[float, float]
     cpu: dict[str, float] = field(default_factory=dict)
+    span_override: float | None = None
+    """Rounds merged: the sum of their spans, not first-to-last across them."""
 
     @property
     def received(self) -> int:
@@ -533,6 +602,8 @@ class Figures:
 
     @property
     def span(self) -> float:
+        if self.span_override is not None:
+            return self.span_override
         if not self.latencies:
             return float("nan")
         first = min(one.stored for one in self.latencies)
@@ -701,11 +772,92 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--worker-args", nargs=argparse.REMAINDER, default=[],
         help="the rest of the line goes to `aspe worker`",
     )  # fmt: skip
+    parser.add_argument(
+        "--rounds", type=replay.positive, default=1,
+        help="loopback/TLS pairs, alternating, each on --decisions fresh cases (1)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--smtp-delay", type=float, default=0.020,
+        help="seconds the TLS server waits before accepting each message (0.020)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--sustained", action="store_true",
+        help=f"decisions at {RATE_TARGET:g} e-mails/s (the sustained target) instead of a burst",
+    )  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the schema (its name printed)")
     args = parser.parse_args(argv)
     if args.decisions is None:
-        args.decisions = 200 if args.quick else 2_000
+        args.decisions = 100 if args.quick else 2_000
+    if args.sustained:
+        args.rate = RATE_TARGET / RECIPIENTS
     return args
+
+
+@dataclass
+class Run:
+    figures: Figures
+    received: list[Received]
+    stored: dict[str, float]
+    logged: str
+
+
+def aspe_run(
+    store: replay.Store,
+    cast: Cast,
+    args: argparse.Namespace,
+    redis_url: str,
+    directory: Path,
+    tls: bool,
+    console: Console,
+) -> Run:
+    """Grant ``cast``'s cases through a fresh worker and notifier, to the loopback SMTP
+    server or to the STARTTLS one that takes ``--smtp-delay`` per message."""
+    label = "TLS + delay" if tls else "loopback"
+    expected = len(cast.cases) * RECIPIENTS
+    delay = args.smtp_delay if tls else 0.0
+    name = "tls" if tls else "aspe"
+    with Sink(directory, name, tls, delay) as sink, tempfile.TemporaryFile("w+") as log:
+        env = aspe_env(store, redis_url, sink)
+        with worker(env, args, log) as worker_pid, notifier(env) as notifying:
+            console.log(f"{label}: worker (pid {worker_pid}) and notifier up; load {load()}")
+            processes = {
+                "bench (commands)": (os.getpid(), False),
+                "notifier": (notifying.pid, True),
+                "celery worker": (worker_pid, True),
+                "SMTP server": (sink.process.pid, True),
+            }
+            before, cpu_before = os.getloadavg()[0], cpu_of(processes)
+            stored = grant_all(store, cast, args.rate, console)
+            sink.wait_for(expected, args.idle, console, label)
+            after = os.getloadavg()[0]
+            cpu = {name: seconds - cpu_before[name] for name, seconds in cpu_of(processes).items()}
+        received = read_received(sink.path)
+        figures = aspe_figures(received, stored, expected, (before, after))
+        figures.label = f"ASPE, {label}"
+        figures.cpu = cpu
+        log.seek(0)
+        logged = log.read().strip()
+    console.log(
+        f"ASPE {label}: {figures.received:,} e-mails at {figures.rate:,.1f}/s, "
+        f"p99 {figures.quantile(99):,.2f} s"
+    )
+    return Run(figures, received, stored, logged)
+
+
+def tls_report(console: Console, loopback: Figures, tls: Figures, delay: float) -> None:
+    if not (loopback.latencies and tls.latencies):
+        return
+    slower = loopback.rate / tls.rate
+    p99 = tls.quantile(99) / loopback.quantile(99)
+    console.print(
+        f"TLS + {delay * 1000:.0f} ms ÷ loopback: notifications/s ×{tls.rate / loopback.rate:.2f}"
+        f" (slower ×{slower:.2f}), p50 ×{tls.quantile(50) / loopback.quantile(50):.1f}, "
+        f"p99 ×{p99:.1f}"
+    )
+    console.print(
+        f"TLS + {delay * 1000:.0f} ms no worse than ×{TLS_TARGET} of loopback: "
+        f"{verdict(slower <= TLS_TARGET)}"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -717,48 +869,45 @@ def main(argv: Sequence[str] | None = None) -> None:
     if broker.dbsize():
         raise SystemExit(f"Redis database {args.redis_db} is not empty: choose another one")
     store = replay.Store(args.database_url, f"aspe_notifbench_{uuid.uuid4().hex[:8]}")
-    expected = args.decisions * RECIPIENTS
     store.create()
     try:
         with tempfile.TemporaryDirectory(prefix="aspe-notifbench-") as directory:
-            cast = build_store(store, args.decisions, console)
-            with Sink(Path(directory), "aspe") as sink, tempfile.TemporaryFile("w+") as log:
-                env = aspe_env(store, redis_url, sink.url)
-                with worker(env, args, log) as worker_pid, notifier(env) as notifying:
-                    console.log(f"worker (pid {worker_pid}) and notifier up; load {load()}")
-                    processes = {
-                        "bench (commands)": (os.getpid(), False),
-                        "notifier": (notifying.pid, True),
-                        "celery worker": (worker_pid, True),
-                        "SMTP server": (sink.process.pid, True),
-                    }
-                    before, cpu_before = os.getloadavg()[0], cpu_of(processes)
-                    stored = grant_all(store, cast, args.rate, console)
-                    sink.wait_for(expected, args.idle, console, "ASPE")
-                    after = os.getloadavg()[0]
-                    cpu = {
-                        name: seconds - cpu_before[name]
-                        for name, seconds in cpu_of(processes).items()
-                    }
-                received = read_received(sink.path)
-                aspe = aspe_figures(received, stored, expected, (before, after))
-                aspe.cpu = cpu
-                log.seek(0)
-                logged = log.read().strip()
-            console.log(
-                f"ASPE: {aspe.received:,} e-mails at {aspe.rate:,.1f}/s, "
-                f"p99 {aspe.quantile(99):,.2f} s"
-            )
-            broker.flushdb()
+            # One set of cases per run: loopback and TLS alternate, each on fresh cases.
+            rounds = [tls for _ in range(args.rounds) for tls in (False, True)]
+            cast = build_store(store, args.decisions * len(rounds), console)
+            runs: dict[bool, list[Run]] = {False: [], True: []}
+            for n, tls in enumerate(rounds):
+                part = cast.cases[n * args.decisions : (n + 1) * args.decisions]
+                one = aspe_run(
+                    store, replace(cast, cases=part), args, redis_url, Path(directory), tls,
+                    console,
+                )  # fmt: skip
+                runs[tls].append(one)
+                broker.flushdb()
+            aspe, tls_run = merged(runs[False]), merged(runs[True])
             with Sink(Path(directory), "raw") as raw_sink:
                 before = os.getloadavg()[0]
+                first = runs[False][0]
                 latencies, raw_cpu = raw_run(
-                    redis_url, raw_sink, schedule_of(received, stored), console, args.idle
+                    redis_url, raw_sink, schedule_of(first.received, first.stored), console,
+                    args.idle,
+                )  # fmt: skip
+                raw = raw_figures(
+                    latencies, len(first.received), (before, os.getloadavg()[0]), raw_cpu
                 )
-                raw = raw_figures(latencies, len(received), (before, os.getloadavg()[0]), raw_cpu)
-        report(console, aspe, raw, args.decisions, args.rate)
-        if logged and (aspe.received < expected or aspe.duplicates):
-            console.print(f"[yellow]the worker logged[/yellow]:\n{logged[-3000:]}")
+        report(console, runs[False][0].figures, raw, args.decisions, args.rate)
+        if args.rounds > 1:
+            console.print(f"all {args.rounds} rounds: loopback then TLS, alternating")
+        for run in (aspe, tls_run):
+            console.print(
+                f"{run.label}: {run.received:,} e-mails, {run.rate:,.1f}/s, "
+                f"p50 {ms(run.quantile(50))} ms, p99 {ms(run.quantile(99))} ms"
+            )
+        tls_report(console, aspe, tls_run, args.smtp_delay)
+        for one in (*runs[False], *runs[True]):
+            lost = one.figures.received < one.figures.expected or one.figures.duplicates
+            if one.logged and lost:
+                console.print(f"[yellow]the worker logged[/yellow]:\n{one.logged[-3000:]}")
     finally:
         broker.flushdb()
         if args.keep:
@@ -769,6 +918,23 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"{os.cpu_count()} CPUs; total {time.perf_counter() - started:.0f} s, ended "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     )
+
+
+def merged(runs: list[Run]) -> Figures:
+    """The rounds of one server as one set of figures (rate: e-mails over the runs' spans)."""
+    first = runs[0].figures
+    if len(runs) == 1:
+        return first
+    figures = Figures(
+        first.label,
+        sum(one.figures.expected for one in runs),
+        [latency for one in runs for latency in one.figures.latencies],
+        sum(one.figures.duplicates for one in runs),
+        sum(one.figures.unmatched for one in runs),
+        first.load,
+    )
+    figures.span_override = sum(one.figures.span for one in runs)
+    return figures
 
 
 def load() -> str:
