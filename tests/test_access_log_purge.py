@@ -18,7 +18,6 @@ from aspe.domain.reads import ReadKind
 from aspe.settings import Settings
 
 runner = CliRunner()
-NOW = datetime.now(UTC)
 
 
 def _use(monkeypatch: pytest.MonkeyPatch, settings: Settings, months: int) -> None:
@@ -33,9 +32,12 @@ def _use(monkeypatch: pytest.MonkeyPatch, settings: Settings, months: int) -> No
 def test_the_purge_deletes_the_entries_past_retention_only(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Now, not when the module was collected: the suite may run across midnight, and the
+    # purge reckons its cut-off from the day it runs.
+    now = datetime.now(UTC)
     reader, case_id = Viewer(uuid4(), Role.REFERENT, uuid4()), uuid4()
-    cutoff = retention_cutoff(settings.model_copy(update={"access_log_retention_months": 6}), NOW)
-    for at in (cutoff - timedelta(days=40), cutoff - timedelta(seconds=1), cutoff, NOW):
+    cutoff = retention_cutoff(settings.model_copy(update={"access_log_retention_months": 6}), now)
+    for at in (cutoff - timedelta(days=40), cutoff - timedelta(seconds=1), cutoff, now):
         assert record_read(settings, reader, case_id, ReadKind.PAGE, at)
     _use(monkeypatch, settings, months=6)
 
@@ -44,7 +46,7 @@ def test_the_purge_deletes_the_entries_past_retention_only(
     assert result.exit_code == 0, result.output
     assert "Entrées supprimées : 2" in result.output
     kept = store.page(store.open_store(settings), store.Filters(case_id=case_id), None, 10)
-    assert [entry.at for entry in kept] == [NOW, cutoff]
+    assert [entry.at for entry in kept] == [now, cutoff]
 
 
 def test_the_retention_is_counted_in_calendar_months(sqlite_settings: Settings) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -162,9 +162,19 @@ def _uuid(value: str | None, what: str) -> UUID | None:
         raise InvalidInput(f"L'identifiant {what} est invalide.") from None
 
 
+def _instant(value: datetime | None) -> datetime | None:
+    """An instant given without its offset is UTC's, as the store keeps instants (and as
+    ``aspe case show --as-of`` reads them): one bound with an offset and one without
+    then compare, instead of failing."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
 def _filters(
     account_id: str | None, case_id: str | None, since: datetime | None, until: datetime | None
 ) -> store.Filters:
+    since, until = _instant(since), _instant(until)
     if since is not None and until is not None and until <= since:
         raise InvalidInput("La fin de la période doit suivre son début.")
     return store.Filters(

@@ -8,7 +8,7 @@ Given a case and the accounts of the world, when someone reads it through ``case
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -160,6 +160,13 @@ def test_the_auditor_filters_by_person_case_and_period_and_pages(
     ]
     assert [(e["role"], e["caseId"]) for e in by_case] == [("REFERENT", second_case)]
     assert sorted(e["role"] for e in day_two) == ["REFERENT", "SPSLH_AGENT"]
+
+    # a bound given without its offset is UTC's, beside one that has it (found by the fuzz)
+    naive_until = (start + timedelta(hours=2)).astimezone(UTC).replace(tzinfo=None)
+    mixed = log_of(
+        auditor, since=(start + timedelta(hours=1)).isoformat(), until=naive_until.isoformat()
+    )["entries"]
+    assert sorted(e["role"] for e in mixed) == ["REFERENT", "SPSLH_AGENT"]
 
     page_one = log_of(auditor, first=3)
     page_two = log_of(auditor, first=3, after=page_one["endCursor"])
