@@ -185,8 +185,14 @@ class Settings(BaseSettings):
         default=("application/pdf", "image/jpeg", "image/png"),
         description='media types a document may have (JSON list: ["application/pdf"])',
     )
-    postgres_pool_size: AtLeastOne = 5
-    postgres_max_overflow: NoneOrMore = 10
+    postgres_pool_size: AtLeastOne = Field(
+        default=1,
+        description="PostgreSQL connections each pool keeps open when idle (a process has "
+        "several pools: its events, its read models, its notifications…)",
+    )
+    postgres_max_overflow: NoneOrMore = Field(
+        default=10, description="connections a pool may open beyond those under load"
+    )
     postgres_connect_timeout: AtLeastOne = Field(default=5, description="seconds")
 
     # Bounds on what a command may store (aspe/domain/bounds.py): refused with INVALID_INPUT.
