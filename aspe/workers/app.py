@@ -33,7 +33,9 @@ INBOX_TASK = "aspe.notifications.deliver_to_inbox"
 REQUEUE_TASK = "aspe.notifications.requeue_stale"
 TASK_MODULES = ("aspe.workers.delivery", "aspe.workers.notifier", "aspe.workers.clocks")
 REQUEUE_EVERY = 60.0
-"""Seconds between two looks for deliveries whose task was lost (``requeue_stale``)."""
+"""Most seconds between two looks for deliveries whose task was lost (``requeue_stale``);
+less when ``ASPE_DELIVERY_REQUEUE_AFTER`` is shorter, so that setting is what a lost
+delivery waits, not a minute more."""
 
 
 class AspeCelery(Celery):  # type: ignore[misc]
@@ -123,18 +125,19 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             "interval_step": 0.5,
             "interval_max": 1,
         },
-        "beat_schedule": {**beat_schedule(settings), **delivery_schedule()},
+        "beat_schedule": {**beat_schedule(settings), **delivery_schedule(settings)},
         "beat_schedule_filename": str(settings.data_dir / "celerybeat-schedule"),
         "task_annotations": {EMAIL_TASK: retries, INBOX_TASK: retries},
     }
 
 
-def delivery_schedule() -> dict[str, dict[str, Any]]:
+def delivery_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
+    every = min(REQUEUE_EVERY, settings.delivery_requeue_after)
     return {
         "requeue-lost-deliveries": {
             "task": REQUEUE_TASK,
-            "schedule": REQUEUE_EVERY,
-            "options": {"expires": REQUEUE_EVERY},
+            "schedule": every,
+            "options": {"expires": every},
         }
     }
 

@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from aspe.settings import Environment, Settings
+from aspe.workers.app import create_app
+
 VENV_BIN = Path(sys.executable).parent
+REQUEUE_ENTRY = "requeue-lost-deliveries"
 
 
 def test_a_worker_with_an_invalid_environment_stops_instead_of_using_celery_defaults(
@@ -34,3 +38,17 @@ def test_a_worker_with_an_invalid_environment_stops_instead_of_using_celery_defa
     assert finished.returncode != 0
     assert "upload_media_types" in output
     assert "amqp://" not in output
+
+
+def test_beat_looks_for_lost_deliveries_as_often_as_they_may_wait(tmp_path: Path) -> None:
+    # Given deliveries lost with Redis to be queued again after 5 s (the default is 5 min)
+    settings = Settings(env=Environment.TEST, data_dir=tmp_path, delivery_requeue_after=5)
+    default = Settings(env=Environment.TEST, data_dir=tmp_path)
+
+    # When beat's schedule is read
+    def every(settings: Settings) -> float:
+        return float(create_app(settings).conf.beat_schedule[REQUEUE_ENTRY]["schedule"])
+
+    # Then it looks every 5 s, not every minute; and every minute by default
+    assert every(settings) == 5
+    assert every(default) == 60
