@@ -43,6 +43,9 @@ CHAINED_RECORDERS = {
     "postgres": "aspe.audit.recorders:ChainedPostgresApplicationRecorder",
 }
 """The event store's application recorders (topics): each event linked as it is stored."""
+EVENT_STORE_FACTORY = "aspe.audit.recorders:AspePostgresFactory"
+"""The event store's persistence on PostgreSQL: the library's, its tables created one
+process at a time."""
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 # What most settings are; a value outside is refused when the settings are read.
@@ -553,6 +556,7 @@ class Settings(BaseSettings):
         if self.database_schema:
             env["POSTGRES_SCHEMA"] = self.database_schema
         if chained:
+            env["PERSISTENCE_MODULE"] = EVENT_STORE_FACTORY
             env["APPLICATION_RECORDER_TOPIC"] = CHAINED_RECORDERS["postgres"]
         return env
 

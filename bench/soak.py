@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -235,6 +236,19 @@ class Deployment:
     def ready(self) -> bool:
         """Whether every API process's ``/readyz`` answers 200."""
         return all(_ready(port) for port in self.ports)
+
+    def not_ready(self) -> str:
+        """What each API process's ``/readyz`` says is not ready."""
+        said = []
+        for port in self.ports:
+            try:
+                checks = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).json()["checks"]
+            except (httpx.HTTPError, ValueError, KeyError) as error:
+                said.append(f"{port}: {type(error).__name__}")
+                continue
+            failing = {name: check["detail"] for name, check in checks.items() if not check["ok"]}
+            said.append(f"{port}: {failing or 'ready'}")
+        return "; ".join(said)
 
     def stop(self) -> int:
         self.process.send_signal(signal.SIGTERM)
@@ -558,7 +572,7 @@ def inject(up: Deployment, what: str) -> Fault:
             wait_until(lambda: up.pids().get(what) not in (None, pid), f"{what} replaced", 60)
         wait_until(up.ready, f"ready after {what}", RECOVERY_BOUND)
     except SoakFailed as error:
-        return Fault(what, time.monotonic() - struck, str(error))
+        return Fault(what, time.monotonic() - struck, f"{error}; {up.not_ready()}")
     return Fault(what, time.monotonic() - struck)
 
 
@@ -593,6 +607,10 @@ class Report:
     read_models_compared: int = 0
     events_compared: int = 0
     settle_seconds: float = 0.0
+    requeued: int = 0
+    """Deliveries beat queued again after their task was lost (with Redis, or a worker)."""
+    errors_logged: int = 0
+    """Lines the deployment logged at ERROR: expected while its processes are killed."""
 
     @property
     def slow_recoveries(self) -> list[Fault]:
@@ -651,6 +669,18 @@ def _events(app: Any, after: int, event_class: type) -> Iterator[Any]:
             return
         yield from (app.mapper.to_domain_event(notification) for notification in batch)
         start = batch[-1].id + 1
+
+
+REQUEUED = re.compile(r"(\d+) deliveries were waiting for a lost task")
+
+
+def read_log(log: Path, report: Report) -> None:
+    """What the deployment said of its troubles: deliveries queued again, errors."""
+    for line in log.read_text(errors="replace").splitlines():
+        if requeued := REQUEUED.search(line):
+            report.requeued += int(requeued.group(1))
+        if " ERROR " in line:
+            report.errors_logged += 1
 
 
 def delivery_rows(settings: Settings) -> list[dict[str, Any]]:
@@ -753,6 +783,7 @@ def run(plan: Plan, workdir: Path, say: Callable[[str], None] = print) -> Report
         code = up.stop()
         if code != 0:
             raise SoakFailed(f"aspe up exited with {code}")
+        read_log(up.log, report)
         check_commands(settings, after, report)
         check_deliveries(settings, after, sink, report)
         check_read_models(settings, rebuilt, report)
@@ -800,7 +831,8 @@ def summary(report: Report) -> str:
         "faults: " + fault_summary(report.faults),
         f"e-mails: {report.emails_expected} to send, {report.emails_missing} missing, "
         f"{report.emails_duplicated} received twice; settled {report.settle_seconds:.0f} s "
-        "after the load stopped",
+        f"after the load stopped; {report.requeued} deliveries queued again after a lost "
+        f"task; {report.errors_logged} lines logged at ERROR",
         f"read models: {report.read_models_compared} compared with their rebuild from "
         f"{report.events_compared} events",
         "losses: " + ("none" if not report.losses() else "; ".join(report.losses())),

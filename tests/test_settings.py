@@ -31,7 +31,7 @@ def test_a_postgres_url_becomes_the_event_store_settings(monkeypatch):
 
     env = Settings().eventsourcing_env()
 
-    assert env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+    assert env["PERSISTENCE_MODULE"] == "aspe.audit.recorders:AspePostgresFactory"
     assert (env["POSTGRES_HOST"], env["POSTGRES_PORT"], env["POSTGRES_DBNAME"]) == (
         "db.internal",
         "6543",

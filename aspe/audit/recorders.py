@@ -4,8 +4,10 @@ The application chooses them by topic (``APPLICATION_RECORDER_TOPIC``, set by
 ``Settings.eventsourcing_env`` for the event store): the library's factories build them in
 place of their own application recorders, which they extend at the hook each offers after
 the notification ids are known. Snapshots are derived data, not history: their recorder is
-the library's. The same recorders create the table of the households' data keys
-(``aspe.privacy.keys``), which belongs with the events it opens.
+the library's, creating its table one process at a time as the others do
+(``aspe.creation_lock``; on PostgreSQL through ``AspePostgresFactory``). The same
+recorders create the table of the households' data keys (``aspe.privacy.keys``), which
+belongs with the events it opens.
 """
 
 from __future__ import annotations
@@ -15,13 +17,19 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+    PostgresFactory,
+)
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 from psycopg import Cursor
 from psycopg.rows import DictRow
 
 from aspe.audit.links import StoredRow
 from aspe.audit.tables import ChainTable, postgres_table, sqlite_table
+from aspe.creation_lock import creating_tables
 from aspe.privacy.keys import KeyStatements, postgres_statements, sqlite_statements
 
 
@@ -74,6 +82,10 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         self.check_identifier_length(f"{events_table_name}_chain")
         self.check_identifier_length(f"{events_table_name}_data_subjects")
 
+    def create_table(self) -> None:
+        with creating_tables(self.datastore):
+            super().create_table()
+
     def _create_table(self, curs: Cursor[DictRow]) -> None:
         super()._create_table(curs)
         for statement in (self.chain.create, *self.keys.create):
@@ -89,4 +101,23 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
 
 
 SQLITE_TOPIC = f"{__name__}:{ChainedSQLiteApplicationRecorder.__qualname__}"
+
+
+class SnapshotPostgresRecorder(PostgresAggregateRecorder):
+    """The library's recorder of snapshots, creating its table one process at a time."""
+
+    def create_table(self) -> None:
+        with creating_tables(self.datastore):
+            super().create_table()
+
+
+class AspePostgresFactory(PostgresFactory):
+    """The library's PostgreSQL factory with the recorders above: the event store's
+    (``PERSISTENCE_MODULE``, set by ``Settings.eventsourcing_env``)."""
+
+    aggregate_recorder_class = SnapshotPostgresRecorder
+    application_recorder_class = ChainedPostgresApplicationRecorder
+
+
 POSTGRES_TOPIC = f"{__name__}:{ChainedPostgresApplicationRecorder.__qualname__}"
+POSTGRES_FACTORY_TOPIC = f"{__name__}:{AspePostgresFactory.__qualname__}"

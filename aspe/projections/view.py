@@ -25,6 +25,7 @@ from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
+from aspe.creation_lock import creating_tables
 from aspe.projections.tables import (
     Dialect,
     Key,
@@ -736,17 +737,10 @@ class PostgresTableView(TableView, PostgresTrackingRecorder):
             yield cursor
 
     def create_tables(self) -> None:
-        """As ``TableView``'s, one process at a time per schema: the API, the runners and
-        the workers start together, and PostgreSQL's ``CREATE TABLE IF NOT EXISTS`` fails
-        when another session creates the same table in the same instant. A session lock
-        (held on a connection of its own) spans the library's tracking table too."""
-        key = f"aspe:create-tables:{self.datastore.schema}"
-        with self.datastore.get_connection() as connection:
-            connection.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
-            try:
-                super().create_tables()
-            finally:
-                connection.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+        """As ``TableView``'s, one process at a time per schema (``creating_tables``); the
+        lock spans the library's tracking table too."""
+        with creating_tables(self.datastore):
+            super().create_tables()
 
     def _table_name(self, bare: str) -> str:
         return f'"{self.datastore.schema}"."{bare}"'

@@ -11,6 +11,7 @@ from typing import TypedDict
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
+from aspe.bootstrap import build_application
 from aspe.projections.tables import Table
 from aspe.projections.view import PostgresTableView
 from aspe.settings import Settings
@@ -66,3 +67,39 @@ def test_processes_creating_the_same_tables_at_once_all_succeed(new_postgres_set
         assert all(view.select(ITEMS) == [] for view in views)
         for view in views:
             view.datastore.close()
+
+
+def _create_event_stores_together(settings: Settings, count: int) -> list[Exception]:
+    """``count`` applications (as many processes would) create the event store's tables
+    in the same instant; what they raised."""
+    start, errors = threading.Barrier(count), []
+
+    def create() -> None:
+        start.wait()
+        try:
+            build_application(settings).close()
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=create) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def test_processes_creating_the_event_store_at_once_all_succeed(new_postgres_settings):
+    # (found by the soak: a worker's clock task failed with "tuple concurrently updated")
+    for _ in range(3):
+        # given several processes starting together on a schema that has no event store yet
+        settings = new_postgres_settings()
+
+        # when each creates the event store's tables in the same instant
+        errors = _create_event_stores_together(settings, WRITERS)
+
+        # then none failed, and the store answers
+        assert errors == []
+        app = build_application(settings)
+        assert app.head() == 0
+        app.close()
