@@ -64,10 +64,12 @@ def test_the_deployment_survives_its_processes_being_killed_under_load(tmp_path:
     assert not report.not_stored
     assert not report.stored_unacknowledged
 
-    # And every e-mail was received exactly once, every delivery is done
+    # And every e-mail was received, once per Message-ID; a second copy under the same
+    # Message-ID only where a killed worker explains it (it died between the SMTP server's
+    # acceptance and its record); every delivery is done
     assert report.emails_expected > 0
     assert report.emails_missing == 0
-    assert report.emails_duplicated == 0
+    assert report.emails_duplicated <= report.copies_explained
     assert report.emails_unexpected == 0
     assert not report.deliveries_not_delivered
     assert not report.events_without_delivery
