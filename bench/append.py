@@ -44,6 +44,7 @@ from rich.console import Console
 from rich.table import Table
 
 from aspe.application import AspeApplication
+from aspe.audit import store as audit_store
 from aspe.demo.scenarios import Account, CaseStory, Clock, Departement
 from aspe.domain.actors import acting_as
 from aspe.domain.values import ContactChannel, LandlordCategory, Status, Theme, VisitKind
@@ -574,12 +575,17 @@ def open_loop(run: Callable[[int], object], rate: float, seconds: float) -> Meas
 
 
 def prefill(store: Store, app: AspeApplication, case_ids: list[uuid.UUID], total: int) -> None:
-    """``total`` events copied from the cases' histories, and their share of snapshots."""
+    """``total`` events copied from the cases' histories, and their share of snapshots.
+
+    The copies are then linked into the audit chain (``aspe audit seal``), as a store grown
+    in service would be; unlinked, the first command after them would link them all.
+    """
     events_table, snapshots_table = table_names(app)
     histories = store.rows(events_table, case_ids)
     snapshots = store.rows(snapshots_table, case_ids)
     store.bulk_insert(events_table, prefill_rows(histories, total))
     store.bulk_insert(snapshots_table, snapshot_rows(snapshots, total, len(histories)))
+    audit_store.seal(app)
     store.settle([events_table, snapshots_table])
 
 
