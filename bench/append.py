@@ -537,17 +537,20 @@ def command_block(label: str, run: Callable[[int], object]) -> Callable[[int, in
     return lambda start, count: timed_loop(label, count, lambda n: run(start + n))
 
 
+def shifted(run: Callable[[int], object], start: int) -> Callable[[int], object]:
+    """``run`` numbering its operations from ``start``."""
+    return lambda n: run(start + n)
+
+
 def writers_block(
-    label: str, pool: ThreadPoolExecutor, runs: list[Callable[[int], object]]
+    label: str, pool: ThreadPoolExecutor, runs: Sequence[Callable[[int], object]]
 ) -> Callable[[int, int], Measure]:
     """``count`` commands shared among the writers, each on its own cases, timed as a whole."""
 
     def block(start: int, count: int) -> Measure:
         share = count // len(runs)
         began = time.perf_counter()
-        futures = [
-            pool.submit(timed_loop, label, share, lambda n, run=run: run(start + n)) for run in runs
-        ]
+        futures = [pool.submit(timed_loop, label, share, shifted(run, start)) for run in runs]
         parts = [future.result() for future in futures]
         elapsed = time.perf_counter() - began
         return Measure(label, [s for part in parts for s in part.seconds], elapsed)
