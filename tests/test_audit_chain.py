@@ -430,3 +430,21 @@ def test_events_stored_without_a_link_are_linked_before_the_next_write(
     result = intruder.verification()
     assert result.intact
     assert result.checked == cases.app.head()
+
+
+def test_more_unlinked_events_than_a_page_are_linked_before_the_next_write(
+    cases: World, intruder: Intruder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given more events without a link than the chain reads in one page (5,000; here 7)
+    monkeypatch.setattr("aspe.audit.tables.PAGE", 7)
+    intruder.begin()
+    intruder.sql(f"DELETE FROM {intruder.chain} WHERE notification_id > 10")
+    intruder.commit()
+
+    # When the next command is stored
+    CaseStory(cases.departement, cases.referent, cases.new_household()).walk_to(Status.SUBMITTED)
+
+    # Then every event before it was linked, in order, and the chain verifies
+    result = intruder.verification()
+    assert result.intact
+    assert result.checked == cases.app.head()
