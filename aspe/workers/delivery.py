@@ -368,7 +368,8 @@ def _open_smtp(settings: Settings) -> _SMTP | _SMTP_SSL:
     host, port = url.hostname or "127.0.0.1", url.port or (465 if implicit_tls else 25)
     # The system's authorities and a host-name check: smtplib's own default checks neither,
     # and an e-mail about a household would go to whoever answered in the server's place.
-    verified = ssl.create_default_context()
+    # Made only for TLS: loading the system's authorities costs tens of milliseconds.
+    verified = ssl.create_default_context() if implicit_tls or settings.smtp_starttls else None
     smtp: _SMTP | _SMTP_SSL
     if implicit_tls:
         smtp = _SMTP_SSL(host, port, timeout=settings.smtp_timeout, context=verified)
