@@ -274,6 +274,12 @@ class Settings(BaseSettings):
     )
     smtp_starttls: bool = Field(default=False, description="STARTTLS after connecting")
     smtp_timeout: Seconds = Field(default=10.0, description="seconds per SMTP operation")
+    smtp_keep_alive_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="seconds a worker keeps its SMTP connection open between e-mails "
+        "(one connection per worker process, reused); 0: a connection per e-mail",
+    )
     mail_from: str = Field(
         default="ASPE <notifications@aspe.localhost>", description="sender of the e-mails"
     )

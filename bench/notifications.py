@@ -25,8 +25,8 @@ database of its own (``--redis-db``, which must be empty; flushed at the end):
    ones: recipient, subject, body), three per decision, on the same schedule as the
    decisions were stored (their offsets from the first); a consumer process ``BRPOP``s
    each and sends it to a new SMTP server process with ``smtplib``, one connection per
-   e-mail as a task does. No delivery record, no retry, no inbox, no event log: the
-   transport and the SMTP send alone.
+   e-mail as a task did before it kept its connection (issue 17). No delivery record, no
+   retry, no inbox, no event log: the transport and the SMTP send alone.
 
 It prints, for both, the e-mails received, notifications/s (e-mails over the time from
 the first decision stored to the last e-mail received), p50/p99/max latency, and the

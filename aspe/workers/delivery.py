@@ -21,15 +21,25 @@ its delivery key. The task receives only that key and reads the rest from the ta
   queued again by ``requeue_stale`` (on beat, every minute) once its delivery has waited
   ``ASPE_DELIVERY_REQUEUE_AFTER`` seconds.
 
+- **Connections**: each worker process keeps one SMTP connection (TLS, EHLO, login done
+  once) for ``ASPE_SMTP_KEEP_ALIVE_SECONDS`` after its last e-mail (``SmtpConnections``).
+  A kept connection found dead before DATA (the server cannot have accepted the e-mail)
+  is opened again and the e-mail sent on it; after DATA has begun, only the task's retry
+  may send it again, as with a connection per e-mail.
+
 Without ``ASPE_SMTP_URL`` (the embedded default) e-mails are written as ``.eml`` files in
 ``ASPE_DATA_DIR/outbox``, named by their delivery: writing one twice writes the same file.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
 import smtplib
 import ssl
+import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -42,6 +52,7 @@ from urllib.parse import unquote, urlsplit
 from uuid import UUID, uuid5
 
 from celery import Celery, Task, shared_task
+from celery.signals import worker_process_shutdown, worker_shutdown
 from eventsourcing.persistence import PersistenceError
 from kombu.exceptions import OperationalError
 
@@ -330,25 +341,217 @@ def send_email(settings: Settings, email: EmailMessage) -> None:
         raise
 
 
-def _send_smtp(settings: Settings, email: EmailMessage) -> None:
+class _Tracked:
+    """An SMTP client that says whether it has begun the message's ``DATA``: before that
+    the server cannot have accepted it, and sending it again on a new connection is safe."""
+
+    data_begun = False
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        self.data_begun = True
+        return super().data(msg)  # type: ignore[misc, no-any-return]
+
+
+class _SMTP(_Tracked, smtplib.SMTP):
+    pass
+
+
+class _SMTP_SSL(_Tracked, smtplib.SMTP_SSL):  # noqa: N801 (smtplib's name)
+    pass
+
+
+def _open_smtp(settings: Settings) -> _SMTP | _SMTP_SSL:
+    """A new connection to ``ASPE_SMTP_URL``: TLS if asked, EHLO, login if credentials."""
     assert settings.smtp_url is not None
     url = urlsplit(settings.smtp_url)
     implicit_tls = url.scheme == "smtps"
     host, port = url.hostname or "127.0.0.1", url.port or (465 if implicit_tls else 25)
     # The system's authorities and a host-name check: smtplib's own default checks neither,
     # and an e-mail about a household would go to whoever answered in the server's place.
-    verified = ssl.create_default_context()
-    smtp: smtplib.SMTP
+    # Made only for TLS: loading the system's authorities costs tens of milliseconds.
+    verified = ssl.create_default_context() if implicit_tls or settings.smtp_starttls else None
+    smtp: _SMTP | _SMTP_SSL
     if implicit_tls:
-        smtp = smtplib.SMTP_SSL(host, port, timeout=settings.smtp_timeout, context=verified)
+        smtp = _SMTP_SSL(host, port, timeout=settings.smtp_timeout, context=verified)
     else:
-        smtp = smtplib.SMTP(host, port, timeout=settings.smtp_timeout)
-    with smtp:
+        smtp = _SMTP(host, port, timeout=settings.smtp_timeout)
+    try:
         if settings.smtp_starttls:
             smtp.starttls(context=verified)
+        smtp.ehlo_or_helo_if_needed()
         if url.username:
             smtp.login(unquote(url.username), unquote(url.password or ""))
-        smtp.send_message(email)
+    except BaseException:
+        _close_quietly(smtp, polite=False)
+        raise
+    return smtp
+
+
+def _close_quietly(smtp: smtplib.SMTP, polite: bool = True) -> None:
+    """QUIT (when ``polite``) and close, whatever the server or the network says."""
+    try:
+        if polite:
+            smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        pass
+    finally:
+        smtp.close()
+
+
+def _connection_lost(error: BaseException) -> bool:
+    """The connection was found dead (closed by the server, reset, or 421: the server
+    is closing it) rather than the e-mail refused."""
+    if isinstance(error, smtplib.SMTPServerDisconnected | OSError):
+        return True
+    return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code == 421
+
+
+class SmtpConnections:
+    """One SMTP connection per worker process, reused from one e-mail to the next.
+
+    Opened at the first e-mail, kept ``ASPE_SMTP_KEEP_ALIVE_SECONDS`` after the last one
+    (a daemon thread closes it then, with QUIT), closed when the worker stops, and
+    reopened when the settings change. If a kept connection turns out dead before the
+    server could have accepted the e-mail (at MAIL FROM or RCPT TO, before DATA), the
+    e-mail is sent once more on a new connection; after DATA has begun it never is (the
+    task's retry decides, as before). Any error drops the connection. A thread that finds
+    the connection busy (a threaded pool) sends on a connection of its own, as does a
+    keep-alive of 0.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._smtp: _SMTP | _SMTP_SSL | None = None
+        self._key: tuple[Any, ...] = ()
+        self._last_used = 0.0
+        self._keep_alive = 0.0
+        self._reaper: threading.Thread | None = None
+        self._busy = False
+        """An e-mail is on its way on the kept connection (only its thread touches it)."""
+        self._changed = threading.Condition(self._lock)
+        self.opened = 0
+        """Connections opened by this process (for the tests and the curious)."""
+
+    def send(self, settings: Settings, email: EmailMessage) -> None:
+        keep_alive = settings.smtp_keep_alive_seconds
+        with self._lock:
+            busy, self._busy = self._busy, True
+        if keep_alive <= 0 or busy:
+            if not busy:
+                self._release(keep_alive)  # a kept connection stays for another setting
+            self._send_once(settings, email)
+            return
+        try:
+            self._send_kept(settings, email, keep_alive)
+        finally:
+            self._release(keep_alive)
+
+    def _release(self, keep_alive: float) -> None:
+        with self._changed:
+            self._busy = False
+            if self._smtp is not None:
+                self._keep_alive = keep_alive
+                self._start_reaper()
+            self._changed.notify_all()  # the reaper, or a close waiting for this e-mail
+
+    def _send_once(self, settings: Settings, email: EmailMessage) -> None:
+        smtp = _open_smtp(settings)
+        self.opened += 1
+        try:
+            smtp.send_message(email)
+        except BaseException:
+            _close_quietly(smtp, polite=False)
+            raise
+        _close_quietly(smtp)
+
+    def _send_kept(self, settings: Settings, email: EmailMessage, keep_alive: float) -> None:
+        key = (settings.smtp_url, settings.smtp_starttls, settings.smtp_timeout)
+        smtp = self._smtp
+        if smtp is not None and (
+            key != self._key or time.monotonic() - self._last_used >= keep_alive
+        ):
+            self._drop(polite=True)
+            smtp = None
+        reused = smtp is not None
+        if smtp is None:
+            smtp = self._open(settings, key)
+        try:
+            smtp.data_begun = False
+            smtp.send_message(email)
+        except BaseException as error:
+            begun = smtp.data_begun
+            self._drop(polite=False)
+            if not (reused and not begun and _connection_lost(error)):
+                raise
+            log.info("the kept SMTP connection was lost (%s): sending on a new one", error)
+            smtp = self._open(settings, key)
+            try:
+                smtp.send_message(email)
+            except BaseException:
+                self._drop(polite=False)
+                raise
+        self._last_used = time.monotonic()
+
+    def _open(self, settings: Settings, key: tuple[Any, ...]) -> _SMTP | _SMTP_SSL:
+        self._smtp, self._key = _open_smtp(settings), key
+        self.opened += 1
+        return self._smtp
+
+    def _drop(self, polite: bool) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            _close_quietly(smtp, polite)
+
+    def _start_reaper(self) -> None:
+        if self._reaper is None or not self._reaper.is_alive():
+            self._reaper = threading.Thread(
+                target=self._close_when_idle, name="aspe-smtp-keep-alive", daemon=True
+            )
+            self._reaper.start()
+
+    def _close_when_idle(self) -> None:
+        """Close the connection once idle for its keep-alive; end with it."""
+        with self._changed:
+            while self._smtp is not None:
+                idle_for = time.monotonic() - self._last_used
+                if not self._busy and idle_for >= self._keep_alive:
+                    self._drop(polite=True)
+                    return
+                self._changed.wait(max(self._keep_alive - idle_for, 0.0) + 0.01)
+
+    def close(self) -> None:
+        """Close the connection (QUIT), once an e-mail on its way has been sent."""
+        with self._changed:
+            self._changed.wait_for(lambda: not self._busy, timeout=60.0)
+            if not self._busy:
+                self._drop(polite=True)
+            self._changed.notify_all()
+
+    def forget(self) -> None:
+        """In a forked child: the parent's connection, lock and thread are the parent's."""
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._smtp, self._reaper, self._busy = None, None, False
+
+
+SMTP_CONNECTIONS = SmtpConnections()
+"""This process's SMTP connection."""
+
+
+def close_smtp_connections(**_: Any) -> None:
+    """Close this process's SMTP connection: on Celery's ``worker_process_shutdown``
+    (each pool process) and ``worker_shutdown`` (a solo worker), and at exit."""
+    SMTP_CONNECTIONS.close()
+
+
+worker_process_shutdown.connect(close_smtp_connections, weak=False)
+worker_shutdown.connect(close_smtp_connections, weak=False)
+atexit.register(close_smtp_connections)
+os.register_at_fork(after_in_child=SMTP_CONNECTIONS.forget)
+
+
+def _send_smtp(settings: Settings, email: EmailMessage) -> None:
+    SMTP_CONNECTIONS.send(settings, email)
 
 
 def outbox(settings: Settings) -> Path:

@@ -37,6 +37,7 @@ from aspe.bootstrap import build_projector, erasure_places
 from aspe.projections.runner import BackgroundFollower
 from aspe.settings import Environment, Settings
 from aspe.workers.clocks import CLOCK_READ_MODELS, Clocks
+from aspe.workers.delivery import close_smtp_connections
 from aspe.workers.inbox import close_stores
 from tests.conftest import REDIS_URL, SERVICES_REQUIRED, require_redis
 
@@ -72,7 +73,8 @@ class SmtpServer:
     ``refuse(n)`` answers the next ``n`` messages with a temporary refusal; ``delay`` makes
     it think before accepting: a client that dies meanwhile has delivered nothing (the
     message is kept only once the server has said 250). ``on_data`` is called as each
-    message arrives, before the delay.
+    message arrives, before the delay. ``connections()`` counts the connections that
+    brought the messages accepted; ``drop_connections()`` closes them from the server's side.
     """
 
     port: int = 0
@@ -82,6 +84,9 @@ class SmtpServer:
     delay: float = 0.0
     on_data: Callable[[], None] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    sessions: list[Any] = field(default_factory=list)
+    servers: list[Any] = field(default_factory=list)
+    quits: int = 0
 
     @property
     def url(self) -> str:
@@ -102,7 +107,31 @@ class SmtpServer:
             await asyncio.sleep(self.delay)
         with self.lock:
             self.received.append(message_from_bytes(envelope.content))
+            if not any(known is session for known in self.sessions):
+                self.sessions.append(session)
+                self.servers.append(server)
         return "250 2.0.0 OK"
+
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            self.quits += 1
+        return "221 Au revoir"
+
+    def connections(self) -> int:
+        """How many SMTP connections (sessions) brought the messages accepted."""
+        with self.lock:
+            return len({id(session) for session in self.sessions})
+
+    def drop_connections(self) -> None:
+        """Close every connection from the server's side, as a restarted server does."""
+        with self.lock:
+            servers = list(self.servers)
+        for server in servers:
+            if server.transport is not None:
+                server.loop.call_soon_threadsafe(server.transport.close)
+        eventually(
+            lambda: all(server.transport is None for server in servers), 5, "the connections"
+        )
 
     def message_ids(self) -> list[str]:
         with self.lock:
@@ -120,6 +149,7 @@ def smtp_server() -> Iterator[SmtpServer]:
     controller.start()
     server.port = controller.port
     yield server
+    close_smtp_connections()  # this process's, kept by an e-mail sent in the test
     controller.stop()
 
 
