@@ -6,13 +6,17 @@ answer, unless ``ASPE_REQUIRE_SERVICES=1`` (CI), which turns the skip into a fai
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import psycopg
@@ -40,6 +44,19 @@ from aspe.workers.inbox import close_stores
 POSTGRES_URL = os.environ.get("ASPE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("ASPE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SERVICES_REQUIRED = os.environ.get("ASPE_REQUIRE_SERVICES") == "1"
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+def load_bench(name: str) -> ModuleType:
+    """``bench/<name>.py`` as a module (the benchmarks are scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
 
 MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 """The frozen 'now' of the behaviour tests: a Monday, so ISO weeks start on it."""
@@ -60,6 +77,14 @@ def require_postgres() -> None:
     if SERVICES_REQUIRED:
         pytest.fail(f"PostgreSQL is required (ASPE_REQUIRE_SERVICES=1) but not reachable: {error}")
     pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error}")
+
+
+def require_redis_server() -> None:
+    """A ``redis-server`` binary, for tests that start a Redis of their own."""
+    if shutil.which("redis-server") is None and not Path("/usr/bin/redis-server").exists():
+        if SERVICES_REQUIRED:
+            pytest.fail("redis-server is required (ASPE_REQUIRE_SERVICES=1) but not installed")
+        pytest.skip("redis-server is not installed")
 
 
 def require_redis() -> None:

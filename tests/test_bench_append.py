@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "append.py"
+from tests.conftest import load_bench
 
 
 @pytest.fixture(scope="module")
 def append() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_append", BENCH)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("append")
 
 
 def test_the_kinds_take_turns_and_each_merges_its_blocks(append: ModuleType) -> None:

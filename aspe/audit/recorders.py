@@ -120,4 +120,3 @@ class AspePostgresFactory(PostgresFactory):
 
 
 POSTGRES_TOPIC = f"{__name__}:{ChainedPostgresApplicationRecorder.__qualname__}"
-POSTGRES_FACTORY_TOPIC = f"{__name__}:{AspePostgresFactory.__qualname__}"

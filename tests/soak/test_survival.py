@@ -8,36 +8,13 @@ own so that a failure names the one broken. The long form is run by hand:
 
 from __future__ import annotations
 
-import importlib.util
-import shutil
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from tests.conftest import SERVICES_REQUIRED, require_postgres
+from tests.conftest import load_bench, require_postgres, require_redis_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
-
-SOAK = Path(__file__).resolve().parents[2] / "bench" / "soak.py"
-
-
-def load_soak() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_soak", SOAK)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-def require_redis_server() -> None:
-    if shutil.which("redis-server") is None and not Path("/usr/bin/redis-server").exists():
-        if SERVICES_REQUIRED:
-            pytest.fail("redis-server is required (ASPE_REQUIRE_SERVICES=1) but not installed")
-        pytest.skip("redis-server is not installed")
 
 
 def test_the_deployment_survives_its_processes_being_killed_under_load(tmp_path: Path) -> None:
@@ -45,7 +22,7 @@ def test_the_deployment_survives_its_processes_being_killed_under_load(tmp_path:
     # clients sending commands at a steady rate, each with an idempotency key
     require_postgres()
     require_redis_server()
-    soak = load_soak()
+    soak = load_bench("soak")
     plan = soak.Plan.short()
 
     # When api.1, runner.1, worker.1 and beat are killed with SIGKILL in turn, and Redis

@@ -39,7 +39,7 @@ from aspe.settings import Environment, Settings
 from aspe.workers.clocks import CLOCK_READ_MODELS, Clocks
 from aspe.workers.delivery import close_smtp_connections
 from aspe.workers.inbox import close_stores
-from tests.conftest import REDIS_URL, SERVICES_REQUIRED, require_redis
+from tests.conftest import REDIS_URL, require_redis, require_redis_server
 
 VENV_BIN = Path(sys.executable).parent
 WAIT = 30.0
@@ -342,10 +342,7 @@ class RedisServer:
 
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    if shutil.which("redis-server") is None and not Path("/usr/bin/redis-server").exists():
-        if SERVICES_REQUIRED:
-            pytest.fail("redis-server is required (ASPE_REQUIRE_SERVICES=1) but not installed")
-        pytest.skip("redis-server is not installed")
+    require_redis_server()
     server = RedisServer(free_port(), tmp_path)
     server.start()
     yield server
