@@ -536,12 +536,22 @@ def log_in(port: int) -> tuple[dict[str, str], dict[str, str]]:
             timeout=30,
         ).json()
         tokens[role] = answer["data"]["login"]["token"]
-    ids = httpx.post(
-        f"http://127.0.0.1:{port}/graphql",
-        json={"query": "{ me { id } landlords { id } }"},
-        headers={"Authorization": f"Bearer {tokens['referent']}"},
-        timeout=30,
-    ).json()["data"]
+    ids: dict = {}
+
+    def directory_built() -> bool:
+        # /readyz is 200 once the read models are within the allowed lag, which on a
+        # fresh store can be before the directory holds the demo's landlords
+        ids.update(
+            httpx.post(
+                f"http://127.0.0.1:{port}/graphql",
+                json={"query": "{ me { id } landlords { id } }"},
+                headers={"Authorization": f"Bearer {tokens['referent']}"},
+                timeout=30,
+            ).json()["data"]
+        )
+        return bool(ids["landlords"])
+
+    wait_until(directory_built, "the directory's landlords", 60)
     return tokens, {"referent": ids["me"]["id"], "landlord": ids["landlords"][0]["id"]}
 
 

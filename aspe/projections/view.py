@@ -742,6 +742,12 @@ class PostgresTableView(TableView, PostgresTrackingRecorder):
         with creating_tables(self.datastore):
             super().create_tables()
 
+    def reset(self) -> None:
+        """As ``TableView``'s, under the same lock: a rebuild drops and re-creates the
+        tables, which deadlocks against another process creating them at that instant."""
+        with creating_tables(self.datastore):
+            super().reset()
+
     def _table_name(self, bare: str) -> str:
         return f'"{self.datastore.schema}"."{bare}"'
 

@@ -12,6 +12,7 @@ from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
 from aspe.bootstrap import build_application
+from aspe.creation_lock import creating_tables
 from aspe.projections.tables import Table
 from aspe.projections.view import PostgresTableView
 from aspe.settings import Settings
@@ -103,3 +104,38 @@ def test_processes_creating_the_event_store_at_once_all_succeed(new_postgres_set
         app = build_application(settings)
         assert app.head() == 0
         app.close()
+
+
+def test_a_rebuild_reset_waits_for_a_process_creating_tables(new_postgres_settings):
+    # (found by the soak: a runner resetting a read model for its rebuild while a worker's
+    # clock task created the same tables deadlocked, "deadlock detected")
+    # given a read model's tables, and another process holding the schema's creation lock
+    settings = new_postgres_settings()
+    creator, runner = _view(settings), _view(settings)
+    runner.create_tables()
+    holding, release = threading.Event(), threading.Event()
+
+    def create_tables_slowly() -> None:
+        with creating_tables(creator.datastore):
+            holding.set()
+            release.wait(10)
+
+    other = threading.Thread(target=create_tables_slowly)
+    other.start()
+    holding.wait(10)
+
+    # when the runner resets the read model meanwhile
+    reset = threading.Thread(target=runner.reset)
+    reset.start()
+    reset.join(0.5)
+
+    # then it waits for the lock rather than dropping tables under the creator, and
+    # completes once the creator is done
+    assert reset.is_alive()
+    release.set()
+    reset.join(10)
+    other.join(10)
+    assert not reset.is_alive()
+    assert runner.select(ITEMS) == []
+    for view in (creator, runner):
+        view.datastore.close()
