@@ -228,11 +228,17 @@ def admin_of(world: World) -> Account:
         )
 
 
+def _case_status(api: Api, followed: Followed) -> str | None:
+    """The case's status in the read models; none until they have the case at all."""
+    case = api.data(CASE, {"id": str(followed.case_id)})["case"]
+    return None if case is None else case["status"]
+
+
 def settled(settings: Settings, api: Api, followed: Followed) -> None:
     """The read models hold the final report, the e-mails are delivered."""
     eventually(
-        lambda: api.data(CASE, {"id": str(followed.case_id)})["case"]["status"] == "STOPPED",
-        what=lambda: "the case stopped in the read models",
+        lambda: _case_status(api, followed) == "STOPPED",
+        what=lambda: f"the case stopped in the read models, not {_case_status(api, followed)}",
     )
     eventually(
         lambda: (
