@@ -2,9 +2,10 @@
 
 ``GET /plain/cases/{id}`` and ``GET /plain/cases?first=20&after=…`` answer exactly what the
 benchmark's two GraphQL queries answer (``data.case`` and ``data.cases``), from the same read
-models, with the same bearer token, the same case check (``may_see_case``, ``case_scope``)
-and the same field categories and item filters, but without GraphQL: one sync FastAPI
-endpoint each (run in the thread pool), a dict built from the rows and returned as JSON.
+models, with the same bearer token, the same case check (``may_see_case``, ``case_scope``),
+the same field categories and item filters, and the same access-log entry for a case read
+(``case_detail``), but without GraphQL: one sync FastAPI endpoint each (run in the thread
+pool), a dict built from the rows and returned as JSON.
 
 Served next to ``/graphql`` in one process, settings from the ``ASPE_*`` environment:
 ``uvicorn --app-dir bench --factory plain_api:create_bench_app``.
@@ -21,8 +22,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 
+from aspe.access_log.recording import record_read
 from aspe.api import create_app
 from aspe.authorization import C, Category, Viewer, case_scope, may_see_case, may_see_item
+from aspe.domain.reads import ReadKind
 from aspe.graphql.errors import InvalidToken
 from aspe.graphql.identity import viewer_from_local_token
 from aspe.graphql.permissions import Seen
@@ -55,16 +58,30 @@ def create_bench_app() -> FastAPI:
 @router.get("/cases/{case_id}")
 def case_detail(case_id: str, request: Request) -> Json:
     """The fields of ``graphql_load.CASE_QUERY``'s ``case``."""
-    viewer, state = _viewer(request), request.app.state
-    row = case_file(_view(request, "case_file"), _normalised(case_id))
-    if row is None or not may_see_case(viewer, row):
+    detail = case_detail_for(request.app.state, _viewer(request), case_id)
+    if detail is None:
         raise HTTPException(status_code=404, detail="Dossier introuvable.")
+    return detail
+
+
+def case_detail_for(state: Any, viewer: Viewer, case_id: str) -> Json | None:
+    """``case_detail``'s answer for ``viewer`` on the app's ``state``; ``None`` for a case it
+    may not see (``graphql_layers.py`` calls it without HTTP). The read is recorded in the
+    access log, as GraphQL's ``case`` records it: serving a case's personal data owes it."""
+    row = case_file(state.projector.model("case_file").view, _normalised(case_id))
+    if row is None or not may_see_case(viewer, row):
+        return None
     seen = Seen(viewer, consent=bool(row["landlord_consent"]))
     key = row["case_id"]
-    ledger = rent_ledger.ledger(_view(request, "rent_ledger"), key) if seen.allows(C.RENT) else None
+    record_read(state.settings, viewer, key, ReadKind.CASE, state.clock())
+    ledger = (
+        rent_ledger.ledger(state.projector.model("rent_ledger").view, key)
+        if seen.allows(C.RENT)
+        else None
+    )
     weeks = (
         visit_compliance.weekly_compliance(
-            _view(request, "visit_compliance"), key, state.clock().date()
+            state.projector.model("visit_compliance").view, key, state.clock().date()
         )
         if seen.allows(C.VISIT_COUNTS)
         else []
