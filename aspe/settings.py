@@ -40,7 +40,7 @@ CHECKPOINT_KEY_PURPOSE = b"aspe audit checkpoint signing key"
 """What derives the checkpoints' key from the signing key (HMAC-SHA256's message)."""
 CHAINED_RECORDERS = {
     "sqlite": "aspe.audit.recorders:ChainedSQLiteApplicationRecorder",
-    "postgres": "aspe.audit.recorders:ChainedPostgresApplicationRecorder",
+    "postgres": "aspe.audit.recorders:PreparedPostgresApplicationRecorder",
 }
 """The event store's application recorders (topics): each event linked as it is stored."""
 EVENT_STORE_FACTORY = "aspe.audit.recorders:AspePostgresFactory"

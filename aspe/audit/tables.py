@@ -28,6 +28,9 @@ class Cursor(Protocol):
     def fetchall(self) -> Sequence[Any]: ...
 
 
+Head = tuple[int, int, bytes]
+"""The last event's position, the last link's position, and that link."""
+
 OpenCursor = Callable[[], AbstractContextManager[Any]]
 """A read transaction's cursor, opened for one query and closed after it."""
 
@@ -58,6 +61,8 @@ class ChainTable:
     """An originator id as stored, to the bytes its link covers."""
     from_bytes: Callable[[bytes], Any]
     """Those bytes, to the chain table's originator id column."""
+    bulk_insert: str = ""
+    """Where the driver takes arrays (PostgreSQL): one INSERT of many links, a column each."""
 
     # ------------------------------------------------------------------ statements
     def _select_events(self) -> str:
@@ -106,23 +111,38 @@ class ChainTable:
         )
         return bytes(rows[0][0]) if rows else None
 
-    def _head_before(self, cursor: Any, position: int) -> tuple[int, int, bytes]:
-        """The last event's position before ``position``, and the last link's (with it)."""
-        m = self.mark
-        (row,) = fetch(
-            cursor,
-            f"SELECT (SELECT MAX({self.position}) FROM {self.events} "
-            f"WHERE {self.position} < {m}) AS last_event, head.notification_id, head.hash "
+    def _head_query(self, before: str | None) -> str:
+        """The last event's position and the last link (with its position), both before
+        position ``before`` (a placeholder) or, without it, over the whole store."""
+        events_before = f" WHERE {self.position} < {before}" if before else ""
+        links_before = f" WHERE notification_id < {before}" if before else ""
+        return (
+            f"SELECT (SELECT MAX({self.position}) FROM {self.events}{events_before}) "
+            "AS last_event, head.notification_id, head.hash "
             "FROM (SELECT 1 AS one) AS origin LEFT JOIN "
-            f"(SELECT notification_id, hash FROM {self.name} WHERE notification_id < {m} "
-            "ORDER BY notification_id DESC LIMIT 1) AS head ON 1 = 1",
-            (position, position),
+            f"(SELECT notification_id, hash FROM {self.name}{links_before} "
+            "ORDER BY notification_id DESC LIMIT 1) AS head ON 1 = 1"
         )
-        last_event, linked, link = row
+
+    def head_query(self) -> str:
+        """The store's head (see ``head``), a statement without parameters: a writer holding
+        the store's write lock runs it before its inserts, in the round trip that takes the
+        lock, and passes the row to ``append``."""
+        return self._head_query(None)
+
+    @staticmethod
+    def head(row: Any) -> Head:
+        """A row of ``head_query``: the last event's position, the last link's, and it."""
+        last_event, linked, link = tuple(row.values()) if isinstance(row, dict) else tuple(row)
         return last_event or 0, linked or 0, bytes(link) if link is not None else GENESIS
 
+    def _head_before(self, cursor: Any, position: int) -> Head:
+        """The last event's position before ``position``, and the last link's (with it)."""
+        (row,) = fetch(cursor, self._head_query(self.mark), (position, position))
+        return self.head(row)
+
     # --------------------------------------------------------------------- writing
-    def append(self, cursor: Any, rows: list[StoredRow]) -> None:
+    def append(self, cursor: Any, rows: list[StoredRow], head: Head | None = None) -> None:
         """Link ``rows`` (just inserted, in position order) after the events before them.
 
         Runs in the transaction that inserted them, which holds the store's write lock
@@ -155,22 +175,22 @@ class ChainTable:
             linked, previous = links[-1].position, links[-1].hash
 
     def insert(self, cursor: Any, links: list[Link]) -> None:
+        if self.bulk_insert:  # one statement whatever the number of links
+            columns = zip(*(self._values(link) for link in links), strict=True)
+            cursor.execute(self.bulk_insert, [list(column) for column in columns], prepare=True)
+            return
         marks = ", ".join([self.mark] * 6)
         cursor.executemany(
             f"INSERT INTO {self.name} (notification_id, originator_id, originator_version, "
             f"topic, state_sha256, hash) VALUES ({marks})",
-            [
-                (
-                    link.position,
-                    self.from_bytes(link.originator_id),
-                    link.version,
-                    link.topic,
-                    link.state_digest,
-                    link.hash,
-                )
-                for link in links
-            ],
+            [self._values(link) for link in links],
         )
+
+    def _values(self, link: Link) -> tuple[Any, ...]:
+        """A link's row, in the chain table's column order."""
+        originator_id = self.from_bytes(link.originator_id)
+        return (link.position, originator_id, link.version, link.topic, link.state_digest,
+                link.hash)  # fmt: skip
 
     def pages(
         self, open_cursor: OpenCursor, until: int
@@ -224,6 +244,11 @@ def postgres_table(schema: str, events_table: str, originator_id_type: str) -> C
         ),
         to_bytes=_uuid_bytes if uuid_ids else _text_bytes,
         from_bytes=(lambda raw: UUID(bytes=raw)) if uuid_ids else bytes.decode,
+        bulk_insert=(
+            f"INSERT INTO {name} (notification_id, originator_id, originator_version, topic, "
+            "state_sha256, hash) SELECT * FROM unnest(%s::bigint[], "
+            f"%s::{originator_id_type}[], %s::bigint[], %s::text[], %s::bytea[], %s::bytea[])"
+        ),
     )
 
 
