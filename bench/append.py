@@ -48,7 +48,7 @@ from aspe.audit import store as audit_store
 from aspe.demo.scenarios import Account, CaseStory, Clock, Departement
 from aspe.domain.actors import acting_as
 from aspe.domain.values import ContactChannel, LandlordCategory, Status, Theme, VisitKind
-from aspe.settings import Settings
+from aspe.settings import CHAINED_RECORDERS, Settings
 
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 SETUP_DAY = date(2025, 9, 1)
@@ -341,6 +341,12 @@ def open_store(backend: str, snapshot_interval: int) -> Iterator[Store]:
 # ----------------------------------------------------------------- the application
 # ----------------------------------------------------------------- the application
 WRITERS = 8
+RECORDERS = {
+    "prepared": CHAINED_RECORDERS["postgres"],
+    "library": "aspe.audit.recorders:ChainedPostgresApplicationRecorder",
+}
+"""``--recorder``: the event store's PostgreSQL recorder, ours (issue 17) or the library's
+insert path with the same chain link."""
 """Concurrent writer threads of the concurrency measure (issue 17's target: ≥ 2× one)."""
 
 
@@ -616,7 +622,10 @@ class Report:
 def bench_store(store: Store, args: argparse.Namespace, console: Console) -> Report:
     """Interleaved raw and command blocks, one writer against eight, then the open loop."""
     phases = Phases(store.name, console)
-    app = open_application(store.settings, dict(args.env), args.cache_size)
+    overrides = dict(args.env)
+    if store.pays_lock_and_notify:  # PostgreSQL: the recorder chosen by --recorder
+        overrides.setdefault("APPLICATION_RECORDER_TOPIC", RECORDERS[args.recorder])
+    app = open_application(store.settings, overrides, args.cache_size)
     cache_size = getattr(app.repository.cache, "maxsize", 0) or 0
     mix = CacheMix()
     try:
@@ -799,6 +808,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--backends", nargs="+", choices=("postgres", "sqlite"), default=["postgres", "sqlite"]
     )
     parser.add_argument(
+        "--recorder", choices=tuple(RECORDERS), default="prepared",
+        help="PostgreSQL recorder: ours (prepared) or the library's insert path (library)",
+    )  # fmt: skip
+    parser.add_argument(
         "--env", type=env_pair, action="append", default=[], metavar="KEY=VALUE",
         help="eventsourcing env override, e.g. AGGREGATE_CACHE_FASTFORWARD=n",
     )  # fmt: skip
@@ -830,7 +843,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
     overrides = ", ".join(f"{k}={v}" for k, v in args.env) or "none"
     console.print(
-        f"snapshot interval {args.snapshot_interval}; env overrides: {overrides}; "
+        f"snapshot interval {args.snapshot_interval}; recorder {args.recorder}; "
+        f"env overrides: {overrides}; "
         f"total {time.perf_counter() - started:.0f} s "
         f"at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     )

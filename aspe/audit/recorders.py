@@ -31,10 +31,10 @@ from psycopg import Error as DriverError
 from psycopg.abc import Query
 from psycopg.pq import TransactionStatus
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Composable, Identifier
+from psycopg.sql import SQL, Composable, Identifier, Literal
 
-from aspe.audit.links import StoredRow
-from aspe.audit.tables import ChainTable, postgres_table, sqlite_table
+from aspe.audit.links import Link, StoredRow
+from aspe.audit.tables import COLUMNS, ChainTable, postgres_table, sqlite_table
 from aspe.creation_lock import creating_tables
 from aspe.privacy.keys import KeyStatements, postgres_statements, sqlite_statements
 
@@ -173,9 +173,22 @@ class PreparedPostgresApplicationRecorder(ChainedPostgresApplicationRecorder):
             row = curs.fetchone()
             assert row is not None  # RETURNING gives one row per inserted row
             ids.append(row["notification_id"])
-        self.chain.append(curs, _rows(self.chain, ids, stored_events), head=head)
-        curs.execute(b"COMMIT", prepare=False)
+        links = self.chain.links_after(curs, _rows(self.chain, ids, stored_events), head)
+        curs.execute(self._links_and_commit(links, curs), prepare=False)
         return ids
+
+    def _links_and_commit(self, links: list[Link], curs: Cursor[DictRow]) -> bytes:
+        """The links' INSERT, its values bound here as psycopg's literals (as its
+        ``ClientCursor`` binds them), and ``COMMIT``: one round trip."""
+        rows = SQL(", ").join(
+            SQL("({})").format(SQL(", ").join(map(Literal, self.chain.values(link))))
+            for link in links
+        )
+        return (
+            SQL("INSERT INTO {} ({}) VALUES {}; COMMIT")
+            .format(SQL(self.chain.name), SQL(COLUMNS), rows)
+            .as_bytes(curs)
+        )
 
 
 def _text(statement: Query) -> str:

@@ -18,6 +18,8 @@ from aspe.audit.links import GENESIS, Link, StoredRow, chain
 
 PAGE = 5000
 """Rows read per query when walking or sealing the store."""
+COLUMNS = "notification_id, originator_id, originator_version, topic, state_sha256, hash"
+"""The chain table's columns, in the order of ``ChainTable.values``."""
 
 
 class Cursor(Protocol):
@@ -150,13 +152,19 @@ class ChainTable:
         previous link. Events before them without a link (a store written before the
         chain, or by a process that did not chain) are linked first, in order.
         """
-        if not rows:
-            return
+        if rows:
+            self.insert(cursor, self.links_after(cursor, rows, head))
+
+    def links_after(self, cursor: Any, rows: list[StoredRow], head: Head | None) -> list[Link]:
+        """The links of ``rows``, for ``append``, after sealing the events before them.
+
+        ``head`` is the store's head read under the same write lock before the inserts
+        (``head_query``); without it, it is read here (one more query)."""
         first = rows[0].position
-        last_event, linked, previous = self._head_before(cursor, first)
+        last_event, linked, previous = head or self._head_before(cursor, first)
         if linked < last_event:
             previous = self.seal(cursor, until=first - 1, after=(linked, previous))
-        self.insert(cursor, chain(previous, rows))
+        return chain(previous, rows)
 
     def seal(self, cursor: Any, until: int, after: tuple[int, bytes] | None = None) -> bytes:
         """Link the events after the last link, up to ``until``; the last link after it.
@@ -176,17 +184,16 @@ class ChainTable:
 
     def insert(self, cursor: Any, links: list[Link]) -> None:
         if self.bulk_insert:  # one statement whatever the number of links
-            columns = zip(*(self._values(link) for link in links), strict=True)
+            columns = zip(*(self.values(link) for link in links), strict=True)
             cursor.execute(self.bulk_insert, [list(column) for column in columns], prepare=True)
             return
         marks = ", ".join([self.mark] * 6)
         cursor.executemany(
-            f"INSERT INTO {self.name} (notification_id, originator_id, originator_version, "
-            f"topic, state_sha256, hash) VALUES ({marks})",
-            [self._values(link) for link in links],
+            f"INSERT INTO {self.name} ({COLUMNS}) VALUES ({marks})",
+            [self.values(link) for link in links],
         )
 
-    def _values(self, link: Link) -> tuple[Any, ...]:
+    def values(self, link: Link) -> tuple[Any, ...]:
         """A link's row, in the chain table's column order."""
         originator_id = self.from_bytes(link.originator_id)
         return (link.position, originator_id, link.version, link.topic, link.state_digest,
@@ -245,8 +252,7 @@ def postgres_table(schema: str, events_table: str, originator_id_type: str) -> C
         to_bytes=_uuid_bytes if uuid_ids else _text_bytes,
         from_bytes=(lambda raw: UUID(bytes=raw)) if uuid_ids else bytes.decode,
         bulk_insert=(
-            f"INSERT INTO {name} (notification_id, originator_id, originator_version, topic, "
-            "state_sha256, hash) SELECT * FROM unnest(%s::bigint[], "
+            f"INSERT INTO {name} ({COLUMNS}) SELECT * FROM unnest(%s::bigint[], "
             f"%s::{originator_id_type}[], %s::bigint[], %s::text[], %s::bytea[], %s::bytea[])"
         ),
     )
