@@ -27,6 +27,7 @@ from aspe.audit.recorders import (
     ChainedPostgresApplicationRecorder,
     PreparedPostgresApplicationRecorder,
 )
+from aspe.audit.verify import verify_store
 from aspe.demo.scenarios import CaseStory
 from aspe.domain.values import Status
 from aspe.settings import CHAINED_RECORDERS, Settings
@@ -138,3 +139,15 @@ def test_the_chain_verifies_after_commands_through_it(world: World) -> None:
     assert type(recorder) is PreparedPostgresApplicationRecorder
     assert (recorder.max_notification_id() or 0) > 50
     assert store.verify(world.app).intact
+
+
+def test_links_of_a_topic_that_needs_quoting_verify(
+    recorder: PreparedPostgresApplicationRecorder,
+) -> None:
+    originator = uuid.uuid4()
+    odd = StoredEvent(originator, 1, "tests:l'Événement \\ déposé", b"\x00'\\")
+
+    recorder.insert_events([odd, _event(originator, 2)])
+
+    assert verify_store(recorder.chain, recorder.datastore.transaction).intact
+    assert recorder.select_events(originator)[0].topic == odd.topic

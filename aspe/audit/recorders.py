@@ -178,17 +178,30 @@ class PreparedPostgresApplicationRecorder(ChainedPostgresApplicationRecorder):
         return ids
 
     def _links_and_commit(self, links: list[Link], curs: Cursor[DictRow]) -> bytes:
-        """The links' INSERT, its values bound here as psycopg's literals (as its
-        ``ClientCursor`` binds them), and ``COMMIT``: one round trip."""
-        rows = SQL(", ").join(
-            SQL("({})").format(SQL(", ").join(map(Literal, self.chain.values(link))))
+        """The links' INSERT and ``COMMIT``: one round trip. The links exist only once the
+        inserts returned their positions, so their values are bound here, as literals."""
+        rows = b", ".join(
+            b"(%s)" % b", ".join(_literal(value, curs) for value in self.chain.values(link))
             for link in links
         )
-        return (
-            SQL("INSERT INTO {} ({}) VALUES {}; COMMIT")
-            .format(SQL(self.chain.name), SQL(COLUMNS), rows)
-            .as_bytes(curs)
+        return b"INSERT INTO %s (%s) VALUES %s; COMMIT" % (
+            self.chain.name.encode(),
+            COLUMNS.encode(),
+            rows,
         )
+
+
+def _literal(value: object, curs: Cursor[DictRow]) -> bytes:
+    """A link's value as a SQL literal: ints, digests and UUIDs written directly (their text
+    cannot quote), anything else (a topic, a text id) escaped by psycopg's ``Literal``, as
+    its ``ClientCursor`` binds parameters."""
+    if isinstance(value, int):
+        return b"%d" % value
+    if isinstance(value, bytes):
+        return b"E'\\\\x%s'::bytea" % value.hex().encode()  # whatever standard_conforming_strings
+    if isinstance(value, UUID):
+        return b"'%s'::uuid" % str(value).encode()
+    return Literal(value).as_bytes(curs)
 
 
 def _text(statement: Query) -> str:
