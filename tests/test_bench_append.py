@@ -65,3 +65,9 @@ def test_a_tiny_run_on_sqlite_prints_every_table(
     assert "commands ÷ raw INSERT" in out
     assert "open loop 30/s" in out
     assert "working set 12 cases, aggregate cache 6" in out
+
+
+def test_the_recorder_flag_chooses_the_postgres_recorder(append: ModuleType) -> None:
+    assert append.parse_args([]).recorder == "prepared"
+    library = append.parse_args(["--recorder", "library"]).recorder
+    assert append.RECORDERS[library].endswith(":ChainedPostgresApplicationRecorder")

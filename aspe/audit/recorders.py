@@ -114,13 +114,15 @@ class PreparedPostgresApplicationRecorder(ChainedPostgresApplicationRecorder):
     statements and its ``NOTIFY`` on the table's channel, in its order (insert order =
     commit order for the notification log's readers, and the runners' LISTEN wakes at
     commit), then reads the chain's head under that lock; then one prepared ``INSERT …
-    RETURNING notification_id`` per event; then the links in one statement; then ``COMMIT``.
+    RETURNING notification_id`` per event; then the links' one INSERT and ``COMMIT``, in one
+    round trip. A one-event save is three round trips, without the library's pipeline and
+    its ``unnest`` of a composite array adapted in Python (``bench/README.md``, issue 17).
 
     It overrides ``insert_events`` itself, the smallest hook that can: the library's
     finer hooks (``_insert_events``, ``_insert_stored_events``,
     ``_fetch_ids_after_insert_events``) all run inside its pipeline and
-    ``conn.transaction()``, which fix the transaction's start and the unprepared ``unnest``
-    of a composite array, the costs this recorder removes. It keeps the library's retry
+    ``conn.transaction()``, which fix the transaction's start (its own round trip outside a
+    pipeline) and the insert statement. It keeps the library's retry
     (``retry`` on ``InterfaceError`` and ``OperationalError``, as the library's decorator
     says), its error translation (``datastore.get_connection``: a version conflict is still
     the library's ``IntegrityError``), and falls back to the library's path for DB
