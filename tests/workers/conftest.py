@@ -295,6 +295,19 @@ def worker_settings(
 
     yield make
     close_stores()
+    forget_queue(REDIS_URL, queue)
+
+
+def forget_queue(redis_url: str, queue: str) -> None:
+    """Delete a test's queue and kombu's bindings of it from the shared Redis: a test that
+    failed with tasks still queued (or a worker's unacknowledged task restored to its queue
+    after the test) would otherwise leave them there for good."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    stale = list(client.scan_iter(match=f"*{queue}*", count=1000))
+    if stale:
+        client.delete(*stale)
 
 
 # ----------------------------------------------------------------------------- Redis
