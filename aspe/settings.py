@@ -355,6 +355,11 @@ class Settings(BaseSettings):
     worker_processes: AtLeastOne = Field(
         default=1, description="Celery workers (`aspe worker`); with ASPE_REDIS_URL only"
     )
+    worker_concurrency: AtLeastOne = Field(
+        default=4,
+        description="pool processes of each Celery worker, each running one task at a time "
+        "(`aspe worker --concurrency` overrides it)",
+    )
     stop_grace_seconds: Seconds = Field(
         default=10.0,
         description="how long `aspe up` waits for its processes to stop after SIGTERM "

@@ -19,8 +19,9 @@ database of its own (``--redis-db``, which must be empty; flushed at the end):
    (or at ``--rate`` decisions/s), one ``grant_measure`` command after the other, noting
    when each returned (its event stored), and waits until 3 × ``--decisions`` e-mails have
    arrived. Latency: from the command's return to the e-mail's receipt, matched by the
-   case's reference in the subject. Each recipient also gets an inbox notification: the
-   worker runs two tasks per e-mail.
+   case's reference in the subject. Each recipient also gets an inbox notification,
+   written by the notifier's dispatch in the transaction that records the deliveries (a
+   second task per e-mail before issue 17's change): the worker runs one task per e-mail.
 3. **The raw baseline.** A producer process ``LPUSH``es the same e-mails (the received
    ones: recipient, subject, body), three per decision, on the same schedule as the
    decisions were stored (their offsets from the first); a consumer process ``BRPOP``s

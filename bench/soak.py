@@ -280,6 +280,7 @@ def environment(settings: Settings, redis: RedisServer, smtp_port: int, plan: Pl
         "ASPE_BROKER_VISIBILITY_TIMEOUT": "10",
         "ASPE_DELIVERY_RETRY_BACKOFF": "1",
         "ASPE_DELIVERY_RETRY_BACKOFF_MAX": "4",
+        "ASPE_WORKER_CONCURRENCY": str(settings.worker_concurrency),
     }
 
 
@@ -611,6 +612,8 @@ class Report:
     emails_duplicated: int = 0
     """Second copies: the same ``Message-ID`` received again (see ``copies_explained``)."""
     emails_unexpected: int = 0
+    pool_processes: int = 1
+    """Each worker's pool processes (``ASPE_WORKER_CONCURRENCY``, given to the deployment)."""
     deliveries_not_delivered: dict[str, int] = field(default_factory=dict)
     events_without_delivery: list[str] = field(default_factory=list)
     read_models_differing: list[str] = field(default_factory=list)
@@ -629,10 +632,10 @@ class Report:
         server's acceptance of an e-mail and its record ``delivered`` (a window of
         milliseconds no protocol closes) sends it again once its lease runs out, under the
         same ``Message-ID``, by which the receiving system recognises the copy. Each worker
-        killed may leave one such copy per pool process (Celery's default: one per CPU),
+        killed may leave one such copy per pool process (``ASPE_WORKER_CONCURRENCY``),
         each sending one e-mail at a time; any more is a bug."""
         kills = sum(1 for fault in self.faults if fault.what.startswith("worker."))
-        return kills * (os.cpu_count() or 1)
+        return kills * self.pool_processes
 
     @property
     def slow_recoveries(self) -> list[Fault]:
@@ -784,6 +787,7 @@ def run(plan: Plan, workdir: Path, say: Callable[[str], None] = print) -> Report
             database_schema=served_schema,
         )
         rebuilt = settings.model_copy(update={"database_schema": rebuilt_schema})
+        report.pool_processes = settings.worker_concurrency
         redis = RedisServer(free_port(), workdir)
         redis.start()
         stack.callback(redis.kill)

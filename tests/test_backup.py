@@ -51,9 +51,9 @@ from aspe.domain.values import ErasureGround, Status
 from aspe.portal.blobs import BlobStore
 from aspe.privacy.erasure import erase_household
 from aspe.settings import Environment, Settings
-from aspe.workers.delivery import ledger, record_queued
+from aspe.workers.delivery import record_queued
 from aspe.workers.inbox import mark_read, open_store
-from aspe.workers.messages import Channel, Message, Recipient
+from aspe.workers.messages import Message, Recipient
 from aspe.workers.notifier import NotifierRunner
 from tests.conftest import World
 
@@ -117,8 +117,7 @@ def _referent(report: DemoReport) -> tuple[UUID, str]:
 def _notify_and_read(settings: Settings, report: DemoReport) -> None:
     account_id, name = _referent(report)
     message = Message("backup-test:1", Recipient(account_id, name), "Objet", "Texte")
-    record_queued(open_store(settings), [message])
-    ledger(settings).deliver_to_inbox(message.delivery_key(Channel.INBOX))
+    record_queued(open_store(settings), [message])  # the inbox is filled as it is recorded
     mark_read(settings, account_id)
 
 

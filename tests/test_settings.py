@@ -75,3 +75,15 @@ def test_importing_the_domain_loads_no_web_queue_or_database_framework():
     )
 
     subprocess.run([sys.executable, "-c", check], check=True)
+
+
+def test_each_worker_runs_four_pool_processes_unless_told_and_at_least_one(monkeypatch):
+    monkeypatch.delenv("ASPE_WORKER_CONCURRENCY", raising=False)
+    assert Settings().worker_concurrency == 4
+
+    monkeypatch.setenv("ASPE_WORKER_CONCURRENCY", "8")
+    assert Settings().worker_concurrency == 8
+
+    monkeypatch.setenv("ASPE_WORKER_CONCURRENCY", "0")
+    with pytest.raises(ValidationError, match="worker_concurrency"):
+        Settings()

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -19,7 +19,7 @@ from aspe.workers.delivery import STATUSES, delivery_counts, recent_failures, re
 from aspe.workers.scheduler import SCHEDULER
 
 PASS_THROUGH: dict[str, Any] = {"allow_extra_args": True, "ignore_unknown_options": True}
-"""Celery's own options (``--concurrency``, ``--pool``, ``--loglevel``…) go through as is."""
+"""Celery's own options (``--pool``, ``--loglevel``, ``--hostname``…) go through as is."""
 
 notifications_app = typer.Typer(
     help="Notifications : état des envois / delivery status.", no_args_is_help=True
@@ -44,11 +44,23 @@ def _celery() -> AspeCelery:
     return celery
 
 
-def worker(context: typer.Context) -> None:
+def worker(
+    context: typer.Context,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            "--concurrency",
+            "-c",
+            min=1,
+            help="Processus du pool / pool processes (défaut / default: ASPE_WORKER_CONCURRENCY).",
+        ),
+    ] = None,
+) -> None:
     """Démarre un worker Celery / start a Celery worker (options of `celery worker`)."""
     celery = _celery()
     log_celery(celery.settings, "worker")
-    celery.worker_main(["worker", *context.args])
+    pool = concurrency or celery.settings.worker_concurrency
+    celery.worker_main(["worker", f"--concurrency={pool}", *context.args])
 
 
 def beat(context: typer.Context) -> None:

@@ -3,9 +3,10 @@
 With ``ASPE_REDIS_URL`` set, Redis carries the queue and the results, and ``aspe worker``
 runs the tasks: acknowledged once done (``acks_late``), given back to the queue when their
 worker dies (``task_reject_on_worker_lost``; for a worker killed outright, after the
-broker's visibility timeout), one at a time per worker process (prefetch 1). Without Redis
-(the embedded default) the same tasks run in the process that sends them
-(``task_always_eager``), so ``make run`` needs no server; beat does not run there.
+broker's visibility timeout), one at a time per pool process (prefetch 1), in
+``ASPE_WORKER_CONCURRENCY`` pool processes per worker. Without Redis (the embedded default)
+the same tasks run in the process that sends them (``task_always_eager``), so ``make run``
+needs no server; beat does not run there.
 
 ``celery -A aspe.workers.app worker`` finds ``app`` below, configured from the environment;
 tests make their own with ``create_app(settings)``.
@@ -104,6 +105,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
+        "worker_concurrency": settings.worker_concurrency,
         "task_serializer": "json",
         "result_serializer": "json",
         "accept_content": ["json"],

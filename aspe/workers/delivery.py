@@ -1,11 +1,16 @@
 """Delivery: each message, on each channel of its recipient, exactly once.
 
 ``dispatch`` records every message × channel in the ``deliveries`` table (status
-``queued``), then enqueues one task per delivery still to do, with a task id derived from
-its delivery key. The task receives only that key and reads the rest from the table.
+``queued``) and, in the same transaction, puts each inbox notification in its inbox and
+records it ``delivered``; then it enqueues one task per e-mail still to send, with a task id
+derived from its delivery key. The task receives only that key and reads the rest from the
+table.
 
-- **Inbox**: the notification and the record ``delivered`` are written in one transaction
-  of the same database; a task run twice finds it delivered and does nothing.
+- **Inbox**: no task (issue 17: half the tasks). The notification's id derives from its
+  delivery key and the row is recorded ``delivered`` with it: a dispatch made again (a
+  notifier retrying its batch) finds it delivered and writes nothing more. The task
+  ``deliver_to_inbox`` stays registered for the deliveries queued by the versions before
+  (a queue may still hold them); it writes the same way, once.
 - **E-mail**: the task claims the delivery (``sending``, with a lease), sends, then records
   it ``delivered``. A task that finds it delivered or failed does nothing; one that finds
   it ``sending`` under a live lease (another worker is on it) retries later. Between the
@@ -19,7 +24,8 @@ its delivery key. The task receives only that key and reads the rest from the ta
   ``ASPE_DELIVERY_MAX_RETRIES`` times; the last failure, or a permanent refusal (5xx), is
   recorded ``failed``. A task lost with the broker (Redis stopped without persistence) is
   queued again by ``requeue_stale`` (on beat, every minute) once its delivery has waited
-  ``ASPE_DELIVERY_REQUEUE_AFTER`` seconds.
+  ``ASPE_DELIVERY_REQUEUE_AFTER`` seconds (an inbox delivery a previous version queued is
+  delivered there and then, without a task).
 
 - **Connections**: each worker process keeps one SMTP connection (TLS, EHLO, login done
   once) for ``ASPE_SMTP_KEEP_ALIVE_SECONDS`` after its last e-mail (``SmtpConnections``).
@@ -40,7 +46,7 @@ import smtplib
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -64,7 +70,7 @@ from aspe.workers.app import EMAIL_TASK, INBOX_TASK, REQUEUE_TASK, AspeCelery, s
 from aspe.workers.inbox import (
     DELIVERIES,
     DeliveryRow,
-    add_notification,
+    add_notifications,
     lock_clause,
     now_text,
     open_store,
@@ -105,9 +111,11 @@ def delivery_id(delivery_key: str) -> UUID:
 def dispatch(messages: Iterable[Message], *, app: Celery | None = None) -> None:
     """Deliver each message on each channel of its recipient, once whatever happens.
 
-    Returns once every delivery still to do is recorded and its task enqueued (or done, in
-    the embedded default). Raises ``BrokerUnavailable`` when Redis does not answer: the
-    deliveries stay recorded, and dispatching the same messages again enqueues them.
+    Returns once every delivery is recorded, every inbox notification is in its inbox, and
+    every e-mail still to send has its task enqueued (or is sent, in the embedded default).
+    Raises ``BrokerUnavailable`` when Redis does not answer: the deliveries and the inbox
+    notifications stay recorded, and dispatching the same messages again enqueues the
+    e-mails (and writes nothing more in the inboxes).
     """
     celery = app or _default_app()
     pending = record_queued(open_store(settings_of(celery)), messages)
@@ -134,7 +142,9 @@ def enqueue(celery: Celery, deliveries: Sequence[tuple[str, Channel]]) -> None:
 
 
 def record_queued(view: TableView, messages: Iterable[Message]) -> list[tuple[str, Channel]]:
-    """Record each message × channel not yet known; the deliveries not yet done."""
+    """Record each message × channel not yet known and, in the same transaction, deliver
+    the inbox notifications not yet delivered; the e-mails not yet done (only they need a
+    task)."""
     now = datetime.now(UTC)
     rows = {  # a microsecond apart: an inbox lists one dispatch's messages in their order
         message.delivery_key(channel): _queued_row(
@@ -146,22 +156,73 @@ def record_queued(view: TableView, messages: Iterable[Message]) -> list[tuple[st
     if not rows:
         return []
     insert = view.dialect.insert(DELIVERIES, view.name_of(DELIVERIES))
-    keys = list(rows)
-    statuses: dict[str, str] = {}
+    emails = [key for key, row in rows.items() if row["channel"] == Channel.EMAIL.value]
+    inboxes = [key for key, row in rows.items() if row["channel"] == Channel.INBOX.value]
     with view.transaction(commit=True) as cursor:
         cursor.executemany(
             insert + " ON CONFLICT (key) DO NOTHING",
             [view.dialect.encode(DELIVERIES, row) for row in rows.values()],
         )
-        for start in range(0, len(keys), KEYS_PER_QUERY):
-            chunk = keys[start : start + KEYS_PER_QUERY]
-            marks = ", ".join([view.dialect.placeholder] * len(chunk))
-            cursor.execute(
-                f"SELECT key, status FROM {view.name_of(DELIVERIES)} WHERE key IN ({marks})",
-                chunk,
-            )
-            statuses.update((found["key"], found["status"]) for found in cursor.fetchall())
-    return [(key, Channel(rows[key]["channel"])) for key in keys if statuses[key] not in DONE]
+        fill_inboxes(cursor, view, inboxes, now)
+        statuses = _statuses(cursor, view, emails)
+    return [(key, Channel.EMAIL) for key in emails if statuses[key] not in DONE]
+
+
+def _chunks(view: TableView, keys: Sequence[str]) -> Iterator[tuple[list[str], str]]:
+    """``keys`` a few hundred at a time, each chunk with its ``IN (…)`` placeholders."""
+    for start in range(0, len(keys), KEYS_PER_QUERY):
+        chunk = list(keys[start : start + KEYS_PER_QUERY])
+        yield chunk, ", ".join([view.dialect.placeholder] * len(chunk))
+
+
+def _statuses(cursor: Any, view: TableView, keys: Sequence[str]) -> dict[str, str]:
+    statuses: dict[str, str] = {}
+    for chunk, marks in _chunks(view, keys):
+        cursor.execute(
+            f"SELECT key, status FROM {view.name_of(DELIVERIES)} WHERE key IN ({marks})",
+            chunk,
+        )
+        statuses.update((found["key"], found["status"]) for found in cursor.fetchall())
+    return statuses
+
+
+def fill_inboxes(
+    cursor: Any, view: TableView, keys: Sequence[str], now: datetime | None = None
+) -> list[str]:
+    """Put the inbox deliveries ``keys`` not yet done in their inboxes and record them
+    ``delivered``, in the caller's transaction; the keys delivered now.
+
+    One ``UPDATE … RETURNING`` claims them (a row another transaction is delivering waits
+    for it, then is found done); each notification's id derives from its delivery key, so
+    it is written once whoever writes it (``dispatch``, or the previous versions' task)."""
+    mark, delivered_at = view.dialect.placeholder, now_text(now)
+    notifications: list[dict[str, Any]] = []
+    for chunk, marks in _chunks(view, keys):
+        cursor.execute(
+            f"UPDATE {view.name_of(DELIVERIES)} "
+            f"SET status = '{DELIVERED}', attempts = attempts + 1, delivered_at = {mark} "
+            f"WHERE channel = '{Channel.INBOX.value}' AND status NOT IN ('{DELIVERED}', "
+            f"'{FAILED}') AND key IN ({marks}) "
+            "RETURNING key, account_id, subject, body, case_id, queued_at",
+            [delivered_at, *chunk],
+        )
+        notifications += [_notification(dict(row)) for row in cursor.fetchall()]
+    add_notifications(cursor, view, notifications)
+    return [notification["key"] for notification in notifications]
+
+
+def _notification(delivery: dict[str, Any]) -> dict[str, Any]:
+    """The inbox row of a delivery (``key`` besides, for the caller)."""
+    return {
+        "key": delivery["key"],
+        "id": str(delivery_id(delivery["key"])),
+        "account_id": delivery["account_id"],
+        "subject": delivery["subject"],
+        "body": delivery["body"],
+        "case_id": delivery["case_id"],
+        "created_at": delivery["queued_at"],
+        "read_at": None,
+    }
 
 
 def _queued_row(message: Message, channel: Channel, now: str) -> DeliveryRow:
@@ -258,27 +319,12 @@ class Ledger:
                 cursor, key, f" AND status <> '{DELIVERED}'", status=FAILED, error=_said(error)
             )
 
-    def deliver_to_inbox(self, key: str) -> bool:
-        """The notification in its inbox and the delivery recorded, in one transaction."""
+    def deliver_to_inbox(self, *keys: str) -> list[str]:
+        """The notifications in their inboxes and the deliveries recorded, in one
+        transaction (the previous versions' task, and lost ones found by ``requeue_stale``);
+        the keys delivered now."""
         with self.view.transaction(commit=True) as cursor:
-            row = self._select(cursor, key)
-            if row is None or row["status"] in DONE:
-                return False
-            now = now_text()
-            notification = {
-                "id": str(delivery_id(key)),
-                "account_id": row["account_id"],
-                "subject": row["subject"],
-                "body": row["body"],
-                "case_id": row["case_id"],
-                "created_at": row["queued_at"],
-                "read_at": None,
-            }
-            add_notification(cursor, self.view, notification)
-            self._update(
-                cursor, key, status=DELIVERED, attempts=row["attempts"] + 1, delivered_at=now
-            )
-            return True
+            return fill_inboxes(cursor, self.view, keys)
 
     def stale(self, older_than: float, now: datetime | None = None) -> list[tuple[str, Channel]]:
         """Deliveries not done whose worker should have been on them ``older_than`` seconds
@@ -621,6 +667,8 @@ def deliver_email(self: Task, key: str) -> None:
 
 @delivery_task(INBOX_TASK)
 def deliver_to_inbox(self: Task, key: str) -> None:
+    """The previous versions' inbox task: ``dispatch`` now fills the inboxes itself, but a
+    queue may still hold these tasks after an upgrade. Harmless on a delivery done."""
     ledger(settings_of(self.app)).deliver_to_inbox(key)
 
 
@@ -637,10 +685,13 @@ def requeue_stale(celery: Celery, older_than: float | None = None) -> int:
     """Enqueue again the deliveries whose task was lost; how many there were."""
     settings = settings_of(celery)
     wait = settings.delivery_requeue_after if older_than is None else older_than
-    stale = ledger(settings).stale(wait)
+    book = ledger(settings)
+    stale = book.stale(wait)
     if stale:
         log.warning("%d deliveries were waiting for a lost task: queued again", len(stale))
-        enqueue(celery, stale)
+        # Inbox deliveries queued by a previous version need no task: delivered here.
+        book.deliver_to_inbox(*(key for key, channel in stale if channel is Channel.INBOX))
+        enqueue(celery, [(key, channel) for key, channel in stale if channel is Channel.EMAIL])
     return len(stale)
 
 

@@ -169,7 +169,9 @@ def mark_read(
         return len(cursor.fetchall())
 
 
-def add_notification(cursor: Any, view: TableView, row: dict[str, Any]) -> None:
-    """Put a notification in an inbox (once: its id comes from its delivery key)."""
+def add_notifications(cursor: Any, view: TableView, rows: Sequence[dict[str, Any]]) -> None:
+    """Put notifications in their inboxes (each once: its id comes from its delivery key)."""
+    if not rows:
+        return
     statement = view.dialect.insert(INBOX, view.name_of(INBOX)) + " ON CONFLICT (id) DO NOTHING"
-    cursor.execute(statement, view.dialect.encode(INBOX, row))
+    cursor.executemany(statement, [view.dialect.encode(INBOX, row) for row in rows])

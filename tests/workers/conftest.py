@@ -26,7 +26,7 @@ from email import message_from_bytes
 from email.message import Message as EmailMessage
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -204,20 +204,27 @@ class Worker:
                 self.kill()
 
 
+class StartWorker(Protocol):
+    """Start a worker with these settings as its ``ASPE_*`` environment, in one process
+    (``--pool=solo``) unless ``options`` name a pool or a concurrency of their own."""
+
+    def __call__(self, settings: Settings, *options: str) -> Worker: ...
+
+
 @contextmanager
-def _workers(tmp_path: Path, program: list[str]) -> Iterator[Callable[[Settings], Worker]]:
+def _workers(tmp_path: Path, program: list[str]) -> Iterator[StartWorker]:
     """Start ``program`` (a Celery worker) with these settings as its ``ASPE_*`` environment;
     stop every one started on leaving."""
     workers: list[Worker] = []
 
-    def start(settings: Settings) -> Worker:
+    def start(settings: Settings, *options: str) -> Worker:
         log = tmp_path / f"{Path(program[0]).name}-worker-{len(workers)}.log"
         env = {key: value for key, value in os.environ.items() if not key.startswith("ASPE_")}
         env.update(settings_env(settings))
         env["PYTHONFAULTHANDLER"] = "1"
         command = [
             *program,
-            "--pool=solo",
+            *(options or ("--pool=solo",)),
             "--without-mingle",
             "--without-gossip",
             "--without-heartbeat",
@@ -238,7 +245,7 @@ def _workers(tmp_path: Path, program: list[str]) -> Iterator[Callable[[Settings]
 
 
 @pytest.fixture
-def start_worker(tmp_path: Path) -> Iterator[Callable[[Settings], Worker]]:
+def start_worker(tmp_path: Path) -> Iterator[StartWorker]:
     """Start a ``celery worker`` with these settings as its ``ASPE_*`` environment."""
     with _workers(
         tmp_path, [str(VENV_BIN / "celery"), "-A", "aspe.workers.app", "worker"]
@@ -247,7 +254,7 @@ def start_worker(tmp_path: Path) -> Iterator[Callable[[Settings], Worker]]:
 
 
 @pytest.fixture
-def start_aspe_worker(tmp_path: Path) -> Iterator[Callable[[Settings], Worker]]:
+def start_aspe_worker(tmp_path: Path) -> Iterator[StartWorker]:
     """Start an ``aspe worker``, as production does, with these settings as its environment."""
     with _workers(tmp_path, [str(VENV_BIN / "aspe"), "worker"]) as start:
         yield start
@@ -288,6 +295,19 @@ def worker_settings(
 
     yield make
     close_stores()
+    forget_queue(REDIS_URL, queue)
+
+
+def forget_queue(redis_url: str, queue: str) -> None:
+    """Delete a test's queue and kombu's bindings of it from the shared Redis: a test that
+    failed with tasks still queued (or a worker's unacknowledged task restored to its queue
+    after the test) would otherwise leave them there for good."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    stale = list(client.scan_iter(match=f"*{queue}*", count=1000))
+    if stale:
+        client.delete(*stale)
 
 
 # ----------------------------------------------------------------------------- Redis
