@@ -213,10 +213,12 @@ def test_with_postgresql_and_redis_it_runs_api_runner_notifier_worker_and_beat(
         expected = ["api.1", "runner.1", "notifier", "worker.1", "beat"]
         eventually(lambda: list(up.pids()) == expected, f"{expected} started")
         eventually(lambda: healthy(port), "the API answers")
-        # (a line of the worker's own: `aspe up`'s list of processes names worker.1@ too)
-        eventually(
-            lambda: any(line.startswith("worker.1 | ") for line in up.lines), "the worker is up"
-        )
+        # (a line of each one's own: `aspe up`'s list of processes names worker.1@ too)
+        for name in ("worker.1", "runner.1"):
+            eventually(
+                lambda name=name: any(line.startswith(f"{name} | ") for line in up.lines),
+                f"{name} has written",
+            )
 
         # Then every process runs
         pids = up.pids()
