@@ -59,8 +59,9 @@ def worker(
     """Démarre un worker Celery / start a Celery worker (options of `celery worker`)."""
     celery = _celery()
     log_celery(celery.settings, "worker")
-    pool = concurrency or celery.settings.worker_concurrency
-    celery.worker_main(["worker", f"--concurrency={pool}", *context.args])
+    # Without the option, Celery's configuration holds ASPE_WORKER_CONCURRENCY already.
+    override = [f"--concurrency={concurrency}"] if concurrency else []
+    celery.worker_main(["worker", *override, *context.args])
 
 
 def beat(context: typer.Context) -> None:
