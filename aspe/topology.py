@@ -15,19 +15,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from aspe.projections import READ_MODELS
+from aspe.refusals import Refused
 from aspe.settings import Settings
 
 NO_CLOCKS = {"ASPE_CLOCKS_IN_PROCESS": "false"}
 """What an API process is given when another one runs the clocks' schedule."""
 
 
-class TopologyRefused(Exception):
+class TopologyRefused(Refused):
     """The asked topology cannot run on these settings; ``message`` says why (French /
     English)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

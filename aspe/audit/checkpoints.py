@@ -21,16 +21,14 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from aspe.refusals import Refused
+
 FORMAT = "aspe-audit-checkpoint/1"
 T = TypeVar("T")
 
 
-class CheckpointRefused(Exception):
+class CheckpointRefused(Refused):
     """A checkpoint that cannot be read, or whose signature does not hold."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

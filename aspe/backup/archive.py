@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from aspe.files import PRIVATE_FILE
+from aspe.refusals import Refused
 
 FORMAT = "aspe-backup/1"
 MANIFEST = "manifest.json"
@@ -39,12 +40,8 @@ COMPRESS_LEVEL = 6
 BLOB = re.compile(r"blobs/([0-9a-f]{2})/(\1[0-9a-f]{62})")
 
 
-class ArchiveRefused(Exception):
+class ArchiveRefused(Refused):
     """The archive cannot be restored: unreadable, of another format, or altered."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ from aspe.backup.tables import BY_NAME, TABLES, Spec, decoder, originator_bytes
 from aspe.bootstrap import build_application, build_projector, build_views
 from aspe.files import PRIVATE_FILE, private_folder
 from aspe.privacy.keys import UnknownDataKey, unwrap
+from aspe.refusals import Refused
 from aspe.settings import Settings
 from aspe.workers.notifier import Notifier
 
@@ -56,25 +57,23 @@ Told = Callable[[str, int], None]
 """Told of each table restored: its name and its rows."""
 
 
-class StoreNotEmpty(Exception):
+class StoreNotEmpty(Refused):
     """The store to restore into already holds rows: nothing was written."""
 
     def __init__(self, table: str, rows: int) -> None:
-        super().__init__(table, rows)
-        self.message = (
+        super().__init__(
             f"le magasin n'est pas vide ({table} : {rows} lignes) ; on restaure dans un magasin "
             f"vide, rien n'a été écrit / the store is not empty ({table}: {rows} rows); "
             "restore into an empty store: nothing was written"
         )
 
 
-class WrongMasterKey(Exception):
+class WrongMasterKey(Refused):
     """The archive's data keys are wrapped under a master key this one is not: nothing was
     written (the read models could open no personal value)."""
 
     def __init__(self, household_id: str) -> None:
-        super().__init__(household_id)
-        self.message = (
+        super().__init__(
             "les clés des ménages de l'archive sont chiffrées sous une autre clé maîtresse, ou "
             "ASPE_MASTER_KEY n'est pas défini ; rien n'a été écrit / the archive's data keys "
             f"are wrapped under another master key, or ASPE_MASTER_KEY is not set (household "
@@ -82,12 +81,8 @@ class WrongMasterKey(Exception):
         )
 
 
-class RestoreFailed(Exception):
+class RestoreFailed(Refused):
     """The restored store does not read back as the archive said it would."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass
