@@ -17,7 +17,8 @@ from uuid import UUID, uuid4
 from starlette.datastructures import MutableHeaders
 
 from aspe.logs.context import LogContext, log_scope
-from aspe.web import ASGIApp, Message, Receive, Scope, Send
+from aspe.middleware import HttpMiddleware
+from aspe.web import Message, Receive, Scope, Send
 
 HEADER = "X-Request-ID"
 WELL_FORMED = re.compile(r"[A-Za-z0-9._:-]{8,128}")
@@ -45,16 +46,10 @@ def correlation_of(request_id: str) -> str:
         return str(uuid4())
 
 
-class RequestIds:
+class RequestIds(HttpMiddleware):
     """ASGI middleware: the request's id and log context, its header, its access line."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = request_id_of(scope)
         context = LogContext(request_id=request_id, correlation_id=correlation_of(request_id))
         started, status = time.perf_counter(), [500]

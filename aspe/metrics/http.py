@@ -9,9 +9,10 @@ from weakref import WeakKeyDictionary
 
 from fastapi.routing import iter_route_contexts
 from starlette.routing import Mount
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from aspe import metrics
+from aspe.middleware import HttpMiddleware
 
 UNMATCHED = "unmatched"
 """The route label of a request no route answered (a 404, a scanner's probe)."""
@@ -62,17 +63,11 @@ def _routes(app: Any) -> _Routes:
     return routes
 
 
-class RequestMetrics:
+class RequestMetrics(HttpMiddleware):
     """ASGI middleware: times each HTTP request up to its response's headers (a live
     stream, such as the portal's updates, is timed to its start, not for its life)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         answered = False
 
