@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from aspe.domain.bounds import InputBounds
-from aspe.domain.rules import RuleParameters
+from aspe.domain.bounds import DEFAULT_BOUNDS, InputBounds
+from aspe.domain.rules import DEFAULT_RULES, RuleParameters
 from aspe.files import private_sqlite
 
 MIN_SECRET_KEY_BYTES = 32
@@ -198,30 +198,38 @@ class Settings(BaseSettings):
     )
     postgres_connect_timeout: AtLeastOne = Field(default=5, description="seconds")
 
-    # Bounds on what a command may store (aspe/domain/bounds.py): refused with INVALID_INPUT.
+    # Bounds on what a command may store (aspe/domain/bounds.py, their defaults there):
+    # refused with INVALID_INPUT.
     max_text_length: int = Field(
-        default=10_000, ge=200, description="characters of any one text a command stores"
+        default=DEFAULT_BOUNDS.max_text_length,
+        ge=200,
+        description="characters of any one text a command stores",
     )
     max_measure_months: AtLeastOne = Field(
-        default=36, description="longest measure, extensions included (months)"
+        default=DEFAULT_BOUNDS.max_measure_months,
+        description="longest measure, extensions included (months)",
     )
     max_suspension_days: AtLeastOne = Field(
-        default=90, description="longest suspension of the non-collaboration clock (R7)"
+        default=DEFAULT_BOUNDS.max_suspension_days,
+        description="longest suspension of the non-collaboration clock (R7)",
     )
     date_window_past_years: AtLeastOne = Field(
-        default=10, description="a date a command stores is at most this many years past"
+        default=DEFAULT_BOUNDS.date_window_past_years,
+        description="a date a command stores is at most this many years past",
     )
     date_window_future_years: AtLeastOne = Field(
-        default=5, description="and at most this many years ahead"
+        default=DEFAULT_BOUNDS.date_window_future_years,
+        description="and at most this many years ahead",
     )
 
-    simple_home_visits_per_week: NoneOrMore = 1
-    simple_visits_per_week: NoneOrMore = 1
-    reinforced_home_visits_per_week: NoneOrMore = 2
-    reinforced_visits_per_week: NoneOrMore = 3
-    silent_days_before_alert: AtLeastOne = 14
-    reminder_days_before_end: NoneOrMore = 30
-    previous_referent_access_days: NoneOrMore = 30
+    # Rule parameters (aspe/domain/rules.py): the domain's defaults, the cahier des charges'.
+    simple_home_visits_per_week: NoneOrMore = DEFAULT_RULES.simple_home_visits_per_week
+    simple_visits_per_week: NoneOrMore = DEFAULT_RULES.simple_visits_per_week
+    reinforced_home_visits_per_week: NoneOrMore = DEFAULT_RULES.reinforced_home_visits_per_week
+    reinforced_visits_per_week: NoneOrMore = DEFAULT_RULES.reinforced_visits_per_week
+    silent_days_before_alert: AtLeastOne = DEFAULT_RULES.silent_days_before_alert
+    reminder_days_before_end: NoneOrMore = DEFAULT_RULES.reminder_days_before_end
+    previous_referent_access_days: NoneOrMore = DEFAULT_RULES.previous_referent_access_days
     commission_session_day: Weekday = Field(
         default="thursday",
         description="the day the FPEL commission meets each week: the SPSLH registers a "
@@ -367,7 +375,7 @@ class Settings(BaseSettings):
     )
 
     timezone: str = Field(
-        default="Europe/Paris",
+        default=DEFAULT_RULES.time_zone,
         description="the people's time zone: every time shown, what day it is in every rule, "
         "the clocks' times of day",
     )
