@@ -57,59 +57,56 @@ class KeyStatements:
 
 def sqlite_statements(events_table: str) -> KeyStatements:
     name, subjects = f"{events_table}_data_keys", f"{events_table}_data_subjects"
-    return KeyStatements(
-        create=(
-            f"CREATE TABLE IF NOT EXISTS {name} (household_id TEXT PRIMARY KEY, "
-            "data_key BLOB, wrapped INTEGER NOT NULL, created_at TEXT NOT NULL, "
-            "destroyed_at TEXT)",
-            f"CREATE TABLE IF NOT EXISTS {subjects} (originator_id TEXT PRIMARY KEY, "
-            "household_id TEXT NOT NULL)",
-        ),
-        insert=(
-            f"INSERT INTO {name} (household_id, data_key, wrapped, created_at) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (household_id) DO NOTHING"
-        ),
-        select=f"SELECT data_key, wrapped, destroyed_at FROM {name} WHERE household_id = ?",
-        destroy=(
-            f"UPDATE {name} SET data_key = NULL, destroyed_at = ? "
-            "WHERE household_id = ? AND data_key IS NOT NULL RETURNING household_id"
-        ),
-        count_destroyed=f"SELECT COUNT(*) FROM {name} WHERE data_key IS NULL",
-        link_subject=(
-            f"INSERT INTO {subjects} (originator_id, household_id) VALUES (?, ?) "
-            "ON CONFLICT (originator_id) DO NOTHING"
-        ),
-        select_subject=f"SELECT household_id FROM {subjects} WHERE originator_id = ?",
-        secure_delete="PRAGMA secure_delete = ON",
+    create = (
+        f"CREATE TABLE IF NOT EXISTS {name} (household_id TEXT PRIMARY KEY, "
+        "data_key BLOB, wrapped INTEGER NOT NULL, created_at TEXT NOT NULL, "
+        "destroyed_at TEXT)",
+        f"CREATE TABLE IF NOT EXISTS {subjects} (originator_id TEXT PRIMARY KEY, "
+        "household_id TEXT NOT NULL)",
     )
+    return _statements(name, subjects, create, "?", secure_delete="PRAGMA secure_delete = ON")
 
 
 def postgres_statements(schema: str, events_table: str) -> KeyStatements:
     name = f'"{schema}"."{events_table}_data_keys"'
     subjects = f'"{schema}"."{events_table}_data_subjects"'
+    create = (
+        f"CREATE TABLE IF NOT EXISTS {name} (household_id text PRIMARY KEY, "
+        "data_key bytea, wrapped boolean NOT NULL, created_at text NOT NULL, "
+        "destroyed_at text)",
+        f"CREATE TABLE IF NOT EXISTS {subjects} (originator_id text PRIMARY KEY, "
+        "household_id text NOT NULL)",
+    )
+    return _statements(name, subjects, create, "%s")
+
+
+def _statements(
+    name: str,
+    subjects: str,
+    create: tuple[str, ...],
+    mark: str,
+    secure_delete: str | None = None,
+) -> KeyStatements:
+    """The statements on the tables ``name`` (the keys) and ``subjects``, both backends'
+    alike but for their tables' types (``create``) and the driver's placeholder (``mark``)."""
     return KeyStatements(
-        create=(
-            f"CREATE TABLE IF NOT EXISTS {name} (household_id text PRIMARY KEY, "
-            "data_key bytea, wrapped boolean NOT NULL, created_at text NOT NULL, "
-            "destroyed_at text)",
-            f"CREATE TABLE IF NOT EXISTS {subjects} (originator_id text PRIMARY KEY, "
-            "household_id text NOT NULL)",
-        ),
+        create=create,
         insert=(
             f"INSERT INTO {name} (household_id, data_key, wrapped, created_at) "
-            "VALUES (%s, %s, %s, %s) ON CONFLICT (household_id) DO NOTHING"
+            f"VALUES ({mark}, {mark}, {mark}, {mark}) ON CONFLICT (household_id) DO NOTHING"
         ),
-        select=f"SELECT data_key, wrapped, destroyed_at FROM {name} WHERE household_id = %s",
+        select=f"SELECT data_key, wrapped, destroyed_at FROM {name} WHERE household_id = {mark}",
         destroy=(
-            f"UPDATE {name} SET data_key = NULL, destroyed_at = %s "
-            "WHERE household_id = %s AND data_key IS NOT NULL RETURNING household_id"
+            f"UPDATE {name} SET data_key = NULL, destroyed_at = {mark} "
+            f"WHERE household_id = {mark} AND data_key IS NOT NULL RETURNING household_id"
         ),
         count_destroyed=f"SELECT COUNT(*) FROM {name} WHERE data_key IS NULL",
         link_subject=(
-            f"INSERT INTO {subjects} (originator_id, household_id) VALUES (%s, %s) "
+            f"INSERT INTO {subjects} (originator_id, household_id) VALUES ({mark}, {mark}) "
             "ON CONFLICT (originator_id) DO NOTHING"
         ),
-        select_subject=f"SELECT household_id FROM {subjects} WHERE originator_id = %s",
+        select_subject=f"SELECT household_id FROM {subjects} WHERE originator_id = {mark}",
+        secure_delete=secure_delete,
     )
 
 
