@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any, TypedDict
 
 from aspe.domain.case import STATUS_AFTER, Case
-from aspe.domain.household import Household
 from aspe.domain.values import Status
 from aspe.projections.column_groups import (
     RequestCourseColumns,
@@ -33,7 +32,6 @@ from aspe.projections.readmodel import (
     handles,
     not_health,
     objectives,
-    remember_case,
     steps,
     text,
     update_case,
@@ -91,10 +89,9 @@ CEOPS = Table("ceops", CeopRow, key=("case_id", "version"))
 class SpslhRegister(NamesHouseholds):
     name = "spslh_register"
     tables = (HOUSEHOLD_NAMES, DIAGNOSTICS, REQUESTS, CEOPS)
+    named_cases = REQUESTS
 
-    @handles(Case.Opened)
-    def opened(self, event: Case.Opened, changes: Changes) -> None:
-        remember_case(changes.households, event)
+    def case_opened(self, event: Case.Opened, changes: Changes) -> None:
         changes.diagnostics.put(
             {
                 "case_id": str(event.originator_id),
@@ -104,11 +101,6 @@ class SpslhRegister(NamesHouseholds):
                 "findings": [],
             }
         )
-
-    def household_renamed(
-        self, changes: Changes, case_id: str, event: Household.DetailsCorrected
-    ) -> None:
-        changes.requests.update(case_id, household_name=event.name)
 
     @handles(Case.DiagnosticRecorded)
     def diagnosed(self, event: Case.DiagnosticRecorded, changes: Changes) -> None:
