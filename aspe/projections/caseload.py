@@ -7,7 +7,12 @@ from __future__ import annotations
 from typing import TypedDict
 
 from aspe.domain.case import STATUS_AFTER, Case
-from aspe.projections.column_groups import ClosingEvent, closed_on, measure_dates_columns
+from aspe.projections.column_groups import (
+    ClosingEvent,
+    case_columns,
+    closed_on,
+    measure_dates_columns,
+)
 from aspe.projections.readmodel import (
     HOUSEHOLD_NAMES,
     NamesHouseholds,
@@ -49,8 +54,7 @@ class AssociationCaseload(NamesHouseholds):
     def case_opened(self, event: Case.Opened, changes: Changes) -> None:
         changes.cases.put(
             {
-                "case_id": str(event.originator_id),
-                "association_id": str(event.association_id),
+                **case_columns(event),
                 "referent_id": str(event.referent_id),
                 "former_referents": {},
                 "household_id": str(event.household_id),

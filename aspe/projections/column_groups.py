@@ -18,11 +18,20 @@ from aspe.projections.readmodel import cents, text
 from aspe.projections.view import Rows
 
 
-class CasePartyColumns(TypedDict):
-    """A case and who its parties are (``Case.Opened``; the referent changes later)."""
+class CaseColumns(TypedDict):
+    """A case and the association that follows it (``Case.Opened``)."""
 
     case_id: str
     association_id: str
+
+
+def case_columns(event: Case.Opened) -> CaseColumns:
+    return {"case_id": str(event.originator_id), "association_id": str(event.association_id)}
+
+
+class CasePartyColumns(CaseColumns):
+    """A case and who its parties are (``Case.Opened``; the referent changes later)."""
+
     referent_id: str
     household_id: str
     landlord_id: str
@@ -30,8 +39,7 @@ class CasePartyColumns(TypedDict):
 
 def case_party_columns(event: Case.Opened) -> CasePartyColumns:
     return {
-        "case_id": str(event.originator_id),
-        "association_id": str(event.association_id),
+        **case_columns(event),
         "referent_id": str(event.referent_id),
         "household_id": str(event.household_id),
         "landlord_id": str(event.landlord_id),

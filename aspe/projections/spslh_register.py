@@ -16,6 +16,7 @@ from aspe.domain.values import Status
 from aspe.projections.column_groups import (
     RequestCourseColumns,
     aid_request_columns,
+    case_columns,
     extend_measure,
     final_report_columns,
     grant_columns,
@@ -94,8 +95,7 @@ class SpslhRegister(NamesHouseholds):
     def case_opened(self, event: Case.Opened, changes: Changes) -> None:
         changes.diagnostics.put(
             {
-                "case_id": str(event.originator_id),
-                "association_id": str(event.association_id),
+                **case_columns(event),
                 "referent_id": str(event.referent_id),
                 "household_id": str(event.household_id),
                 "findings": [],
