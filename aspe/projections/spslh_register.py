@@ -14,15 +14,14 @@ from typing import Any, TypedDict
 from aspe.domain.case import STATUS_AFTER, Case
 from aspe.domain.values import Status
 from aspe.projections.column_groups import (
+    EndsMeasures,
     RequestCourseColumns,
     aid_request_columns,
     case_columns,
-    extend_measure,
     final_report_columns,
     grant_columns,
     measure_dates_columns,
     registration_columns,
-    stop_columns,
 )
 from aspe.projections.readmodel import (
     HOUSEHOLD_NAMES,
@@ -87,10 +86,10 @@ class CeopRow(TypedDict):
 CEOPS = Table("ceops", CeopRow, key=("case_id", "version"))
 
 
-class SpslhRegister(NamesHouseholds):
+class SpslhRegister(NamesHouseholds, EndsMeasures):
     name = "spslh_register"
     tables = (HOUSEHOLD_NAMES, DIAGNOSTICS, REQUESTS, CEOPS)
-    named_cases = REQUESTS
+    named_cases = measure_rows = REQUESTS
 
     def case_opened(self, event: Case.Opened, changes: Changes) -> None:
         changes.diagnostics.put(
@@ -184,18 +183,6 @@ class SpslhRegister(NamesHouseholds):
         changes.ceops.update(
             str(event.originator_id), event.version, transmitted_on=text(event.transmitted_on)
         )
-
-    @handles(Case.MeasureExtended)
-    def extended(self, event: Case.MeasureExtended, changes: Changes) -> None:
-        extend_measure(changes.requests, event)
-
-    @handles(Case.MeasureStopped)
-    def stopped(self, event: Case.MeasureStopped, changes: Changes) -> None:
-        update_case(changes.requests, event, **stop_columns(event))
-
-    @handles(Case.MeasureCompleted)
-    def completed(self, event: Case.MeasureCompleted, changes: Changes) -> None:
-        update_case(changes.requests, event, completed_on=text(event.completed_on))
 
     @handles(Case.FinalReportSubmitted)
     def final_report(self, event: Case.FinalReportSubmitted, changes: Changes) -> None:
