@@ -20,21 +20,13 @@ from uuid import UUID
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from aspe import french
 from aspe.audit import checkpoints, store
 from aspe.audit.checkpoints import Checkpoint, CheckpointRefused
 from aspe.audit.verify import Break, BreakKind, Difference, Verification
 from aspe.bootstrap import build_application
-from aspe.cli.console import fail, load_settings
+from aspe.cli.console import events_progress, fail, load_settings
 from aspe.settings import Settings
 
 audit_app = typer.Typer(
@@ -134,16 +126,7 @@ def _verified(settings: Settings, console: Console, mark: int | None) -> Verific
 
 @contextmanager
 def _progress(console: Console) -> Iterator[Callable[[int], Callable[[int], None]]]:
-    progress = Progress(
-        TextColumn("[bold]Vérification / verify"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("événements / events"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        console=console,
-    )
+    progress = events_progress(console, "Vérification / verify")
 
     def start(total: int) -> Callable[[int], None]:
         task = progress.add_task("verify", total=max(total, 1))

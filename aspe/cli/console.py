@@ -1,13 +1,27 @@
-"""What every ``aspe`` command shares: its console, its refusals, its settings."""
+"""What every ``aspe`` command shares: its console, its refusals, its settings; and what the
+long-running ones share: a stop asked by signal, a progress bar over the store's events."""
 
 from __future__ import annotations
 
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import NoReturn
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from aspe.settings import Settings
 
@@ -35,3 +49,34 @@ def load_settings() -> Settings:
             for problem in error.errors()
         )
         fail(f"configuration invalide / invalid configuration — {problems}")
+
+
+@contextmanager
+def stopped_by_signals() -> Iterator[threading.Event]:
+    """SIGINT (Ctrl-C) and SIGTERM set the event the block is given, instead of stopping the
+    process: the command stops cleanly when it sees it; the previous handlers come back after."""
+    stop = threading.Event()
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def events_progress(console: Console, title: str, *more: ProgressColumn) -> Progress:
+    """A progress bar over the store's events: ``title``, the bar, how many of how many
+    events, then ``more`` columns, the time elapsed and the time left."""
+    return Progress(
+        TextColumn(f"[bold]{title}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("événements / events"),
+        *more,
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+    )

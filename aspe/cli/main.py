@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated, Any
@@ -25,7 +24,6 @@ from rich.table import Table
 
 from aspe import french
 from aspe.api import create_app
-from aspe.application import AspeApplication
 from aspe.application.history import HistoryLine, case_history
 from aspe.bootstrap import build_application
 from aspe.cli.access_log import access_log_app
@@ -47,7 +45,7 @@ from aspe.french import labels
 from aspe.french.case_state import case_state
 from aspe.logs.setup import configure_logging
 from aspe.projections.time_travel import AgendaAtDecision, agenda_item_at_decision
-from aspe.settings import Environment, Settings
+from aspe.settings import Environment
 
 app = typer.Typer(
     help="ASPE — Accompagnement Social de Prévention des Expulsions.",
@@ -72,18 +70,6 @@ app.command("backup")(backup_command)
 app.command("restore")(restore_command)
 
 
-# ------------------------------------------------------------------------ shared helpers
-
-
-@contextmanager
-def _opened(settings: Settings) -> Iterator[AspeApplication]:
-    application = build_application(settings)
-    try:
-        yield application
-    finally:
-        application.close()
-
-
 # ------------------------------------------------------------------------------- demo
 
 
@@ -105,7 +91,7 @@ def demo(
             "pas de démonstration en production : ses comptes ont un mot de passe connu / "
             "no demo in production: its accounts share a known password"
         )
-    with _opened(settings) as application:
+    with closing(build_application(settings)) as application:
         events = application.head()
         if events and if_empty:
             _out().print(
@@ -189,7 +175,7 @@ def history(
     """Affiche l'histoire d'un dossier / show a case's history."""
     identifier = _parse_case_id(case_id)
     settings = _settings()
-    with _opened(settings) as application:
+    with closing(build_application(settings)) as application:
         try:
             lines = case_history(application, identifier)
         except NotFound:
@@ -245,7 +231,7 @@ def show(
     """Affiche l'état d'un dossier, maintenant ou à un instant passé / show a case's state."""
     identifier = _parse_case_id(case_id)
     settings = _settings()
-    with _opened(settings) as application:
+    with closing(build_application(settings)) as application:
         try:
             if as_of_decision:
                 agenda = agenda_item_at_decision(application, identifier)
@@ -302,7 +288,7 @@ def check_config() -> None:
     out = _out()
     out.print(table)
     try:
-        with _opened(settings) as application:
+        with closing(build_application(settings)) as application:
             events = application.head()
     except Exception as error:  # whatever the driver raises, the store is not usable as set
         _fail(f"le magasin d'événements ne s'ouvre pas / the event store does not open: {error}")

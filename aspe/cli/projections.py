@@ -9,7 +9,6 @@ the read models go on. SIGTERM or Ctrl-C stops both after the batch in progress.
 
 from __future__ import annotations
 
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,20 +17,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import TextColumn
 from rich.table import Table
 
 from aspe import french, metrics
 from aspe.application import AspeApplication
 from aspe.bootstrap import build_application, build_notifier, build_projector
-from aspe.cli.console import fail, load_settings
+from aspe.cli.console import events_progress, fail, load_settings, stopped_by_signals
 from aspe.logs.setup import configure_logging
 from aspe.projections.errors import UnknownProjection
 from aspe.projections.runner import ProjectionStatus, Projector
@@ -68,20 +60,6 @@ def _projector(names: list[str] | None, settings: Settings | None = None) -> Ite
         projector.app.close()
 
 
-@contextmanager
-def _stopped_by_signals() -> Iterator[threading.Event]:
-    """SIGINT (Ctrl-C) and SIGTERM ask for a clean stop after the batch in progress."""
-    stop = threading.Event()
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    for sig in previous:
-        signal.signal(sig, lambda *_: stop.set())
-    try:
-        yield stop
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
 @projections_app.command()
 def run(
     names: Names = None,
@@ -96,7 +74,7 @@ def run(
     settings = load_settings()
     configure_logging(settings, "projections")
     metrics.configure(settings)  # before anything is counted
-    with _projector(names, settings) as projector, _stopped_by_signals() as stop:
+    with _projector(names, settings) as projector, stopped_by_signals() as stop:
         failure: list[Exception] = []
 
         def follow(stop: threading.Event, ready: threading.Event) -> None:
@@ -132,7 +110,7 @@ def run_notifier_alone() -> None:
     settings = load_settings()
     configure_logging(settings, "notifier")
     metrics.configure(settings)  # before anything is counted
-    with closing(build_application(settings)) as app, _stopped_by_signals() as stop:
+    with closing(build_application(settings)) as app, stopped_by_signals() as stop:
         _wait(console, [_Thread("aspe-notifier", _notifying(settings, app), stop)])
     console.print("Arrêt / stopped.")
 
@@ -182,7 +160,7 @@ def _wait(console: Console, threads: list[_Thread]) -> None:
 def rebuild(names: Names = None) -> None:
     """Reconstruit depuis l'origine / drop and replay from position 0 (resumes if interrupted)."""
     console = Console()
-    with _projector(names) as projector, _stopped_by_signals() as stop:
+    with _projector(names) as projector, stopped_by_signals() as stop:
         resuming = [m.name for m in projector.select(names or ()) if m.view.is_rebuilding]
         if resuming:
             console.print(f"Reprise / resuming: {', '.join(resuming)}")
@@ -202,16 +180,8 @@ def rebuild(names: Names = None) -> None:
 
 @contextmanager
 def _progress(console: Console) -> Iterator[Callable[[int, int], Callable[[int], None]]]:
-    progress = Progress(
-        TextColumn("[bold]Reconstruction / rebuild"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("événements / events"),
-        TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        console=console,
+    progress = events_progress(
+        console, "Reconstruction / rebuild", TextColumn("{task.fields[rate]}")
     )
 
     def start_task(done: int, total: int) -> Callable[[int], None]:

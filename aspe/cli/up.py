@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from aspe import metrics
-from aspe.cli.console import fail, load_settings
+from aspe.cli.console import fail, load_settings, stopped_by_signals
 from aspe.settings import Settings
 from aspe.supervisor import Output, Supervisor
 from aspe.topology import Scale, Service, TopologyRefused, services
@@ -30,44 +26,38 @@ STATE_FILE = "up.json"
 """Under ``ASPE_DATA_DIR``: ``{name: pid}`` of the running processes."""
 
 
+def _instead_of(
+    setting: str, what: str, *flags: str, min: int | None = None, max: int | None = None
+) -> Any:
+    """An option that replaces the setting ``setting`` for this run, and says so in its help."""
+    return typer.Option(*flags, min=min, max=max, help=f"{what} (défaut / default: {setting}).")
+
+
 def up(
     api: Annotated[
         int | None,
-        typer.Option(
-            "--api",
-            min=1,
-            help="Processus API / API processes (défaut / default: ASPE_API_PROCESSES).",
-        ),
+        _instead_of("ASPE_API_PROCESSES", "Processus API / API processes", "--api", min=1),
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option(
-            "--workers",
-            min=1,
-            help="Workers Celery / Celery workers (défaut / default: ASPE_WORKER_PROCESSES).",
-        ),
+        _instead_of("ASPE_WORKER_PROCESSES", "Workers Celery / Celery workers", "--workers", min=1),
     ] = None,
     runners: Annotated[
         int | None,
-        typer.Option(
-            "--runners",
-            min=1,
-            help="Runners des vues / read-model runners (défaut / default: ASPE_RUNNER_PROCESSES).",
+        _instead_of(
+            "ASPE_RUNNER_PROCESSES", "Runners des vues / read-model runners", "--runners", min=1
         ),
     ] = None,
     host: Annotated[
-        str | None,
-        typer.Option(
-            help="Adresse d'écoute de l'API / API address (défaut / default: ASPE_API_HOST)."
-        ),
+        str | None, _instead_of("ASPE_API_HOST", "Adresse d'écoute de l'API / API address")
     ] = None,
     port: Annotated[
         int | None,
-        typer.Option(
+        _instead_of(
+            "ASPE_API_PORT",
+            "Port du premier processus API / first API process's port",
             min=1,
             max=65535,
-            help="Port du premier processus API / first API process's port (défaut / "
-            "default: ASPE_API_PORT).",
         ),
     ] = None,
 ) -> None:
@@ -96,7 +86,7 @@ def up(
     _announce(supervisor, planned, settings)
     if not _warn_of_leftovers(supervisor, settings.data_dir / STATE_FILE):
         metrics.start_afresh(settings)
-    with _stopped_by_signals() as stop:
+    with stopped_by_signals() as stop:  # asks every child to stop
         supervisor.run(stop)
 
 
@@ -155,17 +145,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # another user's process: alive, and not ours
         return True
     return True
-
-
-@contextmanager
-def _stopped_by_signals() -> Iterator[threading.Event]:
-    """SIGINT (Ctrl-C) and SIGTERM ask every child to stop."""
-    stop = threading.Event()
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    for sig in previous:
-        signal.signal(sig, lambda *_: stop.set())
-    try:
-        yield stop
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)

@@ -45,6 +45,7 @@ from aspe.projections.column_groups import (
 )
 from aspe.projections.readmodel import (
     CommitmentItem,
+    ConsentEvent,
     FindingItem,
     HouseholdCases,
     ObjectiveItem,
@@ -359,15 +360,10 @@ class CaseFile(ReadModel):
             diagnosed_on=text(event.recorded_on),
         )
 
-    @handles(Case.ConsentRecorded)
-    def consent_recorded(self, event: Case.ConsentRecorded, changes: Changes) -> None:
+    @handles(Case.ConsentRecorded, Case.ConsentWithdrawn)
+    def consent(self, event: ConsentEvent, changes: Changes) -> None:
         if event.scope is ConsentScope.LANDLORD_DETAIL:
-            _touch(changes, event, landlord_consent=True)
-
-    @handles(Case.ConsentWithdrawn)
-    def consent_withdrawn(self, event: Case.ConsentWithdrawn, changes: Changes) -> None:
-        if event.scope is ConsentScope.LANDLORD_DETAIL:
-            _touch(changes, event, landlord_consent=False)
+            _touch(changes, event, landlord_consent=isinstance(event, Case.ConsentRecorded))
 
     # -------------------------------------------------------------- request, decision
     @handles(Case.RequestSubmitted)

@@ -7,14 +7,17 @@ from __future__ import annotations
 from typing import TypedDict
 
 from aspe.domain.case import STATUS_AFTER, Case
-from aspe.domain.household import Household
-from aspe.projections.column_groups import ClosingEvent, closed_on, measure_dates_columns
+from aspe.projections.column_groups import (
+    ClosingEvent,
+    case_columns,
+    closed_on,
+    measure_dates_columns,
+)
 from aspe.projections.readmodel import (
     HOUSEHOLD_NAMES,
     NamesHouseholds,
     hand_over,
     handles,
-    remember_case,
     text,
     touch_case,
 )
@@ -46,14 +49,12 @@ CASES = Table(
 class AssociationCaseload(NamesHouseholds):
     name = "association_caseload"
     tables = (HOUSEHOLD_NAMES, CASES)
+    named_cases = CASES
 
-    @handles(Case.Opened)
-    def opened(self, event: Case.Opened, changes: Changes) -> None:
-        remember_case(changes.households, event)
+    def case_opened(self, event: Case.Opened, changes: Changes) -> None:
         changes.cases.put(
             {
-                "case_id": str(event.originator_id),
-                "association_id": str(event.association_id),
+                **case_columns(event),
                 "referent_id": str(event.referent_id),
                 "former_referents": {},
                 "household_id": str(event.household_id),
@@ -63,11 +64,6 @@ class AssociationCaseload(NamesHouseholds):
                 "updated_at": event.timestamp.isoformat(),
             }
         )
-
-    def household_renamed(
-        self, changes: Changes, case_id: str, event: Household.DetailsCorrected
-    ) -> None:
-        changes.cases.update(case_id, household_name=event.name)
 
     @handles(Case.ReferentAssigned)
     def referent_assigned(self, event: Case.ReferentAssigned, changes: Changes) -> None:

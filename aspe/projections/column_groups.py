@@ -4,25 +4,37 @@ Most groups are the columns one event fills (the FPEL request, the commission's 
 measure's dates, its stop, the final report): a row type holds a group by inheriting it
 (``TypedDict`` bases: the group's columns come first, then the row type's own), and its
 handlers take the group's values from the function beside it, so the same event is written
-the same way in every table that keeps it.
+the same way in every table that keeps it. Where several read models handle a run of
+events alike (a measure's extension, stop and completion), a base class holds the handlers
+(``EndsMeasures``) and each read model names the table they write.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypedDict
+from typing import Any, ClassVar, TypedDict
 
 from aspe.domain.case import Case
 from aspe.domain.values import Address
-from aspe.projections.readmodel import cents, text
-from aspe.projections.view import Rows
+from aspe.projections.readmodel import ReadModel, cents, handles, text, update_case
+from aspe.projections.tables import Table
+from aspe.projections.view import Changes, Rows
 
 
-class CasePartyColumns(TypedDict):
-    """A case and who its parties are (``Case.Opened``; the referent changes later)."""
+class CaseColumns(TypedDict):
+    """A case and the association that follows it (``Case.Opened``)."""
 
     case_id: str
     association_id: str
+
+
+def case_columns(event: Case.Opened) -> CaseColumns:
+    return {"case_id": str(event.originator_id), "association_id": str(event.association_id)}
+
+
+class CasePartyColumns(CaseColumns):
+    """A case and who its parties are (``Case.Opened``; the referent changes later)."""
+
     referent_id: str
     household_id: str
     landlord_id: str
@@ -30,8 +42,7 @@ class CasePartyColumns(TypedDict):
 
 def case_party_columns(event: Case.Opened) -> CasePartyColumns:
     return {
-        "case_id": str(event.originator_id),
-        "association_id": str(event.association_id),
+        **case_columns(event),
         "referent_id": str(event.referent_id),
         "household_id": str(event.household_id),
         "landlord_id": str(event.landlord_id),
@@ -156,6 +167,26 @@ class StopColumns(TypedDict):
 
 def stop_columns(event: Case.MeasureStopped) -> StopColumns:
     return {"stopped_on": text(event.stopped_on), "stop_reason": event.reason.name}
+
+
+class EndsMeasures(ReadModel):
+    """A read model whose ``measure_rows`` hold a measure's end (``MeasureDatesColumns``,
+    ``StopColumns``, ``completed_on``): its extension, stop and completion reach them."""
+
+    measure_rows: ClassVar[Table[Any]]
+
+    @handles(Case.MeasureExtended)
+    def extended(self, event: Case.MeasureExtended, changes: Changes) -> None:
+        extend_measure(changes.of(self.measure_rows), event)
+
+    @handles(Case.MeasureStopped)
+    def stopped(self, event: Case.MeasureStopped, changes: Changes) -> None:
+        """The reason's category only: the commission's ``details`` stay out."""
+        update_case(changes.of(self.measure_rows), event, **stop_columns(event))
+
+    @handles(Case.MeasureCompleted)
+    def completed(self, event: Case.MeasureCompleted, changes: Changes) -> None:
+        update_case(changes.of(self.measure_rows), event, completed_on=text(event.completed_on))
 
 
 class FinalReportColumns(TypedDict):

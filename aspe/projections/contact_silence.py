@@ -20,6 +20,7 @@ from aspe.domain.rules import (
     non_collaboration_alert_due,
 )
 from aspe.domain.values import Period
+from aspe.projections.column_groups import case_columns
 from aspe.projections.readmodel import MeasuresReadModel, assign_referent, handles, text
 from aspe.projections.tables import Row, Table
 from aspe.projections.view import Changes, TableView
@@ -60,13 +61,7 @@ class ContactSilence(MeasuresReadModel):
 
     @handles(Case.Opened)
     def opened(self, event: Case.Opened, changes: Changes) -> None:
-        changes.pending.put(
-            {
-                "case_id": str(event.originator_id),
-                "association_id": str(event.association_id),
-                "referent_id": str(event.referent_id),
-            }
-        )
+        changes.pending.put({**case_columns(event), "referent_id": str(event.referent_id)})
 
     @handles(Case.ReferentAssigned)
     def referent_assigned(self, event: Case.ReferentAssigned, changes: Changes) -> None:

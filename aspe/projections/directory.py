@@ -25,7 +25,6 @@ from aspe.projections.readmodel import (
     assign_referent,
     handles,
     record_landlord_consent,
-    remember_case,
 )
 from aspe.projections.tables import Table
 from aspe.projections.view import Changes, Rows, TableView
@@ -90,6 +89,7 @@ _REACHED = {
 class Directory(NamesHouseholds):
     name = "directory"
     tables: ClassVar[tuple[Table[Any], ...]] = (ORGANISATIONS, ACCOUNTS, HOUSEHOLD_NAMES, CASES)
+    named_cases = CASES
 
     @handles(Organisation.Registered)
     def organisation(self, event: Organisation.Registered, changes: Changes) -> None:
@@ -152,18 +152,11 @@ class Directory(NamesHouseholds):
         super().household_corrected(event, changes)
         changes.accounts.update(str(event.originator_id), name=event.name)
 
-    def household_renamed(
-        self, changes: Changes, case_id: str, event: Household.DetailsCorrected
-    ) -> None:
-        changes.cases.update(case_id, household_name=event.name)
-
     @handles(Household.CredentialsReplaced)
     def household_credentials(self, event: Household.CredentialsReplaced, changes: Changes) -> None:
         changes.accounts.update(str(event.originator_id), email=event.email)
 
-    @handles(Case.Opened)
     def case_opened(self, event: Case.Opened, changes: Changes) -> None:
-        remember_case(changes.households, event)
         changes.cases.put(
             {
                 **case_party_columns(event),

@@ -27,15 +27,13 @@ from aspe.domain.household import Household
 from aspe.projections.column_groups import (
     ADDRESS_COLUMNS,
     AddressColumns,
+    EndsMeasures,
     address_columns,
-    extend_measure,
     measure_dates_columns,
-    stop_columns,
 )
 from aspe.projections.readmodel import (
     ConsentEvent,
     HouseholdCases,
-    ReadModel,
     cents,
     correct_household,
     handles,
@@ -134,9 +132,10 @@ class Tenancy(PublicTenancy, GatedDetail):
 PUBLIC_COLUMNS = tuple(PublicTenancy.__annotations__)
 
 
-class LandlordTenancies(ReadModel):
+class LandlordTenancies(EndsMeasures):
     name = "landlord_tenancies"
     tables = (HOUSEHOLDS, TENANCIES, DETAILS, CONCERTATIONS, LANDLORD_DEBTS)
+    measure_rows = TENANCIES
 
     @handles(Household.Registered)
     def household_registered(self, event: Household.Registered, changes: Changes) -> None:
@@ -202,19 +201,6 @@ class LandlordTenancies(ReadModel):
         """Every signed version moves the signature date; the measure's dates stay (R6)."""
         update_case(changes.tenancies, event, **measure_dates_columns(event))
         _detail(changes, event, ceop_signed_on=text(event.signed_on))
-
-    @handles(Case.MeasureExtended)
-    def extended(self, event: Case.MeasureExtended, changes: Changes) -> None:
-        extend_measure(changes.tenancies, event)
-
-    @handles(Case.MeasureStopped)
-    def stopped(self, event: Case.MeasureStopped, changes: Changes) -> None:
-        """The reason's category only: the commission's ``details`` stay out."""
-        update_case(changes.tenancies, event, **stop_columns(event))
-
-    @handles(Case.MeasureCompleted)
-    def completed(self, event: Case.MeasureCompleted, changes: Changes) -> None:
-        update_case(changes.tenancies, event, completed_on=text(event.completed_on))
 
     @handles(Case.ConcertationHeld)
     def concertation_held(self, event: Case.ConcertationHeld, changes: Changes) -> None:

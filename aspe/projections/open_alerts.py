@@ -14,7 +14,7 @@ from typing import TypedDict
 from uuid import UUID
 
 from aspe.domain.case import Case, day_heard_from_household
-from aspe.projections.column_groups import ClosingEvent
+from aspe.projections.column_groups import ClosingEvent, case_columns
 from aspe.projections.readmodel import ReadModel, handles, text
 from aspe.projections.tables import Table
 from aspe.projections.view import Changes, TableView
@@ -59,9 +59,7 @@ class OpenAlerts(ReadModel):
 
     @handles(Case.Opened)
     def opened(self, event: Case.Opened, changes: Changes) -> None:
-        changes.cases.put(
-            {"case_id": str(event.originator_id), "association_id": str(event.association_id)}
-        )
+        changes.cases.put(dict(case_columns(event)))
 
     @handles(Case.NonCollaborationAlertRaised)
     def raised(self, event: Case.NonCollaborationAlertRaised, changes: Changes) -> None:

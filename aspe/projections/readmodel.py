@@ -117,9 +117,12 @@ HOUSEHOLD_NAMES = Table("households", HouseholdNameRow, key=("household_id",))
 
 class NamesHouseholds(ReadModel):
     """A read model that names each case's household in its rows: it keeps every
-    household's name in ``HOUSEHOLD_NAMES``, which its ``tables`` list. Its handler of
-    ``Case.Opened`` calls ``remember_case``; a corrected name reaches its rows through
-    ``household_renamed``."""
+    household's name in ``HOUSEHOLD_NAMES``, which its ``tables`` list, and the cases opened
+    for it; a corrected name reaches the ``household_name`` of the case's row in its
+    ``named_cases`` table. Its ``case_opened`` makes its own rows of an opened case."""
+
+    named_cases: ClassVar[Table[Any]]
+    """The table whose case rows carry the household's name (``household_name``)."""
 
     @handles(Household.Registered)
     def household_registered(self, event: Household.Registered, changes: Changes) -> None:
@@ -127,15 +130,19 @@ class NamesHouseholds(ReadModel):
             {"household_id": str(event.originator_id), "name": event.name, "case_ids": []}
         )
 
+    @handles(Case.Opened)
+    def opened(self, event: Case.Opened, changes: Changes) -> None:
+        remember_case(changes.households, event)
+        self.case_opened(event, changes)
+
+    def case_opened(self, event: Case.Opened, changes: Changes) -> None:
+        """The read model's own rows of the case ``event`` opens."""
+        raise NotImplementedError
+
     @handles(Household.DetailsCorrected)
     def household_corrected(self, event: Household.DetailsCorrected, changes: Changes) -> None:
         for case_id in correct_household(changes.households, event, name=event.name):
-            self.household_renamed(changes, case_id, event)
-
-    def household_renamed(
-        self, changes: Changes, case_id: str, event: Household.DetailsCorrected
-    ) -> None:
-        """Copy the corrected name into the case's rows (each read model its own)."""
+            changes.of(self.named_cases).update(case_id, household_name=event.name)
 
     @staticmethod
     def household_name(changes: Changes, household_id: object) -> str | None:

@@ -12,17 +12,16 @@ from __future__ import annotations
 from typing import Any, TypedDict
 
 from aspe.domain.case import STATUS_AFTER, Case
-from aspe.domain.household import Household
 from aspe.domain.values import Status
 from aspe.projections.column_groups import (
+    EndsMeasures,
     RequestCourseColumns,
     aid_request_columns,
-    extend_measure,
+    case_columns,
     final_report_columns,
     grant_columns,
     measure_dates_columns,
     registration_columns,
-    stop_columns,
 )
 from aspe.projections.readmodel import (
     HOUSEHOLD_NAMES,
@@ -33,7 +32,6 @@ from aspe.projections.readmodel import (
     handles,
     not_health,
     objectives,
-    remember_case,
     steps,
     text,
     update_case,
@@ -88,27 +86,20 @@ class CeopRow(TypedDict):
 CEOPS = Table("ceops", CeopRow, key=("case_id", "version"))
 
 
-class SpslhRegister(NamesHouseholds):
+class SpslhRegister(NamesHouseholds, EndsMeasures):
     name = "spslh_register"
     tables = (HOUSEHOLD_NAMES, DIAGNOSTICS, REQUESTS, CEOPS)
+    named_cases = measure_rows = REQUESTS
 
-    @handles(Case.Opened)
-    def opened(self, event: Case.Opened, changes: Changes) -> None:
-        remember_case(changes.households, event)
+    def case_opened(self, event: Case.Opened, changes: Changes) -> None:
         changes.diagnostics.put(
             {
-                "case_id": str(event.originator_id),
-                "association_id": str(event.association_id),
+                **case_columns(event),
                 "referent_id": str(event.referent_id),
                 "household_id": str(event.household_id),
                 "findings": [],
             }
         )
-
-    def household_renamed(
-        self, changes: Changes, case_id: str, event: Household.DetailsCorrected
-    ) -> None:
-        changes.requests.update(case_id, household_name=event.name)
 
     @handles(Case.DiagnosticRecorded)
     def diagnosed(self, event: Case.DiagnosticRecorded, changes: Changes) -> None:
@@ -192,18 +183,6 @@ class SpslhRegister(NamesHouseholds):
         changes.ceops.update(
             str(event.originator_id), event.version, transmitted_on=text(event.transmitted_on)
         )
-
-    @handles(Case.MeasureExtended)
-    def extended(self, event: Case.MeasureExtended, changes: Changes) -> None:
-        extend_measure(changes.requests, event)
-
-    @handles(Case.MeasureStopped)
-    def stopped(self, event: Case.MeasureStopped, changes: Changes) -> None:
-        update_case(changes.requests, event, **stop_columns(event))
-
-    @handles(Case.MeasureCompleted)
-    def completed(self, event: Case.MeasureCompleted, changes: Changes) -> None:
-        update_case(changes.requests, event, completed_on=text(event.completed_on))
 
     @handles(Case.FinalReportSubmitted)
     def final_report(self, event: Case.FinalReportSubmitted, changes: Changes) -> None:

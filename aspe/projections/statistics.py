@@ -14,7 +14,7 @@ from typing import Any, TypedDict, cast
 from aspe.domain.case import STATUS_AFTER, Case
 from aspe.domain.values import MeasureType, Status, StopReason
 from aspe.projections import visit_compliance
-from aspe.projections.column_groups import extend_measure, measure_dates_columns
+from aspe.projections.column_groups import case_columns, extend_measure, measure_dates_columns
 from aspe.projections.readmodel import ReadModel, handles, text, update_case
 from aspe.projections.tables import Table
 from aspe.projections.view import Changes, TableView
@@ -68,8 +68,7 @@ class Statistics(ReadModel):
         changes.cases.put(
             {
                 **EMPTY_ROW,
-                "case_id": str(event.originator_id),
-                "association_id": str(event.association_id),
+                **case_columns(event),
                 "status": STATUS_AFTER[Case.Opened].name,
                 "opened_on": text(event.opened_on),
             }

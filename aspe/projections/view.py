@@ -140,6 +140,10 @@ class Changes:
             raise AttributeError(name) from None
         return rows
 
+    def of(self, table: Table[Any]) -> Rows[Any]:
+        """``table``'s rows, for code that serves several read models' tables."""
+        return self._tables[table.name]
+
     def __iter__(self) -> Iterator[Rows[Any]]:
         return iter(self._tables.values())
 

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from aspe.domain.case import Case
 from aspe.domain.values import MeasureType, VisitKind
-from aspe.projections.column_groups import closed_on, measure_dates_columns
+from aspe.projections.column_groups import case_columns, closed_on, measure_dates_columns
 from aspe.projections.readmodel import MeasuresReadModel, handles, text
 from aspe.projections.tables import Row, Table
 from aspe.projections.view import Changes, TableView
@@ -74,13 +74,7 @@ class WeeklyVisitCompliance(MeasuresReadModel):
 
     @handles(Case.Opened)
     def opened(self, event: Case.Opened, changes: Changes) -> None:
-        changes.pending.put(
-            {
-                "case_id": str(event.originator_id),
-                "association_id": str(event.association_id),
-                "measure_type": None,
-            }
-        )
+        changes.pending.put({**case_columns(event), "measure_type": None})
 
     @handles(Case.MeasureGranted)
     def granted(self, event: Case.MeasureGranted, changes: Changes) -> None:
