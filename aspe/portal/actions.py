@@ -36,7 +36,7 @@ from starlette.responses import Response
 from aspe import french
 from aspe.domain.availability import CaseCommand
 from aspe.domain.catalogue import ACTIONS as CATALOGUE
-from aspe.domain.values import ContactChannel, SuspensionReason, Theme
+from aspe.domain.values import ContactChannel, Theme
 from aspe.french import labels
 from aspe.portal.commission import session_choices
 from aspe.portal.gql import NOT_RECORDED, GraphQLFailure, execute
@@ -46,6 +46,7 @@ from aspe.portal.pages import (
     PROGRESS,
     SIGNATORIES,
     STOP_REASONS,
+    SUSPENSION_REASONS,
     TEMPLATES,
     THEMES,
     VISIT_KINDS,
@@ -215,7 +216,6 @@ def _choices(table: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
 
 YES_NO = (("OUI", "Oui"), ("NON", "Non"))
 CHANNELS = labels.titles(ContactChannel)
-SUSPENSION_REASONS = labels.titles(SuspensionReason)
 
 
 def _objective_id(action: str) -> str:
