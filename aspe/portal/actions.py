@@ -470,6 +470,12 @@ def _findings(case: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
+def _box(name: str, label: str, api: str, help: str | None = None) -> Field:
+    """A box the form may leave unticked: the answer is then « no » (``False``), never
+    missing."""
+    return Field(name, label, "checkbox", required=False, help=help, api=api)
+
+
 def _confirm(text: str) -> Field:
     """The box to tick before a serious or irreversible action: the form's own safeguard
     (the API still decides whether the action may run)."""
@@ -738,13 +744,7 @@ ACTIONS: tuple[Action, ...] = (
                 api="visitId",
             ),
             THEME_CHECKBOXES,
-            Field(
-                "menage_present",
-                "Le ménage était présent",
-                "checkbox",
-                required=False,
-                api="householdPresent",
-            ),
+            _box("menage_present", "Le ménage était présent", "householdPresent"),
             Field("note", "Note de visite", "textarea", required=False, api="note"),
         ),
         C.RECORD_VISIT,
@@ -768,22 +768,14 @@ ACTIONS: tuple[Action, ...] = (
         (
             Field("date", "Date du contact", "date", api="occurredOn"),
             Field("canal", "Moyen", "select", options=_choices(CHANNELS), api="channel"),
-            Field(
-                "initiative_menage",
-                "À l'initiative du ménage",
-                "checkbox",
-                required=False,
-                api="initiatedByHousehold",
-            ),
-            Field(
+            _box("initiative_menage", "À l'initiative du ménage", "initiatedByHousehold"),
+            _box(
                 "menage_a_pris_part",
                 "Le ménage a pris part au contact",
-                "checkbox",
-                required=False,
+                "householdTookPart",
                 help="Il a décroché, appelé ou répondu. Un courrier envoyé, un message laissé "
                 "ou un appel sans réponse est enregistré, mais ne remet pas à zéro le "
                 "décompte de non-collaboration.",
-                api="householdTookPart",
             ),
             THEME_CHECKBOXES,
             NOTE_FIELD,
@@ -827,13 +819,7 @@ ACTIONS: tuple[Action, ...] = (
         (
             Field("creancier", "Créancier", api="creditor"),
             Field("montant", "Montant (€)", "money", api="amount"),
-            Field(
-                "due_au_bailleur",
-                "Dette due au bailleur",
-                "checkbox",
-                required=False,
-                api="creditorIsLandlord",
-            ),
+            _box("due_au_bailleur", "Dette due au bailleur", "creditorIsLandlord"),
         ),
         C.RECORD_DEBT,
     ),
