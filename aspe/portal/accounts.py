@@ -22,11 +22,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from aspe.domain.actors import Role
 from aspe.domain.values import Diploma
 from aspe.french import labels
 from aspe.portal.gql import GraphQLFailure, execute
-from aspe.portal.pages import Forbidden, PageNotFound, redirect, render
+from aspe.portal.pages import ROLES, Forbidden, PageNotFound, redirect, render
 
 URL = "/comptes"
 PAGE_QUERY = """
@@ -56,7 +55,6 @@ DONE = {
     "mot-de-passe": "Le mot de passe a été remplacé ; les sessions de la personne sont fermées.",
 }
 DIPLOMAS = labels.titles(Diploma)
-ROLES = labels.titles(Role)
 NEW_FIELDS = ("nom", "email", "role", "organisation", "diplome", "mot_de_passe")
 API_FIELDS = {
     "input.fullName": "nom",

@@ -36,7 +36,7 @@ from starlette.responses import Response
 from aspe import french
 from aspe.domain.availability import CaseCommand
 from aspe.domain.catalogue import ACTIONS as CATALOGUE
-from aspe.domain.values import ContactChannel, SuspensionReason, Theme
+from aspe.domain.values import ContactChannel, Theme
 from aspe.french import labels
 from aspe.portal.commission import session_choices
 from aspe.portal.gql import NOT_RECORDED, GraphQLFailure, execute
@@ -46,6 +46,7 @@ from aspe.portal.pages import (
     PROGRESS,
     SIGNATORIES,
     STOP_REASONS,
+    SUSPENSION_REASONS,
     TEMPLATES,
     THEMES,
     VISIT_KINDS,
@@ -114,7 +115,8 @@ class Field:
     minimum: int | None = None
     api: str | None = None
     """The input the field feeds, as the API names it in ``extensions.field``
-    (``aidRequest.monthlyRent``): the API's refusals about it are shown next to it."""
+    (``aidRequest.monthlyRent``): the field's value goes there (``by_api``), and the API's
+    refusals about it are shown next to it."""
 
 
 @dataclass(frozen=True)
@@ -124,11 +126,12 @@ class Action:
     title: str
     mutation: str
     fields: tuple[Field, ...]
-    variables: Callable[[Values, Mapping[str, Any]], dict[str, Any]]
-    """Cleaned values and the case → the mutation's variables (``caseId`` added)."""
     command: CaseCommand | None
     """The domain command the form runs: offered exactly when the API lists it for the
     viewer in the case's ``availableCommands`` (``None``: a form outside a case)."""
+    variables: Callable[[Values, Mapping[str, Any]], dict[str, Any]] | None = None
+    """Cleaned values and the case → the mutation's variables (``caseId`` added), for a
+    mutation its fields do not feed one to one; ``None``: ``variables_of`` says how."""
     submit: str = "Enregistrer"
     intro: str | None = None
     offered_by: str | None = None
@@ -147,6 +150,34 @@ class Action:
     request proposed, what the diagnostic found…)."""
     hints: Callable[[Mapping[str, Any]], dict[str, str]] | None = None
     """Help that comes from the case (the diagnostic's findings…), by field name."""
+
+    def variables_of(self, values: Values, case: Mapping[str, Any]) -> dict[str, Any]:
+        """The mutation's variables (``caseId`` apart): the action's own ``variables``, or
+        each field's value at the input it feeds (``by_api``), inside the mutation's
+        ``input`` when it takes one."""
+        if self.variables is not None:
+            return self.variables(values, case)
+        fed = by_api(self.fields, values)
+        return {"input": fed} if "$input:" in self.mutation else fed
+
+
+BLANK_TEXT = frozenset({"text", "textarea"})
+
+
+def by_api(fields: Sequence[Field], values: Values) -> dict[str, Any]:
+    """Each field's value at the input its ``api`` names (``address.street``: ``street`` in
+    ``address``); a blank optional field as the API takes it: ``""`` for a text, ``None``
+    otherwise. A field that feeds no input (a box to tick) is left out."""
+    variables: dict[str, Any] = {}
+    for item in fields:
+        if item.api is None:
+            continue
+        *outer, name = item.api.split(".")
+        inner = variables
+        for step in outer:
+            inner = inner.setdefault(step, {})
+        inner[name] = values.get(item.name, "" if item.kind in BLANK_TEXT else None)
+    return variables
 
 
 @dataclass
@@ -185,7 +216,6 @@ def _choices(table: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
 
 YES_NO = (("OUI", "Oui"), ("NON", "Non"))
 CHANNELS = labels.titles(ContactChannel)
-SUSPENSION_REASONS = labels.titles(SuspensionReason)
 
 
 def _objective_id(action: str) -> str:
@@ -440,27 +470,20 @@ def _findings(case: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
+def _box(name: str, label: str, api: str, help: str | None = None) -> Field:
+    """A box the form may leave unticked: the answer is then « no » (``False``), never
+    missing."""
+    return Field(name, label, "checkbox", required=False, help=help, api=api)
+
+
 def _confirm(text: str) -> Field:
     """The box to tick before a serious or irreversible action: the form's own safeguard
     (the API still decides whether the action may run)."""
     return Field("confirmation", text, "checkbox")
 
 
-def _visit_variables(values: Values, case: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "input": {
-            "occurredOn": values["date"],
-            "kind": values["type"],
-            "themes": values.get("themes", []),
-            "note": values.get("note", ""),
-            "householdPresent": values.get("menage_present", False),
-            "visitId": values.get("rendez_vous") or None,
-        }
-    }
-
-
 THEME_CHECKBOXES = Field(
-    "themes", "Thèmes abordés", "checkboxes", required=False, options=_choices(THEMES)
+    "themes", "Thèmes abordés", "checkboxes", required=False, options=_choices(THEMES), api="themes"
 )
 SESSION_LABEL = "Date de la séance de la commission"
 REASON_FIELD = Field("motif", "Motif", "textarea", api="reason")
@@ -477,8 +500,8 @@ def _own_signature(name: str, party: str, intro: str) -> Action:
         "Signer le CEOP",
         _mutation("recordCeopSignature", signatory="Signatory!", signedOn="Date!"),
         (SIGNATURE_DATE,),
-        lambda values, case: {"signatory": party, "signedOn": values["date"]},
         C.RECORD_CEOP_SIGNATURE,
+        variables=lambda values, case: {"signatory": party, "signedOn": values["date"]},
         submit="Signer",
         intro=intro,
         audience=frozenset({party}),
@@ -511,22 +534,6 @@ def _household_details(case: Mapping[str, Any]) -> Values:
     return {name: str(household.get(key) or "") for name, key in HOUSEHOLD_KEYS.items()}
 
 
-def _household_details_variables(values: Values, case: Mapping[str, Any]) -> dict[str, Any]:
-    address = {
-        "street": values["adresse"],
-        "postcode": values["code_postal"],
-        "city": values["commune"],
-    }
-    return {
-        "input": {
-            "name": values["nom"],
-            "address": address,
-            "contact": values.get("coordonnees", ""),
-            "members": values["personnes"],
-        }
-    }
-
-
 ACTIONS: tuple[Action, ...] = (
     # ------------------------------------------------------- association
     Action(
@@ -534,8 +541,8 @@ ACTIONS: tuple[Action, ...] = (
         "Enregistrer le diagnostic",
         _mutation("recordDiagnostic", findings="[FindingInput!]!", objectives="[ObjectiveInput!]!"),
         DIAGNOSTIC_FIELDS,
-        _diagnostic_variables,
         C.RECORD_DIAGNOSTIC,
+        variables=_diagnostic_variables,
         intro="Les difficultés par thème, et les objectifs proposés pris au catalogue.",
     ),
     Action(
@@ -543,7 +550,6 @@ ACTIONS: tuple[Action, ...] = (
         "Corriger les informations du ménage",
         _mutation("correctHouseholdDetails", input="HouseholdDetailsInput!"),
         HOUSEHOLD_DETAILS_FIELDS,
-        _household_details_variables,
         C.CORRECT_HOUSEHOLD_DETAILS,
         submit="Corriger",
         intro="Droit de rectification du ménage : les informations enregistrées auparavant "
@@ -569,12 +575,12 @@ ACTIONS: tuple[Action, ...] = (
                 api="password",
             ),
         ),
-        lambda values, case: {
+        None,
+        variables=lambda values, case: {
             "householdId": case["householdId"],
             "email": values["courriel"],
             "password": values["mot_de_passe"],
         },
-        None,
         offered_by="mayOpenHouseholdAccount",
         submit="Ouvrir l'accès",
         intro="Le ménage pourra suivre son dossier, ses rendez-vous et ses documents, et "
@@ -592,16 +598,16 @@ ACTIONS: tuple[Action, ...] = (
                 "checkbox",
             ),
         ),
-        lambda values, case: {"scope": "LANDLORD_DETAIL"},
         C.RECORD_CONSENT,
+        variables=lambda values, case: {"scope": "LANDLORD_DETAIL"},
     ),
     Action(
         "retrait_consentement",
         "Retirer le consentement du ménage",
         _mutation("withdrawConsent", scope="ConsentScope!"),
         (_confirm("Je confirme retirer le consentement du ménage."),),
-        lambda values, case: {"scope": "LANDLORD_DETAIL"},
         C.WITHDRAW_CONSENT,
+        variables=lambda values, case: {"scope": "LANDLORD_DETAIL"},
         submit="Retirer le consentement",
         intro="Le bailleur ne verra plus le détail de l'accompagnement.",
     ),
@@ -633,17 +639,6 @@ ACTIONS: tuple[Action, ...] = (
                 api="proposedDurationMonths",
             ),
         ),
-        lambda values, case: {
-            "input": {
-                "aidRequest": {
-                    "amountRequested": values["aide_demandee"],
-                    "rentArrears": values["dette_locative"],
-                    "monthlyRent": values["loyer"],
-                },
-                "proposedMeasure": values["mesure_proposee"],
-                "proposedDurationMonths": values["duree_proposee"],
-            }
-        },
         C.SUBMIT_REQUEST,
         submit="Déposer la demande",
     ),
@@ -660,7 +655,6 @@ ACTIONS: tuple[Action, ...] = (
                 api="referentId",
             ),
         ),
-        lambda values, case: {"referentId": values["referent"]},
         C.ASSIGN_REFERENT,
         submit="Confier le dossier",
         options=lambda case, zone: {"referent": _referents(case)},
@@ -671,8 +665,8 @@ ACTIONS: tuple[Action, ...] = (
         "Rédiger le CEOP",
         _mutation("draftCeop", input="CeopInput!"),
         CEOP_FIELDS,
-        _ceop_variables,
         C.DRAFT_CEOP,
+        variables=_ceop_variables,
         intro="Objectifs du catalogue par thème, étapes et engagements de chaque partie.",
         check=_ceop_check,
         initial=_as_diagnosed,
@@ -683,8 +677,8 @@ ACTIONS: tuple[Action, ...] = (
         "Modifier le CEOP (avenant)",
         _mutation("amendCeop", input="CeopInput!"),
         CEOP_FIELDS,
-        _ceop_variables,
         C.AMEND_CEOP,
+        variables=_ceop_variables,
         intro="Une nouvelle version du CEOP, à signer à nouveau par chaque partie.",
         check=_ceop_check,
     ),
@@ -696,7 +690,6 @@ ACTIONS: tuple[Action, ...] = (
             Field("signataire", "Signataire", "select", api="signatory"),
             SIGNATURE_DATE,
         ),
-        lambda values, case: {"signatory": values["signataire"], "signedOn": values["date"]},
         C.RECORD_CEOP_SIGNATURE,
         intro="Pour une signature donnée sur papier, ou la vôtre.",
         audience=ASSOCIATION,
@@ -707,7 +700,6 @@ ACTIONS: tuple[Action, ...] = (
         "Transmettre le CEOP signé au SPSLH",
         _mutation("transmitCeop"),
         (),
-        lambda values, case: {},
         C.TRANSMIT_CEOP,
         submit="Transmettre",
     ),
@@ -722,13 +714,6 @@ ACTIONS: tuple[Action, ...] = (
             ),
             Field("note", "Commentaire", "textarea", required=False, api="note"),
         ),
-        lambda values, case: {
-            "input": {
-                "objectiveId": values["objectif"],
-                "progress": values["progression"],
-                "note": values.get("note", ""),
-            }
-        },
         C.RECORD_OBJECTIVE_PROGRESS,
         options=lambda case, zone: _ceop_objectives(case),
     ),
@@ -740,7 +725,6 @@ ACTIONS: tuple[Action, ...] = (
             Field("quand", "Date et heure", "datetime", help="Heure de Paris.", api="plannedAt"),
             Field("type", "Lieu", "select", options=_choices(VISIT_KINDS), api="kind"),
         ),
-        lambda values, case: {"plannedAt": values["quand"], "kind": values["type"]},
         C.SCHEDULE_VISIT,
         submit="Programmer",
     ),
@@ -750,7 +734,7 @@ ACTIONS: tuple[Action, ...] = (
         _mutation("recordVisit", input="RecordVisitInput!"),
         (
             Field("date", "Date de la visite", "date", api="occurredOn"),
-            Field("type", "Lieu", "select", options=_choices(VISIT_KINDS)),
+            Field("type", "Lieu", "select", options=_choices(VISIT_KINDS), api="kind"),
             Field(
                 "rendez_vous",
                 "Rendez-vous programmé",
@@ -760,10 +744,9 @@ ACTIONS: tuple[Action, ...] = (
                 api="visitId",
             ),
             THEME_CHECKBOXES,
-            Field("menage_present", "Le ménage était présent", "checkbox", required=False),
+            _box("menage_present", "Le ménage était présent", "householdPresent"),
             Field("note", "Note de visite", "textarea", required=False, api="note"),
         ),
-        _visit_variables,
         C.RECORD_VISIT,
         options=lambda case, zone: {"rendez_vous": _planned(case, zone)},
     ),
@@ -775,7 +758,6 @@ ACTIONS: tuple[Action, ...] = (
             Field("rendez_vous", "Rendez-vous programmé", "select", api="visitId"),
             Field("motif", "Motif", "textarea", required=False, api="reason"),
         ),
-        lambda values, case: {"visitId": values["rendez_vous"], "reason": values.get("motif", "")},
         C.RECORD_MISSED_VISIT,
         options=lambda case, zone: {"rendez_vous": _planned(case, zone)},
     ),
@@ -785,31 +767,19 @@ ACTIONS: tuple[Action, ...] = (
         _mutation("recordContact", input="RecordContactInput!"),
         (
             Field("date", "Date du contact", "date", api="occurredOn"),
-            Field("canal", "Moyen", "select", options=_choices(CHANNELS)),
-            Field("initiative_menage", "À l'initiative du ménage", "checkbox", required=False),
-            Field(
+            Field("canal", "Moyen", "select", options=_choices(CHANNELS), api="channel"),
+            _box("initiative_menage", "À l'initiative du ménage", "initiatedByHousehold"),
+            _box(
                 "menage_a_pris_part",
                 "Le ménage a pris part au contact",
-                "checkbox",
-                required=False,
+                "householdTookPart",
                 help="Il a décroché, appelé ou répondu. Un courrier envoyé, un message laissé "
                 "ou un appel sans réponse est enregistré, mais ne remet pas à zéro le "
                 "décompte de non-collaboration.",
-                api="householdTookPart",
             ),
             THEME_CHECKBOXES,
             NOTE_FIELD,
         ),
-        lambda values, case: {
-            "input": {
-                "occurredOn": values["date"],
-                "channel": values["canal"],
-                "initiatedByHousehold": values.get("initiative_menage", False),
-                "householdTookPart": values.get("menage_a_pris_part", False),
-                "themes": values.get("themes", []),
-                "note": values.get("note", ""),
-            }
-        },
         C.RECORD_CONTACT,
     ),
     Action(
@@ -828,7 +798,8 @@ ACTIONS: tuple[Action, ...] = (
             ),
             Field("resultat", "Conclusions", "textarea", required=False, api="outcome"),
         ),
-        lambda values, case: {
+        C.HOLD_CONCERTATION,
+        variables=lambda values, case: {
             "input": {
                 "heldOn": values["date"],
                 "subject": values["objet"],
@@ -840,7 +811,6 @@ ACTIONS: tuple[Action, ...] = (
                 "outcome": values.get("resultat", ""),
             }
         },
-        C.HOLD_CONCERTATION,
     ),
     Action(
         "dette",
@@ -849,15 +819,8 @@ ACTIONS: tuple[Action, ...] = (
         (
             Field("creancier", "Créancier", api="creditor"),
             Field("montant", "Montant (€)", "money", api="amount"),
-            Field("due_au_bailleur", "Dette due au bailleur", "checkbox", required=False),
+            _box("due_au_bailleur", "Dette due au bailleur", "creditorIsLandlord"),
         ),
-        lambda values, case: {
-            "input": {
-                "creditor": values["creancier"],
-                "amount": values["montant"],
-                "creditorIsLandlord": values.get("due_au_bailleur", False),
-            }
-        },
         C.RECORD_DEBT,
     ),
     Action(
@@ -870,14 +833,6 @@ ACTIONS: tuple[Action, ...] = (
             Field("premiere_echeance", "Première échéance", "date", api="firstDueOn"),
             Field("mois", "Nombre d'échéances (mois)", "number", minimum=1, api="months"),
         ),
-        lambda values, case: {
-            "input": {
-                "debtId": values["dette"],
-                "monthlyAmount": values["mensualite"],
-                "firstDueOn": values["premiere_echeance"],
-                "months": values["mois"],
-            }
-        },
         C.AGREE_REPAYMENT_PLAN,
         options=lambda case, zone: {"dette": _debts(case)},
     ),
@@ -891,14 +846,6 @@ ACTIONS: tuple[Action, ...] = (
             Field("motif", "Motif", "select", options=_choices(SUSPENSION_REASONS), api="reason"),
             Field("precisions", "Précisions", "textarea", required=False, api="details"),
         ),
-        lambda values, case: {
-            "input": {
-                "startsOn": values["debut"],
-                "endsOn": values["fin"],
-                "reason": values["motif"],
-                "details": values.get("precisions", ""),
-            }
-        },
         C.SUSPEND_ALERT_CLOCK,
         submit="Suspendre",
         intro="Hospitalisation, absence… : ces jours ne comptent pas pour l'alerte.",
@@ -908,7 +855,6 @@ ACTIONS: tuple[Action, ...] = (
         "Signaler une absence de collaboration",
         _mutation("raiseNonCollaborationAlert"),
         (_confirm("Je confirme alerter la commission de l'absence de collaboration du ménage."),),
-        lambda values, case: {},
         C.RAISE_NON_COLLABORATION_ALERT,
         submit="Alerter la commission",
         intro="Alerte la commission, qui peut décider l'arrêt de la mesure.",
@@ -926,11 +872,11 @@ ACTIONS: tuple[Action, ...] = (
             ),
             Field("synthese", "Synthèse", "textarea", api="summary"),
         ),
-        lambda values, case: {
+        C.SUBMIT_FINAL_REPORT,
+        variables=lambda values, case: {
             "householdStillHoused": values["toujours_loge"] == "OUI",
             "summary": values["synthese"],
         },
-        C.SUBMIT_FINAL_REPORT,
         submit="Remettre le bilan",
     ),
     # ------------------------------------------------------------ SPSLH
@@ -939,7 +885,6 @@ ACTIONS: tuple[Action, ...] = (
         "Inscrire la demande en commission",
         _mutation("registerRequest", commissionSessionOn="Date!"),
         (Field("seance", SESSION_LABEL, "select", api="commissionSessionOn"),),
-        lambda values, case: {"commissionSessionOn": values["seance"]},
         C.REGISTER_REQUEST,
         submit="Inscrire",
         options=lambda case, zone: {"seance": case.get("sessions") or ()},
@@ -949,7 +894,6 @@ ACTIONS: tuple[Action, ...] = (
         "Inviter le référent à une séance",
         _mutation("issueCommissionInvitation", sessionOn="Date!"),
         (Field("seance", SESSION_LABEL, "date", api="sessionOn"),),
-        lambda values, case: {"sessionOn": values["seance"]},
         C.ISSUE_COMMISSION_INVITATION,
         submit="Inviter",
     ),
@@ -958,7 +902,6 @@ ACTIONS: tuple[Action, ...] = (
         "Notifier la décision",
         _mutation("notifyDecision"),
         (),
-        lambda values, case: {},
         C.NOTIFY_DECISION,
         submit="Notifier la décision",
         intro="Au ménage et à l'association.",
@@ -987,14 +930,6 @@ ACTIONS: tuple[Action, ...] = (
             ),
             Field("aide", "Aide accordée (€)", "money", api="aidGranted"),
         ),
-        lambda values, case: {
-            "input": {
-                "measureType": values["mesure"],
-                "durationMonths": values["duree"],
-                "probationMonths": values["mise_a_l_epreuve"],
-                "aidGranted": values["aide"],
-            }
-        },
         C.GRANT_MEASURE,
         submit="Accorder",
         intro="Prérempli avec la mesure, la durée et l'aide proposées par la demande.",
@@ -1005,7 +940,6 @@ ACTIONS: tuple[Action, ...] = (
         "Ajourner la demande",
         _mutation("adjournRequest", reason="String!"),
         (REASON_FIELD,),
-        lambda values, case: {"reason": values["motif"]},
         C.ADJOURN_REQUEST,
         submit="Ajourner",
     ),
@@ -1017,7 +951,6 @@ ACTIONS: tuple[Action, ...] = (
             REASON_FIELD,
             _confirm("Je confirme rejeter la demande : ce rejet est définitif."),
         ),
-        lambda values, case: {"reason": values["motif"]},
         C.REJECT_REQUEST,
         submit="Rejeter",
     ),
@@ -1029,7 +962,6 @@ ACTIONS: tuple[Action, ...] = (
             Field("mois", "Prolongation (mois)", "number", minimum=1, api="additionalMonths"),
             REASON_FIELD,
         ),
-        lambda values, case: {"additionalMonths": values["mois"], "reason": values["motif"]},
         C.EXTEND_MEASURE,
         submit="Prolonger",
     ),
@@ -1038,7 +970,6 @@ ACTIONS: tuple[Action, ...] = (
         "Poursuivre la mesure malgré le cumul",
         _mutation("settleCombinationConflict", decision="String!"),
         (Field("motif", "Motifs de la décision", "textarea", api="decision"),),
-        lambda values, case: {"decision": values["motif"]},
         C.SETTLE_COMBINATION_CONFLICT,
         submit="Poursuivre la mesure",
         intro="Un accompagnement FSL ou du plan de lutte contre la pauvreté chevauche la "
@@ -1049,11 +980,12 @@ ACTIONS: tuple[Action, ...] = (
         "Arrêter la mesure",
         _mutation("stopMeasure", reason="StopReason!", details="String!"),
         (
-            Field("motif", "Motif de l'arrêt", "select", options=_choices(STOP_REASONS)),
+            Field(
+                "motif", "Motif de l'arrêt", "select", options=_choices(STOP_REASONS), api="reason"
+            ),
             Field("precisions", "Précisions", "textarea", required=False, api="details"),
             _confirm("Je confirme arrêter la mesure : cet arrêt est définitif."),
         ),
-        lambda values, case: {"reason": values["motif"], "details": values.get("precisions", "")},
         C.STOP_MEASURE,
         submit="Arrêter la mesure",
     ),
@@ -1073,13 +1005,6 @@ ACTIONS: tuple[Action, ...] = (
             Field("du", "Montant dû (€)", "money", api="amountDue"),
             Field("paye", "Montant payé (€)", "money", api="amountPaid"),
         ),
-        lambda values, case: {
-            "input": {
-                "month": values["mois"],
-                "amountDue": values["du"],
-                "amountPaid": values["paye"],
-            }
-        },
         C.REPORT_RENT_PAYMENT,
         submit="Déclarer",
     ),
@@ -1100,7 +1025,6 @@ ACTIONS: tuple[Action, ...] = (
         "Clore la mesure arrivée à son terme",
         _mutation("completeMeasure"),
         (),
-        lambda values, case: {},
         C.COMPLETE_MEASURE,
         submit="Clore la mesure",
         intro="La mesure a atteint son terme et n'est pas encore close.",
@@ -1380,7 +1304,7 @@ async def perform(request: Request, case_id: str, name: str) -> Response:
     if errors:
         failed = form_of(action, case, zone, values=raw, errors=errors)
         return await _refused(request, case_id, failed)
-    variables = {"caseId": case_id, **action.variables(values, case)}
+    variables = {"caseId": case_id, **action.variables_of(values, case)}
     form = await request.form()
     key = form.get("cle")
     if isinstance(key, str) and re.fullmatch(r"[0-9a-f]{32}", key):

@@ -173,7 +173,19 @@ def _today(request: Request) -> date:
     return day_of(request.app.state.clock(), _zone(request))
 
 
-async def agenda_page(request: Request) -> Response:
+@dataclass(frozen=True)
+class _Asked:
+    """What the page and the ``.ics`` both read: the query's data, the measure cases, the
+    Monday of the week asked and the colleagues' names by id."""
+
+    data: Data
+    cases: list[Data]
+    monday: date
+    names: dict[str, str]
+
+
+async def _asked(request: Request) -> _Asked | Response:
+    """The agenda's read for the week ``?semaine=`` names, or the 400 page if it is no date."""
     data, cases = await _measures(request)
     monday = _week_asked(request, _today(request))
     if monday is None:
@@ -181,15 +193,22 @@ async def agenda_page(request: Request) -> Response:
             request, 400, "Semaine invalide", "Indiquez un jour de la semaine au format AAAA-MM-JJ."
         )
     names = {person["id"]: person["name"] for person in data.get("colleagues") or []}
-    week = week_of(cases, monday, _zone(request), names)
+    return _Asked(data, cases, monday, names)
+
+
+async def agenda_page(request: Request) -> Response:
+    asked = await _asked(request)
+    if isinstance(asked, Response):
+        return asked
+    week = week_of(asked.cases, asked.monday, _zone(request), asked.names)
     context = {
         "week": week,
         "this_week": monday_of(_today(request)),
-        "role": data["me"]["role"],
+        "role": asked.data["me"]["role"],
         "ics_weeks": ICS_WEEKS,
         "week_label": f"du {french.day(week.monday)} au {french.day(week.sunday)}",
     }
-    return await render(request, "agenda.html", context, data=data)
+    return await render(request, "agenda.html", context, data=asked.data)
 
 
 def calendar_of(visits: list[AgendaVisit], base_url: str, stamp: datetime) -> bytes:
@@ -214,20 +233,12 @@ def calendar_of(visits: list[AgendaVisit], base_url: str, stamp: datetime) -> by
 
 
 async def agenda_ics(request: Request) -> Response:
-    data, cases = await _measures(request)
-    monday = _week_asked(request, _today(request))
-    if monday is None:
-        return await error_page(
-            request, 400, "Semaine invalide", "Indiquez un jour de la semaine au format AAAA-MM-JJ."
-        )
-    zone = _zone(request)
-    names = {person["id"]: person["name"] for person in data.get("colleagues") or []}
-    end = monday + timedelta(weeks=ICS_WEEKS)
-    planned = [
-        item
-        for item in _planned_between(cases, monday, end, zone, names)
-        if item.visit.get("state") == "PLANNED"
-    ]
+    asked = await _asked(request)
+    if isinstance(asked, Response):
+        return asked
+    end = asked.monday + timedelta(weeks=ICS_WEEKS)
+    between = _planned_between(asked.cases, asked.monday, end, _zone(request), asked.names)
+    planned = [item for item in between if item.visit.get("state") == "PLANNED"]
     now: datetime = request.app.state.clock()
     stamp = now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
     content = calendar_of(planned, str(request.base_url), stamp)

@@ -41,12 +41,13 @@ from starlette.routing import compile_path
 from aspe import french
 from aspe.domain.actors import Role
 from aspe.domain.errors import DomainError, ReasonRequired
-from aspe.domain.values import ContactChannel, DocumentKind, Party
+from aspe.domain.values import DocumentKind, Party
 from aspe.french import events, labels
 from aspe.graphql.inputs import MEDIA_TYPE_LABELS
 from aspe.portal.actions import (
     ACTIONS_CASE_FIELDS,
     ACTIONS_ROOT_FIELDS,
+    CHANNELS,
     actions_for,
     confirmation,
     to_do,
@@ -184,7 +185,6 @@ ORGANISATIONS_BY_ROLE = {
     "ADMIN": "Plateforme ASPE",
     "SYSTEM": "Plateforme ASPE",
 }
-CHANNELS = labels.titles(ContactChannel)
 PARTIES = labels.titles(Party)
 UPLOAD_ADDED = "Le document a été joint au dossier."
 

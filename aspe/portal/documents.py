@@ -104,6 +104,10 @@ def _present(mapping: Mapping[str, Any] | None, *keys: str) -> bool:
 class _Document(FPDF):
     """A4 pages in DejaVu Sans, with the title on every page and the page number below."""
 
+    running_title = "ASPE — Fonds de Prévention des Expulsions Locatives (FPEL)"
+    """The line atop every page, above the subject: ``{subject} {case_id}``."""
+    subject = "Dossier"
+
     def __init__(self, title: str, case_id: str) -> None:
         super().__init__(format="A4")
         self.document_title, self.case_id = title, case_id
@@ -119,10 +123,10 @@ class _Document(FPDF):
 
     def header(self) -> None:
         self.set_font(FONT, "B", 9)
-        self.cell(0, 5, "ASPE — Fonds de Prévention des Expulsions Locatives (FPEL)")
+        self.cell(0, 5, self.running_title)
         self.ln(5)
         self.set_font(FONT, "", 8)
-        self.cell(0, 4, f"Dossier {self.case_id}")
+        self.cell(0, 4, f"{self.subject} {self.case_id}")
         self.ln(8)
 
     def footer(self) -> None:

@@ -11,18 +11,9 @@ from datetime import tzinfo
 from typing import Any
 
 from aspe import french
-from aspe.domain.values import (
-    DocumentKind,
-    MeasureType,
-    ObjectiveProgress,
-    Party,
-    Signatory,
-    Status,
-    StopReason,
-    Theme,
-)
+from aspe.domain import values
 from aspe.french import labels
-from aspe.portal.documents import FONT, _Document
+from aspe.portal.documents import _Document
 
 Data = Mapping[str, Any]
 TITLE = "Vos données personnelles"
@@ -36,13 +27,8 @@ ASK_FOR_MORE = (
 class _Export(_Document):
     """The case documents' layout, headed by the household instead of a case."""
 
-    def header(self) -> None:
-        self.set_font(FONT, "B", 9)
-        self.cell(0, 5, "ASPE — droit d'accès du ménage à ses données (RGPD, article 15)")
-        self.ln(5)
-        self.set_font(FONT, "", 8)
-        self.cell(0, 4, f"Ménage {self.case_id}")
-        self.ln(8)
+    running_title = "ASPE — droit d'accès du ménage à ses données (RGPD, article 15)"
+    subject = "Ménage"
 
 
 def household_data_pdf(export: Data, zone: tzinfo) -> bytes:
@@ -85,7 +71,7 @@ def _history(pdf: _Document, versions: Sequence[Data], zone: tzinfo) -> None:
 
 def _case(pdf: _Document, case: Data, zone: tzinfo) -> None:
     pdf.section(f"Dossier n° {str(case.get('id'))[:8]}")
-    pdf.field("Situation", labels.title_of(Status, case.get("status")))
+    pdf.field("Situation", labels.title_of(values.Status, case.get("status")))
     pdf.field("Ouvert le", french.day(case.get("openedOn")))
     _request(pdf, case.get("request"))
     _decision(pdf, case.get("decision"))
@@ -105,7 +91,9 @@ def _request(pdf: _Document, request: Data | None) -> None:
     pdf.field("Dette locative", french.amount(request.get("rentArrears")))
     pdf.field("Aide demandée", french.amount(request.get("aidRequested")))
     pdf.field("Loyer mensuel", french.amount(request.get("monthlyRent")))
-    pdf.field("Mesure proposée", labels.label_of(MeasureType, request.get("proposedMeasure")))
+    pdf.field(
+        "Mesure proposée", labels.label_of(values.MeasureType, request.get("proposedMeasure"))
+    )
     pdf.field("Séance de la commission", french.day(request.get("commissionSessionOn")))
 
 
@@ -114,7 +102,7 @@ def _decision(pdf: _Document, decision: Data | None) -> None:
         return
     pdf.paragraph("Décision de la commission", bold=True)
     pdf.field("Décidée le", french.day(decision.get("decidedOn")))
-    pdf.field("Mesure", labels.label_of(MeasureType, decision.get("measureType")))
+    pdf.field("Mesure", labels.label_of(values.MeasureType, decision.get("measureType")))
     pdf.field("Durée", french.months(decision.get("durationMonths")))
     pdf.field("Aide accordée", french.amount(decision.get("aidGranted")))
     pdf.field("Du", french.day(decision.get("startsOn")))
@@ -126,7 +114,7 @@ def _diagnostic(pdf: _Document, diagnostic: Data | None) -> None:
         return
     pdf.paragraph(f"Diagnostic du {french.day(diagnostic.get('recordedOn'))}", bold=True)
     for finding in diagnostic.get("findings") or []:
-        theme = labels.title_of(Theme, finding.get("theme"))
+        theme = labels.title_of(values.Theme, finding.get("theme"))
         pdf.bullet(f"{theme} : {finding.get('difficulty') or '—'}")
 
 
@@ -136,16 +124,25 @@ def _ceop(pdf: _Document, ceop: Data | None) -> None:
     pdf.paragraph(f"CEOP, version {ceop.get('version')}", bold=True)
     pdf.field("Signé le", french.day(ceop.get("signedOn")))
     for objective in ceop.get("objectives") or []:
-        progress = labels.label_of(ObjectiveProgress, objective.get("progress"))
+        progress = labels.label_of(values.ObjectiveProgress, objective.get("progress"))
         pdf.bullet(f"Objectif : {objective.get('label') or '—'} ({progress})")
     for step in ceop.get("steps") or []:
         pdf.bullet(f"Étape : {step.get('label') or '—'} ({french.day(step.get('dueOn'))})")
     for commitment in ceop.get("commitments") or []:
-        party = labels.label_of(Party, commitment.get("party"))
+        party = labels.label_of(values.Party, commitment.get("party"))
         pdf.bullet(f"Engagement de {party} : {commitment.get('text') or '—'}")
     for signature in ceop.get("signatures") or []:
-        signatory = labels.title_of(Signatory, signature.get("signatory"))
+        signatory = labels.title_of(values.Signatory, signature.get("signatory"))
         pdf.bullet(f"Signature — {signatory} : {french.day(signature.get('signedOn'))}")
+
+
+def _bulleted(pdf: _Document, title: str, lines: Sequence[str]) -> None:
+    """A bold ``title`` over one bullet a line; nothing at all when there is no line."""
+    if not lines:
+        return
+    pdf.paragraph(title, bold=True)
+    for line in lines:
+        pdf.bullet(line)
 
 
 def _meetings(pdf: _Document, case: Data, zone: tzinfo) -> None:
@@ -153,31 +150,26 @@ def _meetings(pdf: _Document, case: Data, zone: tzinfo) -> None:
         visit.get("occurredOn") or visit.get("plannedAt") for visit in case.get("visits") or []
     ]
     contacts = [contact.get("occurredOn") for contact in case.get("contacts") or []]
-    if not visits and not contacts:
-        return
-    pdf.paragraph("Rencontres et contacts", bold=True)
-    for day in visits:
-        pdf.bullet(f"Visite ou rendez-vous : {french.day(day, zone)}")
-    for day in contacts:
-        pdf.bullet(f"Contact : {french.day(day)}")
+    lines = [f"Visite ou rendez-vous : {french.day(day, zone)}" for day in visits]
+    lines += [f"Contact : {french.day(day)}" for day in contacts]
+    _bulleted(pdf, "Rencontres et contacts", lines)
 
 
 def _debts(pdf: _Document, debts: Sequence[Data]) -> None:
-    if not debts:
-        return
-    pdf.paragraph("Dettes", bold=True)
-    for debt in debts:
-        pdf.bullet(f"{debt.get('creditor') or '—'} : {french.amount(debt.get('amount'))}")
+    lines = [
+        f"{debt.get('creditor') or '—'} : {french.amount(debt.get('amount'))}" for debt in debts
+    ]
+    _bulleted(pdf, "Dettes", lines)
 
 
 def _documents(pdf: _Document, documents: Sequence[Data]) -> None:
-    if not documents:
-        return
-    pdf.paragraph("Documents joints", bold=True)
-    for document in documents:
-        kind = labels.title_of(DocumentKind, document.get("kind"))
-        day = french.day(document.get("attachedOn"))
-        pdf.bullet(f"{kind} : {document.get('filename') or '—'} ({day})")
+    _bulleted(pdf, "Documents joints", [_document(document) for document in documents])
+
+
+def _document(document: Data) -> str:
+    kind = labels.title_of(values.DocumentKind, document.get("kind"))
+    day = french.day(document.get("attachedOn"))
+    return f"{kind} : {document.get('filename') or '—'} ({day})"
 
 
 def _closure(pdf: _Document, closure: Data | None) -> None:
@@ -185,7 +177,7 @@ def _closure(pdf: _Document, closure: Data | None) -> None:
         return
     pdf.paragraph("Fin de la mesure", bold=True)
     pdf.field("Arrêtée le", french.day(closure.get("stoppedOn")))
-    pdf.field("Motif", labels.label_of(StopReason, closure.get("stopReason")))
+    pdf.field("Motif", labels.label_of(values.StopReason, closure.get("stopReason")))
     pdf.field("Terminée le", french.day(closure.get("completedOn")))
 
 

@@ -23,6 +23,7 @@ from aspe.portal.actions import (
     Action,
     ActionForm,
     Field,
+    by_api,
     clean,
     place_errors,
     read_form,
@@ -75,23 +76,12 @@ ACTION = Action(
     "Nouveau ménage",
     REGISTER_HOUSEHOLD,
     (*HOUSEHOLD_FIELDS, REFERENT_FIELD),
-    lambda values, directory: {
-        "input": {
-            "name": values["nom"],
-            "address": {
-                "street": values["rue"],
-                "postcode": values["code_postal"],
-                "city": values["commune"],
-            },
-            "contact": values["contact"],
-            "members": values["membres"],
-            "landlordId": values["bailleur"],
-        }
-    },
     None,
     submit="Enregistrer le ménage et ouvrir son dossier",
     intro="Le dossier s'ouvre au stade du diagnostic ; vous arrivez ensuite sur sa page.",
 )
+"""The form; ``create`` runs its two mutations: the household's fields feed
+``registerHousehold``'s input, the referent ``openCase``."""
 
 
 def fields_for(role: str, directory: Mapping[str, Any]) -> tuple[Field, ...]:
@@ -146,7 +136,7 @@ async def create(request: Request) -> Response:
         registered = await execute(
             request,
             REGISTER_HOUSEHOLD,
-            {**ACTION.variables(values, directory), "idempotencyKey": _key("menage", key)},
+            {"input": by_api(HOUSEHOLD_FIELDS, values), "idempotencyKey": _key("menage", key)},
         )
         household_id = registered["registerHousehold"]["id"]
         opened = await execute(

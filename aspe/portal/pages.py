@@ -23,19 +23,9 @@ from jinja2.runtime import Context
 from starlette.responses import RedirectResponse, Response
 
 from aspe import french
+from aspe.domain import values
 from aspe.domain.actors import Role
 from aspe.domain.reads import ReadKind
-from aspe.domain.values import (
-    AccompanimentKind,
-    MeasureType,
-    ObjectiveProgress,
-    Signatory,
-    Status,
-    StopReason,
-    SuspensionReason,
-    Theme,
-    VisitKind,
-)
 from aspe.french import labels
 from aspe.portal.gql import GraphQLFailure, LoginRequired, SessionExpired, execute
 from aspe.portal.session import CSRF_FIELD, CsrfRefused, forget, load_session, store
@@ -79,16 +69,16 @@ class Forbidden(Exception):
 # ------------------------------------------------------------------ labels
 # The API names values ("ACTIVE"); people read them as aspe.french words them.
 ROLES = labels.titles(Role)
-STATUSES = labels.titles(Status)
-MEASURE_TYPES = labels.names(MeasureType)
-THEMES = labels.titles(Theme)
-PROGRESS = labels.titles(ObjectiveProgress)
-SIGNATORIES = labels.titles(Signatory)
-STOP_REASONS = labels.titles(StopReason)
-VISIT_KINDS = labels.titles(VisitKind)
-ACCOMPANIMENT_KINDS = labels.titles(AccompanimentKind)
+STATUSES = labels.titles(values.Status)
+MEASURE_TYPES = labels.names(values.MeasureType)
+THEMES = labels.titles(values.Theme)
+PROGRESS = labels.titles(values.ObjectiveProgress)
+SIGNATORIES = labels.titles(values.Signatory)
+STOP_REASONS = labels.titles(values.StopReason)
+VISIT_KINDS = labels.titles(values.VisitKind)
+ACCOMPANIMENT_KINDS = labels.titles(values.AccompanimentKind)
 READ_KINDS = labels.titles(ReadKind)
-SUSPENSION_REASONS = labels.titles(SuspensionReason)
+SUSPENSION_REASONS = labels.titles(values.SuspensionReason)
 VISIT_STATES = {"PLANNED": "Prévue", "DONE": "Réalisée", "MISSED": "Manquée"}
 
 
@@ -170,15 +160,15 @@ async def render(
     with_chrome: bool = True,
 ) -> Response:
     """``template`` with ``context``, the page chrome and this session's CSRF token."""
-    values: dict[str, Any] = {"viewer": None, "unread_count": 0}
+    variables: dict[str, Any] = {"viewer": None, "unread_count": 0}
     if with_chrome:
-        values.update(await chrome(request, data))
-    values["statistics_link"] = bool(
-        values["viewer"] and values["viewer"].get("role") in STATISTICS_ROLES
+        variables.update(await chrome(request, data))
+    variables["statistics_link"] = bool(
+        variables["viewer"] and variables["viewer"].get("role") in STATISTICS_ROLES
     )
-    values["csrf_token"] = load_session(request).csrf_token
-    values.update(context or {})
-    response = TEMPLATES.TemplateResponse(request, template, values, status_code=status_code)
+    variables["csrf_token"] = load_session(request).csrf_token
+    variables.update(context or {})
+    response = TEMPLATES.TemplateResponse(request, template, variables, status_code=status_code)
     return store(request, response)
 
 

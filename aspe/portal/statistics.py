@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -56,6 +56,10 @@ STATUS_LABELS = labels.names(Status)
 CSV_HEADER = ("rubrique", "libellé", "mois", "indicateur", "valeur")
 
 Value = int | float | None
+Month = Mapping[str, Any]
+Figure = str | Callable[[Mapping[str, Any]], Value]
+"""A figure of the ``statistics`` object (or of one of its months): the one of that name, or
+one computed from the object."""
 Kind = Literal["figures", "bars", "lines"]
 
 
@@ -115,10 +119,10 @@ def sections(statistics: Mapping[str, Any]) -> list[Section]:
             "Demandes et décisions par mois",
             months,
             {
-                "Dossiers ouverts": [month["opened"] for month in months],
-                "Demandes transmises": [month["submitted"] for month in months],
-                "Mesures accordées": [_total(month["granted"]) for month in months],
-                "Demandes refusées": [month["rejected"] for month in months],
+                "Dossiers ouverts": "opened",
+                "Demandes transmises": "submitted",
+                "Mesures accordées": lambda month: _total(month["granted"]),
+                "Demandes refusées": "rejected",
             },
         ),
         _monthly(
@@ -131,21 +135,18 @@ def sections(statistics: Mapping[str, Any]) -> list[Section]:
             "fins",
             "Fins de mesure par mois",
             months,
-            {
-                "Mesures terminées": [month["completed"] for month in months],
-                "Mesures arrêtées": [month["stopped"] for month in months],
-            },
+            {"Mesures terminées": "completed", "Mesures arrêtées": "stopped"},
         ),
         _monthly(
             "cadence",
             "Conformité à la cadence des visites, par mois",
             months,
             {
-                "Semaines écoulées": [month["measuredWeeks"] for month in months],
-                "Semaines conformes": [month["compliantWeeks"] for month in months],
-                "Taux de conformité (%)": [
-                    _percent(month["compliantWeeks"], month["measuredWeeks"]) for month in months
-                ],
+                "Semaines écoulées": "measuredWeeks",
+                "Semaines conformes": "compliantWeeks",
+                "Taux de conformité (%)": lambda month: _percent(
+                    month["compliantWeeks"], month["measuredWeeks"]
+                ),
             },
             charted=2,
             notes=(
@@ -157,18 +158,19 @@ def sections(statistics: Mapping[str, Any]) -> list[Section]:
             "alertes",
             "Alertes de non-collaboration déclenchées par mois",
             months,
-            {"Alertes déclenchées": [month["alertsRaised"] for month in months]},
+            {"Alertes déclenchées": "alertsRaised"},
         ),
-        Section(
+        _figures(
             "issues",
             "Issue des mesures terminées ou arrêtées",
             "bars",
             ("Issue", "Mesures"),
-            (
-                Row("ménage toujours logé", (statistics.get("stillHoused"),)),
-                Row("ménage qui n'est plus logé", (statistics.get("notHoused"),)),
-                Row("rapport final attendu", (statistics.get("outcomeUnknown"),)),
-            ),
+            statistics,
+            {
+                "ménage toujours logé": "stillHoused",
+                "ménage qui n'est plus logé": "notHoused",
+                "rapport final attendu": "outcomeUnknown",
+            },
             notes=("Selon le rapport final de la référente ou du référent.",),
         ),
         _counts(
@@ -181,64 +183,77 @@ def sections(statistics: Mapping[str, Any]) -> list[Section]:
     ]
 
 
+AVERAGE_DAYS = {
+    "averageDaysToSubmission": "Délai moyen de l'ouverture à la demande (jours)",
+    "averageDaysToDecision": "Délai moyen de la demande à la décision (jours)",
+    "averageDaysToStart": "Délai moyen de la décision au début de la mesure (jours)",
+    "averageMeasureDays": "Durée moyenne des mesures terminées ou arrêtées (jours)",
+}
+"""The key figures that are averages of days, by the API's name: shown to a tenth."""
+
+
 def _key_figures(statistics: Mapping[str, Any]) -> Section:
-    rate = statistics.get("cadenceComplianceRate")
-    return Section(
+    def average(key: str) -> Figure:
+        return lambda found: _rounded(found.get(key))
+
+    def rate(found: Mapping[str, Any]) -> Value:
+        value = found.get("cadenceComplianceRate")
+        return None if value is None else _rounded(value * 100)
+
+    return _figures(
         "chiffres-cles",
         "Chiffres clés",
         "figures",
         ("Indicateur", "Valeur"),
-        (
-            Row("Dossiers", (statistics.get("cases"),)),
-            Row(
-                "Délai moyen de l'ouverture à la demande (jours)",
-                (_rounded(statistics.get("averageDaysToSubmission")),),
-            ),
-            Row(
-                "Délai moyen de la demande à la décision (jours)",
-                (_rounded(statistics.get("averageDaysToDecision")),),
-            ),
-            Row(
-                "Délai moyen de la décision au début de la mesure (jours)",
-                (_rounded(statistics.get("averageDaysToStart")),),
-            ),
-            Row(
-                "Durée moyenne des mesures terminées ou arrêtées (jours)",
-                (_rounded(statistics.get("averageMeasureDays")),),
-            ),
-            Row("Semaines de mesure écoulées", (statistics.get("measuredWeeks"),)),
-            Row("Semaines conformes à la cadence", (statistics.get("compliantWeeks"),)),
-            Row(
-                "Taux de conformité à la cadence (%)",
-                (None if rate is None else _rounded(rate * 100),),
-            ),
-            Row("Alertes de non-collaboration déclenchées", (statistics.get("alertsRaised"),)),
-        ),
+        statistics,
+        {
+            "Dossiers": "cases",
+            **{label: average(key) for key, label in AVERAGE_DAYS.items()},
+            "Semaines de mesure écoulées": "measuredWeeks",
+            "Semaines conformes à la cadence": "compliantWeeks",
+            "Taux de conformité à la cadence (%)": rate,
+            "Alertes de non-collaboration déclenchées": "alertsRaised",
+        },
     )
+
+
+def _figures(
+    ident: str,
+    title: str,
+    kind: Kind,
+    headers: tuple[str, str],
+    statistics: Mapping[str, Any],
+    figures: Mapping[str, Figure],
+    *,
+    notes: tuple[str, ...] = (),
+) -> Section:
+    """A row a figure of ``statistics``, by label."""
+    rows = tuple(Row(label, (_figure(statistics, figure),)) for label, figure in figures.items())
+    return Section(ident, title, kind, headers, rows, notes=notes)
 
 
 def _monthly(
     ident: str,
     title: str,
-    months: Sequence[Mapping[str, Any]],
-    columns: Mapping[str, Sequence[Value]],
+    months: Sequence[Month],
+    columns: Mapping[str, Figure],
     *,
     charted: int | None = None,
     notes: tuple[str, ...] = (),
 ) -> Section:
-    names = list(columns)
+    """A row a month, a value a column (by header)."""
     return Section(
         ident,
         title,
         "lines",
-        ("Mois", *names),
+        ("Mois", *columns),
         tuple(
             Row(
                 month_label(month["month"]),
-                tuple(columns[name][index] for name in names),
+                tuple(_figure(month, figure) for figure in columns.values()),
                 month=month["month"],
             )
-            for index, month in enumerate(months)
+            for month in months
         ),
         charted=charted,
         notes=notes,
@@ -275,16 +290,25 @@ def _ordered(
     return sorted(counts or [], key=lambda item: rank.get(item["key"], len(rank)))
 
 
-def _by_type_columns(months: Sequence[Mapping[str, Any]], key: str) -> dict[str, list[Value]]:
+def _figure(found: Mapping[str, Any], figure: Figure) -> Value:
+    if isinstance(figure, str):
+        value: Value = found.get(figure)
+        return value
+    return figure(found)
+
+
+def _by_type_columns(months: Sequence[Month], key: str) -> dict[str, Figure]:
+    """A column a measure type: the month's count of that type in ``key``."""
     types = (
         [item["key"] for item in _ordered(months[0][key], list(MEASURE_LABELS))]
         if months
         else list(MEASURE_LABELS)
     )
-    return {
-        _measure_label(kind).capitalize(): [_count(month[key], kind) for month in months]
-        for kind in types
-    }
+
+    def count_of(kind: str) -> Figure:
+        return lambda month: _count(month[key], kind)
+
+    return {_measure_label(kind).capitalize(): count_of(kind) for kind in types}
 
 
 def _count(counts: Sequence[Mapping[str, Any]], key: str) -> int:

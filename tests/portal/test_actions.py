@@ -16,13 +16,14 @@ from uuid import UUID
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from graphql import parse, validate
+from graphql import OperationDefinitionNode, parse, validate
+from graphql.execution.values import get_variable_values
 
 from aspe import french
 from aspe.demo.scenarios import DEFAULT_PASSWORD, Account, CaseStory
 from aspe.domain.values import AccompanimentKind, Status
 from aspe.graphql.schema import build_schema
-from aspe.portal.actions import ACTIONS, BY_NAME
+from aspe.portal.actions import ACTIONS, BY_NAME, Field
 from aspe.settings import Settings
 from tests.gql.conftest import LOGIN, Api
 from tests.portal.conftest import Visitor
@@ -75,6 +76,47 @@ def test_every_action_runs_a_mutation_the_schema_accepts(settings: Settings) -> 
     # then none has an error
     for action in ACTIONS:
         assert validate(schema, parse(action.mutation)) == [], action.name
+
+
+SAMPLES = {
+    "text": "Texte",
+    "textarea": "Une ligne",
+    "date": "2026-03-02",
+    "datetime": "2026-03-02T10:00:00+01:00",
+    "month": "2026-03-01",
+    "number": 3,
+    "money": "12.50",
+    "checkbox": True,
+}
+"""A cleaned value of each kind, as ``clean_field`` gives it."""
+CASE_CHOICES = {"signatory": "HOUSEHOLD", "commissionSessionOn": "2026-03-02"}
+"""A value for the choices that come from the case (an identifier otherwise)."""
+
+
+def _filled(item: Field) -> Any:
+    if item.kind == "checkboxes":
+        return [item.options[0][0]]
+    if item.kind == "select":
+        return item.options[0][0] if item.options else CASE_CHOICES.get(item.api or "", UUID_TEXT)
+    return SAMPLES[item.kind]
+
+
+UUID_TEXT = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+
+
+def test_every_action_feeds_its_mutation_s_variables_from_its_fields(settings: Settings) -> None:
+    # given the API's schema, and each action's form filled in
+    schema = build_schema(settings)._schema
+    for action in ACTIONS:
+        values = {item.name: _filled(item) for item in action.fields}
+        # when the form's values become the mutation's variables
+        variables = {"caseId": UUID_TEXT, **action.variables_of(values, {"householdId": UUID_TEXT})}
+        # then the schema takes them for its mutation: every input there, of its type
+        operation = parse(action.mutation).definitions[0]
+        assert isinstance(operation, OperationDefinitionNode)
+        definitions = operation.variable_definitions
+        coerced = get_variable_values(schema, definitions, variables)
+        assert not isinstance(coerced, list), (action.name, [str(error) for error in coerced])
 
 
 # ------------------------------------------------------------------ association
