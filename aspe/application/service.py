@@ -222,12 +222,8 @@ class AspeApplication(Application[UUID]):
         return self._set_account_active(account_id, True)
 
     def _set_account_active(self, account_id: UUID, active: bool) -> int:
-        # A household's login is one part of the household; a staff account is all of Staff.
         account = self._any_account(account_id)
-        if isinstance(account, Household):
-            (account.reactivate_account if active else account.deactivate_account)()
-        else:
-            (account.reactivate if active else account.deactivate)()
+        account.set_active(active)
         return self.save_command(account)
 
     @command
