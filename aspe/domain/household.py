@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 HOUSEHOLD_NOT_FOUND = "Ménage introuvable."
 """What a missing household id answers, and so what another association's household does."""
 POSTCODE = re.compile(r"[0-9]{5}")
-"""A French postcode: five digits (ASCII: ``\\d`` would take other scripts' digits too)."""
+"""A French postcode: five digits, overseas ones too (971xx to 989xx); ASCII ones (``\\d``
+would take other scripts' digits too)."""
 
 
 class Details(TypedDict):
@@ -45,10 +46,6 @@ class Details(TypedDict):
     name: str
     contact: str
     members: int
-
-
-POSTCODE = re.compile(r"[0-9]{5}")
-"""A French postal code: five digits (overseas ones too: 971xx to 989xx)."""
 
 
 def checked_details(address: Address, name: str, contact: str, members: int) -> Details:
