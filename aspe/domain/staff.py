@@ -33,8 +33,8 @@ def roles_assignable_by(role: Role) -> frozenset[Role]:
 class Staff(Account):
     """A staff account. Name and e-mail are personal data, in attributes of their own.
 
-    Its lifecycle is an ``Account``'s, managed by an administrator (any account) or by its
-    association's manager, who may also reset its password. Each of these, and a sign-out,
+    Its lifecycle is an ``Account``'s; whoever manages it (an administrator, any account;
+    its association's manager) may also reset its password. Each of these, and a sign-out,
     bumps ``credentials_version``.
     """
 
