@@ -2,8 +2,9 @@
 
 ``@command`` wraps an application method. Inside it, ``save`` stores the aggregates of the
 use case in one atomic ``Application.save`` together with the idempotency record, when the
-caller gave a key, and turns a lost race into ``ConcurrentUpdate``. ``case_command`` is the
-use case of most commands on a case: load it, run the domain's method, save it.
+caller gave a key, and turns a lost race into ``ConcurrentUpdate``. ``aggregate_command``
+is the use case of most commands on one aggregate (``case_command`` on a case): load it,
+run the domain's method, save it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 R = TypeVar("R")
+A = TypeVar("A", bound=AuditedAggregate)
 
 IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "https://aspe.example/idempotency")
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
@@ -170,27 +172,40 @@ def _counted(name: str, run: Callable[Q, R]) -> Callable[Q, R]:
     return counted
 
 
+def aggregate_command(
+    aggregate_class: type[A],
+    method: Callable[Concatenate[A, P], object],
+    name: str | None = None,
+) -> Callable[Concatenate[AspeApplication, UUID, P], int]:
+    """The application's command ``name`` (by default ``method``'s own), a command on one
+    aggregate alone: it loads the ``aggregate_class`` of the id given first, runs ``method``
+    on it with the caller's other arguments and saves it.
+
+    Its arguments are the aggregate's id, then ``method``'s own (names, types and
+    defaults); a command that needs more than the aggregate (another aggregate, the rules,
+    ids to convert) is an application method of its own under ``@command``.
+    """
+
+    def use_case(
+        app: AspeApplication, aggregate_id: UUID, /, *args: P.args, **kwargs: P.kwargs
+    ) -> int:
+        aggregate = app.load(aggregate_class, aggregate_id)
+        method(aggregate, *args, **kwargs)
+        return app.save_command(aggregate)
+
+    # The name keys idempotency records and names the mutation; the docstring is the domain's.
+    use_case.__name__ = name or method.__name__
+    use_case.__qualname__ = f"AspeApplication.{use_case.__name__}"
+    use_case.__doc__ = method.__doc__
+    return command(use_case)
+
+
 def case_command(
     method: Callable[Concatenate[Case, P], object],
 ) -> Callable[Concatenate[AspeApplication, UUID, P], int]:
     """The application's command of the same name as ``method``, a command on the case
-    alone: it loads the case, runs ``method`` on it with the caller's arguments and saves it.
-
-    Its arguments are the case id, then ``method``'s own (names, types and defaults); a
-    command that needs more than the case (another aggregate, the rules, ids to convert) is
-    an application method of its own under ``@command``.
-    """
-
-    def use_case(app: AspeApplication, case_id: UUID, /, *args: P.args, **kwargs: P.kwargs) -> int:
-        case = app.get_case(case_id)
-        method(case, *args, **kwargs)
-        return app.save_command(case)
-
-    # The name keys idempotency records and names the mutation; the docstring is the domain's.
-    use_case.__name__ = method.__name__
-    use_case.__qualname__ = f"AspeApplication.{method.__name__}"
-    use_case.__doc__ = method.__doc__
-    return command(use_case)
+    alone (``aggregate_command``): its arguments are the case id, then ``method``'s own."""
+    return aggregate_command(Case, method)
 
 
 def pending_idempotency_record(created_id: UUID | None) -> IdempotencyRecord | None:

@@ -3,9 +3,10 @@
 Each method loads, commands and saves: everything one use case touches is saved in one
 ``save`` call, so it is atomic. A command on the case alone is one line,
 ``x = case_command(Case.x)``: the domain's method, with the case loaded and saved around
-it. Commands return the notification position of their last stored event (``Created`` for
-those that create an aggregate), which readers use to wait for a projection to catch up.
-The actor comes from ``acting_as``, never from a parameter.
+it (``aggregate_command`` likewise on a staff account or a household). Commands return the
+notification position of their last stored event (``Created`` for those that create an
+aggregate), which readers use to wait for a projection to catch up. The actor comes from
+``acting_as``, never from a parameter.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from aspe import french
 from aspe.application.commands import (
     Created,
     PendingCommand,
+    aggregate_command,
     case_command,
     command,
     pending_idempotency_record,
@@ -222,12 +224,8 @@ class AspeApplication(Application[UUID]):
         return self._set_account_active(account_id, True)
 
     def _set_account_active(self, account_id: UUID, active: bool) -> int:
-        # A household's login is one part of the household; a staff account is all of Staff.
         account = self._any_account(account_id)
-        if isinstance(account, Household):
-            (account.reactivate_account if active else account.deactivate_account)()
-        else:
-            (account.reactivate if active else account.deactivate)()
+        account.set_active(active)
         return self.save_command(account)
 
     @command
@@ -238,11 +236,7 @@ class AspeApplication(Application[UUID]):
         account.change_password(matches(current_password), password_hash)
         return self.save_command(account)
 
-    @command
-    def reset_staff_password(self, staff_id: UUID, password_hash: str) -> int:
-        staff = self.load(Staff, staff_id)
-        staff.reset_password(password_hash)
-        return self.save_command(staff)
+    reset_staff_password = aggregate_command(Staff, Staff.reset_password, "reset_staff_password")
 
     @command
     def logout(self, account_id: UUID) -> int:
@@ -275,11 +269,7 @@ class AspeApplication(Application[UUID]):
         staff = Staff.register(organisation_id, role, full_name, email, password_hash, diploma)
         return self._created(staff, self._claim_email(email, staff.id, role))
 
-    @command
-    def record_qualification(self, staff_id: UUID, diploma: Diploma) -> int:
-        staff = self.load(Staff, staff_id)
-        staff.record_qualification(diploma)
-        return self.save_command(staff)
+    record_qualification = aggregate_command(Staff, Staff.record_qualification)
 
     # ---------------------------------------------------------------- households
     @command
@@ -352,17 +342,8 @@ class AspeApplication(Application[UUID]):
             return self.save_command(household, claim)
         return self.save_command(household)
 
-    @command
-    def set_legal_hold(self, household_id: UUID, reason: str) -> int:
-        household = self.load(Household, household_id)
-        household.set_legal_hold(reason)
-        return self.save_command(household)
-
-    @command
-    def lift_legal_hold(self, household_id: UUID) -> int:
-        household = self.load(Household, household_id)
-        household.lift_legal_hold()
-        return self.save_command(household)
+    set_legal_hold = aggregate_command(Household, Household.set_legal_hold)
+    lift_legal_hold = aggregate_command(Household, Household.lift_legal_hold)
 
     # --------------------------------------------------------------------- cases
     def get_case(self, case_id: UUID, version: int | None = None) -> Case:

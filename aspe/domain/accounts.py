@@ -1,5 +1,5 @@
 """Login e-mails (one account per address, across staff and household accounts), and what
-every account's lifecycle shares: who may act on it, and its credentials version.
+every account shares (``Account``): its lifecycle, who may act on it, its credentials version.
 
 An account's *credentials version* counts the events after which the tokens signed before
 must stop working: a password changed, reset or replaced, a deactivation, a sign-out. A
@@ -9,6 +9,7 @@ token carries the version it was signed at, and is refused once the account move
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
@@ -58,19 +59,116 @@ def require_someone_else(account_id: UUID) -> Actor:
     return actor
 
 
-def require_current_password(matches: PasswordCheck, password_hash: str | None) -> None:
-    if not matches(password_hash):
-        raise WrongPassword()
+class CredentialsChanged(AuditedAggregate.Event):
+    """An event after which the tokens signed before must stop working: it moves the
+    account's credentials version on."""
+
+    def apply(self, account: Account) -> None:
+        account.credentials_version += 1
 
 
-def require_active(active: bool) -> None:
-    if not active:
-        raise AlreadyDone("Ce compte est déjà désactivé.")
+class ActivationChanged(CredentialsChanged):
+    """The account deactivated or reactivated: ``ACTIVE`` says which."""
+
+    ACTIVE: ClassVar[bool]
+
+    def apply(self, account: Account) -> None:
+        super().apply(account)
+        account.active = self.ACTIVE
 
 
-def require_inactive(active: bool) -> None:
-    if active:
-        raise AlreadyDone("Ce compte est déjà actif.")
+class PasswordSet(CredentialsChanged):
+    """A new password: changed by its holder, or reset by a manager."""
+
+    password_hash: str
+
+    def apply(self, account: Account) -> None:
+        super().apply(account)
+        account.password_hash = self.password_hash
+
+
+class Account(AuditedAggregate):
+    """What a staff account and a household's login share: a password, an ``active`` flag,
+    the credentials version, and the commands of their lifecycle. An administrator, or the
+    manager of the association it belongs to (``managing_organisation_id``), deactivates
+    and reactivates it; its holder changes its password (giving the current one) and ends
+    its sessions.
+
+    Its events are written once, here, and stored under each account's own class
+    (``Staff.SignedOut``, ``Household.SignedOut``): see ``__init_subclass__``.
+    """
+
+    LIFECYCLE_EVENTS = ("AccountDeactivated", "AccountReactivated", "PasswordChanged", "SignedOut")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # The library gives the event classes it finds on an aggregate class that class's
+        # topic: each account class takes the ones below as its own, so that its events
+        # keep the topic they are stored under.
+        for name in Account.LIFECYCLE_EVENTS:
+            if name not in vars(cls):
+                setattr(cls, name, getattr(Account, name))
+        super().__init_subclass__(**kwargs)
+
+    def start_credentials(self, password_hash: str | None) -> None:
+        """The state of an account at its registration (its ``__init__`` calls this)."""
+        self.password_hash = password_hash
+        self.active = True
+        self.credentials_version = 0
+
+    @property
+    def managing_organisation_id(self) -> UUID | None:
+        """The organisation whose manager manages the account."""
+        raise NotImplementedError
+
+    def require_account(self) -> None:
+        """Refuses a command on an account that does not exist yet (a household's login is
+        opened after its registration; a staff account exists from its own)."""
+
+    def check_may_manage(self) -> None:
+        """An administrator manages every account; a manager, its own association's."""
+        actor = require_someone_else(self.id)
+        if actor.role is Role.ADMIN:
+            return
+        if (
+            actor.role is Role.ASSOCIATION_MANAGER
+            and actor.organisation_id == self.managing_organisation_id
+        ):
+            return
+        raise NotAuthorised()
+
+    def set_active(self, active: bool) -> None:
+        """Deactivate the account (its sessions end), or reactivate it."""
+        self.check_may_manage()
+        self.require_account()
+        if self.active == active:
+            raise AlreadyDone(
+                "Ce compte est déjà actif." if active else "Ce compte est déjà désactivé."
+            )
+        self.trigger_event(self.AccountReactivated if active else self.AccountDeactivated)
+
+    class AccountDeactivated(ActivationChanged):
+        ACTIVE = False
+
+    class AccountReactivated(ActivationChanged):
+        ACTIVE = True
+
+    def change_password(self, current_matches: PasswordCheck, password_hash: str) -> None:
+        require_self(self.id)
+        self.require_account()
+        if not current_matches(self.password_hash):
+            raise WrongPassword()
+        self.trigger_event(self.PasswordChanged, password_hash=password_hash)
+
+    class PasswordChanged(PasswordSet):
+        pass
+
+    def sign_out(self) -> None:
+        """Ends every session of the account (see ``AspeApplication.logout``)."""
+        require_self(self.id)
+        self.trigger_event(self.SignedOut)
+
+    class SignedOut(CredentialsChanged):
+        pass
 
 
 class EmailClaim(AuditedAggregate):

@@ -13,15 +13,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from aspe.domain.accounts import (
-    PasswordCheck,
-    normalise_email,
-    require_active,
-    require_current_password,
-    require_inactive,
-    require_self,
-    require_someone_else,
-)
+from aspe.domain.accounts import Account, normalise_email
 from aspe.domain.actors import ASSOCIATION_ROLES, Actor, Role, current_actor
 from aspe.domain.audited import AuditedAggregate
 from aspe.domain.errors import (
@@ -43,7 +35,8 @@ if TYPE_CHECKING:
 HOUSEHOLD_NOT_FOUND = "Ménage introuvable."
 """What a missing household id answers, and so what another association's household does."""
 POSTCODE = re.compile(r"[0-9]{5}")
-"""A French postcode: five digits (ASCII: ``\\d`` would take other scripts' digits too)."""
+"""A French postcode: five digits, overseas ones too (971xx to 989xx); ASCII ones (``\\d``
+would take other scripts' digits too)."""
 
 
 class Details(TypedDict):
@@ -53,10 +46,6 @@ class Details(TypedDict):
     name: str
     contact: str
     members: int
-
-
-POSTCODE = re.compile(r"[0-9]{5}")
-"""A French postal code: five digits (overseas ones too: 971xx to 989xx)."""
 
 
 def checked_details(address: Address, name: str, contact: str, members: int) -> Details:
@@ -75,7 +64,10 @@ def checked_details(address: Address, name: str, contact: str, members: int) -> 
     }
 
 
-class Household(AuditedAggregate):
+class Household(Account):
+    """A household, and its own optional portal login: an ``Account`` once opened, managed
+    by an administrator or the manager of the association that registered it."""
+
     @classmethod
     def register(
         cls,
@@ -118,9 +110,7 @@ class Household(AuditedAggregate):
         self.accompaniments: dict[str, list[date | None]] = {}
         self.open_case_id: UUID | None = None
         self.account_email: str | None = None
-        self.password_hash: str | None = None
-        self.active = True
-        self.credentials_version = 0
+        self.start_credentials(None)
         self.case_ids: list[UUID] = []
         self.erased = False
         self.legal_hold: str | None = None
@@ -301,68 +291,9 @@ class Household(AuditedAggregate):
         if not self.has_account:
             raise InvalidInput("Le ménage n'a pas de compte sur la plateforme.")
 
-    def check_may_manage(self) -> None:
-        """An administrator, or the manager of the association that registered it."""
-        actor = require_someone_else(self.id)
-        if actor.role is Role.ADMIN:
-            return
-        if actor.role is Role.ASSOCIATION_MANAGER and actor.organisation_id == self.registered_by:
-            return
-        raise NotAuthorised()
-
-    def deactivate_account(self) -> None:
-        self.check_may_manage()
-        self.require_account()
-        require_active(self.active)
-        self._deactivate_account()
-
-    class AccountDeactivated(AuditedAggregate.Event):
-        pass
-
-    @event(AccountDeactivated)
-    def _deactivate_account(self) -> None:
-        self.active = False
-        self.credentials_version += 1
-
-    def reactivate_account(self) -> None:
-        self.check_may_manage()
-        self.require_account()
-        require_inactive(self.active)
-        self._reactivate_account()
-
-    class AccountReactivated(AuditedAggregate.Event):
-        pass
-
-    @event(AccountReactivated)
-    def _reactivate_account(self) -> None:
-        self.active = True
-        self.credentials_version += 1
-
-    def change_password(self, current_matches: PasswordCheck, password_hash: str) -> None:
-        require_self(self.id)
-        self.require_account()
-        require_current_password(current_matches, self.password_hash)
-        self._change_password(password_hash)
-
-    class PasswordChanged(AuditedAggregate.Event):
-        password_hash: str
-
-    @event(PasswordChanged)
-    def _change_password(self, password_hash: str) -> None:
-        self.password_hash = password_hash
-        self.credentials_version += 1
-
-    def sign_out(self) -> None:
-        """Ends every session of the account (see ``AspeApplication.logout``)."""
-        require_self(self.id)
-        self._sign_out()
-
-    class SignedOut(AuditedAggregate.Event):
-        pass
-
-    @event(SignedOut)
-    def _sign_out(self) -> None:
-        self.credentials_version += 1
+    @property
+    def managing_organisation_id(self) -> UUID | None:
+        return self.registered_by
 
     # ------------------------------------------------------------------ its erasure
     def erase(self, ground: ErasureGround, reason: str) -> None:

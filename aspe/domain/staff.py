@@ -6,15 +6,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from aspe.domain.accounts import (
-    PasswordCheck,
-    normalise_email,
-    require_active,
-    require_current_password,
-    require_inactive,
-    require_self,
-    require_someone_else,
-)
+from aspe.domain.accounts import Account, PasswordSet, normalise_email
 from aspe.domain.actors import ASSOCIATION_ROLES, Role, current_actor
 from aspe.domain.audited import AuditedAggregate
 from aspe.domain.errors import InvalidInput, NotAuthorised, NotFound
@@ -38,12 +30,12 @@ def roles_assignable_by(role: Role) -> frozenset[Role]:
     return frozenset()
 
 
-class Staff(AuditedAggregate):
+class Staff(Account):
     """A staff account. Name and e-mail are personal data, in attributes of their own.
 
-    Its lifecycle: deactivated and reactivated by an administrator (any account) or by
-    its association's manager; its password changed by its holder (with the current one)
-    or reset by them. Each of these, and a sign-out, bumps ``credentials_version``.
+    Its lifecycle is an ``Account``'s; whoever manages it (an administrator, any account;
+    its association's manager) may also reset its password. Each of these, and a sign-out,
+    bumps ``credentials_version``.
     """
 
     @classmethod
@@ -95,10 +87,12 @@ class Staff(AuditedAggregate):
         self.role = role
         self.full_name = full_name
         self.email = email
-        self.password_hash = password_hash
         self.diploma = diploma
-        self.active = True
-        self.credentials_version = 0
+        self.start_credentials(password_hash)
+
+    @property
+    def managing_organisation_id(self) -> UUID:
+        return self.organisation_id
 
     @property
     def is_qualified_referent(self) -> bool:
@@ -122,74 +116,9 @@ class Staff(AuditedAggregate):
         self.diploma = diploma
 
     # ------------------------------------------------------------------ lifecycle
-    def check_may_manage(self) -> None:
-        """An administrator manages every account; a manager, its own association's."""
-        actor = require_someone_else(self.id)
-        if actor.role is Role.ADMIN:
-            return
-        if actor.role is Role.ASSOCIATION_MANAGER and actor.organisation_id == self.organisation_id:
-            return
-        raise NotAuthorised()
-
-    def deactivate(self) -> None:
-        self.check_may_manage()
-        require_active(self.active)
-        self._deactivate()
-
-    class AccountDeactivated(AuditedAggregate.Event):
-        pass
-
-    @event(AccountDeactivated)
-    def _deactivate(self) -> None:
-        self.active = False
-        self.credentials_version += 1
-
-    def reactivate(self) -> None:
-        self.check_may_manage()
-        require_inactive(self.active)
-        self._reactivate()
-
-    class AccountReactivated(AuditedAggregate.Event):
-        pass
-
-    @event(AccountReactivated)
-    def _reactivate(self) -> None:
-        self.active = True
-        self.credentials_version += 1
-
-    def change_password(self, current_matches: PasswordCheck, password_hash: str) -> None:
-        require_self(self.id)
-        require_current_password(current_matches, self.password_hash)
-        self._change_password(password_hash)
-
-    class PasswordChanged(AuditedAggregate.Event):
-        password_hash: str
-
-    @event(PasswordChanged)
-    def _change_password(self, password_hash: str) -> None:
-        self.password_hash = password_hash
-        self.credentials_version += 1
-
     def reset_password(self, password_hash: str) -> None:
         self.check_may_manage()
-        self._reset_password(password_hash)
+        self.trigger_event(self.PasswordReset, password_hash=password_hash)
 
-    class PasswordReset(AuditedAggregate.Event):
-        password_hash: str
-
-    @event(PasswordReset)
-    def _reset_password(self, password_hash: str) -> None:
-        self.password_hash = password_hash
-        self.credentials_version += 1
-
-    def sign_out(self) -> None:
-        """Ends every session of the account (see ``AspeApplication.logout``)."""
-        require_self(self.id)
-        self._sign_out()
-
-    class SignedOut(AuditedAggregate.Event):
+    class PasswordReset(PasswordSet):
         pass
-
-    @event(SignedOut)
-    def _sign_out(self) -> None:
-        self.credentials_version += 1
