@@ -12,7 +12,6 @@ from types import ModuleType
 from eventsourcing.domain import Aggregate
 
 import aspe.domain
-from aspe.domain.audited import AuditedAggregate
 
 
 def domain_modules() -> list[ModuleType]:
@@ -30,7 +29,14 @@ def declared(base: type) -> list[type]:
         for _, member in inspect.getmembers(module, inspect.isclass)
         if issubclass(member, base) and member.__module__ == module.__name__
     }
-    return sorted(found - {AuditedAggregate}, key=lambda member: member.__name__)
+    # A base that other declared classes extend (``AuditedAggregate``, ``Account``) stores
+    # nothing under its own name: its subclasses are what is stored and shown.
+    bases = {
+        member
+        for member in found
+        if any(other is not member and issubclass(other, member) for other in found)
+    }
+    return sorted(found - bases, key=lambda member: member.__name__)
 
 
 def domain_enums() -> list[type[Enum]]:
