@@ -1,4 +1,6 @@
-"""HTTP hygiene of every route, as ASGI middleware around the whole app (``aspe.api``).
+"""HTTP hygiene of every route, as ASGI middleware around the whole app (``aspe.api``);
+``HttpMiddleware``, the base of those that act on HTTP requests only (these two, the
+request ids of ``aspe.logs`` and the timings of ``aspe.metrics``).
 
 - ``BodySizeLimit``: a request body larger than its route allows is refused (413) before
   the route reads it — the declared ``Content-Length`` first, then the bytes as they come
@@ -28,6 +30,24 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+
+class HttpMiddleware:
+    """ASGI middleware around ``app`` that acts on HTTP requests only: a subclass says in
+    ``http`` what it does with one; the lifespan and any other scope go to the app untouched."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self.http(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
 GRAPHQL_PATH = "/graphql"
 REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
 TOO_LARGE_MESSAGE = "La requête est trop volumineuse."
@@ -54,7 +74,7 @@ Allowance = tuple[re.Pattern[str], int]
 """A path (a regular expression matched whole) allowed a larger body than the default."""
 
 
-class BodySizeLimit:
+class BodySizeLimit(HttpMiddleware):
     """ASGI middleware: refuses (413) a request whose body, or query string, is larger than
     ``max_bytes`` — or than the allowance of its path (``allowances``: the upload route) —
     before the route reads it.
@@ -64,7 +84,7 @@ class BodySizeLimit:
     CSRF token, say) is replaced by the 413."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, allowances: Sequence[Allowance] = ()):
-        self.app = app
+        super().__init__(app)
         self.max_bytes = max_bytes
         self.allowances = tuple(allowances)
 
@@ -74,10 +94,7 @@ class BodySizeLimit:
                 return allowed
         return self.max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = self.limit_for(scope["path"])
         if _declared_size(scope) > limit:
             await too_large(scope, send)
@@ -202,18 +219,14 @@ def security_headers(settings: Settings) -> list[tuple[str, str]]:
     return headers
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """ASGI middleware: adds ``headers`` to every HTTP response that does not set them."""
 
     def __init__(self, app: ASGIApp, headers: Sequence[tuple[str, str]]) -> None:
-        self.app = app
+        super().__init__(app)
         self.headers = tuple(headers)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)

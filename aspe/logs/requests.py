@@ -17,8 +17,7 @@ from uuid import UUID, uuid4
 from starlette.datastructures import MutableHeaders
 
 from aspe.logs.context import LogContext, log_scope
-from aspe.middleware import HttpMiddleware
-from aspe.web import Message, Receive, Scope, Send
+from aspe.web import HttpMiddleware, Message, Receive, Scope, Send
 
 HEADER = "X-Request-ID"
 WELL_FORMED = re.compile(r"[A-Za-z0-9._:-]{8,128}")

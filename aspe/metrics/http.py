@@ -12,7 +12,7 @@ from starlette.routing import Mount
 from starlette.types import Message, Receive, Scope, Send
 
 from aspe import metrics
-from aspe.middleware import HttpMiddleware
+from aspe.web import HttpMiddleware
 
 UNMATCHED = "unmatched"
 """The route label of a request no route answered (a 404, a scanner's probe)."""
