@@ -92,11 +92,18 @@ def enum_or_none(enum: Any, name: str | None) -> Any:
     return None if name is None else enum[name]
 
 
+@strawberry.type
+class CaseObject:
+    """What every object of a case's graph carries, out of the schema: the ``row`` it was
+    built from (list filters read it) and the ``Seen`` of its case."""
+
+    row: Private[Mapping[str, Any]]
+    seen: Private[Seen]
+
+
 # ------------------------------------------------------------------ household
 @strawberry.type(description="The household: name and address; contact and size.")
-class Household:
-    row: Private[CaseFileRow]
-    seen: Private[Seen]
+class Household(CaseObject):
     name: str | None = classified(C.HOUSEHOLD_NAME_ADDRESS)
     street: str | None = classified(C.HOUSEHOLD_NAME_ADDRESS)
     postcode: str | None = classified(C.HOUSEHOLD_NAME_ADDRESS)
@@ -120,17 +127,13 @@ class Household:
 
 # ------------------------------------------------------------------ diagnostic
 @strawberry.type(description="A difficulty the diagnostic found, in one theme.")
-class Finding:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Finding(CaseObject):
     theme: ThemeEnum | None = classified(C.DIAGNOSTIC)  # type: ignore[valid-type]
     difficulty: str | None = classified(C.DIAGNOSTIC)
 
 
 @strawberry.type(description="An objective of the diagnostic or the CEOP.")
-class Objective:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Objective(CaseObject):
     id: str | None = classified(C.CEOP)
     theme: ThemeEnum | None = classified(C.CEOP)  # type: ignore[valid-type]
     label: str | None = classified(C.CEOP)
@@ -163,9 +166,7 @@ def objectives(items: Sequence[ObjectiveItem], seen: Seen) -> list[Objective]:
 
 
 @strawberry.type(description="The diagnostic: difficulties per theme and proposed objectives.")
-class Diagnostic:
-    row: Private[CaseFileRow]
-    seen: Private[Seen]
+class Diagnostic(CaseObject):
     recorded_on: date | None = classified(C.DIAGNOSTIC)
     findings: list[Finding] = classified(C.DIAGNOSTIC)
     objectives: list[Objective] = classified(C.DIAGNOSTIC)
@@ -173,17 +174,13 @@ class Diagnostic:
 
 # --------------------------------------------------------------------- request
 @strawberry.type(description="An adjournment of the request by the commission.")
-class Adjournment:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Adjournment(CaseObject):
     on: date | None = classified(C.REQUEST)
     reason: str | None = classified(C.REQUEST)
 
 
 @strawberry.type(description="The FPEL request: arrears, aid asked, proposal, registration.")
-class Request:
-    row: Private[CaseFileRow]
-    seen: Private[Seen]
+class Request(CaseObject):
     submitted_on: date | None = classified(C.REQUEST)
     rent_arrears: Decimal | None = classified(C.RENT_ARREARS)
     aid_requested: Decimal | None = classified(C.REQUEST)
@@ -224,18 +221,14 @@ class Request:
 
 # -------------------------------------------------------------------- decision
 @strawberry.type(description="An extension of the measure decided by the commission.")
-class Extension:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Extension(CaseObject):
     on: date | None = classified(C.DECISION)
     additional_months: int | None = classified(C.DECISION)
     reason: str | None = classified(C.REQUEST)
 
 
 @strawberry.type(description="The commission's grant: type, duration, probation, aid, dates.")
-class Decision:
-    row: Private[CaseFileRow]
-    seen: Private[Seen]
+class Decision(CaseObject):
     decided_on: date | None = classified(C.DECISION)
     measure_type: MeasureTypeEnum | None = classified(C.DECISION)  # type: ignore[valid-type]
     duration_months: int | None = classified(C.DECISION)
@@ -277,35 +270,27 @@ THEME_OF_ITEM = "Its theme; null: none in particular. HEALTH items reach only th
 
 
 @strawberry.type(description="A step of the CEOP, with its due date and theme.")
-class Step:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Step(CaseObject):
     label: str | None = classified(C.CEOP)
     due_on: date | None = classified(C.CEOP)
     theme: ThemeEnum | None = classified(C.CEOP, description=THEME_OF_ITEM)  # type: ignore[valid-type]
 
 
 @strawberry.type(description="What one party commits to in the CEOP, and in which theme.")
-class Commitment:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Commitment(CaseObject):
     party: PartyEnum | None = classified(C.CEOP)  # type: ignore[valid-type]
     text: str | None = classified(C.CEOP)
     theme: ThemeEnum | None = classified(C.CEOP, description=THEME_OF_ITEM)  # type: ignore[valid-type]
 
 
 @strawberry.type(description="A signature of the CEOP: who signed, and when.")
-class Signature:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Signature(CaseObject):
     signatory: SignatoryEnum | None = classified(C.CEOP)  # type: ignore[valid-type]
     signed_on: date | None = classified(C.CEOP)
 
 
 @strawberry.type(description="The current version of the CEOP.")
-class Ceop:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Ceop(CaseObject):
     version: int | None = classified(C.CEOP)
     drafted_on: date | None = classified(C.CEOP)
     objectives: list[Objective] = classified(C.CEOP)
@@ -356,9 +341,7 @@ class Ceop:
 
 # ------------------------------------------------------------ visits, contacts
 @strawberry.type(description="A visit or meeting, planned, done or missed.")
-class Visit:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Visit(CaseObject):
     id: str | None = classified(C.VISIT_DATES)
     planned_at: datetime | None = classified(C.VISIT_DATES)
     occurred_on: date | None = classified(C.VISIT_DATES)
@@ -371,9 +354,7 @@ class Visit:
 
 
 @strawberry.type(description="A contact with the household (phone, e-mail, letter…).")
-class Contact:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Contact(CaseObject):
     occurred_on: date | None = classified(C.VISIT_DATES)
     channel: ChannelEnum | None = classified(C.VISITS)  # type: ignore[valid-type]
     initiated_by_household: bool | None = classified(C.VISITS)
@@ -422,9 +403,7 @@ def contacts(items: Sequence[ContactItem], seen: Seen) -> list[Contact]:
 
 
 @strawberry.type(description="One ISO week of the measure: visits required and done.")
-class WeekCompliance:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class WeekCompliance(CaseObject):
     iso_week: str | None = classified(C.VISIT_COUNTS)
     monday: date | None = classified(C.VISIT_COUNTS)
     required_visits: int | None = classified(C.VISIT_COUNTS)
@@ -440,9 +419,7 @@ class WeekCompliance:
 
 # ---------------------------------------------------------- concertations, money
 @strawberry.type(description="A concertation with the landlord or partners.")
-class Concertation:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Concertation(CaseObject):
     id: str | None = classified(C.CONCERTATIONS)
     held_on: date | None = classified(C.CONCERTATIONS)
     subject: str | None = classified(C.CONCERTATIONS)
@@ -451,18 +428,14 @@ class Concertation:
 
 
 @strawberry.type(description="A repayment plan agreed for a debt.")
-class RepaymentPlan:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class RepaymentPlan(CaseObject):
     monthly_amount: Decimal | None = classified(C.DEBTS)
     first_due_on: date | None = classified(C.DEBTS)
     months: int | None = classified(C.DEBTS)
 
 
 @strawberry.type(description="A debt of the household, and its repayment plan if agreed.")
-class Debt:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Debt(CaseObject):
     id: str | None = classified(C.DEBTS)
     creditor: str | None = classified(C.DEBTS)
     amount: Decimal | None = classified(C.DEBTS)
@@ -494,18 +467,14 @@ def debts(items: Sequence[DebtItem], seen: Seen) -> list[Debt]:
 
 
 @strawberry.type(description="One month of rent reported by the landlord.")
-class RentMonth:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class RentMonth(CaseObject):
     month: date | None = classified(C.RENT)
     amount_due: Decimal | None = classified(C.RENT)
     amount_paid: Decimal | None = classified(C.RENT)
 
 
 @strawberry.type(description="The rent ledger: reports, totals, resumption of current rent.")
-class RentLedger:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class RentLedger(CaseObject):
     months: list[RentMonth] = classified(C.RENT)
     total_due: Decimal | None = classified(C.RENT)
     total_paid: Decimal | None = classified(C.RENT)
@@ -518,9 +487,7 @@ class RentLedger:
     "case (the portal's /dossiers/{caseId}/documents/{id}), by those who see it here: never "
     "by its SHA-256."
 )
-class Document:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Document(CaseObject):
     id: str | None = classified(C.DOCUMENTS)
     kind: DocumentKindEnum | None = classified(C.DOCUMENTS)  # type: ignore[valid-type]
     filename: str | None = classified(C.DOCUMENTS)
@@ -549,9 +516,7 @@ def documents(items: Sequence[DocumentItem], seen: Seen) -> list[Document]:
 
 # ---------------------------------------------------------------- alerts, stop
 @strawberry.type(description="A non-collaboration alert raised to the commission.")
-class Alert:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Alert(CaseObject):
     raised_on: date | None = classified(C.ALERTS)
     silent_days: int | None = classified(C.ALERTS)
 
@@ -561,9 +526,7 @@ class Alert:
     "and overlapping it; the commission stops the measure or decides, with its reasons, that "
     "it goes on."
 )
-class CombinationConflict:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class CombinationConflict(CaseObject):
     kind: AccompanimentKindEnum | None = classified(C.ALERTS)  # type: ignore[valid-type]
     starts_on: date | None = classified(C.ALERTS)
     ends_on: date | None = classified(C.ALERTS, description="None: it runs on.")
@@ -573,9 +536,7 @@ class CombinationConflict:
 
 
 @strawberry.type(description="A suspension of the alert clock (hospitalisation, absence…).")
-class Suspension:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Suspension(CaseObject):
     starts_on: date | None = classified(C.ALERTS)
     ends_on: date | None = classified(C.ALERTS)
     reason: SuspensionReasonEnum | None = classified(C.ALERTS)  # type: ignore[valid-type]
@@ -583,9 +544,7 @@ class Suspension:
 
 
 @strawberry.type(description="How the measure ended: stop or completion, and the final report.")
-class Closure:
-    row: Private[CaseFileRow]
-    seen: Private[Seen]
+class Closure(CaseObject):
     stopped_on: date | None = classified(C.DECISION)
     stop_reason: StopReasonEnum | None = classified(C.STOP_REASON)  # type: ignore[valid-type]
     stop_details: str | None = classified(C.STOP)
@@ -610,9 +569,7 @@ class Closure:
 
 
 @strawberry.type(description="The case's parties by name, as a contract names them.")
-class CaseParties:
-    row: Private[CaseFileRow]
-    seen: Private[Seen]
+class CaseParties(CaseObject):
     association_name: str | None = classified(C.STAFFING)
     referent_name: str | None = classified(C.STAFFING, description="None: none assigned.")
     landlord_name: str | None = classified(
@@ -639,9 +596,8 @@ class CaseParties:
 
 # ------------------------------------------------------------------------ case
 @strawberry.type(description="A case (dossier ASPE), as the viewer may see it.")
-class Case:
+class Case(CaseObject):
     row: Private[CaseFileRow]
-    seen: Private[Seen]
 
     @classified(C.CASE)
     def id(self) -> strawberry.ID:
