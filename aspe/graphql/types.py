@@ -20,24 +20,11 @@ from strawberry import Private
 from strawberry.types import Info
 
 from aspe.authorization import C, may_export_household_data
+from aspe.domain import values
 from aspe.domain.actors import Actor
 from aspe.domain.actors import Role as DomainRole
 from aspe.domain.availability import CaseCommand
 from aspe.domain.household import Household as HouseholdAggregate
-from aspe.domain.values import (
-    AccompanimentKind,
-    ContactChannel,
-    DocumentKind,
-    MeasureType,
-    ObjectiveProgress,
-    Party,
-    Signatory,
-    Status,
-    StopReason,
-    SuspensionReason,
-    Theme,
-    VisitKind,
-)
 from aspe.graphql.permissions import Seen, classified
 from aspe.projections import directory
 from aspe.projections.case_file import (
@@ -52,18 +39,18 @@ from aspe.projections.contact_silence import silent_days
 from aspe.projections.readmodel import FindingItem, ObjectiveItem
 
 Role = strawberry.enum(DomainRole, name="Role")
-CaseStatus = strawberry.enum(Status, name="CaseStatus")
-ThemeEnum = strawberry.enum(Theme, name="Theme")
-MeasureTypeEnum = strawberry.enum(MeasureType, name="MeasureType")
-VisitKindEnum = strawberry.enum(VisitKind, name="VisitKind")
-ChannelEnum = strawberry.enum(ContactChannel, name="ContactChannel")
-SignatoryEnum = strawberry.enum(Signatory, name="Signatory")
-PartyEnum = strawberry.enum(Party, name="Party")
-StopReasonEnum = strawberry.enum(StopReason, name="StopReason")
-SuspensionReasonEnum = strawberry.enum(SuspensionReason, name="SuspensionReason")
-ProgressEnum = strawberry.enum(ObjectiveProgress, name="ObjectiveProgress")
-DocumentKindEnum = strawberry.enum(DocumentKind, name="DocumentKind")
-AccompanimentKindEnum = strawberry.enum(AccompanimentKind, name="AccompanimentKind")
+CaseStatus = strawberry.enum(values.Status, name="CaseStatus")
+ThemeEnum = strawberry.enum(values.Theme, name="Theme")
+MeasureTypeEnum = strawberry.enum(values.MeasureType, name="MeasureType")
+VisitKindEnum = strawberry.enum(values.VisitKind, name="VisitKind")
+ChannelEnum = strawberry.enum(values.ContactChannel, name="ContactChannel")
+SignatoryEnum = strawberry.enum(values.Signatory, name="Signatory")
+PartyEnum = strawberry.enum(values.Party, name="Party")
+StopReasonEnum = strawberry.enum(values.StopReason, name="StopReason")
+SuspensionReasonEnum = strawberry.enum(values.SuspensionReason, name="SuspensionReason")
+ProgressEnum = strawberry.enum(values.ObjectiveProgress, name="ObjectiveProgress")
+DocumentKindEnum = strawberry.enum(values.DocumentKind, name="DocumentKind")
+AccompanimentKindEnum = strawberry.enum(values.AccompanimentKind, name="AccompanimentKind")
 CaseCommandEnum = strawberry.enum(
     CaseCommand,
     name="CaseCommand",
@@ -144,7 +131,9 @@ class Objective(CaseObject):
 
 def findings(items: Sequence[FindingItem], seen: Seen) -> list[Finding]:
     return [
-        Finding(row=item, seen=seen, theme=Theme[item["theme"]], difficulty=item["difficulty"])
+        Finding(
+            row=item, seen=seen, theme=values.Theme[item["theme"]], difficulty=item["difficulty"]
+        )
         for item in items
     ]
 
@@ -155,10 +144,10 @@ def objectives(items: Sequence[ObjectiveItem], seen: Seen) -> list[Objective]:
             row=item,
             seen=seen,
             id=item["id"],
-            theme=Theme[item["theme"]],
+            theme=values.Theme[item["theme"]],
             label=item["label"],
             action=item.get("action"),
-            progress=enum_or_none(ObjectiveProgress, item.get("progress")),
+            progress=enum_or_none(values.ObjectiveProgress, item.get("progress")),
             progress_note=item.get("progress_note") or None,
         )
         for item in items
@@ -203,7 +192,7 @@ class Request(CaseObject):
             rent_arrears=money(row["rent_arrears_cents"]),
             aid_requested=money(row["aid_requested_cents"]),
             monthly_rent=money(row["monthly_rent_cents"]),
-            proposed_measure=enum_or_none(MeasureType, row["proposed_measure"]),
+            proposed_measure=enum_or_none(values.MeasureType, row["proposed_measure"]),
             proposed_duration_months=row["proposed_duration_months"],
             registered_on=day(row["registered_on"]),
             commission_session_on=day(row["commission_session_on"]),
@@ -245,7 +234,7 @@ class Decision(CaseObject):
             row=row,
             seen=seen,
             decided_on=day(row["decided_on"]),
-            measure_type=enum_or_none(MeasureType, row["measure_type"]),
+            measure_type=enum_or_none(values.MeasureType, row["measure_type"]),
             duration_months=row["duration_months"],
             probation_months=row["probation_months"],
             aid_granted=money(row["aid_granted_cents"]),
@@ -314,7 +303,7 @@ class Ceop(CaseObject):
                     seen=seen,
                     label=item["label"],
                     due_on=day(item.get("due_on")),
-                    theme=enum_or_none(Theme, item.get("theme")),
+                    theme=enum_or_none(values.Theme, item.get("theme")),
                 )
                 for item in ceop["steps"]
             ],
@@ -322,15 +311,18 @@ class Ceop(CaseObject):
                 Commitment(
                     row=item,
                     seen=seen,
-                    party=Party[item["party"]],
+                    party=values.Party[item["party"]],
                     text=item["text"],
-                    theme=enum_or_none(Theme, item.get("theme")),
+                    theme=enum_or_none(values.Theme, item.get("theme")),
                 )
                 for item in ceop["commitments"]
             ],
             signatures=[
                 Signature(
-                    row={"signatory": name}, seen=seen, signatory=Signatory[name], signed_on=day(on)
+                    row={"signatory": name},
+                    seen=seen,
+                    signatory=values.Signatory[name],
+                    signed_on=day(on),
                 )
                 for name, on in sorted(ceop["signatures"].items())
             ],
@@ -376,8 +368,8 @@ def visits(items: Sequence[VisitItem], seen: Seen) -> list[Visit]:
             planned_at=datetime.fromisoformat(item["planned_at"]) if item["planned_at"] else None,
             occurred_on=day(item["occurred_on"]),
             state=item["state"],
-            kind=enum_or_none(VisitKind, item["kind"]),
-            themes=[Theme[name] for name in item["themes"] or ()],
+            kind=enum_or_none(values.VisitKind, item["kind"]),
+            themes=[values.Theme[name] for name in item["themes"] or ()],
             household_present=item["household_present"],
             note=item["note"] or None,
             missed_reason=item["missed_reason"] or None,
@@ -392,10 +384,10 @@ def contacts(items: Sequence[ContactItem], seen: Seen) -> list[Contact]:
             row=item,
             seen=seen,
             occurred_on=day(item["occurred_on"]),
-            channel=ContactChannel[item["channel"]],
+            channel=values.ContactChannel[item["channel"]],
             initiated_by_household=item["initiated_by_household"],
             household_took_part=item.get("household_took_part", True),
-            themes=[Theme[name] for name in item["themes"] or ()],
+            themes=[values.Theme[name] for name in item["themes"] or ()],
             note=item["note"] or None,
         )
         for item in items
@@ -503,7 +495,7 @@ def documents(items: Sequence[DocumentItem], seen: Seen) -> list[Document]:
             row=item,
             seen=seen,
             id=uuid_text(item["document_id"]),
-            kind=DocumentKind[item["kind"]],
+            kind=values.DocumentKind[item["kind"]],
             filename=item["filename"],
             media_type=item["media_type"],
             size=item["size"],
@@ -559,7 +551,7 @@ class Closure(CaseObject):
             row=row,
             seen=seen,
             stopped_on=day(row["stopped_on"]),
-            stop_reason=enum_or_none(StopReason, row["stop_reason"]),
+            stop_reason=enum_or_none(values.StopReason, row["stop_reason"]),
             stop_details=row["stop_details"] or None,
             completed_on=day(row["completed_on"]),
             final_report_on=day(row["final_report_on"]),
@@ -605,7 +597,7 @@ class Case(CaseObject):
 
     @classified(C.CASE)
     def status(self) -> CaseStatus:  # type: ignore[valid-type]
-        return Status[self.row["status"]]
+        return values.Status[self.row["status"]]
 
     @classified(C.CASE)
     def opened_on(self) -> date | None:
@@ -805,7 +797,7 @@ class Case(CaseObject):
             CombinationConflict(
                 row=item,
                 seen=self.seen,
-                kind=AccompanimentKind[item["kind"]],
+                kind=values.AccompanimentKind[item["kind"]],
                 starts_on=day(item["starts_on"]),
                 ends_on=day(item["ends_on"]),
                 raised_on=day(item["raised_on"]),
@@ -828,7 +820,7 @@ class Case(CaseObject):
                 seen=self.seen,
                 starts_on=day(item["starts_on"]),
                 ends_on=day(item["ends_on"]),
-                reason=SuspensionReason[item["reason"]],
+                reason=values.SuspensionReason[item["reason"]],
                 details=item.get("details") or None,
             )
             for item in self.row["suspensions"] or ()
