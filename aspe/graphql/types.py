@@ -75,6 +75,11 @@ def uuid_text(value: str) -> str:
     return str(UUID(value))
 
 
+def id_or_none(value: UUID | str | None) -> strawberry.ID | None:
+    """An optional id as the API gives it."""
+    return None if value is None else strawberry.ID(str(value))
+
+
 def enum_or_none(enum: Any, name: str | None) -> Any:
     return None if name is None else enum[name]
 
