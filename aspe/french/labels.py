@@ -42,163 +42,175 @@ ERASED_TEXT = "(effacé)"
 ERASED_HOUSEHOLD = "Ménage effacé"
 """What an erased household's name reads as."""
 
-ROLES = {
-    Role.REFERENT: "référent·e",
-    Role.ASSOCIATION_MANAGER: "responsable d'association",
-    Role.SPSLH_AGENT: "agent du SPSLH",
-    Role.COMMISSION_MEMBER: "membre de la commission FPEL",
-    Role.LANDLORD: "bailleur",
-    Role.HOUSEHOLD: "ménage",
-    Role.AUDITOR: "auditeur·rice",
-    Role.ADMIN: "administrateur·rice",
-    Role.SYSTEM: "système",
+LABELS: Mapping[type[Enum], Mapping[Any, str]] = {
+    Role: {
+        Role.REFERENT: "référent·e",
+        Role.ASSOCIATION_MANAGER: "responsable d'association",
+        Role.SPSLH_AGENT: "agent du SPSLH",
+        Role.COMMISSION_MEMBER: "membre de la commission FPEL",
+        Role.LANDLORD: "bailleur",
+        Role.HOUSEHOLD: "ménage",
+        Role.AUDITOR: "auditeur·rice",
+        Role.ADMIN: "administrateur·rice",
+        Role.SYSTEM: "système",
+    },
+    # What a person read of a case (the access log, ``aspe.access_log``).
+    ReadKind: {
+        ReadKind.CASE: "consultation du dossier (API)",
+        ReadKind.CASE_AS_OF: "consultation d'une version passée du dossier",
+        ReadKind.AUDIT_TRAIL: "consultation de l'historique du dossier",
+        ReadKind.PAGE: "consultation du dossier",
+        ReadKind.PDF: "édition d'un document PDF",
+        ReadKind.DOCUMENT: "téléchargement d'une pièce jointe",
+    },
+    CaseCommand: {
+        CaseCommand.ASSIGN_REFERENT: "confier le dossier à un autre référent",
+        CaseCommand.RECORD_DIAGNOSTIC: "enregistrer le diagnostic",
+        CaseCommand.RECORD_CONSENT: "enregistrer le consentement du ménage",
+        CaseCommand.WITHDRAW_CONSENT: "retirer le consentement du ménage",
+        CaseCommand.SUBMIT_REQUEST: "déposer la demande au FPEL",
+        CaseCommand.REGISTER_REQUEST: "inscrire la demande en commission",
+        CaseCommand.ADJOURN_REQUEST: "ajourner la demande",
+        CaseCommand.REJECT_REQUEST: "rejeter la demande",
+        CaseCommand.GRANT_MEASURE: "accorder la mesure",
+        CaseCommand.NOTIFY_DECISION: "notifier la décision",
+        CaseCommand.DRAFT_CEOP: "rédiger le CEOP",
+        CaseCommand.AMEND_CEOP: "modifier le CEOP (avenant)",
+        CaseCommand.RECORD_CEOP_SIGNATURE: "signer le CEOP",
+        CaseCommand.TRANSMIT_CEOP: "transmettre le CEOP signé au SPSLH",
+        CaseCommand.RECORD_OBJECTIVE_PROGRESS: "noter la progression d'un objectif",
+        CaseCommand.SCHEDULE_VISIT: "programmer une visite",
+        CaseCommand.RECORD_VISIT: "enregistrer une visite réalisée",
+        CaseCommand.RECORD_MISSED_VISIT: "enregistrer une visite manquée",
+        CaseCommand.RECORD_CONTACT: "enregistrer un contact avec le ménage",
+        CaseCommand.SUSPEND_ALERT_CLOCK: "suspendre le décompte des jours sans nouvelles",
+        CaseCommand.RAISE_NON_COLLABORATION_ALERT: "signaler une absence de collaboration",
+        CaseCommand.HOLD_CONCERTATION: "enregistrer une concertation",
+        CaseCommand.ISSUE_COMMISSION_INVITATION: "inviter le référent à une séance",
+        CaseCommand.RECORD_DEBT: "enregistrer une dette du ménage",
+        CaseCommand.AGREE_REPAYMENT_PLAN: "enregistrer un plan d'apurement",
+        CaseCommand.REPORT_RENT_PAYMENT: "déclarer un loyer",
+        CaseCommand.ATTACH_DOCUMENT: "joindre un document",
+        CaseCommand.EXTEND_MEASURE: "prolonger la mesure",
+        CaseCommand.SETTLE_COMBINATION_CONFLICT: "décider de poursuivre la mesure malgré un cumul",
+        CaseCommand.STOP_MEASURE: "arrêter la mesure",
+        CaseCommand.COMPLETE_MEASURE: "clore la mesure arrivée à son terme",
+        CaseCommand.SUBMIT_FINAL_REPORT: "remettre le bilan de fin de mesure",
+        CaseCommand.ARCHIVE: "archiver le dossier",
+        CaseCommand.CORRECT_HOUSEHOLD_DETAILS: "corriger les informations du ménage",
+    },
+    Status: {
+        Status.DIAGNOSTIC: "diagnostic en cours",
+        Status.SUBMITTED: "demande déposée",
+        Status.REGISTERED: "inscrite en commission",
+        Status.ADJOURNED: "ajournée",
+        Status.REJECTED: "rejetée",
+        Status.GRANTED: "mesure accordée",
+        Status.ACTIVE: "mesure en cours",
+        Status.STOPPED: "mesure arrêtée",
+        Status.COMPLETED: "mesure terminée",
+    },
+    MeasureType: {MeasureType.SIMPLE: "simple", MeasureType.REINFORCED: "renforcée"},
+    Theme: {
+        Theme.HOUSING: "logement",
+        Theme.BUDGET: "budget",
+        Theme.ADMINISTRATIVE: "démarches administratives",
+        Theme.MEDIATION: "médiation",
+        Theme.EMPLOYMENT: "emploi",
+        Theme.MOBILITY: "mobilité",
+        Theme.HEALTH: "santé",
+    },
+    ObjectiveProgress: {
+        ObjectiveProgress.NOT_STARTED: "non commencé",
+        ObjectiveProgress.IN_PROGRESS: "en cours",
+        ObjectiveProgress.ACHIEVED: "atteint",
+        ObjectiveProgress.ABANDONED: "abandonné",
+    },
+    Signatory: {
+        Signatory.HOUSEHOLD: "le ménage",
+        Signatory.REFERENT: "le référent de l'association",
+        Signatory.LANDLORD: "le bailleur",
+    },
+    Party: {
+        Party.HOUSEHOLD: "le ménage",
+        Party.REFERENT: "le référent de l'association",
+        Party.LANDLORD: "le bailleur",
+        Party.SPSLH: "le SPSLH",
+        Party.OTHER: "autre partenaire",
+    },
+    StopReason: {
+        StopReason.NON_COLLABORATION: "absence de collaboration du ménage",
+        StopReason.OBJECTIVES_MET: "objectifs atteints",
+        StopReason.HOUSEHOLD_MOVED: "ménage relogé ou parti",
+        StopReason.HOUSEHOLD_REQUEST: "à la demande du ménage",
+        StopReason.EVICTION: "expulsion",
+        StopReason.OTHER: "autre motif",
+    },
+    SuspensionReason: {
+        SuspensionReason.HOSPITALISATION: "hospitalisation",
+        SuspensionReason.HOUSEHOLD_AWAY: "absence du ménage",
+        SuspensionReason.OTHER: "autre motif",
+    },
+    VisitKind: {
+        VisitKind.HOME: "à domicile",
+        VisitKind.OFFICE: "au bureau",
+        VisitKind.OTHER: "autre lieu",
+    },
+    ContactChannel: {
+        ContactChannel.PHONE: "téléphone",
+        ContactChannel.EMAIL: "courriel",
+        ContactChannel.SMS: "SMS",
+        ContactChannel.LETTER: "courrier",
+        ContactChannel.OTHER: "autre",
+    },
+    ConsentScope: {ConsentScope.LANDLORD_DETAIL: "détail du suivi visible par le bailleur"},
+    DocumentKind: {
+        DocumentKind.FPEL_REQUEST: "demande FPEL signée",
+        DocumentKind.SIGNED_CEOP: "CEOP signé",
+        DocumentKind.IDENTITY: "pièce d'identité",
+        DocumentKind.RESOURCES: "justificatifs de ressources",
+        DocumentKind.LEASE: "bail",
+        DocumentKind.RENT_STATEMENT: "décompte de la dette locative",
+        DocumentKind.COURT_PAPER: "acte de procédure (assignation, jugement…)",
+        DocumentKind.MEDICAL: "document médical",
+        DocumentKind.OTHER: "autre document",
+    },
+    AccompanimentKind: {
+        AccompanimentKind.FSL: "accompagnement FSL",
+        AccompanimentKind.ANTI_POVERTY_PLAN: "accompagnement du plan de lutte contre la pauvreté",
+    },
+    ErasureGround: {
+        ErasureGround.HOUSEHOLD_REQUEST: "demande du ménage (droit à l'effacement)",
+        ErasureGround.RETENTION_PERIOD: "fin de la durée de conservation",
+        ErasureGround.LEGAL_OBLIGATION: "obligation légale",
+    },
+    OrganisationKind: {
+        OrganisationKind.ASSOCIATION: "association",
+        OrganisationKind.SPSLH: "SPSLH",
+        OrganisationKind.COMMISSION: "commission FPEL",
+        OrganisationKind.LANDLORD: "bailleur",
+        OrganisationKind.PLATFORM: "plateforme ASPE",
+    },
+    LandlordCategory: {
+        LandlordCategory.SOCIAL: "bailleur social",
+        LandlordCategory.PRIVATE: "bailleur privé",
+    },
+    Diploma: {
+        Diploma.DEASS: "DEASS (assistant·e de service social)",
+        Diploma.DEES: "DEES (éducateur·rice spécialisé·e)",
+        Diploma.DEEJE: "DEEJE (éducateur·rice de jeunes enfants)",
+        Diploma.DEETS: "DEETS (éducateur·rice technique spécialisé·e)",
+        Diploma.DECESF: "DECESF (conseiller·ère en économie sociale familiale)",
+        Diploma.CAFERUIS: "CAFERUIS (responsable d'unité d'intervention sociale)",
+        Diploma.DEIS: "DEIS (ingénierie sociale)",
+        Diploma.DEME: "DEME (moniteur·rice éducateur·rice)",
+        Diploma.DETISF: "DETISF (technicien·ne de l'intervention sociale et familiale)",
+        Diploma.DEAES: "DEAES (accompagnant·e éducatif·ve et social·e)",
+        Diploma.NONE: "aucun diplôme du travail social",
+    },
 }
-STATUSES = {
-    Status.DIAGNOSTIC: "diagnostic en cours",
-    Status.SUBMITTED: "demande déposée",
-    Status.REGISTERED: "inscrite en commission",
-    Status.ADJOURNED: "ajournée",
-    Status.REJECTED: "rejetée",
-    Status.GRANTED: "mesure accordée",
-    Status.ACTIVE: "mesure en cours",
-    Status.STOPPED: "mesure arrêtée",
-    Status.COMPLETED: "mesure terminée",
-}
-MEASURE_TYPES = {MeasureType.SIMPLE: "simple", MeasureType.REINFORCED: "renforcée"}
-THEMES = {
-    Theme.HOUSING: "logement",
-    Theme.BUDGET: "budget",
-    Theme.ADMINISTRATIVE: "démarches administratives",
-    Theme.MEDIATION: "médiation",
-    Theme.EMPLOYMENT: "emploi",
-    Theme.MOBILITY: "mobilité",
-    Theme.HEALTH: "santé",
-}
-PROGRESS = {
-    ObjectiveProgress.NOT_STARTED: "non commencé",
-    ObjectiveProgress.IN_PROGRESS: "en cours",
-    ObjectiveProgress.ACHIEVED: "atteint",
-    ObjectiveProgress.ABANDONED: "abandonné",
-}
-SIGNATORIES = {
-    Signatory.HOUSEHOLD: "le ménage",
-    Signatory.REFERENT: "le référent de l'association",
-    Signatory.LANDLORD: "le bailleur",
-}
-PARTIES = {
-    Party.HOUSEHOLD: "le ménage",
-    Party.REFERENT: "le référent de l'association",
-    Party.LANDLORD: "le bailleur",
-    Party.SPSLH: "le SPSLH",
-    Party.OTHER: "autre partenaire",
-}
-STOP_REASONS = {
-    StopReason.NON_COLLABORATION: "absence de collaboration du ménage",
-    StopReason.OBJECTIVES_MET: "objectifs atteints",
-    StopReason.HOUSEHOLD_MOVED: "ménage relogé ou parti",
-    StopReason.HOUSEHOLD_REQUEST: "à la demande du ménage",
-    StopReason.EVICTION: "expulsion",
-    StopReason.OTHER: "autre motif",
-}
-SUSPENSION_REASONS = {
-    SuspensionReason.HOSPITALISATION: "hospitalisation",
-    SuspensionReason.HOUSEHOLD_AWAY: "absence du ménage",
-    SuspensionReason.OTHER: "autre motif",
-}
-VISIT_KINDS = {
-    VisitKind.HOME: "à domicile",
-    VisitKind.OFFICE: "au bureau",
-    VisitKind.OTHER: "autre lieu",
-}
-CHANNELS = {
-    ContactChannel.PHONE: "téléphone",
-    ContactChannel.EMAIL: "courriel",
-    ContactChannel.SMS: "SMS",
-    ContactChannel.LETTER: "courrier",
-    ContactChannel.OTHER: "autre",
-}
-CONSENT_SCOPES = {ConsentScope.LANDLORD_DETAIL: "détail du suivi visible par le bailleur"}
-DOCUMENT_KINDS = {
-    DocumentKind.FPEL_REQUEST: "demande FPEL signée",
-    DocumentKind.SIGNED_CEOP: "CEOP signé",
-    DocumentKind.IDENTITY: "pièce d'identité",
-    DocumentKind.RESOURCES: "justificatifs de ressources",
-    DocumentKind.LEASE: "bail",
-    DocumentKind.RENT_STATEMENT: "décompte de la dette locative",
-    DocumentKind.COURT_PAPER: "acte de procédure (assignation, jugement…)",
-    DocumentKind.MEDICAL: "document médical",
-    DocumentKind.OTHER: "autre document",
-}
-ACCOMPANIMENT_KINDS = {
-    AccompanimentKind.FSL: "accompagnement FSL",
-    AccompanimentKind.ANTI_POVERTY_PLAN: "accompagnement du plan de lutte contre la pauvreté",
-}
-ERASURE_GROUNDS = {
-    ErasureGround.HOUSEHOLD_REQUEST: "demande du ménage (droit à l'effacement)",
-    ErasureGround.RETENTION_PERIOD: "fin de la durée de conservation",
-    ErasureGround.LEGAL_OBLIGATION: "obligation légale",
-}
-ORGANISATION_KINDS = {
-    OrganisationKind.ASSOCIATION: "association",
-    OrganisationKind.SPSLH: "SPSLH",
-    OrganisationKind.COMMISSION: "commission FPEL",
-    OrganisationKind.LANDLORD: "bailleur",
-    OrganisationKind.PLATFORM: "plateforme ASPE",
-}
-LANDLORD_CATEGORIES = {
-    LandlordCategory.SOCIAL: "bailleur social",
-    LandlordCategory.PRIVATE: "bailleur privé",
-}
-DIPLOMAS = {
-    Diploma.DEASS: "DEASS (assistant·e de service social)",
-    Diploma.DEES: "DEES (éducateur·rice spécialisé·e)",
-    Diploma.DEEJE: "DEEJE (éducateur·rice de jeunes enfants)",
-    Diploma.DEETS: "DEETS (éducateur·rice technique spécialisé·e)",
-    Diploma.DECESF: "DECESF (conseiller·ère en économie sociale familiale)",
-    Diploma.CAFERUIS: "CAFERUIS (responsable d'unité d'intervention sociale)",
-    Diploma.DEIS: "DEIS (ingénierie sociale)",
-    Diploma.DEME: "DEME (moniteur·rice éducateur·rice)",
-    Diploma.DETISF: "DETISF (technicien·ne de l'intervention sociale et familiale)",
-    Diploma.DEAES: "DEAES (accompagnant·e éducatif·ve et social·e)",
-    Diploma.NONE: "aucun diplôme du travail social",
-}
+"""Every enumeration of the domain, each value with its one wording."""
 
-COMMANDS = {
-    CaseCommand.ASSIGN_REFERENT: "confier le dossier à un autre référent",
-    CaseCommand.RECORD_DIAGNOSTIC: "enregistrer le diagnostic",
-    CaseCommand.RECORD_CONSENT: "enregistrer le consentement du ménage",
-    CaseCommand.WITHDRAW_CONSENT: "retirer le consentement du ménage",
-    CaseCommand.SUBMIT_REQUEST: "déposer la demande au FPEL",
-    CaseCommand.REGISTER_REQUEST: "inscrire la demande en commission",
-    CaseCommand.ADJOURN_REQUEST: "ajourner la demande",
-    CaseCommand.REJECT_REQUEST: "rejeter la demande",
-    CaseCommand.GRANT_MEASURE: "accorder la mesure",
-    CaseCommand.NOTIFY_DECISION: "notifier la décision",
-    CaseCommand.DRAFT_CEOP: "rédiger le CEOP",
-    CaseCommand.AMEND_CEOP: "modifier le CEOP (avenant)",
-    CaseCommand.RECORD_CEOP_SIGNATURE: "signer le CEOP",
-    CaseCommand.TRANSMIT_CEOP: "transmettre le CEOP signé au SPSLH",
-    CaseCommand.RECORD_OBJECTIVE_PROGRESS: "noter la progression d'un objectif",
-    CaseCommand.SCHEDULE_VISIT: "programmer une visite",
-    CaseCommand.RECORD_VISIT: "enregistrer une visite réalisée",
-    CaseCommand.RECORD_MISSED_VISIT: "enregistrer une visite manquée",
-    CaseCommand.RECORD_CONTACT: "enregistrer un contact avec le ménage",
-    CaseCommand.SUSPEND_ALERT_CLOCK: "suspendre le décompte des jours sans nouvelles",
-    CaseCommand.RAISE_NON_COLLABORATION_ALERT: "signaler une absence de collaboration",
-    CaseCommand.HOLD_CONCERTATION: "enregistrer une concertation",
-    CaseCommand.ISSUE_COMMISSION_INVITATION: "inviter le référent à une séance",
-    CaseCommand.RECORD_DEBT: "enregistrer une dette du ménage",
-    CaseCommand.AGREE_REPAYMENT_PLAN: "enregistrer un plan d'apurement",
-    CaseCommand.REPORT_RENT_PAYMENT: "déclarer un loyer",
-    CaseCommand.ATTACH_DOCUMENT: "joindre un document",
-    CaseCommand.EXTEND_MEASURE: "prolonger la mesure",
-    CaseCommand.SETTLE_COMBINATION_CONFLICT: "décider de poursuivre la mesure malgré un cumul",
-    CaseCommand.STOP_MEASURE: "arrêter la mesure",
-    CaseCommand.COMPLETE_MEASURE: "clore la mesure arrivée à son terme",
-    CaseCommand.SUBMIT_FINAL_REPORT: "remettre le bilan de fin de mesure",
-    CaseCommand.ARCHIVE: "archiver le dossier",
-    CaseCommand.CORRECT_HOUSEHOLD_DETAILS: "corriger les informations du ménage",
-}
 
 HOUSEHOLD_DETAILS = {
     "name": "nom",
@@ -231,40 +243,6 @@ DELIVERY_STATUSES = {
 """Where a notification's delivery stands (``aspe.workers.delivery.STATUSES``)."""
 DELIVERY_CHANNELS = {"email": "e-mail", "inbox": "boîte de réception"}
 """How a notification reaches its reader (``aspe.workers.messages.Channel``)."""
-
-READ_KINDS = {
-    ReadKind.CASE: "consultation du dossier (API)",
-    ReadKind.CASE_AS_OF: "consultation d'une version passée du dossier",
-    ReadKind.AUDIT_TRAIL: "consultation de l'historique du dossier",
-    ReadKind.PAGE: "consultation du dossier",
-    ReadKind.PDF: "édition d'un document PDF",
-    ReadKind.DOCUMENT: "téléchargement d'une pièce jointe",
-}
-"""What a person read of a case (the access log, ``aspe.access_log``)."""
-
-LABELS: Mapping[type[Enum], Mapping[Any, str]] = {
-    Role: ROLES,
-    ReadKind: READ_KINDS,
-    CaseCommand: COMMANDS,
-    Status: STATUSES,
-    MeasureType: MEASURE_TYPES,
-    Theme: THEMES,
-    ObjectiveProgress: PROGRESS,
-    Signatory: SIGNATORIES,
-    Party: PARTIES,
-    StopReason: STOP_REASONS,
-    SuspensionReason: SUSPENSION_REASONS,
-    VisitKind: VISIT_KINDS,
-    ContactChannel: CHANNELS,
-    ConsentScope: CONSENT_SCOPES,
-    DocumentKind: DOCUMENT_KINDS,
-    AccompanimentKind: ACCOMPANIMENT_KINDS,
-    ErasureGround: ERASURE_GROUNDS,
-    OrganisationKind: ORGANISATION_KINDS,
-    LandlordCategory: LANDLORD_CATEGORIES,
-    Diploma: DIPLOMAS,
-}
-"""Every enumeration of the domain, each value with its one wording."""
 
 
 def label(value: Enum) -> str:

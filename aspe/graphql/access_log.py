@@ -27,7 +27,7 @@ from aspe.domain.errors import InvalidInput, ReasonRequired
 from aspe.domain.reads import ReadKind
 from aspe.graphql.permissions import classified
 from aspe.graphql.reading import load_case, viewer_of
-from aspe.graphql.types import Case, Role
+from aspe.graphql.types import Case, Role, id_or_none
 from aspe.projections import directory
 
 ReadKindEnum = strawberry.enum(ReadKind, name="ReadKind")
@@ -120,10 +120,6 @@ def _names(view: Any, entries: list[store.AccessEntry]) -> dict[str, str | None]
     return names
 
 
-def _id_or_none(value: UUID | None) -> strawberry.ID | None:
-    return None if value is None else strawberry.ID(str(value))
-
-
 def _entry(entry: store.AccessEntry, names: dict[str, str | None]) -> AccessLogEntry:
     organisation = str(entry.organisation_id) if entry.organisation_id else None
     return AccessLogEntry(
@@ -131,7 +127,7 @@ def _entry(entry: store.AccessEntry, names: dict[str, str | None]) -> AccessLogE
         account_id=strawberry.ID(str(entry.account_id)),
         account_name=names.get(str(entry.account_id)),
         role=entry.role,
-        organisation_id=_id_or_none(entry.organisation_id),
+        organisation_id=id_or_none(entry.organisation_id),
         organisation_name=names.get(organisation) if organisation else None,
         case_id=strawberry.ID(str(entry.case_id)),
         what=entry.what,

@@ -17,6 +17,7 @@ from aspe.authorization import C
 from aspe.domain.errors import InvalidInput
 from aspe.graphql.permissions import classified
 from aspe.graphql.reading import viewer_of
+from aspe.graphql.types import id_or_none
 from aspe.settings import Settings
 from aspe.workers import inbox
 
@@ -32,12 +33,11 @@ class Notification:
 
     @classmethod
     def of(cls, notification: inbox.Notification) -> Notification:
-        case_id = notification.case_id
         return cls(
             id=strawberry.ID(str(notification.id)),
             subject=notification.subject,
             body=notification.body,
-            case_id=strawberry.ID(str(case_id)) if case_id else None,
+            case_id=id_or_none(notification.case_id),
             created_at=notification.created_at,
             read_at=notification.read_at,
         )

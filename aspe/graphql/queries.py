@@ -39,7 +39,7 @@ from aspe.graphql import access_log
 from aspe.graphql.inputs import LandlordCategoryEnum
 from aspe.graphql.permissions import Seen, classified
 from aspe.graphql.reading import cases_of, load_case, load_case_as_of, viewer_of, visible
-from aspe.graphql.types import Case, CaseStatus, MeasureTypeEnum, Role, case_of
+from aspe.graphql.types import Case, CaseStatus, MeasureTypeEnum, Role, case_of, id_or_none
 from aspe.projections import (
     audit_trail,
     commission_agenda,
@@ -71,12 +71,11 @@ class Me:
 
     @classmethod
     def of(cls, viewer: Viewer) -> Me:
-        organisation = viewer.organisation_id
         return cls(
             seen=Seen(viewer),
             id=strawberry.ID(str(viewer.id)),
             role=viewer.role,
-            organisation_id=strawberry.ID(str(organisation)) if organisation else None,
+            organisation_id=id_or_none(viewer.organisation_id),
             name=viewer.name,
             email=viewer.email,
         )
@@ -184,10 +183,6 @@ class CaseEdge:
 class CaseConnection:
     edges: list[CaseEdge] = classified(C.ENTRY)
     page_info: PageInfo = classified(C.ENTRY)
-
-
-def _optional_id(value: str | None) -> strawberry.ID | None:
-    return None if value is None else strawberry.ID(value)
 
 
 @strawberry.enum(description="How a list of cases is sorted: open cases always come first.")
@@ -441,9 +436,9 @@ class AuditEntry:
             occurred_at=datetime.fromisoformat(row["occurred_at"]),
             actor_id=strawberry.ID(row["actor_id"]),
             actor_role=row["actor_role"],
-            organisation_id=_optional_id(row["organisation_id"]),
+            organisation_id=id_or_none(row["organisation_id"]),
             correlation_id=strawberry.ID(row["correlation_id"]),
-            causation_id=_optional_id(row["causation_id"]),
+            causation_id=id_or_none(row["causation_id"]),
         )
 
 

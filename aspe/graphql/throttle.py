@@ -181,6 +181,7 @@ class RedisFailures:
         return f"{self.prefix}{key}"
 
 
+@dataclass(frozen=True)
 class LoginThrottle:
     """Admits a login attempt or refuses it (TOO_MANY_ATTEMPTS), and learns from its outcome.
 
@@ -190,17 +191,10 @@ class LoginThrottle:
     address is charged for failures only: an office's many successful logins never lock it.
     """
 
-    def __init__(
-        self,
-        store: FailureStore,
-        clock: Callable[[], datetime],
-        per_account: Policy,
-        per_address: Policy,
-    ) -> None:
-        self.store = store
-        self.clock = clock
-        self.per_account = per_account
-        self.per_address = per_address
+    store: FailureStore
+    clock: Callable[[], datetime]
+    per_account: Policy
+    per_address: Policy
 
     @contextmanager
     def attempt(self, email: str, address: str | None) -> Iterator[None]:

@@ -20,24 +20,11 @@ from strawberry import Private
 from strawberry.types import Info
 
 from aspe.authorization import C, may_export_household_data
+from aspe.domain import values
 from aspe.domain.actors import Actor
 from aspe.domain.actors import Role as DomainRole
 from aspe.domain.availability import CaseCommand
 from aspe.domain.household import Household as HouseholdAggregate
-from aspe.domain.values import (
-    AccompanimentKind,
-    ContactChannel,
-    DocumentKind,
-    MeasureType,
-    ObjectiveProgress,
-    Party,
-    Signatory,
-    Status,
-    StopReason,
-    SuspensionReason,
-    Theme,
-    VisitKind,
-)
 from aspe.graphql.permissions import Seen, classified
 from aspe.projections import directory
 from aspe.projections.case_file import (
@@ -52,18 +39,18 @@ from aspe.projections.contact_silence import silent_days
 from aspe.projections.readmodel import FindingItem, ObjectiveItem
 
 Role = strawberry.enum(DomainRole, name="Role")
-CaseStatus = strawberry.enum(Status, name="CaseStatus")
-ThemeEnum = strawberry.enum(Theme, name="Theme")
-MeasureTypeEnum = strawberry.enum(MeasureType, name="MeasureType")
-VisitKindEnum = strawberry.enum(VisitKind, name="VisitKind")
-ChannelEnum = strawberry.enum(ContactChannel, name="ContactChannel")
-SignatoryEnum = strawberry.enum(Signatory, name="Signatory")
-PartyEnum = strawberry.enum(Party, name="Party")
-StopReasonEnum = strawberry.enum(StopReason, name="StopReason")
-SuspensionReasonEnum = strawberry.enum(SuspensionReason, name="SuspensionReason")
-ProgressEnum = strawberry.enum(ObjectiveProgress, name="ObjectiveProgress")
-DocumentKindEnum = strawberry.enum(DocumentKind, name="DocumentKind")
-AccompanimentKindEnum = strawberry.enum(AccompanimentKind, name="AccompanimentKind")
+CaseStatus = strawberry.enum(values.Status, name="CaseStatus")
+ThemeEnum = strawberry.enum(values.Theme, name="Theme")
+MeasureTypeEnum = strawberry.enum(values.MeasureType, name="MeasureType")
+VisitKindEnum = strawberry.enum(values.VisitKind, name="VisitKind")
+ChannelEnum = strawberry.enum(values.ContactChannel, name="ContactChannel")
+SignatoryEnum = strawberry.enum(values.Signatory, name="Signatory")
+PartyEnum = strawberry.enum(values.Party, name="Party")
+StopReasonEnum = strawberry.enum(values.StopReason, name="StopReason")
+SuspensionReasonEnum = strawberry.enum(values.SuspensionReason, name="SuspensionReason")
+ProgressEnum = strawberry.enum(values.ObjectiveProgress, name="ObjectiveProgress")
+DocumentKindEnum = strawberry.enum(values.DocumentKind, name="DocumentKind")
+AccompanimentKindEnum = strawberry.enum(values.AccompanimentKind, name="AccompanimentKind")
 CaseCommandEnum = strawberry.enum(
     CaseCommand,
     name="CaseCommand",
@@ -88,15 +75,27 @@ def uuid_text(value: str) -> str:
     return str(UUID(value))
 
 
+def id_or_none(value: UUID | str | None) -> strawberry.ID | None:
+    """An optional id as the API gives it."""
+    return None if value is None else strawberry.ID(str(value))
+
+
 def enum_or_none(enum: Any, name: str | None) -> Any:
     return None if name is None else enum[name]
 
 
+@strawberry.type
+class CaseObject:
+    """What every object of a case's graph carries, out of the schema: the ``row`` it was
+    built from (list filters read it) and the ``Seen`` of its case."""
+
+    row: Private[Mapping[str, Any]]
+    seen: Private[Seen]
+
+
 # ------------------------------------------------------------------ household
 @strawberry.type(description="The household: name and address; contact and size.")
-class Household:
-    row: Private[CaseFileRow]
-    seen: Private[Seen]
+class Household(CaseObject):
     name: str | None = classified(C.HOUSEHOLD_NAME_ADDRESS)
     street: str | None = classified(C.HOUSEHOLD_NAME_ADDRESS)
     postcode: str | None = classified(C.HOUSEHOLD_NAME_ADDRESS)
@@ -120,17 +119,13 @@ class Household:
 
 # ------------------------------------------------------------------ diagnostic
 @strawberry.type(description="A difficulty the diagnostic found, in one theme.")
-class Finding:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Finding(CaseObject):
     theme: ThemeEnum | None = classified(C.DIAGNOSTIC)  # type: ignore[valid-type]
     difficulty: str | None = classified(C.DIAGNOSTIC)
 
 
 @strawberry.type(description="An objective of the diagnostic or the CEOP.")
-class Objective:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Objective(CaseObject):
     id: str | None = classified(C.CEOP)
     theme: ThemeEnum | None = classified(C.CEOP)  # type: ignore[valid-type]
     label: str | None = classified(C.CEOP)
@@ -141,7 +136,9 @@ class Objective:
 
 def findings(items: Sequence[FindingItem], seen: Seen) -> list[Finding]:
     return [
-        Finding(row=item, seen=seen, theme=Theme[item["theme"]], difficulty=item["difficulty"])
+        Finding(
+            row=item, seen=seen, theme=values.Theme[item["theme"]], difficulty=item["difficulty"]
+        )
         for item in items
     ]
 
@@ -152,10 +149,10 @@ def objectives(items: Sequence[ObjectiveItem], seen: Seen) -> list[Objective]:
             row=item,
             seen=seen,
             id=item["id"],
-            theme=Theme[item["theme"]],
+            theme=values.Theme[item["theme"]],
             label=item["label"],
             action=item.get("action"),
-            progress=enum_or_none(ObjectiveProgress, item.get("progress")),
+            progress=enum_or_none(values.ObjectiveProgress, item.get("progress")),
             progress_note=item.get("progress_note") or None,
         )
         for item in items
@@ -163,9 +160,7 @@ def objectives(items: Sequence[ObjectiveItem], seen: Seen) -> list[Objective]:
 
 
 @strawberry.type(description="The diagnostic: difficulties per theme and proposed objectives.")
-class Diagnostic:
-    row: Private[CaseFileRow]
-    seen: Private[Seen]
+class Diagnostic(CaseObject):
     recorded_on: date | None = classified(C.DIAGNOSTIC)
     findings: list[Finding] = classified(C.DIAGNOSTIC)
     objectives: list[Objective] = classified(C.DIAGNOSTIC)
@@ -173,17 +168,13 @@ class Diagnostic:
 
 # --------------------------------------------------------------------- request
 @strawberry.type(description="An adjournment of the request by the commission.")
-class Adjournment:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Adjournment(CaseObject):
     on: date | None = classified(C.REQUEST)
     reason: str | None = classified(C.REQUEST)
 
 
 @strawberry.type(description="The FPEL request: arrears, aid asked, proposal, registration.")
-class Request:
-    row: Private[CaseFileRow]
-    seen: Private[Seen]
+class Request(CaseObject):
     submitted_on: date | None = classified(C.REQUEST)
     rent_arrears: Decimal | None = classified(C.RENT_ARREARS)
     aid_requested: Decimal | None = classified(C.REQUEST)
@@ -206,7 +197,7 @@ class Request:
             rent_arrears=money(row["rent_arrears_cents"]),
             aid_requested=money(row["aid_requested_cents"]),
             monthly_rent=money(row["monthly_rent_cents"]),
-            proposed_measure=enum_or_none(MeasureType, row["proposed_measure"]),
+            proposed_measure=enum_or_none(values.MeasureType, row["proposed_measure"]),
             proposed_duration_months=row["proposed_duration_months"],
             registered_on=day(row["registered_on"]),
             commission_session_on=day(row["commission_session_on"]),
@@ -224,18 +215,14 @@ class Request:
 
 # -------------------------------------------------------------------- decision
 @strawberry.type(description="An extension of the measure decided by the commission.")
-class Extension:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Extension(CaseObject):
     on: date | None = classified(C.DECISION)
     additional_months: int | None = classified(C.DECISION)
     reason: str | None = classified(C.REQUEST)
 
 
 @strawberry.type(description="The commission's grant: type, duration, probation, aid, dates.")
-class Decision:
-    row: Private[CaseFileRow]
-    seen: Private[Seen]
+class Decision(CaseObject):
     decided_on: date | None = classified(C.DECISION)
     measure_type: MeasureTypeEnum | None = classified(C.DECISION)  # type: ignore[valid-type]
     duration_months: int | None = classified(C.DECISION)
@@ -252,7 +239,7 @@ class Decision:
             row=row,
             seen=seen,
             decided_on=day(row["decided_on"]),
-            measure_type=enum_or_none(MeasureType, row["measure_type"]),
+            measure_type=enum_or_none(values.MeasureType, row["measure_type"]),
             duration_months=row["duration_months"],
             probation_months=row["probation_months"],
             aid_granted=money(row["aid_granted_cents"]),
@@ -277,35 +264,27 @@ THEME_OF_ITEM = "Its theme; null: none in particular. HEALTH items reach only th
 
 
 @strawberry.type(description="A step of the CEOP, with its due date and theme.")
-class Step:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Step(CaseObject):
     label: str | None = classified(C.CEOP)
     due_on: date | None = classified(C.CEOP)
     theme: ThemeEnum | None = classified(C.CEOP, description=THEME_OF_ITEM)  # type: ignore[valid-type]
 
 
 @strawberry.type(description="What one party commits to in the CEOP, and in which theme.")
-class Commitment:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Commitment(CaseObject):
     party: PartyEnum | None = classified(C.CEOP)  # type: ignore[valid-type]
     text: str | None = classified(C.CEOP)
     theme: ThemeEnum | None = classified(C.CEOP, description=THEME_OF_ITEM)  # type: ignore[valid-type]
 
 
 @strawberry.type(description="A signature of the CEOP: who signed, and when.")
-class Signature:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Signature(CaseObject):
     signatory: SignatoryEnum | None = classified(C.CEOP)  # type: ignore[valid-type]
     signed_on: date | None = classified(C.CEOP)
 
 
 @strawberry.type(description="The current version of the CEOP.")
-class Ceop:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Ceop(CaseObject):
     version: int | None = classified(C.CEOP)
     drafted_on: date | None = classified(C.CEOP)
     objectives: list[Objective] = classified(C.CEOP)
@@ -329,7 +308,7 @@ class Ceop:
                     seen=seen,
                     label=item["label"],
                     due_on=day(item.get("due_on")),
-                    theme=enum_or_none(Theme, item.get("theme")),
+                    theme=enum_or_none(values.Theme, item.get("theme")),
                 )
                 for item in ceop["steps"]
             ],
@@ -337,15 +316,18 @@ class Ceop:
                 Commitment(
                     row=item,
                     seen=seen,
-                    party=Party[item["party"]],
+                    party=values.Party[item["party"]],
                     text=item["text"],
-                    theme=enum_or_none(Theme, item.get("theme")),
+                    theme=enum_or_none(values.Theme, item.get("theme")),
                 )
                 for item in ceop["commitments"]
             ],
             signatures=[
                 Signature(
-                    row={"signatory": name}, seen=seen, signatory=Signatory[name], signed_on=day(on)
+                    row={"signatory": name},
+                    seen=seen,
+                    signatory=values.Signatory[name],
+                    signed_on=day(on),
                 )
                 for name, on in sorted(ceop["signatures"].items())
             ],
@@ -356,9 +338,7 @@ class Ceop:
 
 # ------------------------------------------------------------ visits, contacts
 @strawberry.type(description="A visit or meeting, planned, done or missed.")
-class Visit:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Visit(CaseObject):
     id: str | None = classified(C.VISIT_DATES)
     planned_at: datetime | None = classified(C.VISIT_DATES)
     occurred_on: date | None = classified(C.VISIT_DATES)
@@ -371,9 +351,7 @@ class Visit:
 
 
 @strawberry.type(description="A contact with the household (phone, e-mail, letter…).")
-class Contact:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Contact(CaseObject):
     occurred_on: date | None = classified(C.VISIT_DATES)
     channel: ChannelEnum | None = classified(C.VISITS)  # type: ignore[valid-type]
     initiated_by_household: bool | None = classified(C.VISITS)
@@ -395,8 +373,8 @@ def visits(items: Sequence[VisitItem], seen: Seen) -> list[Visit]:
             planned_at=datetime.fromisoformat(item["planned_at"]) if item["planned_at"] else None,
             occurred_on=day(item["occurred_on"]),
             state=item["state"],
-            kind=enum_or_none(VisitKind, item["kind"]),
-            themes=[Theme[name] for name in item["themes"] or ()],
+            kind=enum_or_none(values.VisitKind, item["kind"]),
+            themes=[values.Theme[name] for name in item["themes"] or ()],
             household_present=item["household_present"],
             note=item["note"] or None,
             missed_reason=item["missed_reason"] or None,
@@ -411,10 +389,10 @@ def contacts(items: Sequence[ContactItem], seen: Seen) -> list[Contact]:
             row=item,
             seen=seen,
             occurred_on=day(item["occurred_on"]),
-            channel=ContactChannel[item["channel"]],
+            channel=values.ContactChannel[item["channel"]],
             initiated_by_household=item["initiated_by_household"],
             household_took_part=item.get("household_took_part", True),
-            themes=[Theme[name] for name in item["themes"] or ()],
+            themes=[values.Theme[name] for name in item["themes"] or ()],
             note=item["note"] or None,
         )
         for item in items
@@ -422,9 +400,7 @@ def contacts(items: Sequence[ContactItem], seen: Seen) -> list[Contact]:
 
 
 @strawberry.type(description="One ISO week of the measure: visits required and done.")
-class WeekCompliance:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class WeekCompliance(CaseObject):
     iso_week: str | None = classified(C.VISIT_COUNTS)
     monday: date | None = classified(C.VISIT_COUNTS)
     required_visits: int | None = classified(C.VISIT_COUNTS)
@@ -440,9 +416,7 @@ class WeekCompliance:
 
 # ---------------------------------------------------------- concertations, money
 @strawberry.type(description="A concertation with the landlord or partners.")
-class Concertation:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Concertation(CaseObject):
     id: str | None = classified(C.CONCERTATIONS)
     held_on: date | None = classified(C.CONCERTATIONS)
     subject: str | None = classified(C.CONCERTATIONS)
@@ -451,18 +425,14 @@ class Concertation:
 
 
 @strawberry.type(description="A repayment plan agreed for a debt.")
-class RepaymentPlan:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class RepaymentPlan(CaseObject):
     monthly_amount: Decimal | None = classified(C.DEBTS)
     first_due_on: date | None = classified(C.DEBTS)
     months: int | None = classified(C.DEBTS)
 
 
 @strawberry.type(description="A debt of the household, and its repayment plan if agreed.")
-class Debt:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Debt(CaseObject):
     id: str | None = classified(C.DEBTS)
     creditor: str | None = classified(C.DEBTS)
     amount: Decimal | None = classified(C.DEBTS)
@@ -494,18 +464,14 @@ def debts(items: Sequence[DebtItem], seen: Seen) -> list[Debt]:
 
 
 @strawberry.type(description="One month of rent reported by the landlord.")
-class RentMonth:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class RentMonth(CaseObject):
     month: date | None = classified(C.RENT)
     amount_due: Decimal | None = classified(C.RENT)
     amount_paid: Decimal | None = classified(C.RENT)
 
 
 @strawberry.type(description="The rent ledger: reports, totals, resumption of current rent.")
-class RentLedger:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class RentLedger(CaseObject):
     months: list[RentMonth] = classified(C.RENT)
     total_due: Decimal | None = classified(C.RENT)
     total_paid: Decimal | None = classified(C.RENT)
@@ -518,9 +484,7 @@ class RentLedger:
     "case (the portal's /dossiers/{caseId}/documents/{id}), by those who see it here: never "
     "by its SHA-256."
 )
-class Document:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Document(CaseObject):
     id: str | None = classified(C.DOCUMENTS)
     kind: DocumentKindEnum | None = classified(C.DOCUMENTS)  # type: ignore[valid-type]
     filename: str | None = classified(C.DOCUMENTS)
@@ -536,7 +500,7 @@ def documents(items: Sequence[DocumentItem], seen: Seen) -> list[Document]:
             row=item,
             seen=seen,
             id=uuid_text(item["document_id"]),
-            kind=DocumentKind[item["kind"]],
+            kind=values.DocumentKind[item["kind"]],
             filename=item["filename"],
             media_type=item["media_type"],
             size=item["size"],
@@ -549,9 +513,7 @@ def documents(items: Sequence[DocumentItem], seen: Seen) -> list[Document]:
 
 # ---------------------------------------------------------------- alerts, stop
 @strawberry.type(description="A non-collaboration alert raised to the commission.")
-class Alert:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Alert(CaseObject):
     raised_on: date | None = classified(C.ALERTS)
     silent_days: int | None = classified(C.ALERTS)
 
@@ -561,9 +523,7 @@ class Alert:
     "and overlapping it; the commission stops the measure or decides, with its reasons, that "
     "it goes on."
 )
-class CombinationConflict:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class CombinationConflict(CaseObject):
     kind: AccompanimentKindEnum | None = classified(C.ALERTS)  # type: ignore[valid-type]
     starts_on: date | None = classified(C.ALERTS)
     ends_on: date | None = classified(C.ALERTS, description="None: it runs on.")
@@ -573,9 +533,7 @@ class CombinationConflict:
 
 
 @strawberry.type(description="A suspension of the alert clock (hospitalisation, absence…).")
-class Suspension:
-    row: Private[Mapping[str, Any]]
-    seen: Private[Seen]
+class Suspension(CaseObject):
     starts_on: date | None = classified(C.ALERTS)
     ends_on: date | None = classified(C.ALERTS)
     reason: SuspensionReasonEnum | None = classified(C.ALERTS)  # type: ignore[valid-type]
@@ -583,9 +541,7 @@ class Suspension:
 
 
 @strawberry.type(description="How the measure ended: stop or completion, and the final report.")
-class Closure:
-    row: Private[CaseFileRow]
-    seen: Private[Seen]
+class Closure(CaseObject):
     stopped_on: date | None = classified(C.DECISION)
     stop_reason: StopReasonEnum | None = classified(C.STOP_REASON)  # type: ignore[valid-type]
     stop_details: str | None = classified(C.STOP)
@@ -600,7 +556,7 @@ class Closure:
             row=row,
             seen=seen,
             stopped_on=day(row["stopped_on"]),
-            stop_reason=enum_or_none(StopReason, row["stop_reason"]),
+            stop_reason=enum_or_none(values.StopReason, row["stop_reason"]),
             stop_details=row["stop_details"] or None,
             completed_on=day(row["completed_on"]),
             final_report_on=day(row["final_report_on"]),
@@ -610,9 +566,7 @@ class Closure:
 
 
 @strawberry.type(description="The case's parties by name, as a contract names them.")
-class CaseParties:
-    row: Private[CaseFileRow]
-    seen: Private[Seen]
+class CaseParties(CaseObject):
     association_name: str | None = classified(C.STAFFING)
     referent_name: str | None = classified(C.STAFFING, description="None: none assigned.")
     landlord_name: str | None = classified(
@@ -639,9 +593,8 @@ class CaseParties:
 
 # ------------------------------------------------------------------------ case
 @strawberry.type(description="A case (dossier ASPE), as the viewer may see it.")
-class Case:
+class Case(CaseObject):
     row: Private[CaseFileRow]
-    seen: Private[Seen]
 
     @classified(C.CASE)
     def id(self) -> strawberry.ID:
@@ -649,7 +602,7 @@ class Case:
 
     @classified(C.CASE)
     def status(self) -> CaseStatus:  # type: ignore[valid-type]
-        return Status[self.row["status"]]
+        return values.Status[self.row["status"]]
 
     @classified(C.CASE)
     def opened_on(self) -> date | None:
@@ -849,7 +802,7 @@ class Case:
             CombinationConflict(
                 row=item,
                 seen=self.seen,
-                kind=AccompanimentKind[item["kind"]],
+                kind=values.AccompanimentKind[item["kind"]],
                 starts_on=day(item["starts_on"]),
                 ends_on=day(item["ends_on"]),
                 raised_on=day(item["raised_on"]),
@@ -872,7 +825,7 @@ class Case:
                 seen=self.seen,
                 starts_on=day(item["starts_on"]),
                 ends_on=day(item["ends_on"]),
-                reason=SuspensionReason[item["reason"]],
+                reason=values.SuspensionReason[item["reason"]],
                 details=item.get("details") or None,
             )
             for item in self.row["suspensions"] or ()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import date, tzinfo
 from typing import Any
 
 from aspe import french
@@ -118,18 +118,22 @@ def granted(event: Case.MeasureGranted, lens: Lens, facts: Facts) -> tuple[str, 
 
 
 def rejected(event: Case.RequestRejected, lens: Lens, facts: Facts) -> tuple[str, Lines]:
-    return "Décision de la commission : demande refusée", [
-        f"La commission FPEL a refusé le {french.day(event.rejected_on)} la demande "
-        f"d'accompagnement ASPE concernant {who(lens, facts)}.",
-        only(lens, C.REQUEST, f"Motif : {event.reason}"),
-    ]
+    return _request_decided("refusé", event.rejected_on, event.reason, lens, facts)
 
 
 def adjourned(event: Case.RequestAdjourned, lens: Lens, facts: Facts) -> tuple[str, Lines]:
-    return "Décision de la commission : demande ajournée", [
-        f"La commission FPEL a ajourné le {french.day(event.adjourned_on)} la demande "
+    return _request_decided("ajourné", event.adjourned_on, event.reason, lens, facts)
+
+
+def _request_decided(
+    done: str, on: date, reason: str, lens: Lens, facts: Facts
+) -> tuple[str, Lines]:
+    """The commission refused or adjourned the request (``done``: ``refusé``, ``ajourné``);
+    in the subject, ``done`` agrees with ``demande``."""
+    return f"Décision de la commission : demande {done}e", [
+        f"La commission FPEL a {done} le {french.day(on)} la demande "
         f"d'accompagnement ASPE concernant {who(lens, facts)}.",
-        only(lens, C.REQUEST, f"Motif : {event.reason}"),
+        only(lens, C.REQUEST, f"Motif : {reason}"),
     ]
 
 
