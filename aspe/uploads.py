@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse
 
 from aspe.authorization import Viewer
-from aspe.domain.errors import DomainError
+from aspe.domain.errors import DomainError, Refusal
 from aspe.graphql.errors import ApiError, Unauthenticated
 from aspe.graphql.router import viewer_for_token
 from aspe.portal.blobs import BlobStore, receipt_for
@@ -31,7 +31,7 @@ async def _bearer_viewer(request: Request) -> Viewer | ApiError:
     return await viewer_for_token(request.app.state, token.strip())
 
 
-def _refusal(error: ApiError | DomainError, status_code: int, **headers: str) -> JSONResponse:
+def _refusal(error: Refusal, status_code: int, **headers: str) -> JSONResponse:
     body: dict[str, Any] = {"code": error.code, "message": error.message}
     return JSONResponse(body, status_code=status_code, headers=headers or None)
 

@@ -7,20 +7,31 @@ French message is what a person reads. Raising any of these means nothing was st
 from __future__ import annotations
 
 
-class DomainError(Exception):
-    """A command was refused. ``code`` is stable; ``message`` is French, for people;
-    ``field``, when the refusal is about one value, names the command's parameter that
-    carried it (``aid_request.amount_requested`` for a value inside another), so that a
-    form can show the message next to the field it concerns."""
+class Refusal(Exception):
+    """Something asked of the platform was refused: ``code`` is stable (GraphQL's
+    ``extensions.code``); ``message`` is French, for people. The domain's refusals are
+    ``DomainError``; the API layer's own (identity, limits) extend this too."""
 
-    code: str = "DOMAIN_ERROR"
-    default_message: str = "La commande a été refusée."
+    code: str = "REFUSED"
+    default_message: str = "La demande a été refusée."
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
+
+
+class DomainError(Refusal):
+    """A command was refused. ``field``, when the refusal is about one value, names the
+    command's parameter that carried it (``aid_request.amount_requested`` for a value
+    inside another), so that a form can show the message next to the field it concerns."""
+
+    code = "DOMAIN_ERROR"
+    default_message = "La commande a été refusée."
     default_field: str | None = None
 
     def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
-        self.message = message or self.default_message
+        super().__init__(message)
         self.field = field or self.default_field
-        super().__init__(self.message)
 
 
 class NotAuthorised(DomainError):

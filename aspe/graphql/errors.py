@@ -17,21 +17,16 @@ from strawberry.extensions import SchemaExtension
 from strawberry.utils.str_converters import to_camel_case
 
 from aspe.application.passwords import HashingBusy
-from aspe.domain.errors import DomainError
-from aspe.projections.errors import ProjectionTimeout
+from aspe.domain.errors import DomainError, Refusal
 
 log = logging.getLogger("aspe.graphql")
 
 
-class ApiError(Exception):
+class ApiError(Refusal):
     """A refusal of the API layer itself (identity, limits), with a stable code."""
 
     code = "API_ERROR"
     default_message = "La requête a été refusée."
-
-    def __init__(self, message: str | None = None) -> None:
-        self.message = message or self.default_message
-        super().__init__(self.message)
 
 
 class Unauthenticated(ApiError):
@@ -131,7 +126,7 @@ def client_error(error: GraphQLError, hide_suggestions: bool = False) -> GraphQL
         return _rewritten(error, message, {"code": INVALID_QUERY, **(error.extensions or {})})
     if isinstance(original, DomainError) and original.field is not None:
         return _with_code(error, original.message, original.code, field=api_field(original.field))
-    if isinstance(original, DomainError | ApiError | ProjectionTimeout):
+    if isinstance(original, Refusal):
         return _with_code(error, original.message, original.code)
     if isinstance(original, GraphQLError):
         return client_error(original, hide_suggestions)
