@@ -194,10 +194,10 @@ AVERAGE_DAYS = {
 
 def _key_figures(statistics: Mapping[str, Any]) -> Section:
     def average(key: str) -> Figure:
-        return lambda found: _rounded(found.get(key))
+        return lambda found: _rounded(found[key])
 
     def rate(found: Mapping[str, Any]) -> Value:
-        value = found.get("cadenceComplianceRate")
+        value = found["cadenceComplianceRate"]
         return None if value is None else _rounded(value * 100)
 
     return _figures(
@@ -291,8 +291,11 @@ def _ordered(
 
 
 def _figure(found: Mapping[str, Any], figure: Figure) -> Value:
+    """The figure the API sent under its name, or computed from what it sent. A name the
+    query asked for and the answer lacks is a bug: it raises, rather than show an empty
+    cell that would read as "no figure"."""
     if isinstance(figure, str):
-        value: Value = found.get(figure)
+        value: Value = found[figure]
         return value
     return figure(found)
 
